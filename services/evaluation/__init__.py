@@ -1,0 +1,1 @@
+"""Evaluation: reports, reviews, grades, awards, credits, similarity checks, staff assessment."""

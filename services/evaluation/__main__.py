@@ -1,0 +1,19 @@
+"""python -m services.evaluation"""
+
+from pathlib import Path
+
+from services.evaluation.api import router
+from services.evaluation.consumers import CONSUMERS
+from services.evaluation.settings import EvaluationSettings
+from shared.runtime import ServiceDefinition, run
+
+DEFINITION = ServiceDefinition(
+    name="evaluation",
+    settings_type=EvaluationSettings,
+    migrations=Path(__file__).parent / "migrations",
+    routers=(router,),
+    consumers=CONSUMERS,
+)
+
+if __name__ == "__main__":
+    run(DEFINITION)

@@ -1,0 +1,1 @@
+"""Evaluation rules (DOMAIN.md section 3): pure, no I/O, time passed in."""

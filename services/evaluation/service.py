@@ -1,0 +1,1 @@
+"""Evaluation use cases; each runs in the one transaction it is handed (none yet)."""

@@ -1,0 +1,1 @@
+"""Notifications: templates, channels, preferences, reminders, delivery tracking."""

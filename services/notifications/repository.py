@@ -1,0 +1,58 @@
+"""All SQL of the notifications service."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.notifications.domain.notices import Notice, NoticeKind
+
+
+async def insert_notice(conn: asyncpg.Connection, notice: Notice) -> None:
+    await conn.execute(
+        "INSERT INTO notices (id, college, recipient_id, kind, title, body, subject_id, created_at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        notice.id,
+        notice.college,
+        notice.recipient_id,
+        notice.kind.value,
+        notice.title,
+        notice.body,
+        notice.subject_id,
+        notice.created_at,
+    )
+
+
+async def notices_for(
+    conn: asyncpg.Connection, *, college: str, recipient_id: str, limit: int, offset: int
+) -> list[Notice]:
+    rows = await conn.fetch(
+        "SELECT * FROM notices WHERE college = $1 AND recipient_id = $2"
+        " ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",
+        college,
+        recipient_id,
+        limit,
+        offset,
+    )
+    return [
+        Notice(
+            id=row["id"],
+            college=row["college"],
+            recipient_id=row["recipient_id"],
+            kind=NoticeKind(row["kind"]),
+            title=row["title"],
+            body=row["body"],
+            subject_id=row["subject_id"],
+            created_at=row["created_at"],
+        )
+        for row in rows
+    ]
+
+
+async def count_notices(conn: asyncpg.Connection, *, college: str, subject_id: str) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM notices WHERE college = $1 AND subject_id = $2",
+            college,
+            subject_id,
+        )
+    )

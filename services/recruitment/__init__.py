@@ -1,0 +1,1 @@
+"""Recruitment: campaigns, applications, selection, project teams, beneficiaries, pairing."""

@@ -1,0 +1,19 @@
+"""python -m services.recruitment"""
+
+from pathlib import Path
+
+from services.recruitment.api import router
+from services.recruitment.consumers import CONSUMERS
+from services.recruitment.settings import RecruitmentSettings
+from shared.runtime import ServiceDefinition, run
+
+DEFINITION = ServiceDefinition(
+    name="recruitment",
+    settings_type=RecruitmentSettings,
+    migrations=Path(__file__).parent / "migrations",
+    routers=(router,),
+    consumers=CONSUMERS,
+)
+
+if __name__ == "__main__":
+    run(DEFINITION)

@@ -1,0 +1,1 @@
+"""Recruitment rules (DOMAIN.md section 1): pure, no I/O, time passed in."""

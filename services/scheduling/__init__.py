@@ -1,0 +1,1 @@
+"""Scheduling: duty rota, sign-in/handover, timetables, meetings/attendance, activity calendar."""

@@ -1,0 +1,19 @@
+"""python -m services.scheduling"""
+
+from pathlib import Path
+
+from services.scheduling.api import router
+from services.scheduling.consumers import CONSUMERS
+from services.scheduling.settings import SchedulingSettings
+from shared.runtime import ServiceDefinition, run
+
+DEFINITION = ServiceDefinition(
+    name="scheduling",
+    settings_type=SchedulingSettings,
+    migrations=Path(__file__).parent / "migrations",
+    routers=(router,),
+    consumers=CONSUMERS,
+)
+
+if __name__ == "__main__":
+    run(DEFINITION)

@@ -1,0 +1,5 @@
+"""Scheduling's event consumers (none yet)."""
+
+from shared.messaging.consumer import EventConsumer
+
+CONSUMERS: tuple[EventConsumer, ...] = ()

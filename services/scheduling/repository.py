@@ -1,0 +1,1 @@
+"""All SQL of the scheduling service (its tables arrive with its issue)."""

@@ -1,0 +1,125 @@
+"""Applying a batch of consumed events exactly once, and routing the unappliable aside.
+
+Per batch: every message is decoded; a malformed one or one of an unknown type
+goes to the dead-letter topic. The rest are applied in ONE transaction with
+their inbox rows (the fast path). If that transaction fails for a reason that
+is not retryable, the batch is applied again one event at a time, so only the
+offending event is dead-lettered and its neighbours still take effect.
+Retryable failures are retried within the policy's deadline; when retries run
+out the batch is handed back to the broker (nack) and nothing is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+import structlog
+from prometheus_client import Counter
+
+from shared.events.base import DomainEvent, Envelope, MalformedEvent
+from shared.events.codec import decode
+from shared.events.registry import UnknownEventType
+from shared.messaging.dead_letters import ConsumedRecord, DeadLetterPublisher
+from shared.messaging.failures import RetriesExhausted, RetryPolicy
+from shared.messaging.inbox import claim_new_events
+
+log = structlog.get_logger(__name__)
+
+EventHandler = Callable[[asyncpg.Connection, DomainEvent, Envelope], Awaitable[None]]
+
+EVENTS_APPLIED = Counter(
+    "campusflow_events_applied_total", "Events whose effect was applied", ["consumer"]
+)
+EVENTS_DUPLICATE = Counter(
+    "campusflow_events_duplicate_total", "Redelivered events skipped by the inbox", ["consumer"]
+)
+
+
+@dataclass(frozen=True)
+class EventConsumer:
+    """A named consumer: its group, its inbox key, and the handler for each event type."""
+
+    name: str
+    topics: tuple[str, ...]
+    handlers: Mapping[str, EventHandler]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    record: ConsumedRecord
+    envelope: Envelope
+    event: DomainEvent
+    handler: EventHandler
+
+
+@dataclass
+class EventProcessor:
+    consumer: EventConsumer
+    pool: asyncpg.Pool
+    dead_letters: DeadLetterPublisher
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    async def process(self, records: Sequence[ConsumedRecord]) -> None:
+        """Apply a batch. Raises RetriesExhausted when the batch must be redelivered."""
+        deliveries: list[_Delivery] = []
+        for record in records:
+            try:
+                envelope, event = decode(list(record.headers), record.value)
+            except (MalformedEvent, UnknownEventType) as error:
+                await self._dead_letter(record, error)
+                continue
+            handler = self.consumer.handlers.get(envelope.type)
+            if handler is not None:  # other types on the topic are other consumers' business
+                deliveries.append(_Delivery(record, envelope, event, handler))
+        if not deliveries:
+            return
+        try:
+            await self.retry.run(lambda: self._apply(deliveries))
+            return
+        except RetriesExhausted:
+            raise  # infrastructure is down: the whole batch goes back to the broker
+        except Exception as error:
+            if len(deliveries) == 1:
+                await self._dead_letter(deliveries[0].record, error)
+                return
+        log.info("batch failed; applying one by one", consumer=self.consumer.name)
+        for delivery in deliveries:
+            try:
+                await self.retry.run(lambda d=delivery: self._apply([d]))  # type: ignore[misc]
+            except RetriesExhausted:
+                raise
+            except Exception as error:
+                await self._dead_letter(delivery.record, error)
+
+    async def _apply(self, deliveries: Sequence[_Delivery]) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = await claim_new_events(
+                conn,
+                consumer=self.consumer.name,
+                events=[(d.envelope.id, d.envelope.type) for d in deliveries],
+            )
+            applied = set()
+            for delivery in deliveries:
+                event_id = delivery.envelope.id
+                if event_id not in fresh or event_id in applied:
+                    continue
+                await delivery.handler(conn, delivery.event, delivery.envelope)
+                applied.add(event_id)
+        EVENTS_APPLIED.labels(self.consumer.name).inc(len(applied))
+        if len(applied) < len(deliveries):
+            EVENTS_DUPLICATE.labels(self.consumer.name).inc(len(deliveries) - len(applied))
+
+    async def _dead_letter(self, record: ConsumedRecord, error: BaseException) -> None:
+        log.warning(
+            "dead-lettering message",
+            consumer=self.consumer.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error_class=type(error).__name__,
+            error=str(error)[:500],
+        )
+        await self.dead_letters.send(record, consumer=self.consumer.name, error=error)

@@ -1,0 +1,101 @@
+"""The transactional outbox: events are rows until the relay publishes them."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from shared.events.base import DomainEvent
+from shared.events.codec import encode
+
+OUTBOX_LANES = 16
+
+
+def lane_for(key: bytes) -> int:
+    return zlib.crc32(key) % OUTBOX_LANES
+
+
+async def append_to_outbox(
+    conn: asyncpg.Connection,
+    events: Sequence[DomainEvent],
+    *,
+    source: str,
+    now: datetime,
+    traceparent: str | None = None,
+) -> None:
+    """Record events in the caller's transaction; they are published only if it commits."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("append_to_outbox must run inside the state change's transaction")
+    rows = []
+    for event in events:
+        encoded = encode(event, source=source, now=now, traceparent=traceparent)
+        headers = {name: value.decode() for name, value in encoded.headers}
+        rows.append(
+            (
+                encoded.envelope.id,
+                encoded.topic,
+                encoded.key,
+                json.dumps(headers),
+                encoded.value,
+                lane_for(encoded.key),
+            )
+        )
+    await conn.executemany(
+        "INSERT INTO outbox (event_id, topic, message_key, headers, payload, lane)"
+        " VALUES ($1, $2, $3, $4::jsonb, $5, $6)",
+        rows,
+    )
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    id: int
+    topic: str
+    key: bytes
+    headers: list[tuple[str, bytes]]
+    value: bytes
+
+
+async def claim_pending(conn: asyncpg.Connection, *, limit: int) -> list[PendingMessage]:
+    """Lock the lanes no other relay holds, then their oldest unsent rows.
+
+    Must run in a transaction: the locks and row locks last until it ends.
+    """
+    rows = await conn.fetch(
+        """
+        WITH lanes AS (
+            SELECT lane FROM generate_series(0, $2 - 1) AS lane
+            WHERE pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox'), lane)
+        )
+        SELECT id, topic, message_key, headers, payload FROM outbox
+        WHERE sent_at IS NULL AND lane IN (SELECT lane FROM lanes)
+        ORDER BY id
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED
+        """,
+        limit,
+        OUTBOX_LANES,
+    )
+    return [
+        PendingMessage(
+            id=row["id"],
+            topic=row["topic"],
+            key=bytes(row["message_key"]),
+            headers=[(k, v.encode()) for k, v in json.loads(row["headers"]).items()],
+            value=bytes(row["payload"]),
+        )
+        for row in rows
+    ]
+
+
+async def mark_sent(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
+    await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", list(ids))
+
+
+async def count_unsent(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))

@@ -1,0 +1,88 @@
+"""The outbox relay: publishes committed outbox rows, then marks them sent.
+
+Each round runs in one transaction holding the lanes' advisory locks and the
+rows' locks, so replicas never publish the same lane at once. A relay that dies
+after publishing but before marking leaves the rows unsent; they are published
+again and the consumers' inboxes drop the duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from prometheus_client import Counter, Gauge
+
+from shared.messaging.failures import RetryPolicy, is_retryable
+from shared.messaging.outbox import claim_pending, mark_sent
+
+log = structlog.get_logger(__name__)
+
+RELAYED = Counter("campusflow_outbox_relayed_total", "Outbox rows published", ["service"])
+RELAY_ERRORS = Counter("campusflow_outbox_relay_errors_total", "Failed relay rounds", ["service"])
+RELAY_UP = Gauge("campusflow_outbox_relay_running", "1 while the relay loop runs", ["service"])
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        batch_size: int = 500,
+        idle_sleep_s: float = 0.05,
+    ) -> None:
+        self._service = service
+        self._pool = pool
+        self._producer = producer
+        self._batch_size = batch_size
+        self._idle_sleep_s = idle_sleep_s
+        self._backoff = RetryPolicy()
+
+    async def relay_once(self) -> int:
+        """Publish one batch of pending rows; return how many were published."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            pending = await claim_pending(conn, limit=self._batch_size)
+            if not pending:
+                return 0
+            sends = [
+                await self._producer.send(m.topic, value=m.value, key=m.key, headers=m.headers)
+                for m in pending
+            ]
+            await asyncio.gather(*sends)
+            await mark_sent(conn, [m.id for m in pending])
+        RELAYED.labels(self._service).inc(len(pending))
+        return len(pending)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        RELAY_UP.labels(self._service).set(1)
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    published = await self.relay_once()
+                    failures = 0
+                except Exception as error:
+                    failures += 1
+                    RELAY_ERRORS.labels(self._service).inc()
+                    log.warning(
+                        "outbox relay round failed",
+                        retryable=is_retryable(error),
+                        error=repr(error)[:500],
+                    )
+                    await _sleep_or_stop(stop, self._backoff.delay(min(failures, 6)))
+                    continue
+                if published < self._batch_size:
+                    await _sleep_or_stop(stop, self._idle_sleep_s)
+        finally:
+            RELAY_UP.labels(self._service).set(0)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

@@ -1,0 +1,161 @@
+"""One service process: HTTP API + event consumers + outbox relay, started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import redis.asyncio as aioredis
+import structlog
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI, Request
+
+from shared.config import ServiceSettings
+from shared.db.migrations import apply_migrations
+from shared.db.pool import create_pool
+from shared.logs import configure_logging
+from shared.messaging.broker import make_broker, make_producer
+from shared.messaging.consumer import EventConsumer, EventProcessor
+from shared.messaging.dead_letters import DeadLetterPublisher
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.subscriptions import subscribe
+from shared.web.app import create_app
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    settings_type: type[ServiceSettings]
+    migrations: Path
+    routers: Sequence[APIRouter] = ()
+    consumers: Sequence[EventConsumer] = ()
+
+
+@dataclass
+class ServiceRuntime:
+    definition: ServiceDefinition
+    settings: ServiceSettings
+    pool: asyncpg.Pool | None = None
+    redis: aioredis.Redis | None = None
+    producer: AIOKafkaProducer | None = None
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _broker: object | None = None
+
+    async def start(self) -> None:
+        name = self.definition.name
+        self.pool = await create_pool(self.settings.database_url, schema=name, max_size=10)
+        async with self.pool.acquire() as conn:
+            applied = await apply_migrations(conn, schema=name, folder=self.definition.migrations)
+        if applied:
+            log.info("migrations applied", migrations=applied)
+        self.redis = aioredis.from_url(self.settings.redis_url)
+        self.producer = make_producer(self.settings.kafka_bootstrap, client_id=f"{name}-producer")
+        await self.producer.start()
+        if self.definition.consumers:
+            broker = make_broker(self.settings.kafka_bootstrap, client_id=f"{name}-consumer")
+            dead_letters = DeadLetterPublisher(self.producer)
+            for consumer in self.definition.consumers:
+                processor = EventProcessor(consumer, self.pool, dead_letters)
+                subscribe(
+                    broker,
+                    processor,
+                    group_prefix=self.settings.consumer_group_prefix,
+                    max_records=self.settings.consumer_max_records,
+                )
+            await broker.start()
+            self._broker = broker
+        relay = OutboxRelay(
+            service=name,
+            pool=self.pool,
+            producer=self.producer,
+            batch_size=self.settings.relay_batch_size,
+            idle_sleep_s=self.settings.relay_idle_sleep_s,
+        )
+        self._tasks.append(asyncio.create_task(relay.run(self._stop), name=f"{name}-relay"))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            await asyncio.wait_for(task, timeout=10)
+        if self._broker is not None:
+            await self._broker.stop()  # type: ignore[attr-defined]
+        if self.producer is not None:
+            await self.producer.stop()
+        if self.redis is not None:
+            await self.redis.aclose()
+        if self.pool is not None:
+            await self.pool.close()
+
+    # Readiness: the database and the broker answer (Redis too: it backs rate limits).
+    async def check_database(self) -> None:
+        assert self.pool is not None
+        await self.pool.fetchval("SELECT 1")
+
+    async def check_broker(self) -> None:
+        assert self.producer is not None
+        await self.producer.client.fetch_all_metadata()
+
+    async def check_redis(self) -> None:
+        assert self.redis is not None
+        await self.redis.ping()
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+def pool_of(request: Request) -> asyncpg.Pool:
+    pool = runtime_of(request).pool
+    if pool is None:
+        raise RuntimeError("service is not started")
+    return pool
+
+
+def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:
+    runtime = ServiceRuntime(definition, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = create_app(
+        service=definition.name,
+        settings=settings,
+        readiness_checks={
+            "database": runtime.check_database,
+            "broker": runtime.check_broker,
+            "redis": runtime.check_redis,
+        },
+        lifespan=lifespan,
+        routers=definition.routers,
+    )
+    app.state.runtime = runtime
+    return app
+
+
+def run(definition: ServiceDefinition) -> None:
+    """Entry point of `python -m services.<name>`: fails fast on bad settings."""
+    settings = definition.settings_type()
+    configure_logging(definition.name, settings.log_level)
+    app = build_app(definition, settings)
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )

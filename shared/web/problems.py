@@ -1,0 +1,164 @@
+"""Errors as RFC 7807 `application/problem+json`, the same shape from every service.
+
+Clients get one format to parse whatever went wrong; every body carries the
+request id so a support ticket can be matched to the logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from shared.web.middleware import REQUEST_ID_HEADER, request_id_from_scope
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+_log = structlog.get_logger("campusflow.web")
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+class Problem(Exception):
+    """An error meant for the client; raise it anywhere in a request handler.
+
+    `errors` lists per-field failures as {"field", "rule", "message"} so forms can
+    highlight the right input without parsing prose.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        type: str = "about:blank",
+        errors: list[dict[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type
+        self.errors = errors
+        self.headers = dict(headers or {})
+
+    def __repr__(self) -> str:
+        return f"Problem(status={self.status}, title={self.title!r}, detail={self.detail!r})"
+
+    @classmethod
+    def not_found(cls, what: str) -> Problem:
+        return cls(404, "Not Found", f"{what} not found")
+
+    @classmethod
+    def forbidden(cls, detail: str) -> Problem:
+        return cls(403, "Forbidden", detail)
+
+    @classmethod
+    def unauthorized(cls, detail: str, *, challenge: str = "Bearer") -> Problem:
+        # RFC 7235: a 401 must tell the client how to authenticate.
+        return cls(401, "Unauthorized", detail, headers={"WWW-Authenticate": challenge})
+
+    @classmethod
+    def conflict(cls, detail: str, *, field: str | None = None, rule: str | None = None) -> Problem:
+        errors = None
+        if field is not None:
+            errors = [{"field": field, "rule": rule or "conflict", "message": detail}]
+        return cls(409, "Conflict", detail, errors=errors)
+
+    @classmethod
+    def invalid(cls, field: str, rule: str, message: str) -> Problem:
+        errors = [{"field": field, "rule": rule, "message": message}]
+        return cls(422, "Unprocessable Content", message, errors=errors)
+
+    def body(self, request_id: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        if self.detail is not None:
+            body["detail"] = self.detail
+        if self.errors is not None:
+            body["errors"] = self.errors
+        body["request_id"] = request_id
+        return body
+
+
+def problem_response(request: Request, problem: Problem) -> JSONResponse:
+    request_id = request_id_from_scope(request.scope)
+    return JSONResponse(
+        problem.body(request_id),
+        status_code=problem.status,
+        headers=problem.headers or None,
+        media_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ("body", "shift", "starts_at") -> "shift.starts_at"; ("query", "limit") stays
+    # "query.limit" so the client knows it is not a body field.
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts) or "body"
+
+
+async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(request, exc)
+
+
+async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": _field_path(err.get("loc", ())),
+            "rule": str(err.get("type", "invalid")),
+            "message": str(err.get("msg", "invalid value")),
+        }
+        for err in exc.errors()
+    ]
+    fields = ", ".join(sorted({e["field"] for e in errors}))
+    problem = Problem(422, "Unprocessable Content", f"invalid input: {fields}", errors=errors)
+    return problem_response(request, problem)
+
+
+async def _handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title = _phrase(exc.status_code)
+    detail = str(exc.detail) if exc.detail and exc.detail != title else None
+    problem = Problem(exc.status_code, title, detail, headers=exc.headers)
+    return problem_response(request, problem)
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # This handler runs outside the request-id middleware (Starlette calls it from
+    # its outermost error middleware), so we add the header and log the id here.
+    request_id = request_id_from_scope(request.scope)
+    _log.error(
+        "unhandled_exception",
+        request_id=request_id,
+        method=request.method,
+        path=request.url.path,
+        exc_info=exc,
+    )
+    problem = Problem(500, "Internal Server Error", "an unexpected error occurred")
+    headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+    return JSONResponse(
+        problem.body(request_id), status_code=500, headers=headers, media_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _handle_problem)
+    app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    app.add_exception_handler(Exception, _handle_unexpected)

@@ -1,0 +1,45 @@
+"""The one real stack for the whole test session (integration and e2e tests only).
+
+Docker engine reachable → testcontainers; otherwise PostgreSQL, Redis and the
+Apache Kafka broker as local processes. `CAMPUSFLOW_TEST_STATE_DIR` reuses a
+stack already started with `campusflow stack up --no-services --state-dir ...`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.stack import StackEndpoints, choose_infrastructure
+from shared.stack.state import recorded_endpoints
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[StackEndpoints]:
+    reuse = os.environ.get("CAMPUSFLOW_TEST_STATE_DIR")
+    if reuse:
+        endpoints = recorded_endpoints(Path(reuse))
+        if endpoints is None:
+            raise RuntimeError(f"no running stack recorded in {reuse}")
+        yield endpoints
+        return
+    # Under /tmp and world-readable: PostgreSQL runs as an unprivileged user when we are root.
+    state_dir = Path(tempfile.mkdtemp(prefix="campusflow-test-", dir="/tmp"))
+    state_dir.chmod(0o755)
+    infrastructure = choose_infrastructure(state_dir)
+    endpoints = infrastructure.start()
+    try:
+        yield endpoints
+    finally:
+        infrastructure.stop()
+
+
+@pytest.fixture(scope="session")
+async def service_dsns(stack: StackEndpoints) -> AsyncIterator[dict[str, str]]:
+    from shared.stack.bootstrap import prepare_platform
+
+    yield await prepare_platform(stack)

@@ -1,0 +1,350 @@
+"""The kernel's guarantees under faults, on the real Kafka broker and PostgreSQL.
+
+The test consumer's effect is not idempotent (see tests/support/kernel.py): an
+event applied twice would show as two effect rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from shared.db.pool import create_pool
+from shared.events.registry import RECRUITMENT_APPLICATIONS
+from shared.messaging.dead_letters import DeadLetterPublisher
+from shared.messaging.failures import RetryPolicy
+from shared.messaging.outbox import append_to_outbox, claim_pending, count_unsent
+from shared.messaging.relay import OutboxRelay
+from shared.stack import StackEndpoints
+from tests.support.kafka import header, read_topic, running_consumer, wait_caught_up, wait_until
+from tests.support.kernel import (
+    BROKEN_RULE_APPLICANT,
+    SCHEMA,
+    application,
+    effect_counts,
+    encoded,
+    kernel_consumer,
+)
+from tests.support.proxy import CuttableProxy
+
+pytestmark = pytest.mark.integration
+TOPIC = RECRUITMENT_APPLICATIONS.name
+
+
+async def publish(producer: AIOKafkaProducer, events, partition: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    for event in events:
+        message = encoded(event)
+        await producer.send_and_wait(
+            TOPIC, message.value, key=message.key, headers=message.headers, partition=partition
+        )
+
+
+async def assert_applied_once(pool: asyncpg.Pool, ids: list, timeout_s: float = 60) -> None:  # type: ignore[type-arg]
+    async def all_there() -> bool:
+        return len(await effect_counts(pool, ids)) == len(ids)
+
+    await wait_until(all_there, timeout_s=timeout_s, what=f"{len(ids)} effects")
+    counts = await effect_counts(pool, ids)
+    assert set(counts.values()) == {1}, {k: v for k, v in counts.items() if v != 1}
+
+
+async def test_relay_dying_after_publishing_duplicates_the_message_not_the_effect(
+    stack: StackEndpoints,
+    kernel_dsn: str,
+    kernel_pool: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    dead_letters: DeadLetterPublisher,
+) -> None:
+    events = [application() for _ in range(20)]
+    async with kernel_pool.acquire() as conn, conn.transaction():
+        await append_to_outbox(conn, events, source="/tests", now=datetime.now(UTC))
+
+    # A relay claims the rows, publishes them, and dies before marking them sent.
+    dying = await asyncpg.connect(kernel_dsn, server_settings={"search_path": SCHEMA})
+    transaction = dying.transaction()
+    await transaction.start()
+    claimed = await claim_pending(dying, limit=10_000)
+    assert len(claimed) >= len(events)
+    for message in claimed:
+        await producer.send_and_wait(
+            message.topic, message.value, key=message.key, headers=message.headers
+        )
+    dying.terminate()
+
+    # A healthy relay finds the rows still unsent and publishes them again.
+    relay = OutboxRelay(service="kernel_test", pool=kernel_pool, producer=producer)
+    while await relay.relay_once():
+        pass
+    async with kernel_pool.acquire() as conn:
+        assert await count_unsent(conn) == 0
+
+    ids = [e.application_id for e in events]
+    published = Counter(
+        header(r, "ce_id")
+        for r in await read_topic(stack.kafka_bootstrap, TOPIC)
+        if r.key in {str(i).encode() for i in ids}
+    )
+    assert sorted(published.values()) == [2] * len(events), "each event was published twice"
+
+    name = f"relay-death-{uuid4().hex[:6]}"
+    async with running_consumer(
+        bootstrap=stack.kafka_bootstrap,
+        consumer=kernel_consumer(name),
+        pool=kernel_pool,
+        dead_letters=dead_letters,
+    ):
+        await wait_caught_up(stack.kafka_bootstrap, name, TOPIC, timeout_s=60)
+    await assert_applied_once(kernel_pool, ids, timeout_s=5)
+
+
+async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_moves_on(
+    stack: StackEndpoints,
+    kernel_pool: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    dead_letters: DeadLetterPublisher,
+) -> None:
+    first, last = application(), application()
+    good = encoded(first)
+    broken_rule = application(applicant=BROKEN_RULE_APPLICANT)
+    wrong_tenant = [(k, b"math" if k == "college" else v) for k, v in good.headers]
+    unknown = [
+        (k, b"campusflow.nowhere.thing.v9" if k == "ce_type" else v) for k, v in good.headers
+    ]
+    no_headers: list[tuple[str, bytes]] = []
+    poison = [
+        ("MalformedEvent", good.headers, b"{not json"),
+        ("UnknownEventType", unknown, good.value),
+        ("MalformedEvent", no_headers, good.value),
+        ("MalformedEvent", wrong_tenant, good.value),
+        ("MalformedEvent", encoded(application()).headers, b"x" * 300_000),
+    ]
+    await publish(producer, [first], partition=0)
+    offsets = []
+    for _, headers, value in poison:
+        sent = await producer.send_and_wait(
+            TOPIC, value, key=b"poison", headers=headers, partition=0
+        )
+        offsets.append(sent.offset)
+    await publish(producer, [broken_rule, last], partition=0)
+
+    name = f"poison-{uuid4().hex[:6]}"
+    async with running_consumer(
+        bootstrap=stack.kafka_bootstrap,
+        consumer=kernel_consumer(name),
+        pool=kernel_pool,
+        dead_letters=dead_letters,
+    ):
+        await wait_caught_up(stack.kafka_bootstrap, name, TOPIC, timeout_s=60)
+
+    await assert_applied_once(kernel_pool, [first.application_id, last.application_id], 5)
+    assert await effect_counts(kernel_pool, [broken_rule.application_id]) == {}
+    letters = [
+        r
+        for r in await read_topic(stack.kafka_bootstrap, RECRUITMENT_APPLICATIONS.dead_letter)
+        if header(r, "dlt_consumer") == name
+    ]
+    reasons = {
+        int(header(r, "dlt_original_offset") or -1): header(r, "dlt_error_class") for r in letters
+    }
+    for (expected_class, _, _), offset in zip(poison, offsets, strict=True):
+        assert reasons.get(offset) == expected_class
+    assert "PermanentFailure" in reasons.values()
+    assert len(letters) == len(poison) + 1
+    assert all(header(r, "dlt_original_topic") == TOPIC for r in letters)
+    assert all(header(r, "dlt_original_partition") == "0" for r in letters)
+    assert all(header(r, "dlt_error_message") for r in letters)
+
+
+async def test_a_database_outage_is_retried_and_nothing_is_lost(
+    stack: StackEndpoints,
+    kernel_dsn: str,
+    kernel_pool: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    dead_letters: DeadLetterPublisher,
+) -> None:
+    await _survive_outage(
+        stack,
+        kernel_dsn,
+        kernel_pool,
+        producer,
+        dead_letters,
+        retry=RetryPolicy(first_delay_s=0.1, max_delay_s=0.5, deadline_s=20, attempts=100),
+        outage_s=3,
+    )
+
+
+async def test_an_outage_longer_than_the_retry_deadline_redelivers_the_batch(
+    stack: StackEndpoints,
+    kernel_dsn: str,
+    kernel_pool: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    dead_letters: DeadLetterPublisher,
+) -> None:
+    await _survive_outage(
+        stack,
+        kernel_dsn,
+        kernel_pool,
+        producer,
+        dead_letters,
+        retry=RetryPolicy(first_delay_s=0.05, max_delay_s=0.2, deadline_s=0.5, attempts=5),
+        outage_s=4,
+    )
+
+
+async def _survive_outage(  # type: ignore[no-untyped-def]
+    stack, kernel_dsn, kernel_pool, producer, dead_letters, *, retry: RetryPolicy, outage_s: float
+) -> None:
+    host_port = kernel_dsn.split("@", 1)[1].split("/", 1)[0]
+    host, port = host_port.split(":")
+    proxy = CuttableProxy(host, int(port))
+    await proxy.start()
+    proxied_dsn = kernel_dsn.replace(host_port, f"127.0.0.1:{proxy.port}")
+    pool = await create_pool(proxied_dsn, schema=SCHEMA, max_size=2)
+    name = f"outage-{uuid4().hex[:6]}"
+    try:
+        async with running_consumer(
+            bootstrap=stack.kafka_bootstrap,
+            consumer=kernel_consumer(name),
+            pool=pool,
+            dead_letters=dead_letters,
+            retry=retry,
+        ):
+            await wait_caught_up(stack.kafka_bootstrap, name, TOPIC, timeout_s=60)
+            await proxy.cut()
+            events = [application() for _ in range(10)]
+            await publish(producer, events)
+            await asyncio.sleep(outage_s)
+            ids = [e.application_id for e in events]
+            assert await effect_counts(kernel_pool, ids) == {}, "applied during the outage?"
+            await proxy.restore()
+            await assert_applied_once(kernel_pool, ids, timeout_s=60)
+            await wait_caught_up(stack.kafka_bootstrap, name, TOPIC, timeout_s=60)
+        keys = {str(i).encode() for i in ids}
+        letters = await read_topic(stack.kafka_bootstrap, RECRUITMENT_APPLICATIONS.dead_letter)
+        assert not [r for r in letters if r.key in keys], "an outage must not dead-letter events"
+    finally:
+        await pool.close()
+        await proxy.cut()
+
+
+def start_consumer_process(stack: StackEndpoints, dsn: str, name: str, delay_ms: float):  # type: ignore[no-untyped-def]
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.support.consumer_process",
+            "--dsn",
+            dsn,
+            "--bootstrap",
+            stack.kafka_bootstrap,
+            "--name",
+            name,
+            "--delay-ms",
+            str(delay_ms),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+async def wait_ready(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    line = await asyncio.to_thread(process.stdout.readline)  # type: ignore[union-attr]
+    while line and "consumer ready" not in line:
+        line = await asyncio.to_thread(process.stdout.readline)  # type: ignore[union-attr]
+    assert line, f"consumer process exited with {process.poll()}"
+    # Keep draining its output so it never blocks on a full pipe.
+    asyncio.get_running_loop().run_in_executor(None, process.stdout.read)  # type: ignore[union-attr]
+
+
+def kill(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+async def test_a_consumer_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
+    stack: StackEndpoints, kernel_dsn: str, kernel_pool: asyncpg.Pool, producer: AIOKafkaProducer
+) -> None:
+    name = f"killed-{uuid4().hex[:6]}"
+    events = [application() for _ in range(1500)]
+    ids = [e.application_id for e in events]
+    process = start_consumer_process(stack, kernel_dsn, name, delay_ms=2)
+    try:
+        await wait_ready(process)
+        await publish(producer, events)
+
+        async def some_applied() -> bool:
+            return len(await effect_counts(kernel_pool, ids)) >= 150
+
+        await wait_until(some_applied, timeout_s=60, what="the consumer to get going")
+        kill(process)
+        applied_before_restart = len(await effect_counts(kernel_pool, ids))
+        assert applied_before_restart < len(events), "killed too late to prove anything"
+        process = start_consumer_process(stack, kernel_dsn, name, delay_ms=0)
+        await wait_ready(process)
+        await assert_applied_once(kernel_pool, ids, timeout_s=120)
+    finally:
+        kill(process)
+
+
+async def test_two_replicas_split_the_partitions_and_apply_each_event_once(
+    stack: StackEndpoints, kernel_dsn: str, kernel_pool: asyncpg.Pool, producer: AIOKafkaProducer
+) -> None:
+    name = f"replicas-{uuid4().hex[:6]}"
+    replicas = [start_consumer_process(stack, kernel_dsn, name, delay_ms=1) for _ in range(2)]
+    try:
+        for replica in replicas:
+            await wait_ready(replica)
+        await asyncio.sleep(3)  # both members join the group before the events arrive
+        events = [application() for _ in range(600)]
+        ids = [e.application_id for e in events]
+        await publish(producer, events)
+        await assert_applied_once(kernel_pool, ids, timeout_s=120)
+        pids = await kernel_pool.fetch(
+            "SELECT consumer_pid, count(*) AS n FROM effects WHERE application_id = ANY($1::uuid[])"
+            " GROUP BY consumer_pid",
+            ids,
+        )
+        assert len(pids) == 2, f"one replica did all the work: {pids}"
+    finally:
+        for replica in replicas:
+            kill(replica)
+
+
+async def test_two_relays_at_once_publish_each_event_once(
+    stack: StackEndpoints, kernel_pool: asyncpg.Pool, producer: AIOKafkaProducer
+) -> None:
+    events = [application() for _ in range(400)]
+    async with kernel_pool.acquire() as conn, conn.transaction():
+        await append_to_outbox(conn, events, source="/tests", now=datetime.now(UTC))
+    relays = [
+        OutboxRelay(service="kernel_test", pool=kernel_pool, producer=producer, batch_size=25)
+        for _ in range(2)
+    ]
+    stop = asyncio.Event()
+    running = [asyncio.create_task(relay.run(stop)) for relay in relays]
+
+    async def drained() -> bool:
+        async with kernel_pool.acquire() as conn:
+            return await count_unsent(conn) == 0
+
+    await wait_until(drained, timeout_s=60, what="the outbox to drain")
+    stop.set()
+    await asyncio.gather(*running)
+    keys = {str(e.application_id).encode() for e in events}
+    published = Counter(
+        header(r, "ce_id") for r in await read_topic(stack.kafka_bootstrap, TOPIC) if r.key in keys
+    )
+    assert len(published) == len(events)
+    assert set(published.values()) == {1}

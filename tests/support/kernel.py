@@ -1,0 +1,90 @@
+"""A test consumer whose effect is deliberately NOT idempotent, to prove the kernel's guarantees.
+
+Its effect appends a row per application (no unique key), so an event applied
+twice shows up as two rows: only the inbox stands between a redelivery and a
+double effect.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from shared.db.migrations import apply_migrations
+from shared.events import ApplicationSubmitted, encode
+from shared.events.base import DomainEvent, Envelope
+from shared.events.registry import RECRUITMENT_APPLICATIONS
+from shared.messaging.consumer import EventConsumer
+from shared.messaging.failures import PermanentFailure
+
+SCHEMA = "kernel_test"
+MIGRATIONS = Path(__file__).parent / "kernel_migrations"
+BROKEN_RULE_APPLICANT = "breaks-a-rule"
+
+
+async def provision_kernel_schema(admin_dsn: str) -> str:
+    """Create the test role/schema with the kernel's tables; return its DSN."""
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", SCHEMA):
+            await conn.execute(f"CREATE ROLE {SCHEMA} LOGIN")
+        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA} AUTHORIZATION {SCHEMA}")
+    finally:
+        await conn.close()
+    from shared.db.provision import service_dsn
+
+    dsn = service_dsn(admin_dsn, SCHEMA)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await apply_migrations(conn, schema=SCHEMA, folder=MIGRATIONS)
+    finally:
+        await conn.close()
+    return dsn
+
+
+async def record_effect(conn: asyncpg.Connection, event: DomainEvent, envelope: Envelope) -> None:
+    assert isinstance(event, ApplicationSubmitted)
+    if event.applicant_id == BROKEN_RULE_APPLICANT:
+        raise PermanentFailure("this applicant breaks a recruitment rule")
+    await conn.execute(
+        "INSERT INTO effects (event_id, application_id, consumer_pid) VALUES ($1, $2, $3)",
+        envelope.id,
+        event.application_id,
+        os.getpid(),
+    )
+
+
+def kernel_consumer(name: str) -> EventConsumer:
+    return EventConsumer(
+        name=name,
+        topics=(RECRUITMENT_APPLICATIONS.name,),
+        handlers={ApplicationSubmitted.event_type: record_effect},
+    )
+
+
+def application(*, college: str = "cs", applicant: str = "s1") -> ApplicationSubmitted:
+    return ApplicationSubmitted(
+        college=college,
+        application_id=uuid4(),
+        campaign_id="kernel-test",
+        applicant_id=applicant,
+        applicant_name="测试",
+        submitted_at=datetime.now(UTC),
+    )
+
+
+def encoded(event: ApplicationSubmitted, event_id: UUID | None = None):  # type: ignore[no-untyped-def]
+    return encode(event, source="/tests", now=datetime.now(UTC), event_id=event_id)
+
+
+async def effect_counts(pool: asyncpg.Pool, application_ids: list[UUID]) -> dict[UUID, int]:
+    rows = await pool.fetch(
+        "SELECT application_id, count(*) AS n FROM effects"
+        " WHERE application_id = ANY($1::uuid[]) GROUP BY application_id",
+        application_ids,
+    )
+    return {row["application_id"]: row["n"] for row in rows}

@@ -1,0 +1,43 @@
+"""Notifications: the applicant is told, in Chinese, that the application arrived."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from services.notifications.domain.notices import NoticeKind, application_received
+from shared.events import ApplicationSubmitted
+
+pytestmark = pytest.mark.unit
+NOW = datetime(2026, 5, 8, 9, 30, tzinfo=UTC)
+
+
+def event() -> ApplicationSubmitted:
+    return ApplicationSubmitted(
+        college="cs",
+        application_id=uuid4(),
+        campaign_id="summer-teaching-2026",
+        applicant_id="s2024001",
+        applicant_name="王芳",
+        submitted_at=NOW,
+    )
+
+
+def test_the_applicant_receives_a_notice_in_chinese() -> None:
+    submitted = event()
+    notice = application_received(submitted, event_id=uuid4(), now=NOW)
+    assert notice.recipient_id == "s2024001"
+    assert notice.college == "cs"
+    assert notice.kind is NoticeKind.APPLICATION_RECEIVED
+    assert "王芳" in notice.body and "已收到" in notice.body
+    assert notice.subject_id == str(submitted.application_id)
+
+
+def test_one_event_makes_one_notice_id() -> None:
+    submitted, event_id = event(), uuid4()
+    first = application_received(submitted, event_id=event_id, now=NOW)
+    again = application_received(submitted, event_id=event_id, now=NOW)
+    assert first.id == again.id
+    assert application_received(submitted, event_id=uuid4(), now=NOW).id != first.id
