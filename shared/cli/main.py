@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from shared.cli import stack
+from shared.cli import demo, stack
 from shared.cli.token import token
 
 app = typer.Typer(help="Campusflow platform tools.", no_args_is_help=True)
 app.add_typer(stack.app, name="stack")
+app.add_typer(demo.app, name="demo")
 app.command("token", help="Print a signed token for the local stack.")(token)
 
 

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from shared.config import ServiceSettings
 from shared.web.auth import TokenVerifier
+from shared.web.limits import BodySizeLimit
 from shared.web.middleware import RequestContextMiddleware
 from shared.web.problems import install_problem_handlers
 
@@ -86,6 +87,7 @@ def create_app(
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestContextMiddleware, service=service)
     # Copy the mapping: a caller mutating theirs later must not change the probe.
     app.include_router(_probe_router(service, dict(readiness_checks)))

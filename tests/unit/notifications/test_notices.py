@@ -35,6 +35,11 @@ def test_the_applicant_receives_a_notice_in_chinese() -> None:
     assert notice.subject_id == str(submitted.application_id)
 
 
+def test_the_notice_tells_the_time_on_campus_not_utc() -> None:
+    notice = application_received(event(), event_id=uuid4(), now=NOW)
+    assert "2026-05-08 17:30" in notice.body  # 09:30 UTC is 17:30 in Beijing
+
+
 def test_one_event_makes_one_notice_id() -> None:
     submitted, event_id = event(), uuid4()
     first = application_received(submitted, event_id=event_id, now=NOW)
