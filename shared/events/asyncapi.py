@@ -41,6 +41,7 @@ def build_document() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
     for topic in TOPICS:
         channel_id = topic.name.replace(".", "_")
         specs = [spec for spec in EVENTS if spec.topic == topic]
@@ -60,6 +61,7 @@ def build_document() -> dict[str, Any]:
         }
         for spec in specs:
             schema = spec.model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
             messages[_message_name(spec.type)] = {
                 "name": spec.type,
                 "title": spec.model.__name__,
@@ -84,7 +86,7 @@ def build_document() -> dict[str, Any]:
         "defaultContentType": "application/json",
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages},
+        "components": {"messages": messages, "schemas": dict(sorted(schemas.items()))},
     }
 
 

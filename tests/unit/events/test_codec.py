@@ -132,3 +132,23 @@ def test_committed_asyncapi_document_is_current() -> None:
     assert DOCUMENT_PATH.read_text("utf-8") == render(), (
         "docs/asyncapi.yaml is stale: run `campusflow asyncapi --write` and commit it"
     )
+
+
+def test_every_reference_in_the_asyncapi_document_resolves() -> None:
+    from shared.events.asyncapi import build_document
+
+    document = build_document()
+
+    def refs(node: object) -> list[str]:
+        if isinstance(node, dict):
+            found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+            return found + [r for value in node.values() for r in refs(value)]
+        if isinstance(node, list):
+            return [r for value in node for r in refs(value)]
+        return []
+
+    for ref in refs(document):
+        target: object = document
+        for part in ref.removeprefix("#/").split("/"):
+            assert isinstance(target, dict) and part in target, f"dangling {ref}"
+            target = target[part]
