@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from services.recruitment.api import router
+from services.recruitment.api import ROUTERS
 from services.recruitment.consumers import CONSUMERS
 from services.recruitment.settings import RecruitmentSettings
 from shared.runtime import ServiceDefinition, run
@@ -11,7 +11,7 @@ DEFINITION = ServiceDefinition(
     name="recruitment",
     settings_type=RecruitmentSettings,
     migrations=Path(__file__).parent / "migrations",
-    routers=(router,),
+    routers=ROUTERS,
     consumers=CONSUMERS,
 )
 

@@ -1,4 +1,4 @@
-"""Recruitment HTTP API: validate, authorise, call the use case, map errors."""
+"""Volunteer applications: validate, authorise, call the use case, map errors."""
 
 from __future__ import annotations
 
@@ -7,20 +7,17 @@ from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.recruitment import service
+from services.recruitment.api.common import PREFIX, College, Pool
 from services.recruitment.domain.applications import ApplicationRuleBroken, VolunteerApplication
-from shared.events.base import COLLEGE_PATTERN
-from shared.runtime import pool_of
+from services.recruitment.service import applications as service
 from shared.web.auth import Principal, ensure_college, require_roles
 from shared.web.problems import Problem
 
-router = APIRouter(prefix="/api/recruitment", tags=["recruitment"])
+router = APIRouter(prefix=PREFIX, tags=["applications"])
 
-College = Annotated[str, Path(pattern=COLLEGE_PATTERN, description="College code")]
-Pool = Annotated[asyncpg.Pool, Depends(pool_of)]
 Student = Annotated[Principal, Depends(require_roles("student"))]
 Reader = Annotated[
     Principal,

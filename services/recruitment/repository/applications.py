@@ -1,4 +1,4 @@
-"""All SQL of the recruitment service."""
+"""SQL of volunteer applications."""
 
 from __future__ import annotations
 

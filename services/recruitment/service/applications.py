@@ -1,4 +1,4 @@
-"""Recruitment use cases; each runs in the one transaction it is handed."""
+"""Volunteer application use cases; each runs in the one transaction it is handed."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from services.recruitment import repository
 from services.recruitment.domain.applications import VolunteerApplication, submit_application
+from services.recruitment.repository import applications as repository
 from shared.messaging.outbox import append_to_outbox
 
 SOURCE = "/campusflow/recruitment"

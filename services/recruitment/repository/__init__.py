@@ -1,0 +1,1 @@
+"""All SQL of the recruitment service, one module per aggregate (asyncpg, parameters only)."""
