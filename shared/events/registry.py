@@ -12,6 +12,8 @@ from shared.events import recruitment, scheduling
 from shared.events.base import DomainEvent
 
 DEAD_LETTER_SUFFIX = ".dlt"
+# What `campusflow dlt replay` republished, keyed by dead-letter offset (compacted).
+REPLAY_LOG_SUFFIX = ".replayed"
 
 
 class UnknownEventType(LookupError):
@@ -28,6 +30,10 @@ class Topic:
     @property
     def dead_letter(self) -> str:
         return self.name + DEAD_LETTER_SUFFIX
+
+    @property
+    def replay_log(self) -> str:
+        return self.dead_letter + REPLAY_LOG_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -137,4 +143,6 @@ def spec_for_event(event: DomainEvent) -> EventSpec:
 
 def all_topic_names() -> list[str]:
     """Every topic the platform needs, dead-letter topics included."""
-    return [name for topic in TOPICS for name in (topic.name, topic.dead_letter)]
+    return [
+        name for topic in TOPICS for name in (topic.name, topic.dead_letter, topic.replay_log)
+    ]

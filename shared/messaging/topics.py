@@ -16,7 +16,16 @@ async def create_topics(bootstrap: str, *, replication_factor: int = 1) -> list[
         wanted = []
         for topic in TOPICS:
             wanted.append(NewTopic(topic.name, topic.partitions, replication_factor))
+            # Dead letters are identified by offset, so their topic has one partition.
             wanted.append(NewTopic(topic.dead_letter, 1, replication_factor))
+            wanted.append(
+                NewTopic(
+                    topic.replay_log,
+                    1,
+                    replication_factor,
+                    topic_configs={"cleanup.policy": "compact"},
+                )
+            )
         missing = [t for t in wanted if t.name not in existing]
         if missing:
             await admin.create_topics(missing)

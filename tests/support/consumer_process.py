@@ -9,6 +9,8 @@ import argparse
 import asyncio
 from dataclasses import replace
 
+import asyncpg
+
 from shared.db.pool import create_pool
 from shared.events.base import DomainEvent, Envelope
 from shared.messaging.broker import make_broker, make_producer
@@ -24,7 +26,7 @@ async def main(arguments: argparse.Namespace) -> None:
     await producer.start()
     delay = arguments.delay_ms / 1000
 
-    async def slow_effect(conn, event: DomainEvent, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+    async def slow_effect(conn: asyncpg.Connection, event: DomainEvent, envelope: Envelope) -> None:
         await asyncio.sleep(delay)
         await record_effect(conn, event, envelope)
 

@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from shared.db.migrations import apply_migrations
-from shared.events import ApplicationSubmitted, encode
+from shared.events import ApplicationSubmitted, EncodedEvent, encode
 from shared.events.base import DomainEvent, Envelope
 from shared.events.registry import RECRUITMENT_APPLICATIONS
 from shared.messaging.consumer import EventConsumer
@@ -77,7 +77,7 @@ def application(*, college: str = "cs", applicant: str = "s1") -> ApplicationSub
     )
 
 
-def encoded(event: ApplicationSubmitted, event_id: UUID | None = None):  # type: ignore[no-untyped-def]
+def encoded(event: ApplicationSubmitted, event_id: UUID | None = None) -> EncodedEvent:
     return encode(event, source="/tests", now=datetime.now(UTC), event_id=event_id)
 
 
