@@ -2,33 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import asyncpg
 
 from services.notifications import service
 from shared.events.base import DomainEvent, Envelope
-from shared.events.recruitment import ApplicationSubmitted
+from shared.events.recruitment import (
+    ApplicantAdmitted,
+    ApplicantPromoted,
+    ApplicantRejected,
+    ApplicantWaitlisted,
+    ApplicationSubmitted,
+)
 from shared.events.registry import RECRUITMENT_APPLICATIONS
 from shared.messaging.consumer import EventConsumer
-from shared.messaging.failures import PermanentFailure
 
 
-async def on_application_submitted(
-    conn: asyncpg.Connection, event: DomainEvent, envelope: Envelope
+async def record_notices(
+    conn: asyncpg.Connection, events: Sequence[tuple[DomainEvent, Envelope]]
 ) -> None:
-    if not isinstance(event, ApplicationSubmitted):
-        raise PermanentFailure(f"expected ApplicationSubmitted, got {type(event).__name__}")
-    await service.notify_application_received(
-        conn, event=event, event_id=envelope.id, now=datetime.now(UTC)
-    )
+    await service.record_notices(conn, events=events, now=datetime.now(UTC))
 
 
 APPLICANT_NOTICES = EventConsumer(
     name="notifications.applicant-notices",
     topics=(RECRUITMENT_APPLICATIONS.name,),
-    handlers={ApplicationSubmitted.event_type: on_application_submitted},
-    description="Tells each applicant their volunteer application was received.",
+    handlers={},
+    batch_handlers=dict.fromkeys(
+        (
+            ApplicationSubmitted.event_type,
+            ApplicantAdmitted.event_type,
+            ApplicantWaitlisted.event_type,
+            ApplicantRejected.event_type,
+            ApplicantPromoted.event_type,
+        ),
+        record_notices,
+    ),
+    description="Tells each applicant their application was received, and the selection result.",
 )
 
 CONSUMERS: tuple[EventConsumer, ...] = (APPLICANT_NOTICES,)

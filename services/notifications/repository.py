@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
 from services.notifications.domain.notices import Notice, NoticeKind
 
 
-async def insert_notice(conn: asyncpg.Connection, notice: Notice) -> None:
-    await conn.execute(
+async def insert_notices(conn: asyncpg.Connection, notices: Sequence[Notice]) -> None:
+    await conn.executemany(
         "INSERT INTO notices (id, college, recipient_id, kind, title, body, subject_id, created_at)"
         " VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
-        notice.id,
-        notice.college,
-        notice.recipient_id,
-        notice.kind.value,
-        notice.title,
-        notice.body,
-        notice.subject_id,
-        notice.created_at,
+        [
+            (
+                n.id,
+                n.college,
+                n.recipient_id,
+                n.kind.value,
+                n.title,
+                n.body,
+                n.subject_id,
+                n.created_at,
+            )
+            for n in notices
+        ],
     )
 
 

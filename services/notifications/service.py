@@ -2,22 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
 from services.notifications import repository
-from services.notifications.domain.notices import Notice, application_received
-from shared.events.recruitment import ApplicationSubmitted
+from services.notifications.domain.notices import (
+    Notice,
+    application_received,
+    selection_result,
+)
+from shared.events.base import DomainEvent, Envelope
+from shared.events.recruitment import (
+    ApplicantAdmitted,
+    ApplicantPromoted,
+    ApplicantRejected,
+    ApplicantWaitlisted,
+    ApplicationSubmitted,
+)
+from shared.messaging.failures import PermanentFailure
 
 
-async def notify_application_received(
-    conn: asyncpg.Connection, *, event: ApplicationSubmitted, event_id: UUID, now: datetime
-) -> Notice:
-    notice = application_received(event, event_id=event_id, now=now)
-    await repository.insert_notice(conn, notice)
-    return notice
+def notice_for(event: DomainEvent, *, event_id: UUID, now: datetime) -> Notice:
+    """The notice an event gives its person; PermanentFailure for an event that gives none."""
+    if isinstance(event, ApplicationSubmitted):
+        return application_received(event, event_id=event_id, now=now)
+    if isinstance(
+        event, ApplicantAdmitted | ApplicantWaitlisted | ApplicantRejected | ApplicantPromoted
+    ):
+        return selection_result(event, event_id=event_id, now=now)
+    raise PermanentFailure(f"no notice is made from {type(event).__name__}")
+
+
+async def record_notices(
+    conn: asyncpg.Connection,
+    *,
+    events: Sequence[tuple[DomainEvent, Envelope]],
+    now: datetime,
+) -> list[Notice]:
+    """One notice per event, written in one statement."""
+    notices = [notice_for(event, event_id=envelope.id, now=now) for event, envelope in events]
+    await repository.insert_notices(conn, notices)
+    return notices
 
 
 async def notices_of(

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from uuid import UUID
 
 import asyncpg
 import structlog
@@ -28,6 +30,11 @@ from shared.messaging.inbox import claim_new_events
 log = structlog.get_logger(__name__)
 
 EventHandler = Callable[[asyncpg.Connection, DomainEvent, Envelope], Awaitable[None]]
+# Applies a run of consecutive events of one type in one go (e.g. one executemany):
+# a database round trip per run instead of per event.
+BatchEventHandler = Callable[
+    [asyncpg.Connection, Sequence[tuple[DomainEvent, Envelope]]], Awaitable[None]
+]
 
 EVENTS_APPLIED = Counter(
     "campusflow_events_applied_total", "Events whose effect was applied", ["consumer"]
@@ -39,12 +46,20 @@ EVENTS_DUPLICATE = Counter(
 
 @dataclass(frozen=True)
 class EventConsumer:
-    """A named consumer: its group, its inbox key, and the handler for each event type."""
+    """A named consumer: its group, its inbox key, and the handler for each event type.
+
+    A type may have a batch handler instead of (or as well as) a per-event one; the
+    batch handler is preferred. Either way events are applied in the order consumed.
+    """
 
     name: str
     topics: tuple[str, ...]
     handlers: Mapping[str, EventHandler]
     description: str = ""
+    batch_handlers: Mapping[str, BatchEventHandler] = field(default_factory=dict)
+
+    def handles(self, event_type: str) -> bool:
+        return event_type in self.handlers or event_type in self.batch_handlers
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,6 @@ class _Delivery:
     record: ConsumedRecord
     envelope: Envelope
     event: DomainEvent
-    handler: EventHandler
 
 
 @dataclass
@@ -71,9 +85,8 @@ class EventProcessor:
             except (MalformedEvent, UnknownEventType) as error:
                 await self._dead_letter(record, error)
                 continue
-            handler = self.consumer.handlers.get(envelope.type)
-            if handler is not None:  # other types on the topic are other consumers' business
-                deliveries.append(_Delivery(record, envelope, event, handler))
+            if self.consumer.handles(envelope.type):  # others are other consumers' business
+                deliveries.append(_Delivery(record, envelope, event))
         if not deliveries:
             return
         try:
@@ -101,16 +114,29 @@ class EventProcessor:
                 consumer=self.consumer.name,
                 events=[(d.envelope.id, d.envelope.type) for d in deliveries],
             )
-            applied = set()
+            applied: set[UUID] = set()
+            due = []
             for delivery in deliveries:
                 event_id = delivery.envelope.id
-                if event_id not in fresh or event_id in applied:
-                    continue
-                await delivery.handler(conn, delivery.event, delivery.envelope)
-                applied.add(event_id)
+                if event_id in fresh and event_id not in applied:
+                    due.append(delivery)
+                    applied.add(event_id)
+            for event_type, run in groupby(due, key=lambda d: d.envelope.type):
+                await self._apply_run(conn, event_type, list(run))
         EVENTS_APPLIED.labels(self.consumer.name).inc(len(applied))
         if len(applied) < len(deliveries):
             EVENTS_DUPLICATE.labels(self.consumer.name).inc(len(deliveries) - len(applied))
+
+    async def _apply_run(
+        self, conn: asyncpg.Connection, event_type: str, run: list[_Delivery]
+    ) -> None:
+        batch_handler = self.consumer.batch_handlers.get(event_type)
+        if batch_handler is not None:
+            await batch_handler(conn, [(d.event, d.envelope) for d in run])
+            return
+        handler = self.consumer.handlers[event_type]
+        for delivery in run:
+            await handler(conn, delivery.event, delivery.envelope)
 
     async def _dead_letter(self, record: ConsumedRecord, error: BaseException) -> None:
         log.warning(

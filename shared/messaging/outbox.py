@@ -14,6 +14,9 @@ from shared.events.base import DomainEvent
 from shared.events.codec import encode
 
 OUTBOX_LANES = 16
+# NOTIFY on this channel (suffixed with the schema) is delivered when the writing
+# transaction commits, and wakes the relay at once instead of at its next poll.
+WAKE_CHANNEL_PREFIX = "campusflow_outbox_"
 
 
 def lane_for(key: bytes) -> int:
@@ -50,6 +53,7 @@ async def append_to_outbox(
         " VALUES ($1, $2, $3, $4::jsonb, $5, $6)",
         rows,
     )
+    await conn.execute("SELECT pg_notify($1 || current_schema(), '')", WAKE_CHANNEL_PREFIX)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
 
 from shared.messaging.failures import RetryPolicy, is_retryable
-from shared.messaging.outbox import claim_pending, mark_sent
+from shared.messaging.outbox import WAKE_CHANNEL_PREFIX, claim_pending, mark_sent
 
 log = structlog.get_logger(__name__)
 
@@ -60,8 +60,12 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         RELAY_UP.labels(self._service).set(1)
         failures = 0
+        wake = asyncio.Event()
+        listener = _WakeListener(self._pool, wake)
         try:
             while not stop.is_set():
+                await listener.ensure_listening()
+                wake.clear()
                 try:
                     published = await self.relay_once()
                     failures = 0
@@ -76,13 +80,63 @@ class OutboxRelay:
                     await _sleep_or_stop(stop, self._backoff.delay(min(failures, 6)))
                     continue
                 if published < self._batch_size:
-                    await _sleep_or_stop(stop, self._idle_sleep_s)
+                    # Woken by the next commit's NOTIFY; the timeout is the safety net.
+                    await _first_of(stop, wake, seconds=self._idle_sleep_s)
         finally:
+            await listener.close()
             RELAY_UP.labels(self._service).set(0)
 
 
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+class _WakeListener:
+    """LISTENs for the outbox's NOTIFY on a connection of its own; re-listens after a loss.
+
+    Losing the connection costs only latency: the relay still polls.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, wake: asyncio.Event) -> None:
+        self._pool = pool
+        self._wake = wake
+        self._conn: asyncpg.pool.PoolConnectionProxy | None = None
+        self._channel = ""
+
+    async def ensure_listening(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            return
+        await self.close()
+        try:
+            conn = await self._pool.acquire()
+            self._channel = await conn.fetchval(
+                "SELECT $1 || current_schema()", WAKE_CHANNEL_PREFIX
+            )
+            await conn.add_listener(self._channel, self._notified)
+            self._conn = conn
+        except Exception as error:
+            log.warning("outbox relay cannot listen; polling only", error=repr(error)[:300])
+
+    def _notified(self, *_: object) -> None:
+        self._wake.set()
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if not conn.is_closed():
+                await conn.remove_listener(self._channel, self._notified)
+            await self._pool.release(conn)
+        except Exception as error:  # a dead connection: the pool replaces it
+            log.info("outbox relay listener closed", error=repr(error)[:300])
+
+
+async def _first_of(*events: asyncio.Event, seconds: float) -> None:
+    """Wait until any event is set or `seconds` pass."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
     try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    await _first_of(stop, seconds=seconds)
