@@ -16,6 +16,11 @@ SERVICES: tuple[str, ...] = ("recruitment", "scheduling", "evaluation", "notific
 # A secret that is good enough for a laptop and never for production: `campusflow token`
 # refuses to sign with anything else, and production refuses to start with this one.
 LOCAL_JWT_SECRET = "campusflow-local-development-secret-not-for-production"
+# The same for children's contact cards in the recruitment register: a Fernet key
+# (base64 of "campusflow-local-beneficiary-key") and a blind-index key, both refused
+# by recruitment in production.
+LOCAL_BENEFICIARY_KEY = "Y2FtcHVzZmxvdy1sb2NhbC1iZW5lZmljaWFyeS1rZXk="
+LOCAL_BENEFICIARY_INDEX_KEY = "campusflow-local-beneficiary-index-key-not-for-production"
 
 
 class ServiceSettings(BaseSettings):
@@ -37,7 +42,8 @@ class ServiceSettings(BaseSettings):
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     consumer_group_prefix: str = "campusflow"
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
-    relay_idle_sleep_s: float = Field(default=0.05, gt=0, le=10)
+    # The relay is woken by NOTIFY at each outbox commit; this poll is only the safety net.
+    relay_idle_sleep_s: float = Field(default=0.5, gt=0, le=10)
     consumer_max_records: int = Field(default=500, ge=1, le=10_000)
     log_level: str = "INFO"
 
@@ -76,7 +82,7 @@ def service_environment(
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
     prefix = service.upper() + "_"
-    return {
+    environment_variables = {
         prefix + "ENVIRONMENT": environment,
         prefix + "DATABASE_URL": database_url,
         prefix + "KAFKA_BOOTSTRAP": kafka_bootstrap,
@@ -85,3 +91,7 @@ def service_environment(
         prefix + "HTTP_PORT": str(http_port),
         prefix + "JWT_SECRET": jwt_secret,
     }
+    if service == "recruitment":
+        environment_variables[prefix + "BENEFICIARY_KEYS"] = LOCAL_BENEFICIARY_KEY
+        environment_variables[prefix + "BENEFICIARY_INDEX_KEY"] = LOCAL_BENEFICIARY_INDEX_KEY
+    return environment_variables

@@ -20,6 +20,7 @@ from services.recruitment.domain.pairing import (
     PairingMode,
     VolunteerToPair,
     pairing_options,
+    pairing_score,
 )
 from services.recruitment.pairing.solver import propose_pairings
 
@@ -57,6 +58,37 @@ def generate_county(
     return kids, helpers
 
 
+def first_fit(
+    children: list[ChildToPair], volunteers: list[VolunteerToPair]
+) -> tuple[int, int, float]:
+    """The baseline an officer would do by hand: each child, in register order, gets the first
+    volunteer with room at the same school, else the first with room anywhere.
+
+    Returns (pairs, objective by the same pairing_score, seconds).
+    """
+    started = time.perf_counter()
+    room = {v.volunteer_id: v.spare_capacity for v in volunteers}
+    by_school: dict[str | None, list[VolunteerToPair]] = {}
+    for volunteer in volunteers:
+        by_school.setdefault(volunteer.school_id, []).append(volunteer)
+    anyone = iter(volunteers)
+    spare: VolunteerToPair | None = next(anyone, None)
+    pairs = objective = 0
+    for child in children:
+        chosen = next((v for v in by_school.get(child.school_id, []) if room[v.volunteer_id]), None)
+        while chosen is None and spare is not None:
+            if room[spare.volunteer_id]:
+                chosen = spare
+            else:
+                spare = next(anyone, None)
+        if chosen is None:
+            continue
+        room[chosen.volunteer_id] -= 1
+        pairs += 1
+        objective += pairing_score(child, chosen)
+    return pairs, objective, time.perf_counter() - started
+
+
 def bench_pairing(*, children: int = 5000, volunteers: int = 3000, seed: int = 7) -> dict[str, Any]:
     """Pair a generated county one-to-one; returns pairing_s, pairing_objective, pairing_pairs."""
     kids, helpers = generate_county(children=children, volunteers=volunteers, seed=seed)
@@ -64,6 +96,7 @@ def bench_pairing(*, children: int = 5000, volunteers: int = 3000, seed: int = 7
     started = time.perf_counter()
     plan = propose_pairings(kids, helpers, options)
     elapsed = time.perf_counter() - started
+    baseline_pairs, baseline_objective, baseline_s = first_fit(kids, helpers)
     return {
         "pairing_s": round(elapsed, 3),
         "pairing_objective": plan.objective,
@@ -71,6 +104,9 @@ def bench_pairing(*, children: int = 5000, volunteers: int = 3000, seed: int = 7
         "pairing_children": children,
         "pairing_volunteers": volunteers,
         "pairing_unpaired": len(plan.unpaired),
+        "baseline_first_fit_pairs": baseline_pairs,
+        "baseline_first_fit_objective": baseline_objective,
+        "baseline_first_fit_s": round(baseline_s, 3),
     }
 
 

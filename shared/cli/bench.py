@@ -202,3 +202,38 @@ def _quiet_libraries() -> None:
 
 def _warnings_only(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING
+
+
+@app.command("recruitment")
+def recruitment_command(
+    children: int = typer.Option(5000, "--children", min=1, help="Children in the county."),
+    volunteers: int = typer.Option(3000, "--volunteers", min=1, help="Volunteers in the county."),
+    candidates: int = typer.Option(2000, "--candidates", min=1, help="Intake candidates."),
+    departments: int = typer.Option(11, "--departments", min=1, max=11, help="Departments."),
+) -> None:
+    """Pairing a county's children with its volunteers, and a college's intake matching."""
+    from shared.bench.intake import bench_intake
+    from shared.bench.pairing import bench_pairing
+    from shared.bench.report import json_line, machine
+
+    console.print(
+        f"pairing {children:,} children with {volunteers:,} volunteers in one county "
+        "(one-to-one, min-cost flow)..."
+    )
+    pairing = bench_pairing(children=children, volunteers=volunteers)
+    gain = pairing["pairing_objective"] / max(1, pairing["baseline_first_fit_objective"]) - 1
+    console.print(
+        f"  {pairing['pairing_pairs']:,} pairs in {pairing['pairing_s']:.2f} s, objective "
+        f"{pairing['pairing_objective']:,} vs {pairing['baseline_first_fit_objective']:,} for a "
+        f"first-fit baseline ({gain:+.0%}); goal <= 10 s: "
+        f"{'PASS' if pairing['pairing_s'] <= 10 else 'MISS'}"
+    )
+    console.print(f"intake of {candidates:,} candidates over {departments} departments...")
+    intake = bench_intake(candidates=candidates, departments=departments)
+    console.print(
+        f"  {intake['intake_admitted']:,} admitted in {intake['intake_s']:.3f} s; goal <= 2 s: "
+        f"{'PASS' if intake['intake_s'] <= 2 else 'MISS'}"
+    )
+    sys.stdout.flush()
+    sys.stdout.write(json_line({**pairing, **intake, "machine": machine()}) + "\n")
+    sys.stdout.flush()

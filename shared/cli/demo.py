@@ -35,6 +35,8 @@ def seed(
         f"Demo loaded for {', '.join(COLLEGES.values())}: {report.created} applications created, "
         f"{report.already_there} already there; all {report.notices_seen} applicants notified."
     )
+    for line in (report.campaigns, *report.parts):
+        typer.echo(f"  {line}")
     first = APPLICANTS[0]
     typer.echo(
         f"Try it:\n  TOKEN=$(campusflow token --user {first.user_id} --role student "

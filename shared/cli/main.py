@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from shared.cli import demo, dlt, stack
+from shared.cli import bench, demo, deploy, dlt, stack
 from shared.cli.token import token
 
 app = typer.Typer(help="Campusflow platform tools.", no_args_is_help=True)
 app.add_typer(stack.app, name="stack")
 app.add_typer(demo.app, name="demo")
 app.add_typer(dlt.app, name="dlt")
+app.add_typer(deploy.app, name="deploy")
+app.add_typer(bench.app, name="bench")
 app.command("token", help="Print a signed token for the local stack.")(token)
 
 

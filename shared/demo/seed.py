@@ -1,31 +1,34 @@
 """A small, realistic zh-CN demo for two colleges, loaded through the public APIs only.
 
 Nothing here writes to a database directly: if the demo loads, the APIs, the
-outbox, Kafka and the consumers all worked. Loading twice is safe: an
-application already made is answered 409 and counted as present.
+outbox, Kafka and the consumers all worked. Loading twice is safe: a campaign
+already open or an application already made is answered 409 and counted as present.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
 
 from shared.config import LOCAL_JWT_SECRET
+from shared.demo.beneficiaries import seed_beneficiaries
+from shared.demo.campaigns import CAMPAIGN_DETAILS, first_position, seed_campaigns
+from shared.demo.corps import seed_corps
+from shared.demo.intake import seed_intake
+from shared.demo.pairing import seed_pairing
+from shared.demo.selection import seed_selection
+from shared.demo.teams import seed_teams
 from shared.web.auth import issue_local_token
 
 COLLEGES = {"cs": "计算机学院", "fl": "外国语学院"}
 
 # Campaigns from the seed documents: the summer "一帮一" teaching programme,
-# the early-May blood drive, late-May community service.
-CAMPAIGNS = {
-    "2026-summer-yibangyi": "“一帮一”暑期知识拓展班志愿者招募（7月8日—8月11日）",
-    "2026-may-blood-drive": "五月无偿献血志愿服务",
-    "2026-may-community": "五月下旬社区服务活动",
-}
+# the early-May blood drive, late-May community service. Officers open them first.
+CAMPAIGNS = {campaign_id: d["title"] for campaign_id, d in CAMPAIGN_DETAILS.items()}
 
 
 @dataclass(frozen=True)
@@ -95,31 +98,42 @@ class SeedReport:
     created: int = 0
     already_there: int = 0
     notices_seen: int = 0
+    campaigns: str = ""
+    parts: list[str] = field(default_factory=list)
 
 
-def _headers(applicant: DemoApplicant) -> dict[str, str]:
+def _token(user: str, role: str, college: str) -> dict[str, str]:
     token = issue_local_token(
-        user=applicant.user_id,
-        roles=["student"],
-        college=applicant.college,
-        secret=LOCAL_JWT_SECRET,
-        now=datetime.now(UTC),
+        user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
     )
     return {"Authorization": f"Bearer {token}"}
 
 
+def _questions(campaign_id: str) -> list[str]:
+    questions: list[str] = CAMPAIGN_DETAILS[campaign_id]["screening"].get("questions", [])
+    return questions
+
+
+def _headers(applicant: DemoApplicant) -> dict[str, str]:
+    return _token(applicant.user_id, "student", applicant.college)
+
+
 async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport:
-    """Submit the demo applications, then wait until every applicant has their notice."""
+    """Open the campaigns, submit the demo applications, wait until every applicant has a notice."""
     report = SeedReport()
     async with httpx.AsyncClient(timeout=10) as client:
+        report.campaigns = await seed_campaigns(client, urls, _token)
         for applicant in APPLICANTS:
             response = await client.post(
                 f"{urls['recruitment']}/api/recruitment/colleges/{applicant.college}/applications",
                 json={
                     "campaign_id": applicant.campaign_id,
+                    "position_id": first_position(applicant.campaign_id),
                     "applicant_name": applicant.name,
                     "motivation": applicant.motivation,
                     "skills": list(applicant.skills),
+                    "grade_year": 2,
+                    "answers": [applicant.motivation] * len(_questions(applicant.campaign_id)),
                 },
                 headers=_headers(applicant),
             )
@@ -150,4 +164,16 @@ async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport
             names = ", ".join(a.name for a in waiting)
             raise RuntimeError(f"no notification reached {names} within {wait_s:.0f}s")
         report.notices_seen = len(APPLICANTS)
+        # Each capability's demo, in the order the work happens: the summer teachers are
+        # chosen, departments admit their intake, the corps is formed, project teams
+        # apply, children are registered, then paired with the placed volunteers.
+        for seed_part in (
+            seed_selection,
+            seed_intake,
+            seed_corps,
+            seed_teams,
+            seed_beneficiaries,
+            seed_pairing,
+        ):
+            report.parts.append(await seed_part(client, urls, _token))
     return report

@@ -143,6 +143,4 @@ def spec_for_event(event: DomainEvent) -> EventSpec:
 
 def all_topic_names() -> list[str]:
     """Every topic the platform needs, dead-letter topics included."""
-    return [
-        name for topic in TOPICS for name in (topic.name, topic.dead_letter, topic.replay_log)
-    ]
+    return [name for topic in TOPICS for name in (topic.name, topic.dead_letter, topic.replay_log)]

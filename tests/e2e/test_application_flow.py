@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -33,10 +34,32 @@ FORM = {
 }
 
 
-async def notices(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> list[dict]:  # type: ignore[type-arg]
+async def ensure_campaign(client: httpx.AsyncClient, url: str) -> None:
+    """Applications target an open campaign in its window: an officer opens it first."""
+    now = datetime.now(UTC)
+    response = await client.post(
+        f"{url}/api/recruitment/colleges/cs/campaigns",
+        json={
+            "id": FORM["campaign_id"],
+            "title": "“一帮一”暑期知识拓展班志愿者招募",
+            "place": "岳西县希望小学",
+            "starts_on": "2026-07-08",
+            "ends_on": "2026-08-11",
+            "opens_at": (now - timedelta(hours=1)).isoformat(),
+            "closes_at": (now + timedelta(days=30)).isoformat(),
+            "positions": [{"id": "teachers", "title": "支教老师", "headcount": 30}],
+        },
+        headers=bearer("cs-officer", "officer", "cs"),
+    )
+    assert response.status_code in (201, 409), response.text
+
+
+async def notices(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str]
+) -> list[dict[str, Any]]:
     response = await client.get(f"{url}/api/notifications/me", headers=headers)
     assert response.status_code == 200, response.text
-    items: list[dict] = response.json()["items"]  # type: ignore[type-arg]
+    items: list[dict[str, Any]] = response.json()["items"]
     return items
 
 
@@ -46,6 +69,7 @@ async def test_an_application_becomes_a_notice_for_the_applicant_only(
     recruitment, notifications = services["recruitment"], services["notifications"]
     applicant = bearer("cs-2024001", "student", "cs")
     async with httpx.AsyncClient(timeout=10) as client:
+        await ensure_campaign(client, recruitment)
         created = await client.post(
             f"{recruitment}/api/recruitment/colleges/cs/applications", json=FORM, headers=applicant
         )
@@ -55,7 +79,7 @@ async def test_an_application_becomes_a_notice_for_the_applicant_only(
         assert application["status"] == "submitted"
 
         deadline = time.monotonic() + 30
-        mine: list[dict] = []  # type: ignore[type-arg]
+        mine: list[dict[str, Any]] = []
         while time.monotonic() < deadline:
             mine = [
                 n
@@ -110,6 +134,7 @@ async def test_bad_applications_are_refused_naming_the_field(services: dict[str,
     url = f"{services['recruitment']}/api/recruitment/colleges/cs/applications"
     student = bearer("cs-2024003", "student", "cs")
     async with httpx.AsyncClient(timeout=10) as client:
+        await ensure_campaign(client, services["recruitment"])
         for bad, field in (
             ({**FORM, "campaign_id": ""}, "campaign_id"),
             ({k: v for k, v in FORM.items() if k != "motivation"}, "motivation"),

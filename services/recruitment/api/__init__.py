@@ -2,6 +2,24 @@
 
 from fastapi import APIRouter
 
-from services.recruitment.api import applications
+from services.recruitment.api import (
+    applications,
+    beneficiaries,
+    campaigns,
+    corps,
+    intake,
+    memberships,
+    pairing,
+    teams,
+)
 
-ROUTERS: tuple[APIRouter, ...] = (applications.router,)
+ROUTERS: tuple[APIRouter, ...] = (
+    campaigns.router,
+    applications.router,
+    intake.router,
+    teams.router,
+    corps.router,
+    memberships.router,
+    beneficiaries.router,
+    pairing.router,
+)

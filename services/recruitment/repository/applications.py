@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 import asyncpg
@@ -14,12 +15,20 @@ def _application(row: asyncpg.Record) -> VolunteerApplication:
         id=row["id"],
         college=row["college"],
         campaign_id=row["campaign_id"],
+        position_id=row["position_id"],
         applicant_id=row["applicant_id"],
         applicant_name=row["applicant_name"],
         motivation=row["motivation"],
         skills=tuple(row["skills"]),
+        grade_year=row["grade_year"],
+        answers=tuple(row["answers"]),
         status=ApplicationStatus(row["status"]),
         submitted_at=row["submitted_at"],
+        screening_reasons=tuple(row["screening_reasons"]),
+        waitlist_rank=row["waitlist_rank"],
+        decision_reason=row["decision_reason"],
+        decided_at=row["decided_at"],
+        withdrawn_at=row["withdrawn_at"],
     )
 
 
@@ -28,7 +37,7 @@ async def has_active_application(
 ) -> bool:
     found = await conn.fetchval(
         "SELECT 1 FROM applications WHERE college = $1 AND campaign_id = $2"
-        " AND applicant_id = $3 AND status = 'submitted'",
+        " AND applicant_id = $3 AND status <> 'withdrawn'",
         college,
         campaign_id,
         applicant_id,
@@ -38,24 +47,107 @@ async def has_active_application(
 
 async def insert_application(conn: asyncpg.Connection, application: VolunteerApplication) -> None:
     await conn.execute(
-        "INSERT INTO applications (id, college, campaign_id, applicant_id, applicant_name,"
-        " motivation, skills, status, submitted_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+        "INSERT INTO applications (id, college, campaign_id, position_id, applicant_id,"
+        " applicant_name, motivation, skills, grade_year, answers, status, submitted_at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
         application.id,
         application.college,
         application.campaign_id,
+        application.position_id,
         application.applicant_id,
         application.applicant_name,
         application.motivation,
         list(application.skills),
+        application.grade_year,
+        list(application.answers),
         application.status.value,
         application.submitted_at,
     )
 
 
+async def save_progress(
+    conn: asyncpg.Connection, applications: Sequence[VolunteerApplication]
+) -> None:
+    """Write what screening, decisions and withdrawals change; the rest never changes."""
+    await conn.executemany(
+        "UPDATE applications SET status = $3, screening_reasons = $4, waitlist_rank = $5,"
+        " decision_reason = $6, decided_at = $7, withdrawn_at = $8"
+        " WHERE college = $1 AND id = $2",
+        [
+            (
+                a.college,
+                a.id,
+                a.status.value,
+                list(a.screening_reasons),
+                a.waitlist_rank,
+                a.decision_reason,
+                a.decided_at,
+                a.withdrawn_at,
+            )
+            for a in applications
+        ],
+    )
+
+
 async def get_application(
-    conn: asyncpg.Connection, *, college: str, application_id: UUID
+    conn: asyncpg.Connection, *, college: str, application_id: UUID, for_update: bool = False
 ) -> VolunteerApplication | None:
+    lock = " FOR UPDATE" if for_update else ""
     row = await conn.fetchrow(
-        "SELECT * FROM applications WHERE college = $1 AND id = $2", college, application_id
+        f"SELECT * FROM applications WHERE college = $1 AND id = $2{lock}",
+        college,
+        application_id,
     )
     return _application(row) if row else None
+
+
+async def applications_of_position(
+    conn: asyncpg.Connection, *, college: str, campaign_id: str, position_id: str
+) -> list[VolunteerApplication]:
+    rows = await conn.fetch(
+        "SELECT * FROM applications WHERE college = $1 AND campaign_id = $2"
+        " AND position_id = $3 ORDER BY submitted_at, id",
+        college,
+        campaign_id,
+        position_id,
+    )
+    return [_application(r) for r in rows]
+
+
+async def submitted_applications(
+    conn: asyncpg.Connection, *, college: str, campaign_id: str
+) -> list[VolunteerApplication]:
+    rows = await conn.fetch(
+        "SELECT * FROM applications WHERE college = $1 AND campaign_id = $2"
+        " AND status = 'submitted' ORDER BY submitted_at, id FOR UPDATE",
+        college,
+        campaign_id,
+    )
+    return [_application(r) for r in rows]
+
+
+async def list_applications(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    campaign_id: str | None,
+    applicant_id: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[VolunteerApplication]:
+    # NULL filters match everything, so one statement serves officers and applicants.
+    rows = await conn.fetch(
+        "SELECT * FROM applications WHERE college = $1"
+        " AND ($2::text IS NULL OR campaign_id = $2)"
+        " AND ($3::text IS NULL OR applicant_id = $3)"
+        " AND ($4::text IS NULL OR status = $4)"
+        " ORDER BY submitted_at, id LIMIT $5 OFFSET $6",
+        college,
+        campaign_id,
+        applicant_id,
+        status,
+        limit,
+        offset,
+    )
+    return [_application(r) for r in rows]

@@ -7,11 +7,19 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from services.recruitment.domain.applications import VolunteerApplication, submit_application
+from services.recruitment.domain.applications import (
+    ApplicationStatus,
+    VolunteerApplication,
+    submit_application,
+    withdraw_application,
+)
+from services.recruitment.domain.selection import Outcome, promote_first_on_waitlist
 from services.recruitment.repository import applications as repository
+from services.recruitment.repository import campaigns as campaigns_repository
+from services.recruitment.repository import volunteers as volunteers_repository
+from services.recruitment.service.campaigns import SOURCE, NotFound, campaign_for_update
+from shared.events.base import DomainEvent
 from shared.messaging.outbox import append_to_outbox
-
-SOURCE = "/campusflow/recruitment"
 
 
 async def submit_volunteer_application(
@@ -24,16 +32,26 @@ async def submit_volunteer_application(
     motivation: str,
     skills: tuple[str, ...],
     now: datetime,
+    position_id: str | None = None,
+    grade_year: int | None = None,
+    answers: tuple[str, ...] = (),
     application_id: UUID | None = None,
 ) -> VolunteerApplication:
+    campaign = await campaigns_repository.get_campaign(
+        conn, college=college, campaign_id=campaign_id
+    )
+    if campaign is None:
+        raise NotFound("campaign")
     application, event = submit_application(
         application_id=application_id or uuid4(),
-        college=college,
-        campaign_id=campaign_id,
+        campaign=campaign,
+        position_id=position_id,
         applicant_id=applicant_id,
         applicant_name=applicant_name,
         motivation=motivation,
         skills=skills,
+        grade_year=grade_year,
+        answers=answers,
         has_active_application=await repository.has_active_application(
             conn, college=college, campaign_id=campaign_id, applicant_id=applicant_id
         ),
@@ -44,7 +62,77 @@ async def submit_volunteer_application(
     return application
 
 
+async def withdraw_volunteer_application(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    application_id: UUID,
+    applicant_id: str,
+    now: datetime,
+) -> tuple[VolunteerApplication, VolunteerApplication | None]:
+    """Withdraw; if an admitted volunteer leaves, the first on the waitlist is promoted.
+
+    Returns the withdrawn application and the promoted one, if any.
+    """
+    found = await repository.get_application(conn, college=college, application_id=application_id)
+    if found is None or found.applicant_id != applicant_id:
+        raise NotFound("application")
+    # Campaign lock first, then the application: the same order as decisions take.
+    await campaign_for_update(conn, college=college, campaign_id=found.campaign_id)
+    application = await repository.get_application(
+        conn, college=college, application_id=application_id, for_update=True
+    )
+    assert application is not None
+    withdrawn, event = withdraw_application(application, now=now)
+    events: list[DomainEvent] = [event]
+    changed = [withdrawn]
+    promotion = Outcome()
+    if application.status is ApplicationStatus.ADMITTED:
+        place = await volunteers_repository.deactivate(
+            conn,
+            college=college,
+            campaign_id=application.campaign_id,
+            application_id=application.id,
+        )
+        waitlist = await repository.applications_of_position(
+            conn,
+            college=college,
+            campaign_id=application.campaign_id,
+            position_id=application.position_id or "",
+        )
+        promotion = promote_first_on_waitlist(
+            freed_by=application, waitlist=waitlist, place=place, now=now
+        )
+        changed += promotion.applications
+        events += promotion.events
+    await repository.save_progress(conn, changed)
+    await volunteers_repository.enrol(conn, promotion.volunteers)
+    await append_to_outbox(conn, events, source=SOURCE, now=now)
+    return withdrawn, (promotion.applications[0] if promotion.applications else None)
+
+
 async def find_application(
     conn: asyncpg.Connection, *, college: str, application_id: UUID
 ) -> VolunteerApplication | None:
     return await repository.get_application(conn, college=college, application_id=application_id)
+
+
+async def applications_in(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    campaign_id: str | None,
+    applicant_id: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[VolunteerApplication]:
+    return await repository.list_applications(
+        conn,
+        college=college,
+        campaign_id=campaign_id,
+        applicant_id=applicant_id,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )

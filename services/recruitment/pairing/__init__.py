@@ -1,0 +1,1 @@
+"""PairingMatcher: the optimisation engine behind pairing runs."""

@@ -1,0 +1,218 @@
+"""SQL of memberships and the attendance sanctions recorded against them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from services.recruitment.domain.memberships import Membership, RecordedSanction, SanctionEffect
+
+_COLUMNS = (
+    "id, college, person_id, organisation_kind, organisation_id, role, how_started,"
+    " started_at, how_ended, end_reason, ended_at"
+)
+
+
+def _membership(row: asyncpg.Record) -> Membership:
+    return Membership(
+        id=row["id"],
+        college=row["college"],
+        person_id=row["person_id"],
+        organisation_kind=row["organisation_kind"],
+        organisation_id=row["organisation_id"],
+        role=row["role"],
+        how_started=row["how_started"],
+        started_at=row["started_at"],
+        how_ended=row["how_ended"],
+        end_reason=row["end_reason"],
+        ended_at=row["ended_at"],
+    )
+
+
+async def insert_membership(conn: asyncpg.Connection, membership: Membership) -> None:
+    await conn.execute(
+        f"INSERT INTO memberships ({_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+        membership.id,
+        membership.college,
+        membership.person_id,
+        membership.organisation_kind,
+        membership.organisation_id,
+        membership.role,
+        membership.how_started,
+        membership.started_at,
+        membership.how_ended,
+        membership.end_reason,
+        membership.ended_at,
+    )
+
+
+async def record_end(conn: asyncpg.Connection, membership: Membership) -> None:
+    await conn.execute(
+        "UPDATE memberships SET how_ended = $3, end_reason = $4, ended_at = $5"
+        " WHERE college = $1 AND id = $2",
+        membership.college,
+        membership.id,
+        membership.how_ended,
+        membership.end_reason,
+        membership.ended_at,
+    )
+
+
+async def get_membership(
+    conn: asyncpg.Connection, *, college: str, membership_id: UUID, for_update: bool = False
+) -> Membership | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM memberships WHERE college = $1 AND id = $2{lock}",
+        college,
+        membership_id,
+    )
+    return _membership(row) if row else None
+
+
+async def active_membership(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    organisation_kind: str,
+    organisation_id: str,
+) -> Membership | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM memberships WHERE college = $1 AND person_id = $2"
+        " AND organisation_kind = $3 AND organisation_id = $4 AND ended_at IS NULL FOR UPDATE",
+        college,
+        person_id,
+        organisation_kind,
+        organisation_id,
+    )
+    return _membership(row) if row else None
+
+
+async def active_of_kind(
+    conn: asyncpg.Connection, *, college: str, person_id: str, organisation_kind: str
+) -> list[Membership]:
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM memberships WHERE college = $1 AND person_id = $2"
+        " AND organisation_kind = $3 AND ended_at IS NULL FOR UPDATE",
+        college,
+        person_id,
+        organisation_kind,
+    )
+    return [_membership(row) for row in rows]
+
+
+async def memberships_of_person(
+    conn: asyncpg.Connection, *, college: str, person_id: str, limit: int, offset: int
+) -> list[Membership]:
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM memberships WHERE college = $1 AND person_id = $2"
+        " ORDER BY started_at DESC, id LIMIT $3 OFFSET $4",
+        college,
+        person_id,
+        limit,
+        offset,
+    )
+    return [_membership(row) for row in rows]
+
+
+async def memberships_of_organisation(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    organisation_kind: str,
+    organisation_id: str,
+    active_only: bool,
+    limit: int,
+    offset: int,
+) -> list[Membership]:
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM memberships WHERE college = $1 AND organisation_kind = $2"
+        " AND organisation_id = $3 AND (NOT $4 OR ended_at IS NULL)"
+        " ORDER BY started_at DESC, id LIMIT $5 OFFSET $6",
+        college,
+        organisation_kind,
+        organisation_id,
+        active_only,
+        limit,
+        offset,
+    )
+    return [_membership(row) for row in rows]
+
+
+async def count_active_members(
+    conn: asyncpg.Connection, *, college: str, organisation_kind: str, organisation_id: str
+) -> int:
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM memberships WHERE college = $1 AND organisation_kind = $2"
+        " AND organisation_id = $3 AND ended_at IS NULL",
+        college,
+        organisation_kind,
+        organisation_id,
+    )
+    return count
+
+
+async def record_sanction(
+    conn: asyncpg.Connection,
+    *,
+    sanction_id: UUID,
+    college: str,
+    person_id: str,
+    organisation_kind: str,
+    organisation_id: str,
+    sanction: str,
+    reason: str,
+    term: str,
+    imposed_at: datetime,
+    effect: str,
+    membership_id: UUID | None,
+    now: datetime,
+) -> bool:
+    """False when this sanction was already recorded (the same sanction sent twice)."""
+    inserted = await conn.fetchval(
+        "INSERT INTO membership_sanctions (sanction_id, college, person_id, organisation_kind,"
+        " organisation_id, sanction, reason, term, imposed_at, effect, membership_id, recorded_at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+        " ON CONFLICT (sanction_id) DO NOTHING RETURNING 1",
+        sanction_id,
+        college,
+        person_id,
+        organisation_kind,
+        organisation_id,
+        sanction,
+        reason,
+        term,
+        imposed_at,
+        effect,
+        membership_id,
+        now,
+    )
+    return inserted is not None
+
+
+async def sanction_recorded(conn: asyncpg.Connection, *, sanction_id: UUID) -> bool:
+    found = await conn.fetchval(
+        "SELECT 1 FROM membership_sanctions WHERE sanction_id = $1", sanction_id
+    )
+    return found is not None
+
+
+async def sanctions_of_person(
+    conn: asyncpg.Connection, *, college: str, person_id: str, limit: int, offset: int
+) -> list[RecordedSanction]:
+    rows = await conn.fetch(
+        "SELECT sanction_id, person_id, organisation_kind, organisation_id, sanction, reason,"
+        " term, imposed_at, effect, membership_id FROM membership_sanctions"
+        " WHERE college = $1 AND person_id = $2 ORDER BY imposed_at DESC, sanction_id"
+        " LIMIT $3 OFFSET $4",
+        college,
+        person_id,
+        limit,
+        offset,
+    )
+    return [
+        RecordedSanction(**{**dict(row), "effect": SanctionEffect(row["effect"])}) for row in rows
+    ]

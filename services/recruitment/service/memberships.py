@@ -1,0 +1,187 @@
+"""Membership use cases; each runs in the one transaction it is handed.
+
+`start_membership` and `end_membership` are the entry points other recruitment
+capabilities call (intake admission, corps assignment, squads): they write the
+membership and its event to the outbox in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from services.recruitment.domain import memberships as rules
+from services.recruitment.domain.memberships import (
+    HowEnded,
+    HowStarted,
+    Membership,
+    MembershipRuleBroken,
+    RecordedSanction,
+    SanctionEffect,
+)
+from services.recruitment.repository import memberships as repository
+from shared.events.recruitment import OrganisationKind
+from shared.events.scheduling import AttendanceSanctionImposed
+from shared.messaging.outbox import append_to_outbox
+
+SOURCE = "/campusflow/recruitment"
+
+
+async def start_membership(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    organisation_kind: OrganisationKind,
+    organisation_id: str,
+    how: HowStarted,
+    role: str = "member",
+    now: datetime,
+) -> Membership:
+    """Make `person_id` a member of the organisation; emits MembershipStarted.
+
+    Raises MembershipRuleBroken(rule="already_a_member") if they already are one.
+    Call it inside the transaction of the decision that admits the person.
+    """
+    current = await repository.active_membership(
+        conn,
+        college=college,
+        person_id=person_id,
+        organisation_kind=organisation_kind,
+        organisation_id=organisation_id,
+    )
+    membership, event = rules.start(
+        membership_id=uuid4(),
+        college=college,
+        person_id=person_id,
+        organisation_kind=organisation_kind,
+        organisation_id=organisation_id,
+        how=how,
+        role=role,
+        already_a_member=current is not None,
+        now=now,
+    )
+    await repository.insert_membership(conn, membership)
+    await append_to_outbox(conn, [event], source=SOURCE, now=now)
+    return membership
+
+
+async def end_membership(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    membership_id: UUID,
+    how: HowEnded,
+    reason: str,
+    now: datetime,
+) -> Membership | None:
+    """End a membership; emits MembershipEnded. None when there is no such membership."""
+    membership = await repository.get_membership(
+        conn, college=college, membership_id=membership_id, for_update=True
+    )
+    if membership is None:
+        return None
+    ended, event = rules.end(membership, how=how, reason=reason, now=now)
+    await repository.record_end(conn, ended)
+    await append_to_outbox(conn, [event], source=SOURCE, now=now)
+    return ended
+
+
+async def apply_attendance_sanction(
+    conn: asyncpg.Connection, *, event: AttendanceSanctionImposed, now: datetime
+) -> SanctionEffect | None:
+    """Compulsory withdrawal or expulsion ends the membership; every sanction is recorded.
+
+    None when this sanction was already applied: scheduling re-sent it under a new
+    event id, which the inbox cannot recognise, so the sanction id is the guard.
+    """
+    if await repository.sanction_recorded(conn, sanction_id=event.sanction_id):
+        return None
+    active = await repository.active_membership(
+        conn,
+        college=event.college,
+        person_id=event.person_id,
+        organisation_kind=event.organisation_kind,
+        organisation_id=event.organisation_id,
+    )
+    effect = rules.effect_of_sanction(
+        sanction=event.sanction, active_membership=active, imposed_at=event.imposed_at
+    )
+    if effect is SanctionEffect.MEMBERSHIP_ENDED and active is not None:
+        await end_membership(
+            conn,
+            college=event.college,
+            membership_id=active.id,
+            how=rules.SANCTION_ENDS_AS[event.sanction],
+            reason=event.reason,
+            now=now,
+        )
+    await repository.record_sanction(
+        conn,
+        sanction_id=event.sanction_id,
+        college=event.college,
+        person_id=event.person_id,
+        organisation_kind=event.organisation_kind,
+        organisation_id=event.organisation_id,
+        sanction=event.sanction,
+        reason=event.reason,
+        term=event.term,
+        imposed_at=event.imposed_at,
+        effect=effect.value,
+        membership_id=active.id if active is not None else None,
+        now=now,
+    )
+    return effect
+
+
+async def find_membership(
+    conn: asyncpg.Connection, *, college: str, membership_id: UUID
+) -> Membership | None:
+    return await repository.get_membership(conn, college=college, membership_id=membership_id)
+
+
+async def memberships_of_person(
+    conn: asyncpg.Connection, *, college: str, person_id: str, limit: int, offset: int
+) -> list[Membership]:
+    return await repository.memberships_of_person(
+        conn, college=college, person_id=person_id, limit=limit, offset=offset
+    )
+
+
+async def memberships_of_organisation(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    organisation_kind: str,
+    organisation_id: str,
+    active_only: bool,
+    limit: int,
+    offset: int,
+) -> list[Membership]:
+    return await repository.memberships_of_organisation(
+        conn,
+        college=college,
+        organisation_kind=organisation_kind,
+        organisation_id=organisation_id,
+        active_only=active_only,
+        limit=limit,
+        offset=offset,
+    )
+
+
+async def sanctions_of_person(
+    conn: asyncpg.Connection, *, college: str, person_id: str, limit: int, offset: int
+) -> list[RecordedSanction]:
+    return await repository.sanctions_of_person(
+        conn, college=college, person_id=person_id, limit=limit, offset=offset
+    )
+
+
+__all__ = [
+    "MembershipRuleBroken",
+    "apply_attendance_sanction",
+    "end_membership",
+    "start_membership",
+]

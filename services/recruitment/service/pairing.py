@@ -1,0 +1,169 @@
+"""Pairing use cases; each runs in the one transaction it is handed.
+
+Every use case that adds pairings first takes the college's pairing lock: loads
+are read, checked and written under it, so two officers pairing at once cannot
+push a volunteer past their load limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from services.recruitment.domain.pairing import (
+    Pairing,
+    PairingOptions,
+    PairingRuleBroken,
+    create_pairings,
+    end_pairing,
+    pair_manually,
+)
+from services.recruitment.pairing.solver import propose_pairings
+from services.recruitment.repository import pairing as repository
+from services.recruitment.repository.pairing import PairingFilter
+from shared.messaging.outbox import append_to_outbox
+
+SOURCE = "/campusflow/recruitment"
+
+
+@dataclass(frozen=True)
+class PairingRun:
+    run_id: UUID
+    children_considered: int
+    pairings: tuple[Pairing, ...]
+    unpaired_beneficiary_ids: tuple[UUID, ...]
+    objective: int
+
+
+async def run_pairing(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    school_id: str | None,
+    county: str | None,
+    options: PairingOptions,
+    officer_id: str,
+    now: datetime,
+    run_id: UUID | None = None,
+) -> PairingRun:
+    """Pair every child of the school or county who still has an open place."""
+    run_id = run_id or uuid4()
+    await repository.lock_pairings_of_college(conn, college=college)
+    children = [
+        child
+        for child in await repository.children_in_place(
+            conn, college=college, school_id=school_id, county=county
+        )
+        if len(child.current_volunteer_ids) < options.volunteers_per_child
+    ]
+    volunteers = await repository.active_volunteers(conn, college=college)
+    # A county is thousands of children: solve off the event loop so the
+    # service keeps answering other requests meanwhile.
+    plan = await asyncio.to_thread(propose_pairings, children, volunteers, options)
+    created = create_pairings(
+        college=college,
+        proposals=plan.proposals,
+        children={child.beneficiary_id: child for child in children},
+        created_by=officer_id,
+        run_id=run_id,
+        now=now,
+        new_id=uuid4,
+    )
+    await repository.insert_pairings(conn, [pairing for pairing, _ in created])
+    await append_to_outbox(conn, [event for _, event in created], source=SOURCE, now=now)
+    return PairingRun(
+        run_id=run_id,
+        children_considered=len(children),
+        pairings=tuple(pairing for pairing, _ in created),
+        unpaired_beneficiary_ids=tuple(child.beneficiary_id for child in plan.unpaired),
+        objective=plan.objective,
+    )
+
+
+async def pair_volunteer_with_child(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    beneficiary_id: UUID,
+    volunteer_id: str,
+    reason: str,
+    officer_id: str,
+    now: datetime,
+    replaces_pairing_id: UUID | None = None,
+    pairing_id: UUID | None = None,
+) -> Pairing:
+    """An officer's manual pairing, optionally replacing one of the child's pairings."""
+    await repository.lock_pairings_of_college(conn, college=college)
+    events = []
+    if replaces_pairing_id is not None:
+        replaced = await repository.pairing(
+            conn, college=college, pairing_id=replaces_pairing_id, for_update=True
+        )
+        if replaced is None or replaced.beneficiary_id != beneficiary_id or not replaced.active:
+            raise PairingRuleBroken(
+                field="replaces_pairing_id",
+                rule="replaces_an_active_pairing_of_the_child",
+                message="the pairing to replace is not an active pairing of this child",
+            )
+        ended, ended_event = end_pairing(
+            pairing=replaced, reason=f"人工调整 manual override: {reason}", now=now
+        )
+        await repository.record_end(conn, ended)
+        events.append(ended_event)
+    child = await repository.child(conn, college=college, beneficiary_id=beneficiary_id)
+    if child is None:
+        raise PairingRuleBroken(
+            field="beneficiary_id",
+            rule="registered_beneficiary",
+            message="no child with this id is registered in this college",
+        )
+    found = await repository.active_volunteers(conn, college=college, volunteer_id=volunteer_id)
+    if not found:
+        raise PairingRuleBroken(
+            field="volunteer_id",
+            rule="active_volunteer",
+            message="no active volunteer with this id in this college",
+        )
+    pairing, created_event = pair_manually(
+        pairing_id=pairing_id or uuid4(),
+        college=college,
+        child=child,
+        volunteer=found[0],
+        reason=reason,
+        created_by=officer_id,
+        now=now,
+    )
+    await repository.insert_pairings(conn, [pairing])
+    await append_to_outbox(conn, [*events, created_event], source=SOURCE, now=now)
+    return pairing
+
+
+async def end_pairing_for_reason(
+    conn: asyncpg.Connection, *, college: str, pairing_id: UUID, reason: str, now: datetime
+) -> Pairing | None:
+    """None when the college has no such pairing."""
+    current = await repository.pairing(
+        conn, college=college, pairing_id=pairing_id, for_update=True
+    )
+    if current is None:
+        return None
+    ended, event = end_pairing(pairing=current, reason=reason, now=now)
+    await repository.record_end(conn, ended)
+    await append_to_outbox(conn, [event], source=SOURCE, now=now)
+    return ended
+
+
+async def find_pairing(
+    conn: asyncpg.Connection, *, college: str, pairing_id: UUID
+) -> Pairing | None:
+    return await repository.pairing(conn, college=college, pairing_id=pairing_id)
+
+
+async def list_pairings(
+    conn: asyncpg.Connection, *, college: str, where: PairingFilter, limit: int, offset: int
+) -> list[Pairing]:
+    return await repository.pairings(conn, college=college, where=where, limit=limit, offset=offset)

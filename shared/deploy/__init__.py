@@ -1,0 +1,1 @@
+"""Deployment manifests that are generated from code, so they cannot drift from it."""

@@ -1,0 +1,44 @@
+"""The intake and corps demo seeds load through the API, and loading twice is safe."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from shared.config import LOCAL_JWT_SECRET
+from shared.demo.corps import seed_corps
+from shared.demo.intake import seed_intake
+from shared.web.auth import issue_local_token
+
+pytestmark = pytest.mark.e2e
+
+
+def token(user: str, role: str, college: str) -> dict[str, str]:
+    minted = issue_local_token(
+        user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
+    )
+    return {"Authorization": f"Bearer {minted}"}
+
+
+async def test_the_intake_and_corps_demo_load_twice(services: dict[str, str]) -> None:
+    async with httpx.AsyncClient(timeout=20) as client:
+        first = [
+            await seed_intake(client, services, token),
+            await seed_corps(client, services, token),
+        ]
+        again = [
+            await seed_intake(client, services, token),
+            await seed_corps(client, services, token),
+        ]
+        assert first == again
+        assert first[0] == "intake: 2 intakes published, 8 candidates admitted"
+        history = await client.get(
+            f"{services['recruitment']}/api/recruitment/colleges/cs/people/cs-2024002/memberships",
+            headers=token("cs-officer", "officer", "cs"),
+        )
+        assert [(m["how_started"], m["active"]) for m in history.json()["items"]] == [
+            ("transferred", True),
+            ("admitted", False),
+        ]
