@@ -29,9 +29,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.bench.raw import BenchError
 from shared.config import ServiceSettings
-from shared.db.migrations import apply_migrations
 from shared.db.pool import create_pool
-from shared.db.provision import service_dsn
+from shared.db.provision import provision_schema as provisioned
 from shared.events.base import DomainEvent, Envelope
 from shared.events.recruitment import ApplicationSubmitted
 from shared.events.registry import Topic
@@ -57,19 +56,7 @@ def platform_default(setting: str) -> Any:
 
 async def provision_schema(admin_dsn: str, schema: str) -> str:
     """A fresh role + schema with the kernel's tables and the bench's; return its DSN."""
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f"CREATE ROLE {schema} LOGIN PASSWORD '{schema}'")
-        await conn.execute(f"CREATE SCHEMA {schema} AUTHORIZATION {schema}")
-    finally:
-        await conn.close()
-    dsn = service_dsn(admin_dsn, schema)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await apply_migrations(conn, schema=schema, folder=MIGRATIONS)
-    finally:
-        await conn.close()
-    return dsn
+    return await provisioned(admin_dsn, schema, migrations=MIGRATIONS)
 
 
 async def drop_schema(admin_dsn: str, schema: str) -> None:

@@ -102,7 +102,8 @@ class SeedReport:
     parts: list[str] = field(default_factory=list)
 
 
-def _token(user: str, role: str, college: str) -> dict[str, str]:
+def demo_token(user: str, role: str, college: str | None) -> dict[str, str]:
+    """Bearer headers of a person of the local stack (signed with the local secret)."""
     token = issue_local_token(
         user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
     )
@@ -115,14 +116,14 @@ def _questions(campaign_id: str) -> list[str]:
 
 
 def _headers(applicant: DemoApplicant) -> dict[str, str]:
-    return _token(applicant.user_id, "student", applicant.college)
+    return demo_token(applicant.user_id, "student", applicant.college)
 
 
 async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport:
     """Open the campaigns, submit the demo applications, wait until every applicant has a notice."""
     report = SeedReport()
     async with httpx.AsyncClient(timeout=10) as client:
-        report.campaigns = await seed_campaigns(client, urls, _token)
+        report.campaigns = await seed_campaigns(client, urls, demo_token)
         for applicant in APPLICANTS:
             response = await client.post(
                 f"{urls['recruitment']}/api/recruitment/colleges/{applicant.college}/applications",
@@ -175,5 +176,5 @@ async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport
             seed_beneficiaries,
             seed_pairing,
         ):
-            report.parts.append(await seed_part(client, urls, _token))
+            report.parts.append(await seed_part(client, urls, demo_token))
     return report

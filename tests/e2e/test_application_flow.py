@@ -13,17 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.config import LOCAL_JWT_SECRET
-from shared.web.auth import issue_local_token
+from tests.support.auth import bearer
 
 pytestmark = pytest.mark.e2e
-
-
-def bearer(user: str, role: str, college: str | None) -> dict[str, str]:
-    token = issue_local_token(
-        user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 FORM = {

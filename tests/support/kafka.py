@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.events.registry import TOPICS
+from shared.events.registry import TOPICS, spec_for_type
 from shared.messaging.broker import make_broker
 from shared.messaging.consumer import EventConsumer, EventProcessor
 from shared.messaging.dead_letters import DeadLetterPublisher
@@ -127,3 +129,13 @@ async def running_consumer(
         yield processor
     finally:
         await broker.stop()
+
+
+async def events_keyed(bootstrap: str, event_type: str, key: str) -> list[dict[str, Any]]:
+    """The payloads of one aggregate's events of one type, in the order the topic holds them."""
+    topic = spec_for_type(event_type).topic.name
+    return [
+        json.loads(r.value)
+        for r in await read_topic(bootstrap, topic)
+        if r.key == key.encode() and header(r, "ce_type") == event_type
+    ]

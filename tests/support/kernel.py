@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from shared.db.migrations import apply_migrations
+from shared.db.provision import provision_schema
 from shared.events import ApplicationSubmitted, EncodedEvent, encode
 from shared.events.base import DomainEvent, Envelope
 from shared.events.registry import RECRUITMENT_APPLICATIONS
@@ -28,22 +28,7 @@ BROKEN_RULE_APPLICANT = "breaks-a-rule"
 
 async def provision_kernel_schema(admin_dsn: str) -> str:
     """Create the test role/schema with the kernel's tables; return its DSN."""
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", SCHEMA):
-            await conn.execute(f"CREATE ROLE {SCHEMA} LOGIN")
-        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA} AUTHORIZATION {SCHEMA}")
-    finally:
-        await conn.close()
-    from shared.db.provision import service_dsn
-
-    dsn = service_dsn(admin_dsn, SCHEMA)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await apply_migrations(conn, schema=SCHEMA, folder=MIGRATIONS)
-    finally:
-        await conn.close()
-    return dsn
+    return await provision_schema(admin_dsn, SCHEMA, migrations=MIGRATIONS)
 
 
 async def record_effect(conn: asyncpg.Connection, event: DomainEvent, envelope: Envelope) -> None:

@@ -7,17 +7,15 @@ the child's college with a stated purpose, and every such read is in the access 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
 
-from shared.config import LOCAL_JWT_SECRET
 from shared.events.registry import RECRUITMENT_BENEFICIARIES
 from shared.stack import StackEndpoints
-from shared.web.auth import issue_local_token
+from tests.support.auth import bearer
 from tests.support.kafka import header, read_topic, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -40,13 +38,6 @@ ENTRY = {
     "contact_card": CARD,
 }
 PERSONAL = ("王小红", "王奶奶", "塘渡口", "0731", "东莞")
-
-
-def bearer(user: str, role: str, college: str | None) -> dict[str, str]:
-    token = issue_local_token(
-        user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 def a_college() -> str:

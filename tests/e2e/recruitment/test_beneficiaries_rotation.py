@@ -7,7 +7,6 @@ and nothing personal is left in clear in any column.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from uuid import uuid4
 
 import httpx
@@ -16,9 +15,9 @@ from cryptography.fernet import Fernet
 
 from services.recruitment.crypto import ContactCardCipher, ContactCardUnreadable
 from services.recruitment.service import beneficiaries as service
-from shared.config import LOCAL_BENEFICIARY_INDEX_KEY, LOCAL_BENEFICIARY_KEY, LOCAL_JWT_SECRET
+from shared.config import LOCAL_BENEFICIARY_INDEX_KEY, LOCAL_BENEFICIARY_KEY
 from shared.db.pool import create_pool
-from shared.web.auth import issue_local_token
+from tests.support.auth import bearer
 
 pytestmark = pytest.mark.e2e
 
@@ -30,13 +29,6 @@ CARD = {
     "parents_workplace": "浙江义乌",
     "date_of_birth": "2015-06-01",
 }
-
-
-def bearer(user: str, role: str, college: str | None) -> dict[str, str]:
-    token = issue_local_token(
-        user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_after_rotation_to_a_new_key_the_new_key_alone_opens_every_card(

@@ -12,24 +12,16 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from shared.config import LOCAL_JWT_SECRET
 from shared.events.registry import (
     RECRUITMENT_APPLICATIONS,
     RECRUITMENT_CAMPAIGNS,
     RECRUITMENT_VOLUNTEERS,
 )
 from shared.stack import StackEndpoints
-from shared.web.auth import issue_local_token
+from tests.support.auth import bearer
 from tests.support.kafka import header, read_topic, wait_until
 
 pytestmark = pytest.mark.e2e
-
-
-def bearer(user: str, role: str, college: str | None) -> dict[str, str]:
-    token = issue_local_token(
-        user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 OFFICER = bearer("cs-officer", "officer", "cs")

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import httpx
 import pytest
 
-from shared.config import LOCAL_JWT_SECRET
 from shared.demo.corps import seed_corps
 from shared.demo.intake import seed_intake
-from shared.web.auth import issue_local_token
+from tests.support.auth import bearer as token
 
 pytestmark = pytest.mark.e2e
-
-
-def token(user: str, role: str, college: str) -> dict[str, str]:
-    minted = issue_local_token(
-        user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
-    )
-    return {"Authorization": f"Bearer {minted}"}
 
 
 async def test_the_intake_and_corps_demo_load_twice(services: dict[str, str]) -> None:

@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from uuid import uuid4
 
 import httpx
 import pytest
 
-from shared.config import LOCAL_JWT_SECRET
 from shared.events.recruitment import IntakeResultPublished, MembershipStarted
-from shared.events.registry import spec_for_type
 from shared.stack import StackEndpoints
-from shared.web.auth import issue_local_token
-from tests.support.kafka import header, read_topic, wait_until
+from tests.support.auth import bearer
+from tests.support.kafka import events_keyed, wait_until
 
 pytestmark = pytest.mark.e2e
-
-
-def bearer(user: str, role: str, college: str | None) -> dict[str, str]:
-    token = issue_local_token(
-        user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def events_keyed(bootstrap: str, event_type: str, key: str) -> list[dict]:
-    import json
-
-    topic = spec_for_type(event_type).topic.name
-    return [
-        json.loads(r.value)
-        for r in await read_topic(bootstrap, topic)
-        if r.key == key.encode() and header(r, "ce_type") == event_type
-    ]
 
 
 async def test_an_intake_admits_by_stable_matching_and_explains_each_outcome(

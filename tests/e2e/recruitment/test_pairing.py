@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -19,24 +18,16 @@ import asyncpg
 import httpx
 import pytest
 
-from shared.config import LOCAL_JWT_SECRET
 from shared.events.recruitment import PairingCreated, PairingEnded
 from shared.events.registry import RECRUITMENT_PAIRINGS
 from shared.stack import StackEndpoints
-from shared.web.auth import issue_local_token
+from tests.support.auth import bearer
 from tests.support.kafka import header, read_topic, wait_until
 
 pytestmark = pytest.mark.e2e
 
 TOPIC = RECRUITMENT_PAIRINGS.name
 CONTINUES = "延续上一期结对 continues last season's pairing"
-
-
-def bearer(user: str, role: str, college: str | None) -> dict[str, str]:
-    token = issue_local_token(
-        user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 def a_college() -> str:

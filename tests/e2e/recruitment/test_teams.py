@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -12,23 +12,15 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from shared.config import LOCAL_JWT_SECRET
 from shared.events.registry import RECRUITMENT_PROJECT_TEAMS
 from shared.stack import StackEndpoints
-from shared.web.auth import issue_local_token
+from tests.support.auth import bearer
 from tests.support.kafka import header, read_topic, wait_until
 
 pytestmark = pytest.mark.e2e
 
 TOPIC = RECRUITMENT_PROJECT_TEAMS.name
 TEACHER = "cs-t-zhang"
-
-
-def bearer(user: str, role: str, college: str | None) -> dict[str, str]:
-    token = issue_local_token(
-        user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 def today_on_campus() -> date:

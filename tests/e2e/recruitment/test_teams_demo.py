@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import httpx
 import pytest
 
-from shared.config import LOCAL_JWT_SECRET
 from shared.demo.teams import TEAMS, seed_teams
-from shared.web.auth import issue_local_token
+from tests.support.auth import bearer as token
 
 pytestmark = pytest.mark.e2e
-
-
-def token(user: str, role: str, college: str) -> dict[str, str]:
-    signed = issue_local_token(
-        user=user, roles=[role], college=college, secret=LOCAL_JWT_SECRET, now=datetime.now(UTC)
-    )
-    return {"Authorization": f"Bearer {signed}"}
 
 
 async def test_the_team_demo_loads_and_reloads_without_duplicates(services: dict[str, str]) -> None:
