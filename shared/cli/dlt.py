@@ -21,17 +21,19 @@ from rich.table import Table
 from rich.text import Text
 
 from shared.messaging.replay import (
+    list_dead_letters,
+    prepare_replay,
+    replay_dead_letters,
+    replayed_offsets,
+)
+from shared.messaging.replay_plans import (
     DeadLetter,
     DeadLetterTopicError,
     ReplayPlan,
     ReplayReport,
     dead_letter_topic,
-    list_dead_letters,
     original_topic,
-    prepare_replay,
-    replay_dead_letters,
     replay_log_topic,
-    replayed_offsets,
 )
 from shared.stack.state import default_state_dir, recorded_endpoints
 

@@ -27,11 +27,13 @@ from shared.messaging.consumer import EventConsumer, EventHandler
 from shared.messaging.dead_letters import DeadLetterPublisher
 from shared.messaging.failures import PermanentFailure
 from shared.messaging.replay import (
-    REPLAYED_FROM_HEADER,
     list_dead_letters,
     replay_dead_letters,
-    replay_log_topic,
     replayed_offsets,
+)
+from shared.messaging.replay_plans import (
+    REPLAYED_FROM_HEADER,
+    replay_log_topic,
 )
 from shared.messaging.subscriptions import consumer_group
 from shared.stack import StackEndpoints

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from shared.cli import dlt
-from shared.messaging.replay import (
+from shared.messaging.replay_plans import (
     DeadLetter,
     Refusal,
     Replayed,
