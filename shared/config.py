@@ -31,7 +31,9 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    environment: Literal["local", "test", "production"] = "local"
+    # No default: a deployment that forgot to say where it runs must not start as "local"
+    # (and so accept tokens signed with the committed local secret).
+    environment: Literal["local", "test", "production"]
     database_url: str = Field(min_length=1)
     kafka_bootstrap: str = Field(min_length=1)
     redis_url: str = Field(min_length=1)
@@ -40,6 +42,10 @@ class ServiceSettings(BaseSettings):
     jwt_secret: SecretStr | None = None
     jwt_public_key: str | None = None
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    # Whose tokens these are: required in production, so a token the university's
+    # identity provider signed for another application is refused.
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
     consumer_group_prefix: str = "campusflow"
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     # The relay is woken by NOTIFY at each outbox commit; this poll is only the safety net.
@@ -60,8 +66,11 @@ class ServiceSettings(BaseSettings):
         if self.jwt_algorithm == "RS256" and not self.jwt_public_key:
             raise ValueError("jwt_public_key is required with RS256")
         secret = self.jwt_secret.get_secret_value() if self.jwt_secret else None
-        if self.environment == "production" and secret == LOCAL_JWT_SECRET:
-            raise ValueError("the local development JWT secret may not be used in production")
+        if self.environment == "production":
+            if secret == LOCAL_JWT_SECRET:
+                raise ValueError("the local development JWT secret may not be used in production")
+            if not self.jwt_issuer or not self.jwt_audience:
+                raise ValueError("jwt_issuer and jwt_audience are required in production")
 
 
 def service_settings_config(prefix: str) -> SettingsConfigDict:

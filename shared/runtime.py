@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,17 +82,19 @@ class ServiceRuntime:
         self._tasks.append(asyncio.create_task(relay.run(self._stop), name=f"{name}-relay"))
 
     async def stop(self) -> None:
+        """Stop everything that started, each step on its own: one that fails or hangs
+        (Kafka unreachable during a deploy) must not leave the others running."""
         self._stop.set()
         for task in self._tasks:
-            await asyncio.wait_for(task, timeout=10)
+            await _step(f"{task.get_name()} task", asyncio.wait_for(task, timeout=10))
         if self._broker is not None:
-            await self._broker.stop()  # type: ignore[attr-defined]
+            await _step("consumers", self._broker.stop())  # type: ignore[attr-defined]
         if self.producer is not None:
-            await self.producer.stop()
+            await _step("producer", self.producer.stop())
         if self.redis is not None:
-            await self.redis.aclose()
+            await _step("redis", self.redis.aclose())
         if self.pool is not None:
-            await self.pool.close()
+            await _step("database pool", self.pool.close())
 
     # Readiness: the database and the broker answer (Redis too: it backs rate limits).
     async def check_database(self) -> None:
@@ -106,6 +108,13 @@ class ServiceRuntime:
     async def check_redis(self) -> None:
         assert self.redis is not None
         await self.redis.ping()
+
+
+async def _step(what: str, stopping: Awaitable[object]) -> None:
+    try:
+        await stopping
+    except Exception as error:
+        log.warning("shutdown step failed", step=what, error=repr(error)[:300])
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
@@ -125,7 +134,11 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
+        try:
+            await runtime.start()
+        except BaseException:
+            await runtime.stop()  # unwind what did start (pool, producer) before failing
+            raise
         try:
             yield
         finally:

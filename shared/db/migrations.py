@@ -62,6 +62,15 @@ async def apply_migrations(conn: asyncpg.Connection, *, schema: str, folder: Pat
         )
         rows = await conn.fetch("SELECT source, version, name, checksum FROM schema_migrations")
         applied = {(r["source"], r["version"]): r for r in rows}
+        known = {(m.source, m.version): m for m in wanted}
+        for key, row in applied.items():
+            if key[0] in {"kernel", schema} and (
+                key not in known or known[key].name != row["name"]
+            ):
+                raise MigrationError(
+                    f"{row['source']}/{row['name']} was applied but its file is gone or renamed;"
+                    " applied migrations stay as they are"
+                )
         done: list[str] = []
         for migration in wanted:
             seen = applied.get((migration.source, migration.version))

@@ -4,22 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-# Errors that mean "the database could not be reached or asked us to back off",
-# as opposed to "this statement is wrong". Only these are worth retrying.
-RETRYABLE_DB_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    ConnectionError,
-    TimeoutError,
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.CrashShutdownError,
-    asyncpg.exceptions.SerializationError,
-    asyncpg.exceptions.DeadlockDetectedError,
-    asyncpg.exceptions.InterfaceError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-)
+CONNECT_TIMEOUT_S = 10.0
 
 
 async def create_pool(
@@ -31,6 +16,7 @@ async def create_pool(
         max_size=max_size,
         server_settings={"search_path": schema, "application_name": f"campusflow-{schema}"},
         command_timeout=30,
+        timeout=CONNECT_TIMEOUT_S,  # a dropped network must not stall a batch for asyncpg's 60 s
     )
     if pool is None:  # asyncpg types it Optional; it is never None when awaited
         raise RuntimeError("asyncpg returned no pool")

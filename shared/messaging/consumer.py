@@ -11,6 +11,7 @@ out the batch is handed back to the broker (nack) and nothing is lost.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -24,10 +25,13 @@ from shared.events.base import DomainEvent, Envelope, MalformedEvent
 from shared.events.codec import decode
 from shared.events.registry import UnknownEventType
 from shared.messaging.dead_letters import ConsumedRecord, DeadLetterPublisher
-from shared.messaging.failures import RetriesExhausted, RetryPolicy
+from shared.messaging.failures import PermanentFailure, RetriesExhausted, RetryPolicy
 from shared.messaging.inbox import claim_new_events
 
 log = structlog.get_logger(__name__)
+
+ACQUIRE_TIMEOUT_S = 10.0
+HEALTH_PROBE_TIMEOUT_S = 2.0
 
 EventHandler = Callable[[asyncpg.Connection, DomainEvent, Envelope], Awaitable[None]]
 # Applies a run of consecutive events of one type in one go (e.g. one executemany):
@@ -77,38 +81,80 @@ class EventProcessor:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     async def process(self, records: Sequence[ConsumedRecord]) -> None:
-        """Apply a batch. Raises RetriesExhausted when the batch must be redelivered."""
+        """Apply a batch. Raises RetriesExhausted when the batch must be redelivered.
+
+        Dead letters are sent only once the batch is known to be done with, so a
+        batch handed back during an outage does not dead-letter the same message
+        again on every redelivery.
+        """
         deliveries: list[_Delivery] = []
+        letters: list[tuple[ConsumedRecord, BaseException]] = []
         for record in records:
             try:
                 envelope, event = decode(list(record.headers), record.value)
             except (MalformedEvent, UnknownEventType) as error:
-                await self._dead_letter(record, error)
+                letters.append((record, error))
                 continue
             if self.consumer.handles(envelope.type):  # others are other consumers' business
                 deliveries.append(_Delivery(record, envelope, event))
-        if not deliveries:
-            return
+        if deliveries:
+            letters.extend(await self._apply_batch(deliveries))
+        for letter, reason in letters:
+            await self._dead_letter(letter, reason)
+
+    async def _apply_batch(
+        self, deliveries: list[_Delivery]
+    ) -> list[tuple[ConsumedRecord, BaseException]]:
+        """Apply in one transaction, else one by one; return what must be dead-lettered."""
         try:
-            await self.retry.run(lambda: self._apply(deliveries))
-            return
+            await self._retrying(deliveries)
+            return []
         except RetriesExhausted:
-            raise  # infrastructure is down: the whole batch goes back to the broker
-        except Exception as error:
+            raise  # the database is down: the whole batch goes back to the broker
+        except Exception as batch_error:
             if len(deliveries) == 1:
-                await self._dead_letter(deliveries[0].record, error)
-                return
+                return [(deliveries[0].record, batch_error)]
         log.info("batch failed; applying one by one", consumer=self.consumer.name)
+        failures: list[tuple[ConsumedRecord, BaseException]] = []
         for delivery in deliveries:
             try:
-                await self.retry.run(lambda d=delivery: self._apply([d]))  # type: ignore[misc]
+                await self._retrying([delivery])
             except RetriesExhausted:
                 raise
             except Exception as error:
-                await self._dead_letter(delivery.record, error)
+                failures.append((delivery.record, error))
+        kinds = {type(failure) for _, failure in failures}
+        if len(failures) == len(deliveries) and len(kinds) == 1 and PermanentFailure not in kinds:
+            # Every event fails the same unexpected way (a missing table, a bug):
+            # the fault is the system's, not the events'. Hold them; don't bury them.
+            raise RetriesExhausted(f"every event of the batch failed: {failures[0][1]!r}")
+        return failures
+
+    async def _retrying(self, deliveries: Sequence[_Delivery]) -> None:
+        """Apply with retries. A retryable failure holds the partition only while the
+        database is really unhealthy; if it answers, the failure is the event's own."""
+        try:
+            await self.retry.run(lambda: self._apply(deliveries))
+        except RetriesExhausted as exhausted:
+            if await self._database_healthy():
+                raise PermanentFailure(f"failed with a healthy database: {exhausted}") from (
+                    exhausted.__cause__
+                )
+            raise
+
+    async def _database_healthy(self) -> bool:
+        try:
+            async with asyncio.timeout(HEALTH_PROBE_TIMEOUT_S):
+                await self.pool.fetchval("SELECT 1")
+        except Exception:
+            return False
+        return True
 
     async def _apply(self, deliveries: Sequence[_Delivery]) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with (
+            self.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn,
+            conn.transaction(),
+        ):
             fresh = await claim_new_events(
                 conn,
                 consumer=self.consumer.name,

@@ -1,14 +1,22 @@
-"""How a consumer tells a failure worth retrying from one that never will succeed."""
+"""How a consumer tells a failure worth retrying from one that never will succeed.
+
+Retryable means "the infrastructure, not the event": a lost connection, or a
+database that says it is unavailable, overloaded, in recovery or read-only
+(SQLSTATE classes 08, 40, 53, 57, 58 and 55P03, 25006). Everything else is the
+event's own failure. The consumer double-checks a retryable verdict against a
+health probe of the database before it holds a partition (see consumer.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import random
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from shared.db.pool import RETRYABLE_DB_ERRORS
+import asyncpg
 
 T = TypeVar("T")
 
@@ -25,11 +33,30 @@ class RetriesExhausted(Exception):
     """Retries ran out for a retryable failure: give the batch back to the broker."""
 
 
-RETRYABLE: tuple[type[BaseException], ...] = (RetryableFailure, *RETRYABLE_DB_ERRORS)
+# connection (08), transaction rollback: serialization/deadlock (40), insufficient
+# resources: disk full, out of memory, too many connections (53), operator
+# intervention: shutdown, cannot connect now (57), system I/O error (58).
+_RETRYABLE_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57", "58"})
+# lock not available (a NOWAIT lock), read-only transaction (a demoted primary).
+_RETRYABLE_SQLSTATES = frozenset({"55P03", "25006"})
+_CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    ConnectionError,  # refused, reset, aborted
+    socket.gaierror,
+    TimeoutError,  # connect or pool acquire timed out
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.PostgresConnectionError,
+)
 
 
 def is_retryable(error: BaseException) -> bool:
-    return isinstance(error, RETRYABLE)
+    if isinstance(error, (RetryableFailure, *_CONNECTION_LOST)):
+        return True
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(error, asyncpg.PostgresError) and isinstance(sqlstate, str):
+        return sqlstate[:2] in _RETRYABLE_SQLSTATE_CLASSES or sqlstate in _RETRYABLE_SQLSTATES
+    if isinstance(error, OSError) and error.errno is not None:
+        return True  # a socket-level failure under asyncpg or aiokafka
+    return False
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ async def append_to_outbox(
 @dataclass(frozen=True)
 class PendingMessage:
     id: int
+    lane: int
     topic: str
     key: bytes
     headers: list[tuple[str, bytes]]
@@ -76,7 +77,7 @@ async def claim_pending(conn: asyncpg.Connection, *, limit: int) -> list[Pending
             SELECT lane FROM generate_series(0, $2 - 1) AS lane
             WHERE pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox'), lane)
         )
-        SELECT id, topic, message_key, headers, payload FROM outbox
+        SELECT id, lane, topic, message_key, headers, payload FROM outbox
         WHERE sent_at IS NULL AND lane IN (SELECT lane FROM lanes)
         ORDER BY id
         LIMIT $1
@@ -88,6 +89,7 @@ async def claim_pending(conn: asyncpg.Connection, *, limit: int) -> list[Pending
     return [
         PendingMessage(
             id=row["id"],
+            lane=row["lane"],
             topic=row["topic"],
             key=bytes(row["message_key"]),
             headers=[(k, v.encode()) for k, v in json.loads(row["headers"]).items()],
@@ -101,5 +103,27 @@ async def mark_sent(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
     await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", list(ids))
 
 
+async def record_failure(conn: asyncpg.Connection, *, message_id: int, error: str) -> None:
+    """Recorded in the relay round's transaction, which commits what did go out."""
+    await conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+        message_id,
+        error[:2000],
+    )
+
+
 async def count_unsent(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+
+
+async def prune_delivered(
+    conn: asyncpg.Connection, *, sent_before: datetime, received_before: datetime
+) -> tuple[int, int]:
+    """Forget outbox rows sent, and inbox rows received, before the given times.
+
+    The inbox must remember an event longer than it can possibly come again (a
+    redelivery, a dead-letter replay), so its retention is the longer one.
+    """
+    sent = await conn.execute("DELETE FROM outbox WHERE sent_at < $1", sent_before)
+    received = await conn.execute("DELETE FROM inbox WHERE received_at < $1", received_before)
+    return int(sent.split()[-1]), int(received.split()[-1])

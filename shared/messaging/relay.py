@@ -9,6 +9,8 @@ again and the consumers' inboxes drop the duplicates.
 from __future__ import annotations
 
 import asyncio
+import time
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import structlog
@@ -16,13 +18,26 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
 
 from shared.messaging.failures import RetryPolicy, is_retryable
-from shared.messaging.outbox import WAKE_CHANNEL_PREFIX, claim_pending, mark_sent
+from shared.messaging.outbox import (
+    WAKE_CHANNEL_PREFIX,
+    PendingMessage,
+    claim_pending,
+    mark_sent,
+    prune_delivered,
+    record_failure,
+)
 
 log = structlog.get_logger(__name__)
 
 RELAYED = Counter("campusflow_outbox_relayed_total", "Outbox rows published", ["service"])
 RELAY_ERRORS = Counter("campusflow_outbox_relay_errors_total", "Failed relay rounds", ["service"])
 RELAY_UP = Gauge("campusflow_outbox_relay_running", "1 while the relay loop runs", ["service"])
+
+# Sent outbox rows are kept a week (to look into), inbox rows 90 days: longer than any
+# redelivery or dead-letter replay of an event can come after it was first applied.
+OUTBOX_RETENTION = timedelta(days=7)
+INBOX_RETENTION = timedelta(days=90)
+PRUNE_EVERY_S = 3600.0
 
 
 class OutboxRelay:
@@ -43,27 +58,89 @@ class OutboxRelay:
         self._backoff = RetryPolicy()
 
     async def relay_once(self) -> int:
-        """Publish one batch of pending rows; return how many were published."""
+        """Publish one batch of pending rows; return how many were published.
+
+        A row Kafka refuses (a topic not created yet, a record too large) stops its
+        lane only: its lane's later rows wait behind it, so one aggregate's events
+        never overtake each other, while every other lane goes on.
+        """
         async with self._pool.acquire() as conn, conn.transaction():
             pending = await claim_pending(conn, limit=self._batch_size)
             if not pending:
                 return 0
-            sends = [
-                await self._producer.send(m.topic, value=m.value, key=m.key, headers=m.headers)
-                for m in pending
-            ]
-            await asyncio.gather(*sends)
-            await mark_sent(conn, [m.id for m in pending])
-        RELAYED.labels(self._service).inc(len(pending))
-        return len(pending)
+            outcomes = await self._publish(pending)
+            stuck_lanes: dict[int, tuple[PendingMessage, BaseException]] = {}
+            sent = []
+            for message, failure in zip(pending, outcomes, strict=True):
+                if message.lane in stuck_lanes:
+                    continue
+                if failure is None:
+                    sent.append(message.id)
+                else:
+                    stuck_lanes[message.lane] = (message, failure)
+            await mark_sent(conn, sent)
+            for message, failure in stuck_lanes.values():
+                await record_failure(conn, message_id=message.id, error=repr(failure))
+        RELAYED.labels(self._service).inc(len(sent))
+        if stuck_lanes:
+            RELAY_ERRORS.labels(self._service).inc()
+            message, failure = next(iter(stuck_lanes.values()))
+            log.error(
+                "outbox rows cannot be published; their lanes wait",
+                lanes=sorted(stuck_lanes),
+                outbox_id=message.id,
+                topic=message.topic,
+                error=repr(failure)[:500],
+            )
+        return len(sent)
+
+    async def _prune(self) -> None:
+        now = datetime.now(UTC)
+        try:
+            async with self._pool.acquire() as conn:
+                await prune_delivered(
+                    conn,
+                    sent_before=now - OUTBOX_RETENTION,
+                    received_before=now - INBOX_RETENTION,
+                )
+        except Exception as error:  # pruning can wait for the next hour
+            log.warning("pruning the outbox and inbox failed", error=repr(error)[:300])
+
+    async def _publish(self, pending: list[PendingMessage]) -> list[BaseException | None]:
+        """Send all (pipelined, in order), then wait for each acknowledgement."""
+        deliveries: list[asyncio.Future[object] | BaseException] = []
+        for message in pending:
+            try:
+                deliveries.append(
+                    await self._producer.send(
+                        message.topic, value=message.value, key=message.key, headers=message.headers
+                    )
+                )
+            except Exception as refused:  # refused before it left: too large, unknown topic
+                deliveries.append(refused)
+        outcomes: list[BaseException | None] = []
+        for delivery in deliveries:
+            if isinstance(delivery, BaseException):
+                outcomes.append(delivery)
+                continue
+            try:
+                await delivery
+                outcomes.append(None)
+            except Exception as failed:
+                outcomes.append(failed)
+        return outcomes
 
     async def run(self, stop: asyncio.Event) -> None:
         RELAY_UP.labels(self._service).set(1)
         failures = 0
         wake = asyncio.Event()
         listener = _WakeListener(self._pool, wake)
+        next_prune = 0.0
         try:
             while not stop.is_set():
+                if time.monotonic() >= next_prune:
+                    next_prune = time.monotonic() + PRUNE_EVERY_S
+                    await self._prune()
                 await listener.ensure_listening()
                 wake.clear()
                 try:

@@ -2,23 +2,27 @@
 
 FastStream's Kafka default is ACK_FIRST (commit before processing: at most
 once). Every Campusflow subscriber is MANUAL: offsets are committed only after
-the batch's effects (and dead letters) are durable; a batch whose retryable
-failure outlasted the retry policy is nacked, i.e. the consumer seeks back and
-reads it again.
+the batch's effects (and dead letters) are durable. A batch that was not applied
+is read again: the consumer seeks every partition of the batch back to its first
+record (done here, not left to the library's nack, whose behaviour has changed
+between releases).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 import structlog
+from aiokafka import TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
 from shared.messaging.consumer import EventProcessor
+from shared.messaging.dead_letters import ConsumedRecord
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +37,19 @@ async def _leave_bytes_alone(message: StreamMessage[Any]) -> Any:
     """FastStream would JSON-decode each body before our handler runs, so a malformed
     message would fail the whole batch. Our codec reads (and dead-letters) each one."""
     return message.body
+
+
+def earliest_offsets(records: Iterable[ConsumedRecord]) -> dict[TopicPartition, int]:
+    """Where to rewind each partition of a batch that was not applied.
+
+    A batch may span partitions; every one must go back to its first record, or the
+    next batch's commit would carry a partition past records never applied.
+    """
+    earliest: dict[TopicPartition, int] = {}
+    for record in records:
+        partition = TopicPartition(record.topic, record.partition)
+        earliest[partition] = min(record.offset, earliest.get(partition, record.offset))
+    return earliest
 
 
 def consumer_group(prefix: str, consumer_name: str) -> str:
@@ -71,7 +88,8 @@ def subscribe(
         except Exception:
             log.exception("batch not applied; it will be redelivered", consumer=consumer.name)
             await asyncio.sleep(NACK_PAUSE_S)
-            await message.nack()
+            for partition, offset in earliest_offsets(batch).items():
+                message.consumer.seek(partition, offset)
             return
         await message.ack()
 

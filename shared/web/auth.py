@@ -99,10 +99,20 @@ class TokenVerifier:
                 raise ValueError("jwt_public_key is required with RS256")
             # Parse now, so a bad key stops the service at start-up, not per request.
             key: Any = load_pem_public_key(settings.jwt_public_key.encode())
-            return cls(key=key, algorithm="RS256")
+            return cls(
+                key=key,
+                algorithm="RS256",
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+            )
         if settings.jwt_secret is None:
             raise ValueError("jwt_secret is required with HS256")
-        return cls(key=settings.jwt_secret.get_secret_value(), algorithm="HS256")
+        return cls(
+            key=settings.jwt_secret.get_secret_value(),
+            algorithm="HS256",
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
 
     def verify(self, token: str) -> Principal:
         try:

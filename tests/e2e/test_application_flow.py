@@ -13,7 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
+from services.notifications.consumers import APPLICANT_NOTICES
+from shared.events.registry import RECRUITMENT_APPLICATIONS
+from shared.messaging.subscriptions import consumer_group
+from shared.stack import StackEndpoints
 from tests.support.auth import bearer
+from tests.support.kafka import group_caught_up, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -56,7 +61,7 @@ async def notices(
 
 
 async def test_an_application_becomes_a_notice_for_the_applicant_only(
-    services: dict[str, str],
+    services: dict[str, str], stack: StackEndpoints
 ) -> None:
     recruitment, notifications = services["recruitment"], services["notifications"]
     applicant = bearer("cs-2024001", "student", "cs")
@@ -81,6 +86,22 @@ async def test_an_application_becomes_a_notice_for_the_applicant_only(
             if mine:
                 break
             await asyncio.sleep(0.2)
+        # Wait until notifications has consumed everything, then look again: a
+        # duplicate arriving after the first sighting must show.
+        await wait_until(
+            lambda: group_caught_up(
+                stack.kafka_bootstrap,
+                consumer_group("campusflow", APPLICANT_NOTICES.name),
+                RECRUITMENT_APPLICATIONS.name,
+            ),
+            timeout_s=60,
+            what="notifications to consume every application event",
+        )
+        mine = [
+            n
+            for n in await notices(client, notifications, applicant)
+            if n["subject_id"] == application["id"]
+        ]
         assert len(mine) == 1, "the applicant gets exactly one notice"
         assert mine[0]["kind"] == "application_received"
         assert "李明" in mine[0]["body"]

@@ -9,7 +9,7 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
-from shared.db.migrations import MigrationError, migrate
+from shared.db.migrations import KERNEL_MIGRATIONS, MigrationError, migrate, read_migrations
 from shared.stack import StackEndpoints
 
 pytestmark = pytest.mark.integration
@@ -36,11 +36,13 @@ async def test_replicas_starting_together_apply_each_migration_once(
     results = await asyncio.gather(
         *(migrate(stack.postgres_admin_dsn, schema=schema, folder=tmp_path) for _ in range(4))
     )
-    assert sorted(len(applied) for applied in results) == [0, 0, 0, 3]  # kernel + 2
+    expected = len(read_migrations("kernel", KERNEL_MIGRATIONS)) + 2
+    assert sorted(len(applied) for applied in results) == [0, 0, 0, expected]
     conn = await asyncpg.connect(stack.postgres_admin_dsn)
     try:
         assert await conn.fetchval(f"SELECT n FROM {schema}.counter") == 1
-        assert await conn.fetchval(f"SELECT count(*) FROM {schema}.schema_migrations") == 3
+        count = await conn.fetchval(f"SELECT count(*) FROM {schema}.schema_migrations")
+        assert count == expected
     finally:
         await conn.close()
 
@@ -66,3 +68,18 @@ async def test_a_service_role_cannot_touch_another_services_schema(
             await conn.fetch("SELECT * FROM recruitment.applications")
     finally:
         await conn.close()
+
+
+async def test_an_applied_migration_that_was_deleted_or_renamed_is_refused(
+    stack: StackEndpoints, tmp_path: Path
+) -> None:
+    migration = tmp_path / "0001_table.sql"
+    migration.write_text("CREATE TABLE t (a int);")
+    schema = await fresh_schema(stack.postgres_admin_dsn)
+    await migrate(stack.postgres_admin_dsn, schema=schema, folder=tmp_path)
+    migration.rename(tmp_path / "0001_renamed.sql")
+    with pytest.raises(MigrationError, match="gone or renamed"):
+        await migrate(stack.postgres_admin_dsn, schema=schema, folder=tmp_path)
+    (tmp_path / "0001_renamed.sql").unlink()
+    with pytest.raises(MigrationError, match="gone or renamed"):
+        await migrate(stack.postgres_admin_dsn, schema=schema, folder=tmp_path)

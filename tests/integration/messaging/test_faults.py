@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -20,11 +21,18 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from shared.db.pool import create_pool
+from shared.events import ApplicationSubmitted
+from shared.events.base import DomainEvent, Envelope
 from shared.events.registry import RECRUITMENT_APPLICATIONS
 from shared.messaging.dead_letters import DeadLetterPublisher
 from shared.messaging.failures import RetryPolicy
-from shared.messaging.outbox import append_to_outbox, claim_pending, count_unsent
-from shared.messaging.relay import OutboxRelay
+from shared.messaging.outbox import (
+    append_to_outbox,
+    claim_pending,
+    count_unsent,
+    prune_delivered,
+)
+from shared.messaging.relay import INBOX_RETENTION, OUTBOX_RETENTION, OutboxRelay
 from shared.stack import StackEndpoints
 from tests.support.kafka import header, read_topic, running_consumer, wait_caught_up, wait_until
 from tests.support.kernel import (
@@ -34,6 +42,7 @@ from tests.support.kernel import (
     effect_counts,
     encoded,
     kernel_consumer,
+    record_effect,
 )
 from tests.support.proxy import CuttableProxy
 
@@ -353,3 +362,149 @@ async def test_two_relays_at_once_publish_each_event_once(
     )
     assert len(published) == len(events)
     assert set(published.values()) == {1}
+
+
+async def test_a_retryable_looking_failure_with_a_healthy_database_dead_letters_that_event_only(
+    stack: StackEndpoints,
+    kernel_pool: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    dead_letters: DeadLetterPublisher,
+) -> None:
+    """A handler bug that looks like infrastructure (a timeout on one event) must not stall
+    the partition: the database answers, so the failure is the event's own."""
+    slow = application(applicant="always-times-out")
+    before, after = application(), application()
+
+    async def times_out_for_one(
+        conn: asyncpg.Connection, event: DomainEvent, env: Envelope
+    ) -> None:
+        assert isinstance(event, ApplicationSubmitted)
+        if event.applicant_id == "always-times-out":
+            raise TimeoutError("this event's query always times out")
+        await record_effect(conn, event, env)
+
+    name = f"stuck-{uuid4().hex[:6]}"
+    consumer = replace(
+        kernel_consumer(name), handlers={ApplicationSubmitted.event_type: times_out_for_one}
+    )
+    await publish(producer, [before, slow, after], partition=1)
+    async with running_consumer(
+        bootstrap=stack.kafka_bootstrap,
+        consumer=consumer,
+        pool=kernel_pool,
+        dead_letters=dead_letters,
+        retry=RetryPolicy(first_delay_s=0.05, max_delay_s=0.1, deadline_s=0.5, attempts=5),
+    ):
+        await wait_caught_up(stack.kafka_bootstrap, name, TOPIC, timeout_s=120)
+    await assert_applied_once(kernel_pool, [before.application_id, after.application_id], 5)
+    letters = [
+        r
+        for r in await read_topic(stack.kafka_bootstrap, RECRUITMENT_APPLICATIONS.dead_letter)
+        if header(r, "dlt_consumer") == name and r.key == str(slow.application_id).encode()
+    ]
+    assert [header(r, "dlt_error_class") for r in letters] == ["PermanentFailure"]
+
+
+async def test_a_failure_of_every_event_alike_holds_the_batch_instead_of_burying_it(
+    stack: StackEndpoints,
+    kernel_pool: asyncpg.Pool,
+    producer: AIOKafkaProducer,
+    dead_letters: DeadLetterPublisher,
+) -> None:
+    """A missing table or a bug fails every event the same way: the system is at fault, so
+    nothing is dead-lettered and nothing is committed; once mended, all are applied."""
+    mended = asyncio.Event()
+
+    async def broken_until_mended(
+        conn: asyncpg.Connection, event: DomainEvent, env: Envelope
+    ) -> None:
+        if not mended.is_set():
+            raise RuntimeError('relation "effects_v2" does not exist')
+        await record_effect(conn, event, env)
+
+    events = [application() for _ in range(3)]
+    ids = [e.application_id for e in events]
+    await publish(producer, events, partition=2)
+    name = f"systemic-{uuid4().hex[:6]}"
+    consumer = replace(
+        kernel_consumer(name), handlers={ApplicationSubmitted.event_type: broken_until_mended}
+    )
+    async with running_consumer(
+        bootstrap=stack.kafka_bootstrap,
+        consumer=consumer,
+        pool=kernel_pool,
+        dead_letters=dead_letters,
+        max_records=500,
+    ):
+        await asyncio.sleep(6)
+        assert await effect_counts(kernel_pool, ids) == {}
+        mended.set()
+        await assert_applied_once(kernel_pool, ids, timeout_s=60)
+    keys = {str(i).encode() for i in ids}
+    letters = await read_topic(stack.kafka_bootstrap, RECRUITMENT_APPLICATIONS.dead_letter)
+    assert not [r for r in letters if header(r, "dlt_consumer") == name and r.key in keys]
+
+
+async def test_a_row_kafka_refuses_stops_its_lane_only(
+    kernel_pool: asyncpg.Pool, producer: AIOKafkaProducer
+) -> None:
+    """The refused row and the rows behind it in its lane wait (one aggregate's events never
+    overtake each other); every other lane is published; the failure is on the row."""
+    async with kernel_pool.acquire() as conn:
+        while await count_unsent(conn):  # start from an empty outbox
+            await OutboxRelay(
+                service="kernel_test", pool=kernel_pool, producer=producer
+            ).relay_once()
+    events = [application() for _ in range(40)]
+    async with kernel_pool.acquire() as conn, conn.transaction():
+        await append_to_outbox(conn, events, source="/tests", now=datetime.now(UTC))
+        rows = await conn.fetch("SELECT id, lane FROM outbox WHERE sent_at IS NULL ORDER BY id")
+        bad_id, bad_lane = rows[0]["id"], rows[0]["lane"]
+        # Larger than the producer's max request size: Kafka refuses it outright.
+        await conn.execute("UPDATE outbox SET payload = $2 WHERE id = $1", bad_id, b"x" * 2_000_000)
+    relay = OutboxRelay(service="kernel_test", pool=kernel_pool, producer=producer)
+    published = await relay.relay_once()
+    async with kernel_pool.acquire() as conn:
+        left = await conn.fetch(
+            "SELECT id, lane, attempts, last_error FROM outbox WHERE sent_at IS NULL ORDER BY id"
+        )
+    assert {row["lane"] for row in left} == {bad_lane}
+    assert published == len(events) - len(left)
+    assert left[0]["id"] == bad_id
+    assert left[0]["attempts"] == 1 and "MessageSizeTooLarge" in left[0]["last_error"]
+    assert all(row["attempts"] == 0 for row in left[1:])
+    async with kernel_pool.acquire() as conn:  # mend it, so later tests find a clean outbox
+        await conn.execute("DELETE FROM outbox WHERE id = $1", bad_id)
+    while await relay.relay_once():
+        pass
+
+
+async def test_delivered_rows_are_forgotten_after_their_retention_and_not_before(
+    kernel_pool: asyncpg.Pool,
+) -> None:
+    old, recent = application(), application()
+    async with kernel_pool.acquire() as conn, conn.transaction():
+        await append_to_outbox(conn, [old, recent], source="/tests", now=datetime.now(UTC))
+        rows = await conn.fetch("SELECT id FROM outbox ORDER BY id DESC LIMIT 2")
+        await conn.execute(
+            "UPDATE outbox SET sent_at = now() - interval '8 days' WHERE id = $1", rows[1]["id"]
+        )
+        await conn.execute("UPDATE outbox SET sent_at = now() WHERE id = $1", rows[0]["id"])
+        await conn.execute(
+            "INSERT INTO inbox (consumer, event_id, event_type, received_at) VALUES"
+            " ('prune-test', $1, 't', now() - interval '91 days'),"
+            " ('prune-test', $2, 't', now() - interval '89 days')",
+            uuid4(),
+            uuid4(),
+        )
+        await prune_delivered(
+            conn,
+            sent_before=datetime.now(UTC) - OUTBOX_RETENTION,
+            received_before=datetime.now(UTC) - INBOX_RETENTION,
+        )
+        remaining = await conn.fetch(
+            "SELECT id FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+        )
+        inbox = await conn.fetchval("SELECT count(*) FROM inbox WHERE consumer = 'prune-test'")
+    assert [r["id"] for r in remaining] == [rows[0]["id"]]
+    assert inbox == 1

@@ -93,6 +93,9 @@ def settings(**env: str) -> RecruitmentSettings:
         "kafka_bootstrap": "localhost:9092",
         "redis_url": "redis://localhost",
         "jwt_secret": "a-production-secret-of-enough-length",
+        "jwt_issuer": "https://sso.example/campus",
+        "jwt_audience": "campusflow",
+        "environment": "test",
         "beneficiary_keys": LOCAL_BENEFICIARY_KEY,
         "beneficiary_index_key": LOCAL_BENEFICIARY_INDEX_KEY,
     }
