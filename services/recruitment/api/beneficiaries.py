@@ -192,6 +192,16 @@ def _already_registered() -> Problem:
     )
 
 
+def _own_college_only(principal: Principal, college: str) -> None:
+    """Personal data never crosses the tenant boundary.
+
+    A university administrator reaches every college, but one who also holds an
+    officer or college-admin role writes and reads children only of their own college.
+    """
+    if principal.college != college:
+        raise Problem.forbidden("children's personal data is handled only within their college")
+
+
 def _unreadable(error: ContactCardUnreadable) -> Problem:
     # Keys misconfigured or a row tampered with: an operator's problem, said plainly.
     return Problem(500, "Internal Server Error", "the contact card cannot be decrypted")
@@ -206,6 +216,7 @@ async def register(
     college: College, form: RegistrationForm, principal: Registrar, pool: Pool, cipher: Cipher
 ) -> BeneficiaryView:
     ensure_college(principal, college)
+    _own_college_only(principal, college)
     try:
         async with pool.acquire() as conn, conn.transaction():
             beneficiary = await service.register_child(
@@ -348,6 +359,7 @@ async def correct_entry(
     cipher: Cipher,
 ) -> BeneficiaryView:
     ensure_college(principal, college)
+    _own_college_only(principal, college)
     card_changes = form.contact_card.model_dump(exclude_none=True) if form.contact_card else None
     try:
         async with pool.acquire() as conn, conn.transaction():
@@ -387,10 +399,7 @@ async def read_card(
     purpose: Annotated[str, Query(min_length=4, max_length=200, description="why you need it")],
 ) -> ContactCardView:
     ensure_college(principal, college)
-    # A university administrator holding another role too still reads only their own
-    # college's children: personal data never crosses the tenant boundary.
-    if principal.college != college:
-        raise Problem.forbidden("children's contact cards are read only within their college")
+    _own_college_only(principal, college)
     try:
         async with pool.acquire() as conn, conn.transaction():
             card = await service.read_contact_card(

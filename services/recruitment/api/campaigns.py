@@ -18,7 +18,12 @@ from services.recruitment.domain.campaigns import (
     RecruitmentRuleBroken,
     ScreeningCriteria,
 )
-from services.recruitment.domain.selection import Place, Volunteer
+from services.recruitment.domain.selection import (
+    DEFAULT_MAX_CHILDREN,
+    MAX_CHILDREN_LIMIT,
+    Place,
+    Volunteer,
+)
 from services.recruitment.service import campaigns as service
 from services.recruitment.service import selection as selection_service
 from shared.web.auth import ROLES, Principal, ensure_college, require_roles
@@ -266,6 +271,12 @@ class Placement(BaseModel):
     application_id: UUID
     county: Text | None = None
     school_id: Slug | None = None
+    max_children: int = Field(
+        default=DEFAULT_MAX_CHILDREN,
+        ge=1,
+        le=MAX_CHILDREN_LIMIT,
+        description="How many children the volunteer may be paired with",
+    )
 
 
 class DecisionForm(BaseModel):
@@ -313,7 +324,9 @@ async def decide_position(
                 position_id=position_id,
                 rejections={r.application_id: r.reason for r in form.rejections},
                 places={
-                    p.application_id: Place(county=p.county, school_id=p.school_id)
+                    p.application_id: Place(
+                        county=p.county, school_id=p.school_id, max_children=p.max_children
+                    )
                     for p in form.places
                 },
                 now=datetime.now(UTC),

@@ -355,7 +355,7 @@ async def result_of(
 ) -> OutcomeView:
     ensure_college(principal, college)
     if not principal.has_any(*STAFF) and principal.user_id != candidate_id:
-        raise Problem.forbidden("students see only their own result")
+        raise Problem.not_found("result")  # another candidate's result: not for them to see
     async with pool.acquire() as conn:
         found = await service.list_outcomes(
             conn, college=college, intake_id=intake_id, candidate_id=candidate_id, limit=1, offset=0

@@ -107,7 +107,7 @@ async def memberships_of_person(
 ) -> MembershipPage:
     ensure_college(principal, college)
     if not principal.has_any(*STAFF) and principal.user_id != person_id:
-        raise Problem.forbidden("students see only their own memberships")
+        raise Problem.not_found("memberships")  # another person's: not for them to see
     async with pool.acquire() as conn:
         found = await service.memberships_of_person(
             conn, college=college, person_id=person_id, limit=limit, offset=offset

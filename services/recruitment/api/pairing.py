@@ -62,6 +62,13 @@ class EndPairingForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: Reason
+    season_over: bool = Field(
+        default=False,
+        description=(
+            "The pairing ended because the season finished: next season's run may continue it."
+            " Otherwise no run proposes this volunteer for this child again (an officer still may)."
+        ),
+    )
 
 
 class PairingView(BaseModel):
@@ -79,6 +86,7 @@ class PairingView(BaseModel):
     active: bool
     ended_at: datetime | None
     end_reason: str | None
+    season_over: bool
 
     @classmethod
     def of(cls, pairing: Pairing) -> PairingView:
@@ -97,6 +105,7 @@ class PairingView(BaseModel):
             active=pairing.active,
             ended_at=pairing.ended_at,
             end_reason=pairing.end_reason,
+            season_over=pairing.season_over,
         )
 
 
@@ -217,6 +226,7 @@ async def end_pairing(
                 pairing_id=pairing_id,
                 reason=form.reason,
                 now=datetime.now(UTC),
+                season_over=form.season_over,
             )
     except PairingRuleBroken as broken:
         raise _refused(broken) from broken

@@ -31,6 +31,9 @@ PER_NEED_COVERED_SCORE = 10
 MAX_NEEDS_SCORED = 5
 MAX_SCORE = CONTINUITY_SCORE + SAME_SCHOOL_SCORE + PER_NEED_COVERED_SCORE * MAX_NEEDS_SCORED
 
+# Why a pairing ended when its volunteer left the programme.
+VOLUNTEER_WITHDREW = "志愿者退出 volunteer withdrew"
+
 
 class PairingRuleBroken(ValueError):
     """A pairing rule refuses the request; `field` and `rule` say which."""
@@ -83,8 +86,11 @@ class ChildToPair:
     school_id: str
     county: str
     subject_needs: tuple[str, ...] = ()
-    last_volunteer_id: str | None = None
+    last_volunteer_id: str | None = None  # of the last pairing that ran to the season's end
     current_volunteer_ids: tuple[str, ...] = ()
+    # Volunteers whose pairing with this child was ended before the season was
+    # over: a run never proposes them again for this child (an officer still may).
+    barred_volunteer_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ def reasons_for(child: ChildToPair, volunteer: VolunteerToPair) -> tuple[str, ..
     elif place is Place.SAME_COUNTY:
         reasons.append("同县 same county")
     else:
-        reasons.append("异地 different place (no nearer volunteer was free)")
+        reasons.append("异地 different place")
     needs = covered_needs(child, volunteer)
     if needs:
         reasons.append(f"覆盖需求 covers needs: {', '.join(needs)}")
@@ -182,6 +188,7 @@ class Pairing:
     run_id: UUID | None = None
     ended_at: datetime | None = None
     end_reason: str | None = None
+    season_over: bool = False  # ended because the season finished, not cut short
 
     @property
     def active(self) -> bool:
@@ -288,8 +295,14 @@ def pair_manually(
     return pairing, _created(pairing)
 
 
-def end_pairing(*, pairing: Pairing, reason: str, now: datetime) -> tuple[Pairing, PairingEnded]:
-    """A pairing ends once, and always says why."""
+def end_pairing(
+    *, pairing: Pairing, reason: str, now: datetime, season_over: bool = False
+) -> tuple[Pairing, PairingEnded]:
+    """A pairing ends once, and always says why.
+
+    Only a pairing that ran until the season was over carries on into the next
+    season (continuity); one cut short is not proposed again by a run.
+    """
     reason = _require_reason(reason)
     if not pairing.active:
         raise PairingRuleBroken(
@@ -297,7 +310,7 @@ def end_pairing(*, pairing: Pairing, reason: str, now: datetime) -> tuple[Pairin
             rule="pairing_already_ended",
             message=f"this pairing already ended: {pairing.end_reason}",
         )
-    ended = replace(pairing, ended_at=now, end_reason=reason)
+    ended = replace(pairing, ended_at=now, end_reason=reason, season_over=season_over)
     event = PairingEnded(
         college=pairing.college,
         pairing_id=pairing.id,

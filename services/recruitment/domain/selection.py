@@ -30,7 +30,8 @@ from shared.events.recruitment import (
     VolunteerEnrolled,
 )
 
-DEFAULT_MAX_CHILDREN = 2
+DEFAULT_MAX_CHILDREN = 2  # children a volunteer may be paired with, unless the officer says
+MAX_CHILDREN_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,16 @@ class Place:
 
     county: str | None = None
     school_id: str | None = None
+    max_children: int = DEFAULT_MAX_CHILDREN  # the volunteer's pairing load limit
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_children <= MAX_CHILDREN_LIMIT:
+            raise RecruitmentRuleBroken(
+                field="max_children",
+                rule="max_children_range",
+                message=f"a volunteer is paired with 1 to {MAX_CHILDREN_LIMIT} children",
+                invalid=True,
+            )
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,7 @@ def enrol(
         skills=application.skills,
         county=place.county,
         school_id=place.school_id,
+        max_children=place.max_children,
         enrolled_at=now,
     )
     event = VolunteerEnrolled(

@@ -13,10 +13,12 @@ A county has thousands of children and volunteers; the full bipartite graph
 (millions of arcs) is not needed, because a child's good volunteers are few.
 Each child gets arcs to its `candidates_per_child` best volunteers (ties broken
 by a deterministic per-pair jitter, so children of one school do not all queue
-for the same volunteers), always including last season's volunteer. Children
-the restricted graph leaves unpaired get another round against the volunteers
-with load to spare. With no more volunteers than `candidates_per_child` the
-graph is complete and the result exact.
+for the same volunteers), always including last season's volunteer and never
+one already paired with the child or barred from it (a pairing of theirs with
+the child was ended before the season was over). Children the restricted graph
+leaves unpaired get another round against the volunteers with load to spare.
+With no more volunteers than `candidates_per_child` the graph is complete and
+the result exact.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ class _VolunteerTable:
         if last is not None:
             score[last] += CONTINUITY_SCORE
         score[self.full] = -1
-        for taken in child.current_volunteer_ids:
+        for taken in (*child.current_volunteer_ids, *child.barred_volunteer_ids):
             if taken in self.index:
                 score[self.index[taken]] = -1
         jitter = ((self.hash ^ np.uint64(_stable_hash(str(child.beneficiary_id)))) % 997) / 997.0
@@ -215,6 +217,7 @@ def propose_pairings(
                 subject_needs=kids[i].subject_needs,
                 last_volunteer_id=kids[i].last_volunteer_id,
                 current_volunteer_ids=tuple(sorted(taken[i])),
+                barred_volunteer_ids=kids[i].barred_volunteer_ids,
             )
             for i in open_kids
         ]

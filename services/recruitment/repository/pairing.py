@@ -17,7 +17,12 @@ SELECT b.id, b.school_id, b.county, b.subject_needs,
              ORDER BY p.volunteer_id) AS current_volunteers,
        (SELECT p.volunteer_id FROM pairings p
         WHERE p.college = b.college AND p.beneficiary_id = b.id AND p.ended_at IS NOT NULL
-        ORDER BY p.ended_at DESC, p.pairing_id LIMIT 1) AS last_volunteer
+          AND p.season_over
+        ORDER BY p.ended_at DESC, p.pairing_id LIMIT 1) AS last_volunteer,
+       ARRAY(SELECT DISTINCT p.volunteer_id FROM pairings p
+             WHERE p.college = b.college AND p.beneficiary_id = b.id
+               AND p.ended_at IS NOT NULL AND NOT p.season_over
+             ORDER BY p.volunteer_id) AS barred_volunteers
 FROM beneficiaries b
 WHERE b.college = $1
 """
@@ -31,6 +36,7 @@ def _child(row: asyncpg.Record) -> ChildToPair:
         subject_needs=tuple(row["subject_needs"]),
         last_volunteer_id=row["last_volunteer"],
         current_volunteer_ids=tuple(row["current_volunteers"]),
+        barred_volunteer_ids=tuple(row["barred_volunteers"]),
     )
 
 
@@ -49,6 +55,7 @@ def _pairing(row: asyncpg.Record) -> Pairing:
         run_id=row["run_id"],
         ended_at=row["ended_at"],
         end_reason=row["end_reason"],
+        season_over=row["season_over"],
     )
 
 
@@ -162,12 +169,27 @@ async def pairing(
 
 async def record_end(conn: asyncpg.Connection, ended: Pairing) -> None:
     await conn.execute(
-        "UPDATE pairings SET ended_at = $3, end_reason = $4 WHERE college = $1 AND pairing_id = $2",
+        "UPDATE pairings SET ended_at = $3, end_reason = $4, season_over = $5"
+        " WHERE college = $1 AND pairing_id = $2",
         ended.college,
         ended.id,
         ended.ended_at,
         ended.end_reason,
+        ended.season_over,
     )
+
+
+async def active_pairings_of_volunteer(
+    conn: asyncpg.Connection, *, college: str, volunteer_id: str
+) -> list[Pairing]:
+    """The volunteer's active pairings, locked for update, oldest first."""
+    rows = await conn.fetch(
+        "SELECT * FROM pairings WHERE college = $1 AND volunteer_id = $2 AND ended_at IS NULL"
+        " ORDER BY created_at, pairing_id FOR UPDATE",
+        college,
+        volunteer_id,
+    )
+    return [_pairing(row) for row in rows]
 
 
 @dataclass(frozen=True)

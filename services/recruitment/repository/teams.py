@@ -116,11 +116,16 @@ async def insert_team(conn: asyncpg.Connection, team: ProjectTeam) -> None:
 
 
 async def take_seats(conn: asyncpg.Connection, team: ProjectTeam) -> None:
-    """Raises UniqueViolationError when a student already holds a seat this season."""
+    """Raises UniqueViolationError when a student already holds a seat this season.
+
+    Seats are taken in student-id order, whatever order the team listed them in, so
+    two teams sharing students wait on each other in the same order: one waits for
+    the other instead of each holding a seat the other needs (a deadlock).
+    """
     await conn.executemany(
         "INSERT INTO project_team_seats (college, season, student_id, team_id)"
         " VALUES ($1,$2,$3,$4)",
-        [(team.college, team.season, student, team.id) for student in team.member_ids],
+        [(team.college, team.season, student, team.id) for student in sorted(team.member_ids)],
     )
 
 

@@ -35,7 +35,8 @@ async def enrol(conn: asyncpg.Connection, volunteers: Sequence[Volunteer]) -> No
         " ON CONFLICT (college, campaign_id, volunteer_id) DO UPDATE SET"
         " application_id = EXCLUDED.application_id, name = EXCLUDED.name,"
         " skills = EXCLUDED.skills, county = EXCLUDED.county, school_id = EXCLUDED.school_id,"
-        " enrolled_at = EXCLUDED.enrolled_at, active = EXCLUDED.active",
+        " max_children = EXCLUDED.max_children, enrolled_at = EXCLUDED.enrolled_at,"
+        " active = EXCLUDED.active",
         [
             (
                 v.college,
@@ -58,16 +59,19 @@ async def enrol(conn: asyncpg.Connection, volunteers: Sequence[Volunteer]) -> No
 async def deactivate(
     conn: asyncpg.Connection, *, college: str, campaign_id: str, application_id: UUID
 ) -> Place:
-    """The volunteer withdrew; returns where they served, so a successor can take the place."""
+    """The volunteer withdrew; returns where they served and their load limit, so a
+    successor can take the place."""
     row = await conn.fetchrow(
         "UPDATE volunteers SET active = false"
         " WHERE college = $1 AND campaign_id = $2 AND application_id = $3"
-        " RETURNING county, school_id",
+        " RETURNING county, school_id, max_children",
         college,
         campaign_id,
         application_id,
     )
-    return Place(county=row["county"], school_id=row["school_id"]) if row else Place()
+    if row is None:
+        return Place()
+    return Place(county=row["county"], school_id=row["school_id"], max_children=row["max_children"])
 
 
 async def list_volunteers(

@@ -17,6 +17,7 @@ from services.recruitment.domain.selection import Outcome, promote_first_on_wait
 from services.recruitment.repository import applications as repository
 from services.recruitment.repository import campaigns as campaigns_repository
 from services.recruitment.repository import volunteers as volunteers_repository
+from services.recruitment.service import pairing as pairing_service
 from services.recruitment.service.campaigns import SOURCE, NotFound, campaign_for_update
 from shared.events.base import DomainEvent
 from shared.messaging.outbox import append_to_outbox
@@ -70,7 +71,8 @@ async def withdraw_volunteer_application(
     applicant_id: str,
     now: datetime,
 ) -> tuple[VolunteerApplication, VolunteerApplication | None]:
-    """Withdraw; if an admitted volunteer leaves, the first on the waitlist is promoted.
+    """Withdraw; if an admitted volunteer leaves, their pairings end and the first on
+    the waitlist is promoted.
 
     Returns the withdrawn application and the promoted one, if any.
     """
@@ -93,6 +95,10 @@ async def withdraw_volunteer_application(
             college=college,
             campaign_id=application.campaign_id,
             application_id=application.id,
+        )
+        # Their children are unpaired again (PairingEnded via the outbox, below).
+        await pairing_service.end_pairings_of_withdrawn_volunteer(
+            conn, college=college, volunteer_id=application.applicant_id, now=now
         )
         waitlist = await repository.applications_of_position(
             conn,

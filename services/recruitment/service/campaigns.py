@@ -9,6 +9,7 @@ import asyncpg
 from services.recruitment.domain.campaigns import (
     Campaign,
     Position,
+    RecruitmentRuleBroken,
     ScreeningCriteria,
     close_campaign,
     open_campaign,
@@ -60,7 +61,15 @@ async def open_volunteer_campaign(
         opened_by=opened_by,
         now=now,
     )
-    await repository.insert_campaign(conn, campaign)
+    try:
+        await repository.insert_campaign(conn, campaign)
+    except asyncpg.UniqueViolationError as race:
+        if race.table_name != "campaigns":
+            raise
+        # The same id opened twice at the same moment: the second waited for the first.
+        raise RecruitmentRuleBroken(
+            field="id", rule="campaign_id_taken", message="a campaign with this id already exists"
+        ) from race
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return campaign
 

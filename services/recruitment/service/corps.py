@@ -23,6 +23,19 @@ class UnitNotFound(LookupError):
     pass
 
 
+# The partial unique index (migration 0009) that holds "one unit of each kind at a time"
+# when two assignments of the same person race: neither sees the other's uncommitted row.
+ONE_UNIT_PER_KIND_INDEX = "memberships_one_unit_per_kind"
+
+
+def _one_unit_of_each_kind(kind: str) -> CorpsRuleBroken:
+    return CorpsRuleBroken(
+        field="person_id",
+        rule="one_unit_of_each_kind",
+        message=f"already in a {kind} (assigned at the same moment): move them instead",
+    )
+
+
 async def form_unit(
     conn: asyncpg.Connection,
     *,
@@ -158,16 +171,21 @@ async def assign_member(
     rules.check_assignment(
         unit, current_unit_of_kind=UUID(current.organisation_id) if current else None
     )
-    return await start_membership(
-        conn,
-        college=college,
-        person_id=person_id,
-        organisation_kind=unit.kind,
-        organisation_id=str(unit.id),
-        how="admitted",
-        role=role,
-        now=now,
-    )
+    try:
+        return await start_membership(
+            conn,
+            college=college,
+            person_id=person_id,
+            organisation_kind=unit.kind,
+            organisation_id=str(unit.id),
+            how="admitted",
+            role=role,
+            now=now,
+        )
+    except asyncpg.UniqueViolationError as race:
+        if race.constraint_name != ONE_UNIT_PER_KIND_INDEX:
+            raise  # the same unit twice at once: the route answers already_a_member
+        raise _one_unit_of_each_kind(unit.kind) from race
 
 
 async def move_member(
@@ -192,16 +210,21 @@ async def move_member(
         conn, college=college, membership_id=current.id, how="transferred", reason=reason, now=now
     )
     assert ended is not None
-    started = await start_membership(
-        conn,
-        college=college,
-        person_id=person_id,
-        organisation_kind=target.kind,
-        organisation_id=str(target.id),
-        how="transferred",
-        role=current.role,
-        now=now,
-    )
+    try:
+        started = await start_membership(
+            conn,
+            college=college,
+            person_id=person_id,
+            organisation_kind=target.kind,
+            organisation_id=str(target.id),
+            how="transferred",
+            role=current.role,
+            now=now,
+        )
+    except asyncpg.UniqueViolationError as race:
+        if race.constraint_name != ONE_UNIT_PER_KIND_INDEX:
+            raise  # the same unit twice at once: the route answers already_a_member
+        raise _one_unit_of_each_kind(target.kind) from race
     return ended, started
 
 

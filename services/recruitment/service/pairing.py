@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from services.recruitment.domain.pairing import (
+    VOLUNTEER_WITHDREW,
     Pairing,
     PairingOptions,
     PairingRuleBroken,
@@ -143,18 +144,53 @@ async def pair_volunteer_with_child(
 
 
 async def end_pairing_for_reason(
-    conn: asyncpg.Connection, *, college: str, pairing_id: UUID, reason: str, now: datetime
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    pairing_id: UUID,
+    reason: str,
+    now: datetime,
+    season_over: bool = False,
 ) -> Pairing | None:
-    """None when the college has no such pairing."""
+    """None when the college has no such pairing.
+
+    `season_over`: the pairing ran until the season finished, so next season's
+    run may continue it; otherwise a run never proposes this pair again.
+    """
     current = await repository.pairing(
         conn, college=college, pairing_id=pairing_id, for_update=True
     )
     if current is None:
         return None
-    ended, event = end_pairing(pairing=current, reason=reason, now=now)
+    ended, event = end_pairing(pairing=current, reason=reason, now=now, season_over=season_over)
     await repository.record_end(conn, ended)
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return ended
+
+
+async def end_pairings_of_withdrawn_volunteer(
+    conn: asyncpg.Connection, *, college: str, volunteer_id: str, now: datetime
+) -> list[Pairing]:
+    """A volunteer left: their children are unpaired again, so the next run pairs them.
+
+    Runs in the withdrawal's transaction, after the volunteer's enrolment was
+    deactivated. Someone still enrolled by another of the college's campaigns
+    is still a volunteer, and keeps their children.
+    """
+    await repository.lock_pairings_of_college(conn, college=college)
+    if await repository.active_volunteers(conn, college=college, volunteer_id=volunteer_id):
+        return []
+    ended_pairings: list[Pairing] = []
+    events = []
+    for current in await repository.active_pairings_of_volunteer(
+        conn, college=college, volunteer_id=volunteer_id
+    ):
+        ended, event = end_pairing(pairing=current, reason=VOLUNTEER_WITHDREW, now=now)
+        await repository.record_end(conn, ended)
+        ended_pairings.append(ended)
+        events.append(event)
+    await append_to_outbox(conn, events, source=SOURCE, now=now)
+    return ended_pairings
 
 
 async def find_pairing(

@@ -124,6 +124,14 @@ async def register_project_team(
             rule="one_project_per_season",
             message="another team took one of these students at the same moment",
         ) from race
+    except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as race:
+        # Seats are taken in a fixed order, so this should not happen; if the database
+        # still picks us as the victim, the other registration wins: a conflict, not a 500.
+        raise TeamConflict(
+            field="member_ids",
+            rule="one_project_per_season",
+            message="another team took one of these students at the same moment",
+        ) from race
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return team
 

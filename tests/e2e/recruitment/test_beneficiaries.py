@@ -7,14 +7,17 @@ the child's college with a stated purpose, and every such read is in the access 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import pytest
 
+from shared.config import LOCAL_JWT_SECRET
 from shared.events.registry import RECRUITMENT_BENEFICIARIES
 from shared.stack import StackEndpoints
+from shared.web.auth import issue_local_token
 from tests.support.auth import bearer
 from tests.support.kafka import header, read_topic, wait_until
 
@@ -259,6 +262,42 @@ async def test_another_college_sees_none_of_the_register(services: dict[str, str
         other_base = base.replace(college, other)
         own = await client.get(other_base, headers=bearer("stranger", "officer", other))
         assert own.status_code == 200 and own.json()["items"] == []
+
+
+async def test_an_officer_who_is_also_university_admin_writes_only_their_own_college(
+    services: dict[str, str],
+) -> None:
+    """The university-admin role reaches every college, but never another college's children."""
+    college, other = a_college(), a_college()
+    base = f"{services['recruitment']}/api/recruitment/colleges/{college}/beneficiaries"
+    token = issue_local_token(
+        user="both",
+        roles=["officer", "university_admin"],
+        college=other,
+        secret=LOCAL_JWT_SECRET,
+        now=datetime.now(UTC),
+    )
+    both = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        entry = (
+            await client.post(base, json=ENTRY, headers=bearer("o", "officer", college))
+        ).json()
+        for method, url, body, params in (
+            ("POST", base, child("李四"), None),
+            ("PATCH", f"{base}/{entry['id']}", {"grade": 6}, None),
+            ("PATCH", f"{base}/{entry['id']}", {"contact_card": {"phone": "139 0000 0000"}}, None),
+            ("GET", f"{base}/{entry['id']}/contact-card", None, {"purpose": "看看这个孩子"}),
+        ):
+            response = await client.request(method, url, json=body, params=params, headers=both)
+            assert response.status_code == 403, (method, url, response.text)
+        unchanged = await client.get(f"{base}/{entry['id']}", headers=both)
+        assert unchanged.status_code == 200  # non-personal entries: the whole university
+        assert unchanged.json()["grade"] == ENTRY["grade"]
+        listed = await client.get(base, headers=bearer("o", "officer", college))
+        assert len(listed.json()["items"]) == 1
+        own_base = base.replace(college, other)
+        own = await client.post(own_base, json=child("李四"), headers=both)
+        assert own.status_code == 201, own.text
 
 
 async def test_coverage_reports_registered_paired_and_unpaired_per_school(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -138,3 +139,23 @@ async def test_bad_campaigns_are_refused_naming_the_field_and_rule(
             headers=bearer("cs-9", "student", "cs"),
         )
         assert missing.status_code == 404
+
+
+async def test_the_same_campaign_opened_twice_at_once_is_opened_once(
+    services: dict[str, str],
+) -> None:
+    """Neither request sees the other's campaign: the primary key refuses the second."""
+    base = f"{services['recruitment']}/api/recruitment/colleges/cs/campaigns"
+    async with httpx.AsyncClient(timeout=20) as client:
+        for _ in range(5):
+            campaign_id = f"twice-{uuid4().hex[:8]}"
+            answers = await asyncio.gather(
+                *(
+                    client.post(base, json=campaign_form(campaign_id), headers=OFFICER)
+                    for _ in range(2)
+                )
+            )
+            assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+            refused = next(a for a in answers if a.status_code == 409)
+            assert refused.json()["errors"][0]["rule"] == "campaign_id_taken"
+            assert refused.json()["errors"][0]["field"] == "id"

@@ -223,9 +223,18 @@ async def test_a_campaign_runs_from_opening_to_waitlist_promotion(
         assert late.status_code == 409
         assert late.json()["errors"][0]["rule"] == "application_window_closed"
 
+        place = {"application_id": ids[1], "county": "岳西县", "school_id": "yx-01"}
+        for limit in (0, 11):
+            too_many = await client.post(
+                f"{campaign_url}/positions/teachers/decision",
+                json={"places": [{**place, "max_children": limit}]},
+                headers=OFFICER,
+            )
+            assert too_many.status_code == 422, too_many.text
+            assert too_many.json()["errors"][0]["field"] == "places.0.max_children"
         decided = await client.post(
             f"{campaign_url}/positions/teachers/decision",
-            json={"places": [{"application_id": ids[1], "county": "岳西县", "school_id": "yx-01"}]},
+            json={"places": [{**place, "max_children": 3}]},
             headers=OFFICER,
         )
         assert decided.status_code == 200, decided.text
@@ -277,7 +286,9 @@ async def test_a_campaign_runs_from_opening_to_waitlist_promotion(
         assert by_person[people[1]]["active"] is False
         assert by_person[people[2]]["active"] is True
         assert by_person[people[2]]["school_id"] == "yx-01"  # takes the freed place
-        assert by_person[people[5]]["max_children"] == 2
+        assert by_person[people[1]]["max_children"] == 3  # the officer's load limit
+        assert by_person[people[2]]["max_children"] == 3  # ... which goes with the place
+        assert by_person[people[5]]["max_children"] == 2  # the default
 
     bootstrap = stack.kafka_bootstrap
     wanted = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from uuid import uuid4
 
 import httpx
@@ -194,3 +195,48 @@ async def test_another_college_never_sees_the_corps(services: dict[str, str]) ->
             headers=bearer("cs-s", "student", "cs"),
         )
         assert student.status_code == 403
+
+
+async def test_two_simultaneous_assignments_to_units_of_one_kind_give_one_unit(
+    services: dict[str, str],
+) -> None:
+    """Nothing to lock for a newcomer: the database holds one unit of each kind at a time."""
+    base = f"{services['recruitment']}/api/recruitment/colleges/cs"
+    officer = bearer("cs-officer", "officer", "cs")
+    run = uuid4().hex[:6]
+    async with httpx.AsyncClient(timeout=20) as client:
+        brigade = await client.post(
+            f"{base}/corps/units",
+            json={"kind": "brigade", "name": "并发大队", "county": f"并发县-{run}"},
+            headers=officer,
+        )
+        assert brigade.status_code == 201, brigade.text
+        detachments = []
+        for school in ("甲小学", "乙小学"):
+            made = await client.post(
+                f"{base}/corps/units",
+                json={"kind": "detachment", "name": f"{school}分队", "school": school,
+                      "brigade_id": brigade.json()["id"]},
+                headers=officer,
+            )  # fmt: skip
+            assert made.status_code == 201, made.text
+            detachments.append(made.json()["id"])
+
+        for round_ in range(6):
+            volunteer = f"race-{run}-{round_}"
+            answers = await asyncio.gather(
+                *(
+                    client.post(
+                        f"{base}/corps/units/{unit}/members",
+                        json={"person_id": volunteer},
+                        headers=officer,
+                    )
+                    for unit in detachments
+                )
+            )
+            codes = sorted(a.status_code for a in answers)
+            assert codes == [201, 409], [a.text for a in answers]
+            refused = next(a for a in answers if a.status_code == 409)
+            assert refused.json()["errors"][0]["rule"] == "one_unit_of_each_kind"
+            history = await client.get(f"{base}/people/{volunteer}/memberships", headers=officer)
+            assert [m["active"] for m in history.json()["items"]] == [True]

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -18,9 +20,12 @@ import asyncpg
 import httpx
 import pytest
 
+from services.recruitment.domain.selection import Volunteer
+from services.recruitment.repository import volunteers as volunteers_repository
 from shared.events.recruitment import PairingCreated, PairingEnded
 from shared.events.registry import RECRUITMENT_PAIRINGS
 from shared.stack import StackEndpoints
+from tests.e2e.recruitment.test_campaigns_flow import application_form, campaign_form
 from tests.support.auth import bearer
 from tests.support.kafka import header, read_topic, wait_until
 
@@ -28,6 +33,7 @@ pytestmark = pytest.mark.e2e
 
 TOPIC = RECRUITMENT_PAIRINGS.name
 CONTINUES = "延续上一期结对 continues last season's pairing"
+WITHDREW = "志愿者退出 volunteer withdrew"
 
 
 def a_college() -> str:
@@ -220,9 +226,13 @@ async def test_an_officer_overrides_and_ends_pairings_and_continuity_is_kept(
         no_reason = await client.post(end_url, json={}, headers=place.officer)
         assert no_reason.status_code == 422
         assert "reason" in {e["field"] for e in no_reason.json()["errors"]}
-        ended = await client.post(end_url, json={"reason": "学期结束"}, headers=place.officer)
+        ended = await client.post(
+            end_url, json={"reason": "学期结束", "season_over": True}, headers=place.officer
+        )
         assert ended.status_code == 200, ended.text
         assert (ended.json()["active"], ended.json()["end_reason"]) == (False, "学期结束")
+        assert ended.json()["season_over"] is True
+        assert old.json()["season_over"] is False
         twice = await client.post(end_url, json={"reason": "again"}, headers=place.officer)
         assert twice.status_code == 409
         assert twice.json()["errors"][0]["rule"] == "pairing_already_ended"
@@ -382,3 +392,233 @@ async def test_several_to_one_gives_each_child_up_to_k_volunteers_within_their_l
         assert theirs.status_code == 201
         assert (theirs.json()["children_considered"], theirs.json()["pairings_created"]) == (0, 0)
     await wait_for_events(stack.kafka_bootstrap, set(kids), 3)
+
+
+async def test_a_pair_an_officer_cut_short_is_not_proposed_again_but_a_finished_one_continues(
+    services: dict[str, str], service_dsns: dict[str, str]
+) -> None:
+    place = County(services, service_dsns["recruitment"])
+    await place.enrol_volunteer("v-best", ["英语"], max_children=2, school=place.school)
+    await place.enrol_volunteer("v-far", [], max_children=2, school=None)
+    url = f"{place.api}/pairings"
+    async with httpx.AsyncClient(timeout=30) as client:
+        cut = await place.register_child(client, "小林", ["英语"])
+        finished = await place.register_child(client, "小森", ["英语"])
+
+        async def run_and_partner(kid: str) -> str:
+            run = await client.post(
+                f"{place.api}/pairing-runs", json={"school_id": place.school}, headers=place.officer
+            )
+            assert run.status_code == 201, run.text
+            now_paired = await client.get(
+                url, params={"beneficiary_id": kid, "active": "true"}, headers=place.officer
+            )
+            [pairing] = now_paired.json()["items"]
+            return str(pairing["pairing_id"])
+
+        async def end(pairing_id: str, body: dict[str, Any]) -> dict[str, Any]:
+            ended = await client.post(f"{url}/{pairing_id}/end", json=body, headers=place.officer)
+            assert ended.status_code == 200, ended.text
+            return dict(ended.json())
+
+        first = await run_and_partner(cut)
+        pairs = (await client.get(url, headers=place.officer)).json()["items"]
+        assert {p["volunteer_id"] for p in pairs} == {"v-best"}, "the best volunteer takes both"
+        other = next(p["pairing_id"] for p in pairs if p["beneficiary_id"] == finished)
+        assert (await end(first, {"reason": "家长要求更换"}))["season_over"] is False
+        assert (await end(other, {"reason": "学期结束", "season_over": True}))["season_over"]
+
+        # v-best is nearer and teaches English, but the officer ended that pair early.
+        await run_and_partner(cut)
+        listed = await client.get(url, params={"active": "true"}, headers=place.officer)
+        partner = {p["beneficiary_id"]: p for p in listed.json()["items"]}
+        assert partner[cut]["volunteer_id"] == "v-far"
+        assert CONTINUES not in partner[cut]["reasons"]
+        assert partner[finished]["volunteer_id"] == "v-best"
+        assert CONTINUES in partner[finished]["reasons"]
+
+        # ... and stays barred however often runs repeat; an officer may still pair by hand.
+        await end(partner[cut]["pairing_id"], {"reason": "学期结束", "season_over": True})
+        await client.post(
+            f"{place.api}/pairing-runs", json={"school_id": place.school}, headers=place.officer
+        )
+        again = await client.get(
+            url, params={"beneficiary_id": cut, "active": "true"}, headers=place.officer
+        )
+        assert [p["volunteer_id"] for p in again.json()["items"]] == ["v-far"]
+        assert CONTINUES in again.json()["items"][0]["reasons"]
+        await end(again.json()["items"][0]["pairing_id"], {"reason": "换人"})
+        rerun = await client.post(
+            f"{place.api}/pairing-runs", json={"school_id": place.school}, headers=place.officer
+        )
+        assert rerun.json()["pairings_created"] == 0
+        assert rerun.json()["unpaired_beneficiary_ids"] == [cut]
+        by_hand = await client.post(
+            url,
+            json={"beneficiary_id": cut, "volunteer_id": "v-best", "reason": "家长同意再试"},
+            headers=place.officer,
+        )
+        assert by_hand.status_code == 201, by_hand.text
+        bad = await client.post(
+            f"{url}/{uuid4()}/end",
+            json={"reason": "x", "season_over": "maybe"},
+            headers=place.officer,
+        )
+        assert bad.status_code == 422
+        assert bad.json()["errors"][0]["field"] == "season_over"
+
+
+async def admit_through_a_campaign(
+    client: httpx.AsyncClient, place: County, student: dict[str, str]
+) -> str:
+    """Open, apply, screen, close, decide: the student serves at the county's school."""
+    campaign_id = f"summer-{uuid4().hex[:8]}"
+    campaign_url = f"{place.api}/campaigns/{campaign_id}"
+    teachers = {"id": "teachers", "title": "支教老师", "headcount": 1, "required_skills": []}
+    opened = await client.post(
+        f"{place.api}/campaigns",
+        json=campaign_form(campaign_id, positions=[teachers]),
+        headers=place.officer,
+    )
+    assert opened.status_code == 201, opened.text
+    applied = await client.post(
+        f"{place.api}/applications",
+        json=application_form(campaign_id, "teachers", skills=["英语"]),
+        headers=student,
+    )
+    assert applied.status_code == 201, applied.text
+    application = str(applied.json()["id"])
+    screened = await client.post(f"{campaign_url}/screening", headers=place.officer)
+    assert screened.json()["passed"] == 1
+    closed = await client.post(f"{campaign_url}/closing", json={}, headers=place.officer)
+    assert closed.status_code == 200, closed.text
+    placement = {"application_id": application, "county": place.county, "max_children": 2}
+    decided = await client.post(
+        f"{campaign_url}/positions/teachers/decision",
+        json={"places": [{**placement, "school_id": place.school}]},
+        headers=place.officer,
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["admitted"] == [application]
+    return application
+
+
+async def test_a_volunteer_who_withdraws_leaves_their_children_to_be_paired_again(
+    services: dict[str, str], service_dsns: dict[str, str], stack: StackEndpoints
+) -> None:
+    place = County(services, service_dsns["recruitment"])
+    leaver = f"cs-{uuid4().hex[:8]}"
+    leaver_token = bearer(leaver, "student", place.college)
+    await place.enrol_volunteer("v-stays", ["英语"], max_children=2, school=None)
+    async with httpx.AsyncClient(timeout=30) as client:
+        application = await admit_through_a_campaign(client, place, leaver_token)
+        kids = [
+            await place.register_child(client, "小华", ["英语"]),
+            await place.register_child(client, "小萍", ["英语"]),
+        ]
+        run = await client.post(
+            f"{place.api}/pairing-runs", json={"school_id": place.school}, headers=place.officer
+        )
+        assert run.status_code == 201, run.text
+        first = await client.get(f"{place.api}/pairings", headers=place.officer)
+        assert {p["volunteer_id"] for p in first.json()["items"]} == {leaver}
+        assert len(first.json()["items"]) == 2
+
+        withdrawn = await client.post(
+            f"{place.api}/applications/{application}/withdrawal", headers=leaver_token
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+
+        theirs = await client.get(
+            f"{place.api}/pairings", params={"volunteer_id": leaver}, headers=place.officer
+        )
+        assert [(p["active"], p["end_reason"]) for p in theirs.json()["items"]] == [
+            (False, WITHDREW),
+            (False, WITHDREW),
+        ]
+        coverage = await client.get(f"{place.api}/beneficiaries/coverage", headers=place.officer)
+        [school] = coverage.json()["schools"]
+        assert (school["registered"], school["paired"], school["unpaired"]) == (2, 0, 2)
+
+        again = await client.post(
+            f"{place.api}/pairing-runs", json={"school_id": place.school}, headers=place.officer
+        )
+        assert again.json()["pairings_created"] == 2, again.text
+        now_paired = await client.get(
+            f"{place.api}/pairings", params={"active": "true"}, headers=place.officer
+        )
+        assert {(p["beneficiary_id"], p["volunteer_id"]) for p in now_paired.json()["items"]} == {
+            (kid, "v-stays") for kid in kids
+        }
+
+    events = await wait_for_events(stack.kafka_bootstrap, set(kids), 6)
+    for kid in kids:
+        theirs_events = [(t, e) for t, e in events if e["beneficiary_id"] == kid]
+        assert [t for t, _ in theirs_events] == [
+            PairingCreated.event_type,
+            PairingEnded.event_type,
+            PairingCreated.event_type,
+        ]
+        ended_event = theirs_events[1][1]
+        assert (ended_event["volunteer_id"], ended_event["reason"]) == (leaver, WITHDREW)
+
+
+async def test_enrolling_a_volunteer_again_updates_their_load_limit(
+    service_dsns: dict[str, str],
+) -> None:
+    # The ON CONFLICT branch: a person admitted again in the same campaign.
+    college, now = a_college(), datetime.now(UTC)
+    volunteer = Volunteer(
+        college=college,
+        volunteer_id="cs-again",
+        campaign_id="summer",
+        application_id=uuid4(),
+        name="再来",
+        skills=("英语",),
+        county="县A",
+        school_id=None,
+        enrolled_at=now,
+        max_children=2,
+        active=False,
+    )
+    conn = await asyncpg.connect(service_dsns["recruitment"])
+    try:
+        async with conn.transaction():
+            await volunteers_repository.enrol(conn, [volunteer])
+            again = replace(volunteer, application_id=uuid4(), max_children=6, active=True)
+            await volunteers_repository.enrol(conn, [again])
+        [listed] = await volunteers_repository.list_volunteers(
+            conn, college=college, campaign_id="summer", limit=10, offset=0
+        )
+    finally:
+        await conn.close()
+    assert (listed.max_children, listed.active, listed.application_id) == (
+        6,
+        True,
+        again.application_id,
+    )
+
+
+async def test_a_volunteer_still_enrolled_by_another_campaign_keeps_their_children(
+    services: dict[str, str], service_dsns: dict[str, str]
+) -> None:
+    place = County(services, service_dsns["recruitment"])
+    stays = f"cs-{uuid4().hex[:8]}"
+    token = bearer(stays, "student", place.college)
+    # Also enrolled by last term's campaign ('summer-2026', the setup shortcut's).
+    await place.enrol_volunteer(stays, ["英语"], max_children=2, school=None)
+    async with httpx.AsyncClient(timeout=30) as client:
+        application = await admit_through_a_campaign(client, place, token)
+        kid = await place.register_child(client, "小玉", ["英语"])
+        run = await client.post(
+            f"{place.api}/pairing-runs", json={"school_id": place.school}, headers=place.officer
+        )
+        assert run.json()["pairings_created"] == 1, run.text
+        withdrawn = await client.post(
+            f"{place.api}/applications/{application}/withdrawal", headers=token
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+        pairs = await client.get(
+            f"{place.api}/pairings", params={"beneficiary_id": kid}, headers=place.officer
+        )
+        assert [(p["volunteer_id"], p["active"]) for p in pairs.json()["items"]] == [(stays, True)]

@@ -264,6 +264,26 @@ async def test_two_teams_registered_at_once_with_a_shared_student_exactly_one_wi
         assert len(listed.json()["items"]) == 5
 
 
+async def test_teams_sharing_two_students_in_opposite_orders_never_deadlock(
+    services: dict[str, str],
+) -> None:
+    """Seats are taken in one order, so the loser waits for the winner and is told why."""
+    async with httpx.AsyncClient(timeout=20) as client:
+        api = Teams(client, services["recruitment"])
+        season = await api.open_season()
+        for round_ in range(8):
+            first, second = f"cs-x-shared-{round_}-1", f"cs-x-shared-{round_}-2"
+            a = [f"cs-x-a{round_}", first, second]
+            b = [f"cs-x-b{round_}", second, first]
+            results = await asyncio.gather(
+                api.register(season, a[0], team_form(a, title=f"A{round_}")),
+                api.register(season, b[0], team_form(b, title=f"B{round_}")),
+            )
+            assert sorted(r.status_code for r in results) == [201, 409], [r.text for r in results]
+            loser = next(r for r in results if r.status_code == 409)
+            assert rule_of(loser) == ("member_ids", "one_project_per_season")
+
+
 async def test_reviews_need_the_right_class_budget_and_reason_and_happen_once(
     services: dict[str, str], stack: StackEndpoints
 ) -> None:

@@ -91,3 +91,127 @@ async def test_of_two_racing_teams_sharing_a_student_exactly_one_is_registered(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_teams_listing_shared_students_in_opposite_orders_queue_instead_of_deadlocking(
+    service_dsns: dict[str, str],
+) -> None:
+    """Forced: a third team holds s1 while A (s1, s2) and B (s2, s1) register.
+
+    Taking seats in the listed order, B would hold s2 while waiting for s1 and A would
+    hold s1 while waiting for s2: a deadlock, whose victim cannot name the winner.
+    Taken in student-id order, both queue on s1 and the loser names the winner.
+    """
+    dsn = service_dsns["recruitment"]
+    season = f"order-{uuid4().hex[:8]}"
+    blocker, first, second = await connect(dsn), await connect(dsn), await connect(dsn)
+    try:
+        async with first.transaction():
+            await service.open_project_season(
+                first,
+                college="cs",
+                season=season,
+                title="order",
+                opens_on=date(2026, 5, 8),
+                closes_on=date(2026, 5, 15),
+                opened_by="o",
+                now=NOW,
+            )
+
+        async def register(
+            conn: asyncpg.Connection, leader: str, members: list[str]
+        ) -> ProjectTeam:
+            async with conn.transaction():
+                return await service.register_project_team(
+                    conn,
+                    college="cs",
+                    season=season,
+                    title=f"团队{leader}",
+                    summary="s",
+                    leader_id=leader,
+                    member_ids=members,
+                    advisor_ids=["t1"],
+                    now=NOW,
+                )
+
+        holding = blocker.transaction()
+        await holding.start()
+        await service.register_project_team(
+            blocker,
+            college="cs",
+            season=season,
+            title="占位",
+            summary="s",
+            leader_id="c",
+            member_ids=["c", "c-2", "s1"],
+            advisor_ids=["t1"],
+            now=NOW,
+        )
+        team_a = asyncio.create_task(register(first, "a", ["a", "s1", "s2"]))
+        await asyncio.sleep(0.3)
+        team_b = asyncio.create_task(register(second, "b", ["b", "s2", "s1"]))
+        await asyncio.sleep(0.3)
+        assert not team_a.done() and not team_b.done(), "both wait for the holder of s1"
+        await holding.rollback()
+        outcomes = await asyncio.gather(team_a, team_b, return_exceptions=True)
+
+        winners = [o for o in outcomes if isinstance(o, ProjectTeam)]
+        losers = [o for o in outcomes if isinstance(o, TeamConflict)]
+        assert len(winners) == 1 and len(losers) == 1, outcomes
+        assert losers[0].rule == "one_project_per_season"
+        assert str(winners[0].id) in str(losers[0]), "the loser waited for the winner"
+        seats = await first.fetch(
+            "SELECT student_id FROM project_team_seats WHERE season = $1 ORDER BY student_id",
+            season,
+        )
+        assert [r["student_id"] for r in seats] == sorted([winners[0].leader_id, "s1", "s2"])
+    finally:
+        await blocker.close()
+        await first.close()
+        await second.close()
+
+
+@pytest.mark.parametrize(
+    "error", [asyncpg.DeadlockDetectedError, asyncpg.SerializationError], ids=["deadlock", "serial"]
+)
+async def test_a_deadlock_victim_is_refused_as_a_conflict_not_a_crash(
+    service_dsns: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    error: type[asyncpg.PostgresError],
+) -> None:
+    conn = await connect(service_dsns["recruitment"])
+    season = f"victim-{uuid4().hex[:8]}"
+    try:
+        async with conn.transaction():
+            await service.open_project_season(
+                conn,
+                college="cs",
+                season=season,
+                title="victim",
+                opens_on=date(2026, 5, 8),
+                closes_on=date(2026, 5, 15),
+                opened_by="o",
+                now=NOW,
+            )
+
+        async def chosen_as_victim(conn: asyncpg.Connection, team: ProjectTeam) -> None:
+            raise error("deadlock detected")
+
+        monkeypatch.setattr(service.repository, "take_seats", chosen_as_victim)
+        with pytest.raises(TeamConflict) as refused:
+            async with conn.transaction():
+                await service.register_project_team(
+                    conn,
+                    college="cs",
+                    season=season,
+                    title="victim",
+                    summary="s",
+                    leader_id="v",
+                    member_ids=["v", "v-2", "v-3"],
+                    advisor_ids=["t1"],
+                    now=NOW,
+                )
+        assert refused.value.rule == "one_project_per_season"
+        assert refused.value.field == "member_ids"
+    finally:
+        await conn.close()

@@ -112,6 +112,12 @@ def test_each_pair_says_why_in_chinese_and_english() -> None:
     )
 
 
+def test_a_distant_pair_claims_only_that_it_is_elsewhere() -> None:
+    # Whether a nearer volunteer was free is the whole run's business, not this pair's.
+    far = volunteer(county="县B", skills=("英语",))
+    assert reasons_for(child(), far) == ("异地 different place", "覆盖需求 covers needs: 英语")
+
+
 def test_one_to_one_means_exactly_one_volunteer_per_child() -> None:
     with pytest.raises(PairingRuleBroken) as broken:
         pairing_options(mode=PairingMode.ONE_TO_ONE, volunteers_per_child=2)
@@ -201,3 +207,18 @@ def test_a_pairing_ends_only_once() -> None:
     with pytest.raises(PairingRuleBroken) as broken:
         end_pairing(pairing=ended, reason="again", now=NOW)
     assert broken.value.rule == "pairing_already_ended"
+
+
+def test_a_pairing_ends_cut_short_unless_the_officer_says_the_season_is_over() -> None:
+    pairing, _ = manual()
+    cut_short, _ = end_pairing(pairing=pairing, reason="家长要求更换", now=NOW)
+    assert cut_short.season_over is False
+    finished, event = end_pairing(pairing=pairing, reason="学期结束", now=NOW, season_over=True)
+    assert finished.season_over is True
+    assert event.reason == "学期结束"
+
+
+def test_an_officer_may_still_pair_by_hand_a_volunteer_a_run_would_not_propose() -> None:
+    kid = child(barred_volunteer_ids=("cs-2024001",))
+    pairing, _ = manual(child=kid)
+    assert pairing.volunteer_id == "cs-2024001" and pairing.manual

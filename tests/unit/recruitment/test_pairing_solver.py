@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from dataclasses import replace
 from uuid import UUID
 
 import pytest
@@ -178,3 +179,45 @@ def test_a_large_county_is_paired_completely_through_the_candidate_shortlist() -
     per_volunteer = Counter(p.volunteer_id for p in plan.proposals)
     limits = {v.volunteer_id: v.max_children for v in volunteers}
     assert all(n <= limits[v] for v, n in per_volunteer.items())
+
+
+def test_a_volunteer_barred_from_a_child_is_never_proposed_for_that_child() -> None:
+    # An officer ended the pair early: not even continuity or the best fit brings it back.
+    barred = VolunteerToPair("barred", ("英语",), "县A", "s1", max_children=2)
+    far = VolunteerToPair("far", (), "县B", None, max_children=2)
+    kid = ChildToPair(
+        UUID(int=1),
+        "s1",
+        "县A",
+        ("英语",),
+        last_volunteer_id="barred",
+        barred_volunteer_ids=("barred",),
+    )
+    other = ChildToPair(UUID(int=2), "s1", "县A", ("英语",))
+    plan = propose_pairings([kid, other], [barred, far], ONE_TO_ONE)
+    chosen = {p.beneficiary_id: p.volunteer_id for p in plan.proposals}
+    assert chosen == {kid.beneficiary_id: "far", other.beneficiary_id: "barred"}
+    only_barred = propose_pairings([kid], [barred], ONE_TO_ONE)
+    assert only_barred.proposals == () and only_barred.unpaired == (kid,)
+
+
+@settings(max_examples=60, deadline=None)
+@given(counties(), modes, st.data())
+def test_no_run_proposes_a_barred_pair_even_through_the_shortlist_rounds(
+    county: tuple[list[ChildToPair], list[VolunteerToPair]],
+    options: PairingOptions,
+    data: st.DataObject,
+) -> None:
+    children, volunteers = county
+    ids = [v.volunteer_id for v in volunteers]
+    children = [
+        replace(
+            c, barred_volunteer_ids=tuple(data.draw(st.lists(st.sampled_from(ids), unique=True)))
+        )
+        if ids
+        else c
+        for c in children
+    ]
+    plan = propose_pairings(children, volunteers, options, candidates_per_child=2)
+    barred = {(c.beneficiary_id, v) for c in children for v in c.barred_volunteer_ids}
+    assert not {(p.beneficiary_id, p.volunteer_id) for p in plan.proposals} & barred

@@ -259,3 +259,38 @@ def test_only_squads_have_leaders() -> None:
     with pytest.raises(RecruitmentRuleBroken) as refused:
         name_squad_leader(TEACHERS, leader=member)
     assert refused.value.rule == "only_squads_have_leaders"
+
+
+def test_an_officer_sets_a_volunteers_load_limit_per_placement_default_two() -> None:
+    apps = [application(n) for n in range(2)]
+    outcome = decide_position(
+        campaign=CAMPAIGN,
+        position=TEACHERS,
+        applications=apps,
+        interviews={},
+        rejections={},
+        places={apps[0].id: Place(county="岳西县", school_id="yx-1", max_children=5)},
+        now=NOW,
+    )
+    limits = {v.application_id: v.max_children for v in outcome.volunteers}
+    assert limits == {apps[0].id: 5, apps[1].id: 2}
+
+
+@pytest.mark.parametrize("limit", [0, -1, 11])
+def test_a_load_limit_outside_one_to_ten_is_refused(limit: int) -> None:
+    with pytest.raises(RecruitmentRuleBroken) as broken:
+        Place(county="岳西县", max_children=limit)
+    assert (broken.value.field, broken.value.rule, broken.value.invalid) == (
+        "max_children",
+        "max_children_range",
+        True,
+    )
+
+
+def test_a_promoted_volunteer_takes_the_place_with_its_load_limit() -> None:
+    gone = replace(application(0), status=ApplicationStatus.ADMITTED)
+    first = replace(application(3), status=ApplicationStatus.WAITLISTED, waitlist_rank=1)
+    outcome = promote_first_on_waitlist(
+        freed_by=gone, waitlist=[first], place=Place("岳西县", "yx-1", max_children=4), now=NOW
+    )
+    assert outcome.volunteers[0].max_children == 4

@@ -21,6 +21,7 @@ from services.recruitment.domain.teams import (
     register_team,
     reject_team,
 )
+from services.recruitment.repository.teams import take_seats
 from shared.events.recruitment import ProjectTeamRegistered
 
 pytestmark = pytest.mark.unit
@@ -299,3 +300,23 @@ def test_a_decided_team_cannot_be_decided_again() -> None:
             reviewer_id="r1",
             now=IN_WINDOW,
         )
+
+
+# --- seats ----------------------------------------------------------------------------
+
+
+async def test_seats_are_taken_in_student_id_order_whatever_order_the_team_listed() -> None:
+    """Two teams sharing students lock their seats in one order: they queue, never deadlock."""
+
+    class RecordingConnection:
+        def __init__(self) -> None:
+            self.rows: list[tuple[object, ...]] = []
+
+        async def executemany(self, sql: str, rows: list[tuple[object, ...]]) -> None:
+            self.rows = rows
+
+    team, _ = register(members=("s01", "s09", "s03", "s02"))
+    conn = RecordingConnection()
+    await take_seats(conn, team)
+    assert [row[2] for row in conn.rows] == ["s01", "s02", "s03", "s09"]
+    assert {row[3] for row in conn.rows} == {team.id}
