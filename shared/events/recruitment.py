@@ -74,6 +74,7 @@ class ApplicationSubmitted(DomainEvent):
     applicant_name: str = Field(min_length=1, max_length=64)
     submitted_at: datetime
     position_id: str | None = None
+    campaign_title: str | None = Field(default=None, max_length=200)  # added in v1
 
 
 class ApplicationWithdrawn(DomainEvent):
@@ -147,6 +148,7 @@ class ApplicantAdmitted(DomainEvent):
     position_id: str | None = None
     squad_id: str | None = None
     decided_at: datetime
+    campaign_title: str | None = Field(default=None, max_length=200)  # added in v1
 
 
 class ApplicantWaitlisted(DomainEvent):
@@ -161,6 +163,7 @@ class ApplicantWaitlisted(DomainEvent):
     position_id: str | None = None
     rank: int = Field(ge=1)
     decided_at: datetime
+    campaign_title: str | None = Field(default=None, max_length=200)  # added in v1
 
 
 class ApplicantRejected(DomainEvent):
@@ -174,6 +177,7 @@ class ApplicantRejected(DomainEvent):
     applicant_id: PersonId
     reason: str
     decided_at: datetime
+    campaign_title: str | None = Field(default=None, max_length=200)  # added in v1
 
 
 class ApplicantPromoted(DomainEvent):
@@ -188,6 +192,7 @@ class ApplicantPromoted(DomainEvent):
     position_id: str | None = None
     replaces_application_id: UUID
     decided_at: datetime
+    campaign_title: str | None = Field(default=None, max_length=200)  # added in v1
 
 
 class VolunteerEnrolled(DomainEvent):

@@ -121,6 +121,7 @@ def submit_application(
         applicant_name=applicant_name,
         submitted_at=now,
         position_id=position.position_id,
+        campaign_title=campaign.title,
     )
     return application, event
 

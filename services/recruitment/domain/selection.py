@@ -203,7 +203,7 @@ def decide_position(
         if reason is None:
             candidates.append(application)
         else:
-            _reject(outcome, application, reason, now)
+            _reject(outcome, application, reason, now, campaign_title=campaign.title)
 
     def rank_key(application: VolunteerApplication) -> tuple[int, datetime]:
         score = interviews[application.id].score if position.interview_required else 0
@@ -226,6 +226,7 @@ def decide_position(
                 position_id=position.position_id,
                 rank=rank,
                 decided_at=now,
+                campaign_title=campaign.title,
             )
         )
     return outcome
@@ -251,7 +252,12 @@ def _reason_to_reject(
 
 
 def _reject(
-    outcome: Outcome, application: VolunteerApplication, reason: str, now: datetime
+    outcome: Outcome,
+    application: VolunteerApplication,
+    reason: str,
+    now: datetime,
+    *,
+    campaign_title: str,
 ) -> None:
     outcome.applications.append(
         replace(
@@ -266,6 +272,7 @@ def _reject(
             applicant_id=application.applicant_id,
             reason=reason,
             decided_at=now,
+            campaign_title=campaign_title,
         )
     )
 
@@ -293,6 +300,7 @@ def _admit(
             if position.is_squad
             else None,
             decided_at=now,
+            campaign_title=campaign.title,
         )
     )
     outcome.events.append(enrolled)
@@ -304,6 +312,7 @@ def promote_first_on_waitlist(
     waitlist: Sequence[VolunteerApplication],
     place: Place,
     now: datetime,
+    campaign_title: str | None = None,
 ) -> Outcome:
     """An admitted volunteer withdrew: the first on the position's waitlist takes the place."""
     outcome = Outcome()
@@ -324,6 +333,7 @@ def promote_first_on_waitlist(
             position_id=first.position_id,
             replaces_application_id=freed_by.id,
             decided_at=now,
+            campaign_title=campaign_title,
         )
     )
     outcome.events.append(enrolled)

@@ -80,7 +80,7 @@ async def withdraw_volunteer_application(
     if found is None or found.applicant_id != applicant_id:
         raise NotFound("application")
     # Campaign lock first, then the application: the same order as decisions take.
-    await campaign_for_update(conn, college=college, campaign_id=found.campaign_id)
+    campaign = await campaign_for_update(conn, college=college, campaign_id=found.campaign_id)
     application = await repository.get_application(
         conn, college=college, application_id=application_id, for_update=True
     )
@@ -107,7 +107,11 @@ async def withdraw_volunteer_application(
             position_id=application.position_id or "",
         )
         promotion = promote_first_on_waitlist(
-            freed_by=application, waitlist=waitlist, place=place, now=now
+            freed_by=application,
+            waitlist=waitlist,
+            place=place,
+            now=now,
+            campaign_title=campaign.title,
         )
         changed += promotion.applications
         events += promotion.events

@@ -46,3 +46,15 @@ def test_one_event_makes_one_notice_id() -> None:
     again = application_received(submitted, event_id=event_id, now=NOW)
     assert first.id == again.id
     assert application_received(submitted, event_id=uuid4(), now=NOW).id != first.id
+
+
+def test_the_notice_names_the_campaign_by_its_title() -> None:
+    titled = event().model_copy(update={"campaign_title": "“一帮一”暑期知识拓展班志愿者招募"})
+    notice = application_received(titled, event_id=uuid4(), now=NOW)
+    assert "“一帮一”暑期知识拓展班志愿者招募" in notice.body
+    assert "summer-teaching-2026" not in notice.body
+
+
+def test_an_event_from_before_titles_were_carried_names_the_campaign_by_its_id() -> None:
+    notice = application_received(event(), event_id=uuid4(), now=NOW)
+    assert "summer-teaching-2026" in notice.body

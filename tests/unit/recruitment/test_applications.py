@@ -66,6 +66,7 @@ def test_a_first_application_is_submitted_and_announced() -> None:
     assert event.position_id == "teachers"  # type: ignore[attr-defined]
     assert event.submitted_at == NOW  # type: ignore[attr-defined]
     assert event.aggregate_id == str(application.id)  # type: ignore[attr-defined]
+    assert event.campaign_title == "一帮一"  # type: ignore[attr-defined]
 
 
 def test_a_second_active_application_to_the_same_campaign_is_refused() -> None:

@@ -162,6 +162,9 @@ def test_admit_up_to_the_headcount_and_waitlist_the_rest_in_order() -> None:
     assert enrolled[0].availability_ref == "timetable:cs:s0"
     assert outcome.volunteers[0].school_id == "yx-1"
     assert outcome.volunteers[1].school_id is None
+    # The applicant is told the campaign's name, not its id.
+    titles = {e.campaign_title for e in [*admitted, *waitlisted]}
+    assert len(titles) == 1 and None not in titles
 
 
 def test_an_officer_rejects_with_a_reason_and_the_next_moves_up() -> None:
@@ -172,6 +175,7 @@ def test_an_officer_rejects_with_a_reason_and_the_next_moves_up() -> None:
     assert statuses[apps[1].id] == statuses[apps[2].id] == "admitted"
     rejected = [e for e in outcome.events if isinstance(e, ApplicantRejected)]
     assert rejected[0].reason == "时间冲突"
+    assert rejected[0].campaign_title
 
 
 def test_a_screened_out_applicant_is_rejected_with_the_screening_reasons() -> None:
