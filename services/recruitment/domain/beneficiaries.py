@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Literal, get_args
 from uuid import UUID
 
+from services.recruitment.domain.rules import RuleBroken
 from shared.events.recruitment import (
     BeneficiaryCategory,
     BeneficiaryRegistered,
@@ -38,13 +39,8 @@ CONTACT_CARD_READERS: frozenset[str] = frozenset({"officer", "college_admin"})
 AuditAction = Literal["read_contact_card", "update_contact_card"]
 
 
-class BeneficiaryRuleBroken(ValueError):
+class BeneficiaryRuleBroken(RuleBroken):
     """A register rule refuses the change; `field` and `rule` say which."""
-
-    def __init__(self, *, field: str, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
 
 
 @dataclass(frozen=True)

@@ -11,21 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
+from services.recruitment.domain.rules import RuleBroken
 from shared.events.recruitment import CampaignClosed, CampaignOpened, CampaignPosition
 
 
-class RecruitmentRuleBroken(ValueError):
-    """A recruitment rule refuses the request; `field` and `rule` say which.
-
-    `invalid` marks rules about the input itself (answered 422); the others are
-    about the state of the campaign or application (answered 409).
-    """
-
-    def __init__(self, *, field: str, rule: str, message: str, invalid: bool = False) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
-        self.invalid = invalid
+class RecruitmentRuleBroken(RuleBroken):
+    """A recruitment rule refuses the request; `field` and `rule` say which."""
 
 
 class CampaignStatus(StrEnum):

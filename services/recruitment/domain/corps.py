@@ -12,17 +12,14 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from services.recruitment.domain.rules import RuleBroken
+
 UnitKind = Literal["brigade", "detachment", "group"]
 MAX_GROUPS_PER_BRIGADE = 5
 
 
-class CorpsRuleBroken(ValueError):
+class CorpsRuleBroken(RuleBroken):
     """A corps rule refuses the change; `field` and `rule` say which."""
-
-    def __init__(self, *, field: str, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
 
 
 @dataclass(frozen=True)

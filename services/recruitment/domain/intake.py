@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.recruitment.domain.rules import RuleBroken
 from shared.events.recruitment import IntakeResultPublished
 
 # DOMAIN.md "Organisation": the student union's departments, by code.
@@ -36,13 +37,8 @@ DEFAULT_MAX_CHOICES = 3
 _ORDINALS = ("1st", "2nd", "3rd")
 
 
-class IntakeRuleBroken(ValueError):
+class IntakeRuleBroken(RuleBroken):
     """An intake rule refuses the request; `field` and `rule` say which."""
-
-    def __init__(self, *, field: str, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
+from services.recruitment.domain.rules import RuleBroken
 from shared.events.recruitment import MembershipEnded, MembershipStarted, OrganisationKind
 
 HowStarted = Literal["admitted", "transferred"]
@@ -26,13 +27,8 @@ ORGANISATION_KINDS: tuple[OrganisationKind, ...] = (
 )
 
 
-class MembershipRuleBroken(ValueError):
+class MembershipRuleBroken(RuleBroken):
     """A membership rule refuses the change; `field` and `rule` say which."""
-
-    def __init__(self, *, field: str, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from services.recruitment.domain.rules import RuleBroken
 from shared.events.recruitment import PairingCreated, PairingEnded
 
 # Several-to-one is for children who need several subjects; more than five
@@ -35,13 +36,8 @@ MAX_SCORE = CONTINUITY_SCORE + SAME_SCHOOL_SCORE + PER_NEED_COVERED_SCORE * MAX_
 VOLUNTEER_WITHDREW = "志愿者退出 volunteer withdrew"
 
 
-class PairingRuleBroken(ValueError):
+class PairingRuleBroken(RuleBroken):
     """A pairing rule refuses the request; `field` and `rule` say which."""
-
-    def __init__(self, *, field: str, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
 
 
 class PairingMode(StrEnum):

@@ -17,6 +17,7 @@ from enum import StrEnum
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from services.recruitment.domain.rules import RuleBroken
 from shared.events.recruitment import (
     ProjectTeamApproved,
     ProjectTeamRegistered,
@@ -40,13 +41,8 @@ class ProjectClass(StrEnum):
     SELF_FUNDED = "II"
 
 
-class TeamRuleBroken(ValueError):
+class TeamRuleBroken(RuleBroken):
     """A project-team rule refuses the request; `field` and `rule` say which."""
-
-    def __init__(self, *, field: str, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
 
 
 class TeamFormInvalid(TeamRuleBroken):
