@@ -26,6 +26,21 @@ async def connect(dsn: str) -> asyncpg.Connection:
     return await asyncpg.connect(dsn, server_settings={"search_path": "recruitment"})
 
 
+async def open_season(conn: asyncpg.Connection, season: str) -> None:
+    """A season of the cs college whose window (8–15 May) holds NOW."""
+    async with conn.transaction():
+        await service.open_project_season(
+            conn,
+            college="cs",
+            season=season,
+            title=season,
+            opens_on=date(2026, 5, 8),
+            closes_on=date(2026, 5, 15),
+            opened_by="o",
+            now=NOW,
+        )
+
+
 async def test_of_two_racing_teams_sharing_a_student_exactly_one_is_registered(
     service_dsns: dict[str, str],
 ) -> None:
@@ -33,17 +48,7 @@ async def test_of_two_racing_teams_sharing_a_student_exactly_one_is_registered(
     season = f"race-{uuid4().hex[:8]}"
     first, second = await connect(dsn), await connect(dsn)
     try:
-        async with first.transaction():
-            await service.open_project_season(
-                first,
-                college="cs",
-                season=season,
-                title="race",
-                opens_on=date(2026, 5, 8),
-                closes_on=date(2026, 5, 15),
-                opened_by="o",
-                now=NOW,
-            )
+        await open_season(first, season)
 
         async def register(conn: asyncpg.Connection, leader: str, title: str) -> ProjectTeam:
             return await service.register_project_team(
@@ -106,17 +111,7 @@ async def test_teams_listing_shared_students_in_opposite_orders_queue_instead_of
     season = f"order-{uuid4().hex[:8]}"
     blocker, first, second = await connect(dsn), await connect(dsn), await connect(dsn)
     try:
-        async with first.transaction():
-            await service.open_project_season(
-                first,
-                college="cs",
-                season=season,
-                title="order",
-                opens_on=date(2026, 5, 8),
-                closes_on=date(2026, 5, 15),
-                opened_by="o",
-                now=NOW,
-            )
+        await open_season(first, season)
 
         async def register(
             conn: asyncpg.Connection, leader: str, members: list[str]
@@ -182,17 +177,7 @@ async def test_a_deadlock_victim_is_refused_as_a_conflict_not_a_crash(
     conn = await connect(service_dsns["recruitment"])
     season = f"victim-{uuid4().hex[:8]}"
     try:
-        async with conn.transaction():
-            await service.open_project_season(
-                conn,
-                college="cs",
-                season=season,
-                title="victim",
-                opens_on=date(2026, 5, 8),
-                closes_on=date(2026, 5, 15),
-                opened_by="o",
-                now=NOW,
-            )
+        await open_season(conn, season)
 
         async def chosen_as_victim(conn: asyncpg.Connection, team: ProjectTeam) -> None:
             raise error("deadlock detected")
