@@ -51,6 +51,9 @@ class ServiceSettings(BaseSettings):
     # The relay is woken by NOTIFY at each outbox commit; this poll is only the safety net.
     relay_idle_sleep_s: float = Field(default=0.5, gt=0, le=10)
     consumer_max_records: int = Field(default=500, ge=1, le=10_000)
+    # /healthz fails (so an orchestrator restarts the pod) once a background loop has
+    # been crashing or failing every round for this long.
+    loop_failing_limit_s: float = Field(default=300.0, gt=0)
     log_level: str = "INFO"
 
     @field_validator("database_url")

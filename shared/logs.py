@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
@@ -18,6 +21,67 @@ _HANDLER_NAME = "campusflow-json"
 
 # Their own handlers are removed so records propagate to our root handler.
 LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "aiokafka", "faststream")
+
+
+# Kafka clients log every failed connection attempt, several per second per connection
+# while a broker restarts (thousands of lines in half a minute).
+NOISY_LOGGERS = ("aiokafka", "faststream")
+COLLAPSE_INTERVAL_S = 10.0
+
+
+@dataclass
+class _Window:
+    opened: float
+    suppressed: int = 0
+
+
+class CollapseRepeats(logging.Filter):
+    """Lets one record per interval through for each (logger, message template) of the
+    noisy libraries at WARNING and above, as a WARNING, without its traceback, saying how
+    many like it were held back since the last one.
+
+    Keyed by the template (`record.msg`), not the formatted text, so "Unable connect to
+    node 1: [Errno 111]" and the same with another errno count as one kind.
+    """
+
+    def __init__(
+        self,
+        *,
+        prefixes: tuple[str, ...] = NOISY_LOGGERS,
+        interval_s: float = COLLAPSE_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self._prefixes = prefixes
+        self._interval_s = interval_s
+        self._clock = clock
+        self._windows: dict[tuple[str, str], _Window] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or not record.name.startswith(self._prefixes):
+            return True
+        key = (record.name, str(record.msg))
+        now = self._clock()
+        window = self._windows.get(key)
+        if window is not None and now - window.opened < self._interval_s:
+            window.suppressed += 1
+            return False
+        if len(self._windows) > 1000:  # templates are few; this only bounds a surprise
+            self._windows.clear()
+        self._windows[key] = _Window(opened=now)
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:  # the error's one line instead of its traceback
+            record.msg = f"{record.msg} [{_literal(repr(error)[:300], record)}]"
+        record.exc_info, record.exc_text = None, None
+        if window is not None and window.suppressed:
+            record.msg = f"{record.msg} ({window.suppressed} more like it held back)"
+        return True
+
+
+def _literal(text: str, record: logging.LogRecord) -> str:
+    """`text` as it must stand in `record.msg` to print as itself."""
+    return text.replace("%", "%%") if record.args else text
 
 
 def _add_service(service: str) -> Processor:
@@ -68,6 +132,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(formatter)
+    handler.addFilter(CollapseRepeats())
 
     root = logging.getLogger()
     for existing in list(root.handlers):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -14,6 +13,7 @@ import structlog
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
+from faststream.kafka import KafkaBroker
 
 from shared.config import ServiceSettings
 from shared.db.migrations import apply_migrations
@@ -22,8 +22,9 @@ from shared.logs import configure_logging
 from shared.messaging.broker import make_broker, make_producer
 from shared.messaging.consumer import EventConsumer, EventProcessor
 from shared.messaging.dead_letters import DeadLetterPublisher
-from shared.messaging.relay import OutboxRelay
+from shared.messaging.relay import OutboxRelay, prune_periodically
 from shared.messaging.subscriptions import subscribe
+from shared.supervisor import LoopSupervisor, NotReady
 from shared.web.app import create_app
 
 log = structlog.get_logger(__name__)
@@ -45,9 +46,8 @@ class ServiceRuntime:
     pool: asyncpg.Pool | None = None
     redis: aioredis.Redis | None = None
     producer: AIOKafkaProducer | None = None
-    _stop: asyncio.Event = field(default_factory=asyncio.Event)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _broker: object | None = None
+    loops: LoopSupervisor | None = None
+    _broker: KafkaBroker | None = None
 
     async def start(self) -> None:
         name = self.definition.name
@@ -79,16 +79,21 @@ class ServiceRuntime:
             batch_size=self.settings.relay_batch_size,
             idle_sleep_s=self.settings.relay_idle_sleep_s,
         )
-        self._tasks.append(asyncio.create_task(relay.run(self._stop), name=f"{name}-relay"))
+        pool = self.pool
+        self.loops = LoopSupervisor(name)
+        self.loops.supervise("outbox-relay", relay.run)
+        self.loops.supervise(
+            "outbox-pruning",
+            lambda stop, health: prune_periodically(pool, stop, health),
+        )
 
     async def stop(self) -> None:
         """Stop everything that started, each step on its own: one that fails or hangs
         (Kafka unreachable during a deploy) must not leave the others running."""
-        self._stop.set()
-        for task in self._tasks:
-            await _step(f"{task.get_name()} task", asyncio.wait_for(task, timeout=10))
+        if self.loops is not None:
+            await _step("background loops", self.loops.stop())
         if self._broker is not None:
-            await _step("consumers", self._broker.stop())  # type: ignore[attr-defined]
+            await _step("consumers", self._broker.stop())
         if self.producer is not None:
             await _step("producer", self.producer.stop())
         if self.redis is not None:
@@ -108,6 +113,31 @@ class ServiceRuntime:
     async def check_redis(self) -> None:
         assert self.redis is not None
         await self.redis.ping()
+
+    async def check_loops(self) -> None:
+        """Every supervised loop is running (not waiting to be restarted after a crash)."""
+        if self.loops is None:
+            raise NotReady("not started")
+        await self.loops.check_running()
+
+    async def check_consumers(self) -> None:
+        """Every subscriber is started and its consume task is alive."""
+        if self._broker is None:
+            return
+        down = [
+            str(getattr(subscriber, "group_id", None) or subscriber)
+            for subscriber in self._broker.subscribers
+            if not subscriber.running
+            or not any(not task.done() for task in getattr(subscriber, "tasks", ()))
+        ]
+        if down:
+            raise NotReady(f"not consuming: {', '.join(sorted(down))}")
+
+    def failing_loops(self) -> list[str]:
+        """Liveness: loops failing longer than the configured limit."""
+        if self.loops is None:
+            return []
+        return self.loops.failing_longer_than(self.settings.loop_failing_limit_s)
 
 
 async def _step(what: str, stopping: Awaitable[object]) -> None:
@@ -151,7 +181,10 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
             "database": runtime.check_database,
             "broker": runtime.check_broker,
             "redis": runtime.check_redis,
+            "loops": runtime.check_loops,
+            "consumers": runtime.check_consumers,
         },
+        liveness_check=runtime.failing_loops,
         lifespan=lifespan,
         routers=definition.routers,
     )

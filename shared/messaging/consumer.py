@@ -135,12 +135,15 @@ class EventProcessor:
         database is really unhealthy; if it answers, the failure is the event's own."""
         try:
             await self.retry.run(lambda: self._apply(deliveries))
-        except RetriesExhausted as exhausted:
-            if await self._database_healthy():
-                raise PermanentFailure(f"failed with a healthy database: {exhausted}") from (
-                    exhausted.__cause__
-                )
-            raise
+        except RetriesExhausted:
+            if not await self._database_healthy():
+                raise
+            # The database answers. One more try tells an outage that has just ended
+            # (the event applies now) from an event that fails on its own.
+            try:
+                await self._apply(deliveries)
+            except Exception as error:
+                raise PermanentFailure(f"failed with a healthy database: {error!r}") from error
 
     async def _database_healthy(self) -> bool:
         try:

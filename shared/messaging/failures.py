@@ -2,7 +2,9 @@
 
 Retryable means "the infrastructure, not the event": a lost connection, or a
 database that says it is unavailable, overloaded, in recovery or read-only
-(SQLSTATE classes 08, 40, 53, 57, 58 and 55P03, 25006). Everything else is the
+(SQLSTATE classes 08, 40, 53, 57, 58 and 55P03, 25006), or a client connection
+caught in a state it cannot leave while the server goes away (asyncpg's
+InterfaceError and InternalClientError). Everything else is the
 event's own failure. The consumer double-checks a retryable verdict against a
 health probe of the database before it holds a partition (see consumer.py).
 """
@@ -16,7 +18,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import aiokafka.errors
 import asyncpg
+import redis.exceptions
 
 T = TypeVar("T")
 
@@ -45,11 +49,39 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (
     TimeoutError,  # connect or pool acquire timed out
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.PostgresConnectionError,
+    redis.exceptions.ConnectionError,  # Redis's own classes, not OSErrors
+    redis.exceptions.TimeoutError,
+    aiokafka.errors.KafkaConnectionError,
 )
+
+
+# The client's own connection states while the server goes away: asyncpg reports them
+# as InterfaceError (a connection the pool already took back after the server ended it,
+# a closed connection, an operation caught mid-flight) or InternalClientError ("cannot
+# switch to state 15; another operation (2) is in progress"). Other InterfaceErrors are
+# the caller's bugs ("the server expects 3 arguments for this query"): not retryable.
+_CONNECTION_STATE_PHRASES = (
+    "connection has been released back to the pool",
+    "connection is closed",
+    "another operation is in progress",
+    "another operation is cancelling",
+    "pool is closing",
+)
+
+
+def _lost_connection_state(error: BaseException) -> bool:
+    if isinstance(error, asyncpg.exceptions.InternalClientError):
+        return True
+    if isinstance(error, asyncpg.exceptions.InterfaceError):
+        text = str(error)
+        return any(phrase in text for phrase in _CONNECTION_STATE_PHRASES)
+    return False
 
 
 def is_retryable(error: BaseException) -> bool:
     if isinstance(error, (RetryableFailure, *_CONNECTION_LOST)):
+        return True
+    if _lost_connection_state(error):
         return True
     sqlstate = getattr(error, "sqlstate", None)
     if isinstance(error, asyncpg.PostgresError) and isinstance(sqlstate, str):

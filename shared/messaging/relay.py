@@ -26,18 +26,27 @@ from shared.messaging.outbox import (
     prune_delivered,
     record_failure,
 )
+from shared.supervisor import LoopHealth
 
 log = structlog.get_logger(__name__)
 
 RELAYED = Counter("campusflow_outbox_relayed_total", "Outbox rows published", ["service"])
 RELAY_ERRORS = Counter("campusflow_outbox_relay_errors_total", "Failed relay rounds", ["service"])
 RELAY_UP = Gauge("campusflow_outbox_relay_running", "1 while the relay loop runs", ["service"])
+RELAY_LISTENING = Gauge(
+    "campusflow_outbox_relay_listening",
+    "1 while the relay LISTENs for outbox commits (0: it polls)",
+    ["service"],
+)
 
 # Sent outbox rows are kept a week (to look into), inbox rows 90 days: longer than any
 # redelivery or dead-letter replay of an event can come after it was first applied.
 OUTBOX_RETENTION = timedelta(days=7)
 INBOX_RETENTION = timedelta(days=90)
 PRUNE_EVERY_S = 3600.0
+# After losing its LISTEN connection, the relay tries again this often (polling meanwhile).
+RELISTEN_EVERY_S = 1.0
+LISTEN_CONNECT_TIMEOUT_S = 5.0
 
 
 class OutboxRelay:
@@ -94,18 +103,6 @@ class OutboxRelay:
             )
         return len(sent)
 
-    async def _prune(self) -> None:
-        now = datetime.now(UTC)
-        try:
-            async with self._pool.acquire() as conn:
-                await prune_delivered(
-                    conn,
-                    sent_before=now - OUTBOX_RETENTION,
-                    received_before=now - INBOX_RETENTION,
-                )
-        except Exception as error:  # pruning can wait for the next hour
-            log.warning("pruning the outbox and inbox failed", error=repr(error)[:300])
-
     async def _publish(self, pending: list[PendingMessage]) -> list[BaseException | None]:
         """Send all (pipelined, in order), then wait for each acknowledgement."""
         deliveries: list[asyncio.Future[object] | BaseException] = []
@@ -130,79 +127,172 @@ class OutboxRelay:
                 outcomes.append(failed)
         return outcomes
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, health: LoopHealth | None = None) -> None:
+        """Relay until `stop`. A failed round (database or broker away) is logged, backed
+        off and retried; nothing in here ends the loop but `stop`. The NOTIFY listener
+        is re-established after any loss; while it is down the relay polls."""
+        health = health if health is not None else LoopHealth()
         RELAY_UP.labels(self._service).set(1)
         failures = 0
         wake = asyncio.Event()
-        listener = _WakeListener(self._pool, wake)
-        next_prune = 0.0
+        listener = _WakeListener(self._pool, wake, service=self._service)
         try:
             while not stop.is_set():
-                if time.monotonic() >= next_prune:
-                    next_prune = time.monotonic() + PRUNE_EVERY_S
-                    await self._prune()
-                await listener.ensure_listening()
                 wake.clear()
+                await listener.ensure_listening()
                 try:
                     published = await self.relay_once()
-                    failures = 0
                 except Exception as error:
                     failures += 1
+                    health.failed(error)
                     RELAY_ERRORS.labels(self._service).inc()
                     log.warning(
                         "outbox relay round failed",
                         retryable=is_retryable(error),
+                        failures=failures,
                         error=repr(error)[:500],
                     )
                     await _sleep_or_stop(stop, self._backoff.delay(min(failures, 6)))
                     continue
+                if failures:
+                    log.info("outbox relay recovered", failed_rounds=failures)
+                failures = 0
+                health.succeeded()
                 if published < self._batch_size:
-                    # Woken by the next commit's NOTIFY; the timeout is the safety net.
-                    await _first_of(stop, wake, seconds=self._idle_sleep_s)
+                    # Woken by the next commit's NOTIFY; the timeout is the safety net,
+                    # and short while the listener is down (then polling is all there is).
+                    idle = self._idle_sleep_s
+                    if not listener.listening:
+                        idle = min(idle, RELISTEN_EVERY_S)
+                    await _first_of(stop, wake, seconds=idle)
         finally:
             await listener.close()
             RELAY_UP.labels(self._service).set(0)
 
 
+async def prune_periodically(
+    pool: asyncpg.Pool,
+    stop: asyncio.Event,
+    health: LoopHealth | None = None,
+    *,
+    every_s: float = PRUNE_EVERY_S,
+) -> None:
+    """Delete sent outbox rows and old inbox rows once every `every_s`, first at start."""
+    health = health if health is not None else LoopHealth()
+    while not stop.is_set():
+        now = datetime.now(UTC)
+        try:
+            async with pool.acquire() as conn:
+                await prune_delivered(
+                    conn,
+                    sent_before=now - OUTBOX_RETENTION,
+                    received_before=now - INBOX_RETENTION,
+                )
+            health.succeeded()
+        except Exception as error:  # pruning can wait for the next round
+            health.failed(error)
+            log.warning("pruning the outbox and inbox failed", error=repr(error)[:300])
+        await _sleep_or_stop(stop, every_s)
+
+
 class _WakeListener:
     """LISTENs for the outbox's NOTIFY on a connection of its own; re-listens after a loss.
 
-    Losing the connection costs only latency: the relay still polls.
+    Losing the connection costs only latency: the relay polls meanwhile. Nothing here
+    raises: a failure to listen is logged once per loss and tried again a little later.
+    When the server ends the connection, asyncpg hands its pool slot back and detaches
+    the proxy (whose methods then raise InterfaceError); the termination listener tells
+    us, and we never call the dead proxy to find out.
     """
 
-    def __init__(self, pool: asyncpg.Pool, wake: asyncio.Event) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        wake: asyncio.Event,
+        *,
+        service: str = "",
+        retry_every_s: float = RELISTEN_EVERY_S,
+    ) -> None:
         self._pool = pool
         self._wake = wake
+        self._service = service
+        self._retry_every_s = retry_every_s
         self._conn: asyncpg.pool.PoolConnectionProxy | None = None
+        self._alive = False
         self._channel = ""
+        self._next_try = 0.0
+        self._down_since: float | None = None
+
+    @property
+    def listening(self) -> bool:
+        return self._conn is not None and self._alive
 
     async def ensure_listening(self) -> None:
-        if self._conn is not None and not self._conn.is_closed():
+        if self.listening or time.monotonic() < self._next_try:
             return
         await self.close()
+        self._next_try = time.monotonic() + self._retry_every_s
         try:
-            conn = await self._pool.acquire()
+            conn = await self._pool.acquire(timeout=LISTEN_CONNECT_TIMEOUT_S)
+        except Exception as error:
+            self._lost_for(error)
+            return
+        try:
             self._channel = await conn.fetchval(
                 "SELECT $1 || current_schema()", WAKE_CHANNEL_PREFIX
             )
             await conn.add_listener(self._channel, self._notified)
-            self._conn = conn
+            conn.add_termination_listener(self._terminated)
         except Exception as error:
-            log.warning("outbox relay cannot listen; polling only", error=repr(error)[:300])
+            await _release_quietly(self._pool, conn)
+            self._lost_for(error)
+            return
+        self._conn, self._alive = conn, True
+        RELAY_LISTENING.labels(self._service).set(1)
+        if self._down_since is not None:
+            log.info(
+                "outbox relay listens again",
+                down_s=round(time.monotonic() - self._down_since, 2),
+            )
+            self._down_since = None
+        self._wake.set()  # a commit may have come while nobody listened
+
+    def _lost_for(self, error: BaseException) -> None:
+        RELAY_LISTENING.labels(self._service).set(0)
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            log.warning(
+                "outbox relay cannot listen for commits; polling until it can",
+                error=repr(error)[:300],
+            )
 
     def _notified(self, *_: object) -> None:
         self._wake.set()
 
+    def _terminated(self, *_: object) -> None:
+        self._alive = False
+        self._lost_for(ConnectionError("the LISTEN connection was closed"))
+        self._wake.set()  # relay now: the next round re-listens
+
     async def close(self) -> None:
         conn, self._conn = self._conn, None
+        alive, self._alive = self._alive, False
         if conn is None:
             return
-        try:
-            if not conn.is_closed():
+        if alive:
+            try:
+                conn.remove_termination_listener(self._terminated)
                 await conn.remove_listener(self._channel, self._notified)
-            await self._pool.release(conn)
-        except Exception as error:  # a dead connection: the pool replaces it
-            log.info("outbox relay listener closed", error=repr(error)[:300])
+            except Exception as error:  # it died meanwhile: the pool replaces it
+                log.info("outbox relay listener closed", error=repr(error)[:300])
+        await _release_quietly(self._pool, conn)
+
+
+async def _release_quietly(pool: asyncpg.Pool, conn: asyncpg.pool.PoolConnectionProxy) -> None:
+    try:
+        await pool.release(conn)  # a no-op for a proxy asyncpg already took back
+    except Exception as error:
+        log.info("releasing a lost connection failed", error=repr(error)[:300])
 
 
 async def _first_of(*events: asyncio.Event, seconds: float) -> None:

@@ -16,15 +16,24 @@ from typing import Any
 
 import structlog
 from aiokafka import TopicPartition
+from aiokafka.errors import IllegalStateError, KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
+from prometheus_client import Counter
 
 from shared.messaging.consumer import EventProcessor
 from shared.messaging.dead_letters import ConsumedRecord
+from shared.messaging.failures import RetriesExhausted
 
 log = structlog.get_logger(__name__)
+
+COMMITS_FAILED = Counter(
+    "campusflow_consumer_commits_failed_total",
+    "Batches applied whose offsets could not be committed (redelivered, deduplicated)",
+    ["consumer"],
+)
 
 MAX_POLL_INTERVAL_MS = 300_000
 NACK_PAUSE_S = 1.0
@@ -85,12 +94,42 @@ def subscribe(
         batch = records if isinstance(records, tuple) else (records,)
         try:
             await processor.process(batch)
+        except RetriesExhausted as error:
+            # The database is away: an outage, not a bug, so one line and no traceback.
+            log.warning(
+                "batch not applied; it will be redelivered",
+                consumer=consumer.name,
+                error=str(error)[:300],
+            )
+            await _rewind(message, batch)
+            return
         except Exception:
             log.exception("batch not applied; it will be redelivered", consumer=consumer.name)
-            await asyncio.sleep(NACK_PAUSE_S)
-            for partition, offset in earliest_offsets(batch).items():
-                message.consumer.seek(partition, offset)
+            await _rewind(message, batch)
             return
-        await message.ack()
+        try:
+            await message.ack()
+        except KafkaError as error:
+            # The group rebalanced while the batch was applied (CommitFailedError) or the
+            # broker went away: the batch is redelivered and the inbox drops it. Nothing
+            # is lost, so this is worth a warning, not an error with a traceback.
+            COMMITS_FAILED.labels(consumer.name).inc()
+            log.warning(
+                "offsets not committed; the batch will be redelivered and deduplicated",
+                consumer=consumer.name,
+                error_class=type(error).__name__,
+                error=str(error)[:300],
+            )
 
     subscriber(handle)
+
+
+async def _rewind(message: KafkaMessage, batch: Iterable[ConsumedRecord]) -> None:
+    await asyncio.sleep(NACK_PAUSE_S)
+    for partition, offset in earliest_offsets(batch).items():
+        try:
+            message.consumer.seek(partition, offset)
+        except IllegalStateError:
+            # Not ours any more (the group rebalanced): its new owner starts from the
+            # last committed offset, which is before this batch.
+            log.info("partition reassigned; not rewinding it", partition=str(partition))

@@ -14,12 +14,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import JSONResponse, Response
 
 from shared.config import ServiceSettings
+from shared.supervisor import NotReady
 from shared.web.auth import TokenVerifier
 from shared.web.limits import BodySizeLimit
 from shared.web.middleware import RequestContextMiddleware
 from shared.web.problems import install_problem_handlers
 
 ReadinessCheck = Callable[[], Awaitable[None]]
+# Names what has been failing too long (an empty list: alive).
+LivenessCheck = Callable[[], list[str]]
 
 # Each dependency check gets this long; a probe that hangs is itself a failure,
 # and the orchestrator's probe timeout is usually only a few seconds.
@@ -35,6 +38,9 @@ async def _run_check(name: str, check: ReadinessCheck, limit_s: float) -> str:
     except TimeoutError:
         _log.warning("readiness_check_failed", check=name, error="timeout")
         return f"timeout after {limit_s:g}s"
+    except NotReady as exc:  # says which part, in words fit for an unauthenticated probe
+        _log.warning("readiness_check_failed", check=name, error=str(exc))
+        return f"error: {exc}"
     except Exception as exc:
         # /readyz needs no token, so reply with the exception type only; the
         # message (which may name hosts or users) goes to the log.
@@ -53,12 +59,21 @@ async def run_readiness_checks(
     return dict(zip(names, results, strict=True))
 
 
-def _probe_router(service: str, checks: Mapping[str, ReadinessCheck]) -> APIRouter:
+def _probe_router(
+    service: str,
+    checks: Mapping[str, ReadinessCheck],
+    liveness_check: LivenessCheck | None,
+) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/healthz", summary="Liveness: the process is up")
-    async def healthz() -> dict[str, str]:
-        return {"status": "alive", "service": service}
+    @router.get("/healthz", summary="Liveness: the process is up and no loop keeps failing")
+    async def healthz() -> JSONResponse:
+        failing = liveness_check() if liveness_check is not None else []
+        if failing:
+            _log.warning("liveness_check_failed", failing=failing)
+            body = {"status": "failing", "service": service, "failing": failing}
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"status": "alive", "service": service})
 
     @router.get("/readyz", summary="Readiness: dependencies reachable")
     async def readyz() -> JSONResponse:
@@ -81,6 +96,7 @@ def create_app(
     readiness_checks: Mapping[str, ReadinessCheck],
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     routers: Sequence[APIRouter] = (),
+    liveness_check: LivenessCheck | None = None,
 ) -> FastAPI:
     app = FastAPI(title=f"Campusflow {service}", lifespan=lifespan)
     app.state.service = service
@@ -90,7 +106,7 @@ def create_app(
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestContextMiddleware, service=service)
     # Copy the mapping: a caller mutating theirs later must not change the probe.
-    app.include_router(_probe_router(service, dict(readiness_checks)))
+    app.include_router(_probe_router(service, dict(readiness_checks), liveness_check))
     for router in routers:
         app.include_router(router)
     return app

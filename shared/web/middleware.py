@@ -43,6 +43,9 @@ REQUESTS_TOTAL = Counter(
 )
 
 _access_log = structlog.get_logger("campusflow.access")
+# Set by the problem handler when a request failed because the database or broker was
+# unreachable; the access line then carries it (as a warning) instead of a traceback.
+UNAVAILABLE_SCOPE_KEY = "campusflow.unavailable"
 
 
 def request_id_from_scope(scope: Scope) -> str | None:
@@ -112,11 +115,15 @@ class RequestContextMiddleware:
         if path in QUIET_PATHS:
             return
         # Path only, never the query string: it may carry personal data.
-        _access_log.info(
-            "http_request",
-            method=method,
-            path=path,
-            status=status,
-            duration_ms=round(elapsed * 1000, 2),
-            request_id=request_id,
-        )
+        fields = {
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 2),
+            "request_id": request_id,
+        }
+        unavailable = scope.get(UNAVAILABLE_SCOPE_KEY)
+        if unavailable:  # a dependency was down: this line is the only one the request logs
+            _access_log.warning("http_request", unavailable=unavailable, **fields)
+        else:
+            _access_log.info("http_request", **fields)

@@ -10,15 +10,36 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+import aiokafka.errors
+import asyncpg
+import redis.exceptions
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from shared.web.middleware import REQUEST_ID_HEADER, request_id_from_scope
+from shared.messaging.failures import RetryableFailure, is_retryable
+from shared.web.middleware import (
+    REQUEST_ID_HEADER,
+    UNAVAILABLE_SCOPE_KEY,
+    request_id_from_scope,
+)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# Seconds a client should wait before retrying after a 503.
+RETRY_AFTER_S = 5
+# Failures that may mean "a dependency is away" (is_retryable tells for sure).
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,  # refused, reset, timed out: asyncpg's connect, Redis, aiokafka
+    asyncpg.PostgresError,  # cannot connect now, admin shutdown, too many connections
+    asyncpg.InterfaceError,  # a connection lost under a running request
+    asyncpg.InternalClientError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    aiokafka.errors.KafkaConnectionError,
+    RetryableFailure,
+)
 
 _log = structlog.get_logger("campusflow.web")
 
@@ -157,8 +178,28 @@ async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _handle_infrastructure(request: Request, exc: Exception) -> JSONResponse:
+    """The database (or broker, or Redis) is unreachable or restarting: 503 with
+    Retry-After, and one log line (the access line). Any other error of these classes
+    is a bug: 500, logged once with its traceback."""
+    if not is_retryable(exc):
+        return await _handle_unexpected(request, exc)
+    request.scope[UNAVAILABLE_SCOPE_KEY] = f"{type(exc).__name__}: {str(exc)[:200]}"
+    problem = Problem(
+        503,
+        "Service Unavailable",
+        "a service this request needs is unavailable for a moment; retry shortly",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+    return problem_response(request, problem)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _handle_problem)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    # Handled inside the app (not by Starlette's outermost error middleware, which
+    # would log a second traceback): each checks whether the failure is an outage.
+    for infrastructure_error in INFRASTRUCTURE_ERRORS:
+        app.add_exception_handler(infrastructure_error, _handle_infrastructure)
     app.add_exception_handler(Exception, _handle_unexpected)

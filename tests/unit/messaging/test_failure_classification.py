@@ -72,3 +72,64 @@ def test_a_batch_across_partitions_rewinds_every_partition_to_its_first_record()
     batch = [Record("t", 0, 7), Record("t", 3, 40), Record("t", 0, 5), Record("t", 3, 41)]
     rewind = {(tp.topic, tp.partition): offset for tp, offset in earliest_offsets(batch).items()}
     assert rewind == {("t", 0): 5, ("t", 3): 40}
+
+
+# Finding 2 of "Survive restarts": what asyncpg raises while the server goes away.
+CLIENT_CONNECTION_STATES = [
+    asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 15; another operation (2) is in progress"
+    ),
+    asyncpg.InterfaceError(
+        "cannot call Connection.is_closed(): connection has been released back to the pool"
+    ),
+    asyncpg.InterfaceError("cannot perform operation: another operation is in progress"),
+    asyncpg.InterfaceError("cannot perform operation: connection is closed"),
+    asyncpg.InterfaceError("connection is closed"),
+    asyncpg.InterfaceError("pool is closing"),
+    asyncpg.exceptions.ConnectionDoesNotExistError(
+        "connection was closed in the middle of operation"
+    ),
+    asyncpg.exceptions.CannotConnectNowError(
+        "the database system is not yet accepting connections"
+    ),
+    ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed ('127.0.0.1', 5432)"),
+    OSError(errno.EPIPE, "Broken pipe"),
+]
+
+
+@pytest.mark.parametrize("error", CLIENT_CONNECTION_STATES, ids=repr)
+def test_a_connection_caught_mid_outage_is_retryable(error: BaseException) -> None:
+    assert is_retryable(error)
+
+
+async def test_a_real_released_connection_is_retryable() -> None:
+    """The InterfaceError asyncpg really raises for a proxy it took back."""
+    from asyncpg.pool import PoolConnectionProxy
+
+    proxy = PoolConnectionProxy.__new__(PoolConnectionProxy)
+    proxy._con = None
+    with pytest.raises(asyncpg.InterfaceError) as raised:
+        proxy.is_closed()
+    assert is_retryable(raised.value)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        asyncpg.InterfaceError("cannot use Connection.transaction() in a manually started one"),
+        asyncpg.InterfaceError("the server expects 2 arguments for this query, 1 was passed"),
+        asyncpg.exceptions.DataError("invalid input for query argument $1"),
+    ],
+    ids=repr,
+)
+def test_client_errors_that_are_bugs_stay_permanent(error: BaseException) -> None:
+    assert not is_retryable(error)
+
+
+def test_redis_and_kafka_connection_errors_are_retryable() -> None:
+    import aiokafka.errors
+    import redis.exceptions
+
+    assert is_retryable(redis.exceptions.ConnectionError("Error 111 connecting"))
+    assert is_retryable(redis.exceptions.TimeoutError("Timeout reading from socket"))
+    assert is_retryable(aiokafka.errors.KafkaConnectionError("Unable to bootstrap"))
