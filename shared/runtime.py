@@ -23,7 +23,7 @@ from shared.messaging.broker import make_broker, make_producer
 from shared.messaging.consumer import EventConsumer, EventProcessor
 from shared.messaging.dead_letters import DeadLetterPublisher
 from shared.messaging.relay import OutboxRelay, prune_periodically
-from shared.messaging.subscriptions import subscribe
+from shared.messaging.subscriptions import subscribe, subscriber_watch
 from shared.supervisor import LoopSupervisor, NotReady
 from shared.web.app import create_app
 
@@ -86,6 +86,8 @@ class ServiceRuntime:
             "outbox-pruning",
             lambda stop, health: prune_periodically(pool, stop, health),
         )
+        if self._broker is not None:
+            self.loops.supervise("consumers", subscriber_watch(self._broker, service=name))
 
     async def stop(self) -> None:
         """Stop everything that started, each step on its own: one that fails or hangs

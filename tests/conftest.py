@@ -43,3 +43,12 @@ async def service_dsns(stack: StackEndpoints) -> AsyncIterator[dict[str, str]]:
     from shared.stack.bootstrap import prepare_platform
 
     yield await prepare_platform(stack)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.support.figures import FIGURES
+
+    for section, figures in FIGURES.items():
+        terminalreporter.section(section)
+        for name, value in figures.items():
+            terminalreporter.write_line(f"{name}: {value:g}")

@@ -22,13 +22,19 @@ from shared.stack import (
     install,
     read_stack_state,
     recorded_infrastructure,
-    start_service_process,
     stop_services,
-    wait_http_ready,
 )
+from shared.stack.control import LOCK_FILE, check_component, kill_component, restart_component
 from shared.stack.kafka import libs_present
-from shared.stack.processes import process_record, record_alive, tail
-from shared.stack.state import ENV_FILE, shell_exports, update_stack_state
+from shared.stack.launch import (
+    LAUNCH_DIR,
+    service_launch,
+    start_recorded_service,
+    wait_service_ready,
+    write_launch,
+)
+from shared.stack.processes import record_alive
+from shared.stack.state import ENV_FILE, shell_exports
 
 app = typer.Typer(help="Run the platform locally: PostgreSQL, Redis, Kafka and the services.")
 console = Console()
@@ -38,7 +44,7 @@ STATE_DIR_OPTION = typer.Option(
     None,
     "--state-dir",
     help="Where the stack keeps data, logs and stack.json "
-    "[default: $CAMPUSFLOW_STATE_DIR or /tmp/campusflow-stack].",
+    "(default: $CAMPUSFLOW_STATE_DIR or /tmp/campusflow-stack).",
 )
 READY_TIMEOUT_S = 60.0
 
@@ -124,10 +130,13 @@ def _start_services(
     missing = [service for service in SERVICES if service not in dsns]
     if missing:
         raise _fail(f"prepare_platform returned no database URL for: {', '.join(missing)}")
-    urls: dict[str, str] = {}
-    logs: dict[str, Path] = {}
+    records: dict[str, dict[str, Any]] = {}
+    ports: set[int] = set()
     for service in SERVICES:
         port = free_port()
+        while port in ports:
+            port = free_port()
+        ports.add(port)
         env = service_environment(
             service,
             database_url=dsns[service],
@@ -135,25 +144,23 @@ def _start_services(
             redis_url=endpoints.redis_url,
             http_port=port,
         )
-        logs[service] = directory / "logs" / f"{service}.log"
         try:
-            proc = start_service_process(service, env, logs[service])
+            # Recorded first, then started from the record: `stack restart <service>`
+            # starts it again the same way.
+            write_launch(directory, service_launch(directory, service, env, port))
+            records[service] = start_recorded_service(directory, service)
         except StackError as exc:
             raise _fail(f"{exc}; `campusflow stack down` cleans up.") from None
-        urls[service] = f"http://127.0.0.1:{port}"
-        record = process_record(proc, port=port, url=urls[service], log=str(logs[service]))
-        update_stack_state(directory, services={service: record})
-        console.print(f"Started {service} (pid {proc.pid}) on port {port}")
-    for service, url in urls.items():
+        console.print(f"Started {service} (pid {records[service]['pid']}) on port {port}")
+    for service, record in records.items():
         try:
-            wait_http_ready(f"{url}/readyz", READY_TIMEOUT_S)
+            wait_service_ready(service, record, READY_TIMEOUT_S)
         except StackError as exc:
             raise _fail(
-                f"{service} did not become ready: {exc}\n"
-                f"--- last lines of {logs[service]} ---\n{tail(logs[service])}\n"
+                f"{exc}\n"
                 "Everything is left running for inspection; `campusflow stack down` cleans up."
             ) from None
-    return urls
+    return {service: str(record["url"]) for service, record in records.items()}
 
 
 def _write_env_file(directory: Path, endpoints: StackEndpoints, urls: dict[str, str]) -> None:
@@ -195,6 +202,8 @@ def status_command(state_dir: Path | None = STATE_DIR_OPTION) -> None:
     for name, record in sorted(services.items(), key=lambda item: _service_order(item[0])):
         running = record_alive(record)
         detail = f"{record.get('url')} pid {record.get('pid')}"
+        if not running:
+            detail += " (killed)" if record.get("killed_at") else " (exited)"
         ready = _readyz(str(record.get("url"))) if running else False
         table.add_row(name, _yes_no(running), detail, _yes_no(ready))
     console.print(table)
@@ -238,6 +247,61 @@ def down_command(
             raise _fail(str(exc)) from None
         console.print("Stopped the infrastructure.")
     if purge:
-        for sub in ("pg", "redis", "kafka", "logs"):
+        for sub in ("pg", "redis", "kafka", "logs", LAUNCH_DIR):
             shutil.rmtree(directory / sub, ignore_errors=True)
+        (directory / LOCK_FILE).unlink(missing_ok=True)
         console.print(f"Deleted the data and logs in {directory}.")
+
+
+COMPONENT_ARGUMENT = typer.Argument(
+    ...,
+    metavar="COMPONENT",
+    help="postgres, redis, kafka, recruitment, scheduling, evaluation or notifications.",
+    show_default=False,
+)
+TIMEOUT_OPTION = typer.Option(
+    None,
+    "--timeout",
+    help="Seconds to wait until it is ready (default 90; Redis 30, Kafka 120).",
+    show_default=False,
+)
+
+
+@app.command("restart")
+def restart_command(
+    component: str = COMPONENT_ARGUMENT,
+    state_dir: Path | None = STATE_DIR_OPTION,
+    timeout: float | None = TIMEOUT_OPTION,
+) -> None:
+    """Stop one component if it runs, start it again on the same port, wait until ready."""
+    directory = _state_dir(state_dir)
+    try:
+        check_component(component)
+        console.print(f"Restarting {component} in {directory}...")
+        record = restart_component(directory, component, ready_timeout_s=timeout)
+    except StackError as exc:
+        raise _fail(str(exc)) from None
+    console.print(
+        f"{component} is ready again: pid {record.get('pid')}, port {record.get('port')}",
+        soft_wrap=True,
+    )
+
+
+@app.command("kill")
+def kill_command(
+    component: str = COMPONENT_ARGUMENT,
+    state_dir: Path | None = STATE_DIR_OPTION,
+) -> None:
+    """SIGKILL one component (chaos drills); PostgreSQL: the postmaster only, like kill -9."""
+    directory = _state_dir(state_dir)
+    try:
+        check_component(component)
+        kill_component(directory, component)
+    except StackError as exc:
+        raise _fail(str(exc)) from None
+    where = "" if directory == default_state_dir() else f" --state-dir {directory}"
+    console.print(
+        f"Killed {component} (SIGKILL). Bring it back with "
+        f"`campusflow stack restart {component}{where}`.",
+        soft_wrap=True,
+    )

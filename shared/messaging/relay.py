@@ -65,6 +65,8 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._idle_sleep_s = idle_sleep_s
         self._backoff = RetryPolicy()
+        # The last round published nothing because Kafka refused every row it tried.
+        self.blocked = False
 
     async def relay_once(self) -> int:
         """Publish one batch of pending rows; return how many were published.
@@ -76,6 +78,7 @@ class OutboxRelay:
         async with self._pool.acquire() as conn, conn.transaction():
             pending = await claim_pending(conn, limit=self._batch_size)
             if not pending:
+                self.blocked = False
                 return 0
             outcomes = await self._publish(pending)
             stuck_lanes: dict[int, tuple[PendingMessage, BaseException]] = {}
@@ -91,6 +94,7 @@ class OutboxRelay:
             for message, failure in stuck_lanes.values():
                 await record_failure(conn, message_id=message.id, error=repr(failure))
         RELAYED.labels(self._service).inc(len(sent))
+        self.blocked = bool(stuck_lanes) and not sent
         if stuck_lanes:
             RELAY_ERRORS.labels(self._service).inc()
             message, failure = next(iter(stuck_lanes.values()))
@@ -157,7 +161,10 @@ class OutboxRelay:
                 if failures:
                     log.info("outbox relay recovered", failed_rounds=failures)
                 failures = 0
-                health.succeeded()
+                if self.blocked:  # Kafka refuses every row: running, but not delivering
+                    health.failed(RuntimeError("no outbox row could be published"))
+                else:
+                    health.succeeded()
                 if published < self._batch_size:
                     # Woken by the next commit's NOTIFY; the timeout is the safety net,
                     # and short while the listener is down (then polling is all there is).

@@ -26,6 +26,7 @@ from prometheus_client import Counter
 from shared.messaging.consumer import EventProcessor
 from shared.messaging.dead_letters import ConsumedRecord
 from shared.messaging.failures import RetriesExhausted
+from shared.supervisor import LOOP_RESTARTS, Loop, LoopHealth
 
 log = structlog.get_logger(__name__)
 
@@ -133,3 +134,38 @@ async def _rewind(message: KafkaMessage, batch: Iterable[ConsumedRecord]) -> Non
             # Not ours any more (the group rebalanced): its new owner starts from the
             # last committed offset, which is before this batch.
             log.info("partition reassigned; not rewinding it", partition=str(partition))
+
+
+def subscriber_watch(broker: KafkaBroker, *, service: str, every_s: float = 1.0) -> Loop:
+    """A supervised loop that keeps an eye on the broker's subscribers.
+
+    FastStream restarts a subscriber's consume task when it dies (logging the exception
+    once, and adding the new task to `subscriber.tasks`). This loop counts those restarts
+    in `campusflow_loop_restarts_total{loop="consumer:<group>"}` and reports a subscriber
+    with no live task as a failing round, which /healthz sees after its limit.
+    """
+
+    async def watch(stop: asyncio.Event, health: LoopHealth) -> None:
+        seen: dict[int, int] = {}
+        while not stop.is_set():
+            down = []
+            for subscriber in broker.subscribers:
+                tasks = list(getattr(subscriber, "tasks", ()))
+                name = f"consumer:{getattr(subscriber, 'group_id', None) or '?'}"
+                restarted = len(tasks) - seen.get(id(subscriber), 1)
+                seen[id(subscriber)] = len(tasks)
+                if restarted > 0:
+                    LOOP_RESTARTS.labels(service, name).inc(restarted)
+                    log.warning("consumer task restarted", consumer=name, restarts=restarted)
+                if not subscriber.running or not any(not task.done() for task in tasks):
+                    down.append(name)
+            if down:
+                health.failed(RuntimeError(f"not consuming: {', '.join(down)}"))
+            else:
+                health.succeeded()
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=every_s)
+            except TimeoutError:
+                pass
+
+    return watch

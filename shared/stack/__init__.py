@@ -1,6 +1,7 @@
 """The platform's infrastructure (PostgreSQL, Redis, Kafka) for development and tests:
 local processes, or Docker containers when a Docker engine is available."""
 
+from shared.stack.control import COMPONENTS, kill_component, restart_component
 from shared.stack.docker import DockerContainers, docker_available
 from shared.stack.errors import StackError
 from shared.stack.infrastructure import (
@@ -24,6 +25,7 @@ from shared.stack.state import (
 )
 
 __all__ = [
+    "COMPONENTS",
     "ComponentStatus",
     "DockerContainers",
     "Infrastructure",
@@ -36,9 +38,11 @@ __all__ = [
     "docker_available",
     "free_port",
     "install",
+    "kill_component",
     "missing_prerequisites",
     "read_stack_state",
     "recorded_infrastructure",
+    "restart_component",
     "start_service_process",
     "stop_services",
     "wait_http_ready",

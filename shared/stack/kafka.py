@@ -83,6 +83,11 @@ def server_properties(port: int, controller_port: int, data_dir: Path) -> dict[s
         "transaction.state.log.num.partitions": "10",
         "group.initial.rebalance.delay.ms": "0",
         "log.cleaner.dedupe.buffer.size": str(2 * 1024 * 1024),  # the minimum is >1 MiB
+        # After a kill -9 the controller keeps the dead broker's registration until its
+        # session expires, refusing the restarted one (DUPLICATE_BROKER_REGISTRATION):
+        # Kafka's 9 s default made a restart wait ~10 s for a broker that is never coming.
+        "broker.heartbeat.interval.ms": "500",
+        "broker.session.timeout.ms": "2500",
         "auto.create.topics.enable": "false",
         "delete.topic.enable": "true",
     }

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from shared.config import SERVICES
 from shared.stack.errors import StackError
 from shared.stack.install import missing_prerequisites
 from shared.stack.kafka import KafkaBroker
@@ -152,9 +153,9 @@ class LocalProcesses:
                 continue
             running = record_alive(record)
             detail = f"127.0.0.1:{record.get('port')} pid {record.get('pid')}"
-            result.append(
-                ComponentStatus(name, running, detail if running else detail + " (exited)")
-            )
+            if not running:
+                detail += " (killed)" if record.get("killed_at") else " (exited)"
+            result.append(ComponentStatus(name, running, detail))
         return result
 
     def _prepare_state_dir(self) -> None:
@@ -163,15 +164,20 @@ class LocalProcesses:
             components = state.get("components") or {}
             services = state.get("services") or {}
             if any(record_alive(r) for r in [*components.values(), *services.values()]):
-                raise StackError(
-                    f"a stack is already running in {self.state_dir}; "
-                    "stop it first with `campusflow stack down`"
-                )
+                raise StackError(already_running_message(self.state_dir))
             self.stop()  # a stale record: clear it (and any leftover children)
         for sub in ("", "logs"):
             directory = self.state_dir / sub
             directory.mkdir(parents=True, exist_ok=True)
             directory.chmod(0o755)
+
+
+def already_running_message(state_dir: Path) -> str:
+    return (
+        f"a stack is already running in {state_dir}; stop it first with "
+        "`campusflow stack down`, or bring back a single component that stopped with "
+        f"`campusflow stack restart <component>` ({', '.join((*COMPONENTS, *SERVICES))})"
+    )
 
 
 def _log_path(state_dir: Path, component: str) -> Path:

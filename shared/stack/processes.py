@@ -45,9 +45,15 @@ def spawn(
     user: int | None = None,
     group: int | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start `argv` in the background, in a new session, appending its output to `log_path`."""
+    """Start `argv` in the background, in a new session, appending its output to `log_path`.
+
+    When `user`/`group` are given (we are root and the process runs as someone else), the
+    log file is made theirs: the process and its tools can then reopen and write it.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
+        if user is not None or group is not None:
+            _chown(log.fileno(), log_path, user, group)
         try:
             return subprocess.Popen(
                 list(argv),
@@ -63,6 +69,21 @@ def spawn(
             )
         except OSError as exc:
             raise StackError(f"could not start {argv[0]}: {exc}") from exc
+
+
+def _chown(fd: int, path: Path, user: int | None, group: int | None) -> None:
+    info = os.fstat(fd)
+    uid = -1 if user is None or info.st_uid == user else user
+    gid = -1 if group is None or info.st_gid == group else group
+    if uid == -1 and gid == -1:
+        return
+    try:
+        os.fchown(fd, uid, gid)
+    except OSError as exc:
+        raise StackError(
+            f"could not give the log {path} to the user (uid {user}, gid {group}) "
+            f"its process runs as: {exc}"
+        ) from exc
 
 
 def start_service_process(

@@ -186,6 +186,8 @@ async def test_health_readiness_and_metrics(services: dict[str, str]) -> None:
             assert (await client.get(f"{url}/healthz")).status_code == 200
             ready = await client.get(f"{url}/readyz")
             assert ready.status_code == 200
-            assert set(ready.json()["checks"]) == {"database", "broker", "redis"}
+            checks = {"database", "broker", "redis", "loops", "consumers"}
+            assert set(ready.json()["checks"]) == checks
+            assert set(ready.json()["checks"].values()) == {"ok"}
             metrics = await client.get(f"{url}/metrics")
             assert "http_requests_total" in metrics.text

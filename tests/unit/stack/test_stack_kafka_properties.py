@@ -59,3 +59,14 @@ def test_cluster_ids_look_like_kafka_uuids() -> None:
         assert len(value) == 22
         assert not value.startswith("-")
         assert len(base64.urlsafe_b64decode(value + "==")) == 16
+
+
+def test_a_killed_broker_is_forgotten_quickly_so_its_restart_registers(
+    props: dict[str, str],
+) -> None:
+    """After kill -9, the controller refuses the restarted broker until the dead one's
+    session expires (DUPLICATE_BROKER_REGISTRATION): keep that session short."""
+    session = int(props["broker.session.timeout.ms"])
+    heartbeat = int(props["broker.heartbeat.interval.ms"])
+    assert session <= 3000
+    assert heartbeat * 3 <= session  # a live broker still heartbeats well within it

@@ -1,0 +1,364 @@
+"""Chaos drills on a whole local stack under steady load (issue "Survive restarts").
+
+A stack of its own (`campusflow stack up` in a temporary state directory: PostgreSQL,
+Redis, Kafka and the four services as processes) takes a steady stream of volunteer
+applications through recruitment's public API. In turn, with the load running, the drills
+kill -9 and restart (with `campusflow stack kill|restart`, as an operator would) the
+notifications service, the recruitment service, the Kafka broker and the PostgreSQL
+postmaster, and terminate every relay's LISTEN connection. After each drill:
+
+- every application the API accepted (201) has exactly one notice, within a bound;
+- no outbox row of recruitment is left unsent, and nothing is on a dead-letter topic;
+- no request was answered 500 (an outage is 503 with Retry-After);
+- every service is ready again, with its relay running and listening, with no process
+  restarted by hand.
+
+Each recovery time (from the fault until every application accepted a second before is
+notified) is printed in the session summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from shared.config import SERVICES
+from shared.events.registry import TOPICS
+from shared.stack.state import read_stack_state, recorded_endpoints
+from tests.support import figures
+from tests.support.auth import bearer
+from tests.support.kafka import read_topic
+
+pytestmark = [pytest.mark.e2e, pytest.mark.chaos, pytest.mark.timeout(900)]
+
+RATE_PER_S = 8.0
+RECOVERY_LIMIT_S = 120.0
+OUTAGE_S = 3.0
+CAMPAIGN = "chaos-drill-2026"
+# The console script installed beside this Python (scripts/setup installs it).
+CAMPUSFLOW = str(Path(sys.executable).with_name("campusflow"))
+RESTARTS = "chaos drills: `campusflow stack restart` until ready, in seconds"
+SECTION = "chaos drills: recovery time in seconds (fault -> every accepted application notified)"
+
+
+def campusflow(*args: str, timeout_s: float = 300) -> str:
+    done = subprocess.run(
+        [CAMPUSFLOW, "stack", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, f"campusflow stack {' '.join(args)}:\n{done.stdout}{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def chaos_stack() -> Iterator[Path]:
+    state_dir = Path(tempfile.mkdtemp(prefix="campusflow-chaos-", dir="/tmp"))
+    state_dir.chmod(0o755)
+    try:
+        campusflow("up", "--state-dir", str(state_dir), timeout_s=600)
+        yield state_dir
+    finally:
+        subprocess.run(
+            [CAMPUSFLOW, "stack", "down", "--purge", "--state-dir", str(state_dir)],
+            capture_output=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+
+
+def service_urls(state_dir: Path) -> dict[str, str]:
+    state = read_stack_state(state_dir) or {}
+    return {name: str(record["url"]) for name, record in (state.get("services") or {}).items()}
+
+
+@dataclass
+class Load:
+    """Applications posted at a steady rate; what the API answered, and when."""
+
+    url: str
+    accepted: list[tuple[float, str]] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    sent: int = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with httpx.AsyncClient(timeout=10) as client:
+            await self._open_campaign(client)
+            started = time.monotonic()
+            while not stop.is_set():
+                self.sent += 1
+                # One request at a time, at the rate's pace: a slow answer slows the load
+                # (as a person would), it does not pile requests up.
+                await self._apply(client, f"chaos-{os.getpid()}-{self.sent}")
+                pause = started + self.sent / RATE_PER_S - time.monotonic()
+                if pause > 0:
+                    try:
+                        await asyncio.wait_for(stop.wait(), timeout=pause)
+                    except TimeoutError:
+                        pass
+
+    async def _open_campaign(self, client: httpx.AsyncClient) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        now = datetime.now(UTC)
+        response = await client.post(
+            f"{self.url}/api/recruitment/colleges/cs/campaigns",
+            json={
+                "id": CAMPAIGN,
+                "title": "“一帮一”暑期知识拓展班志愿者招募（演练）",
+                "place": "岳西县希望小学",
+                "starts_on": "2026-07-08",
+                "ends_on": "2026-08-11",
+                "opens_at": (now - timedelta(hours=1)).isoformat(),
+                "closes_at": (now + timedelta(days=30)).isoformat(),
+                "positions": [{"id": "teachers", "title": "支教老师", "headcount": 30}],
+            },
+            headers=bearer("cs-officer", "officer", "cs"),
+        )
+        assert response.status_code in (201, 409), response.text
+
+    async def _apply(self, client: httpx.AsyncClient, applicant: str) -> None:
+        form = {
+            "campaign_id": CAMPAIGN,
+            "applicant_name": "李明",
+            "motivation": "想参加一帮一暑期知识拓展班，教孩子们英语。",
+            "skills": ["english"],
+        }
+        try:
+            response = await client.post(
+                f"{self.url}/api/recruitment/colleges/cs/applications",
+                json=form,
+                headers=bearer(applicant, "student", "cs"),
+            )
+        except httpx.HTTPError as error:  # the service itself is down: refused, reset
+            self.statuses[type(error).__name__] += 1
+            return
+        self.statuses[str(response.status_code)] += 1
+        if response.status_code == 201:
+            self.accepted.append((time.monotonic(), response.json()["id"]))
+        elif response.status_code == 503:
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers.get("retry-after"), response.headers
+        else:
+            raise AssertionError(f"unexpected answer {response.status_code}: {response.text}")
+
+
+@pytest.fixture(scope="module")
+async def load(chaos_stack: Path) -> AsyncIterator[Load]:
+    load = Load(service_urls(chaos_stack)["recruitment"])
+    stop = asyncio.Event()
+    running = asyncio.create_task(load.run(stop))
+    try:
+        yield load
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=30)
+
+
+@pytest.fixture(scope="module")
+async def admin(chaos_stack: Path) -> AsyncIterator[asyncpg.Pool]:
+    endpoints = recorded_endpoints(chaos_stack)
+    assert endpoints is not None
+    pool = await asyncpg.create_pool(endpoints.postgres_admin_dsn, min_size=1, max_size=2)
+    assert pool is not None
+    yield pool
+    await pool.close()
+
+
+async def query(admin: asyncpg.Pool, sql: str, *args: object) -> list[asyncpg.Record]:
+    """The checker's own reads, retried: its connections die with the postmaster too."""
+    for _ in range(120):
+        try:
+            rows: list[asyncpg.Record] = await admin.fetch(sql, *args)
+            return rows
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            await asyncio.sleep(0.5)
+    raise AssertionError("the database did not answer the checker")
+
+
+async def notice_counts(admin: asyncpg.Pool, ids: list[str]) -> dict[str, int]:
+    rows = await query(
+        admin,
+        "SELECT subject_id, count(*) AS n FROM notifications.notices"
+        " WHERE kind = 'application_received' AND subject_id = ANY($1::text[])"
+        " GROUP BY subject_id",
+        ids,
+    )
+    return {row["subject_id"]: row["n"] for row in rows}
+
+
+async def await_recovery(
+    drill: str | None, fault_at: float, load: Load, admin: asyncpg.Pool
+) -> None:
+    """Until every application accepted a second ago or earlier has its notice."""
+    deadline = fault_at + RECOVERY_LIMIT_S
+    missing: list[str] = []
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        due = [app_id for at, app_id in list(load.accepted) if at <= now - 1.0]
+        counts = await notice_counts(admin, due)
+        missing = [app_id for app_id in due if app_id not in counts]
+        if not missing:
+            if drill is not None:
+                figures.record(SECTION, drill, round(now - fault_at, 1))
+            return
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"{drill}: {len(missing)} accepted applications have no notice")
+
+
+async def assert_delivered_exactly_once(load: Load, admin: asyncpg.Pool, bootstrap: str) -> None:
+    ids = [app_id for _, app_id in load.accepted]
+    counts = await notice_counts(admin, ids)
+    assert set(counts) == set(ids), "every accepted application has a notice"
+    duplicated = {app_id: n for app_id, n in counts.items() if n != 1}
+    assert not duplicated, f"notices sent twice: {duplicated}"
+    unsent = await query(admin, "SELECT id FROM recruitment.outbox WHERE sent_at IS NULL")
+    assert unsent == []
+    for topic in TOPICS:
+        letters = await read_topic(bootstrap, topic.dead_letter)
+        assert not letters, f"{len(letters)} dead letters on {topic.dead_letter}"
+    assert load.statuses["500"] == 0, load.statuses
+
+
+async def assert_services_whole(state_dir: Path) -> None:
+    async with httpx.AsyncClient(timeout=5) as client:
+        for name, url in service_urls(state_dir).items():
+            deadline = time.monotonic() + 60
+            while True:
+                ready = await client.get(f"{url}/readyz")
+                if ready.status_code == 200 or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.5)
+            assert ready.status_code == 200, (name, ready.text)
+            assert (await client.get(f"{url}/healthz")).status_code == 200
+            metrics = (await client.get(f"{url}/metrics")).text
+            assert f'campusflow_outbox_relay_running{{service="{name}"}} 1.0' in metrics
+            listening = f'campusflow_outbox_relay_listening{{service="{name}"}} 1.0'
+            deadline = time.monotonic() + 10
+            while listening not in metrics and time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+                metrics = (await client.get(f"{url}/metrics")).text
+            assert listening in metrics, name
+
+
+async def readiness_fails(url: str) -> dict[str, Any]:
+    """/readyz while a dependency is down: 503, naming the part."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            ready = await client.get(f"{url}/readyz")
+            if ready.status_code == 503:
+                body: dict[str, Any] = ready.json()
+                return body
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"{url}/readyz never failed while a dependency was down")
+
+
+def log_offsets(state_dir: Path) -> dict[str, int]:
+    return {name: _log(state_dir, name).stat().st_size for name in SERVICES}
+
+
+def _log(state_dir: Path, name: str) -> Path:
+    return state_dir / "logs" / f"{name}.log"
+
+
+def new_log_lines(state_dir: Path, offsets: dict[str, int]) -> dict[str, list[dict[str, Any]]]:
+    lines: dict[str, list[dict[str, Any]]] = {}
+    for name, offset in offsets.items():
+        with open(_log(state_dir, name), "rb") as log:
+            log.seek(offset)
+            text = log.read().decode("utf-8", errors="replace")
+        lines[name] = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    return lines
+
+
+async def drill(
+    name: str, state_dir: Path, load: Load, admin: asyncpg.Pool, component: str
+) -> float:
+    """kill -9 `component`, let the load meet the outage, restart it, await recovery."""
+    await asyncio.sleep(2)  # some load before the fault
+    fault_at = time.monotonic()
+    await asyncio.to_thread(campusflow, "kill", component, "--state-dir", str(state_dir))
+    await asyncio.sleep(OUTAGE_S)
+    await restart(component, state_dir)
+    await await_recovery(name, fault_at, load, admin)
+    return fault_at
+
+
+async def restart(component: str, state_dir: Path) -> None:
+    started = time.monotonic()
+    await asyncio.to_thread(campusflow, "restart", component, "--state-dir", str(state_dir))
+    figures.record(RESTARTS, component, round(time.monotonic() - started, 1))
+
+
+async def test_every_accepted_application_is_notified_exactly_once_through_every_drill(
+    chaos_stack: Path, load: Load, admin: asyncpg.Pool
+) -> None:
+    endpoints = recorded_endpoints(chaos_stack)
+    assert endpoints is not None
+    urls = service_urls(chaos_stack)
+    await await_recovery(None, time.monotonic(), load, admin)
+
+    await drill("notifications kill -9", chaos_stack, load, admin, "notifications")
+    await drill("recruitment kill -9", chaos_stack, load, admin, "recruitment")
+
+    offsets = log_offsets(chaos_stack)
+    await drill("kafka kill -9", chaos_stack, load, admin, "kafka")
+    await assert_services_whole(chaos_stack)
+    for service, lines in new_log_lines(chaos_stack, offsets).items():
+        kafka_lines = [line for line in lines if str(line.get("logger", "")).startswith("aiokafka")]
+        assert len(kafka_lines) < 200, (service, len(kafka_lines))  # was ~6,000 in 30 s
+        errors = [line for line in lines if line.get("level") in ("error", "critical")]
+        assert not [line for line in errors if "CommitFailedError" in json.dumps(line)], service
+        assert not [line for line in lines if "Traceback" in line.get("exception", "")], (
+            service,
+            [line["event"] for line in lines if "exception" in line][:5],
+        )
+
+    # The postmaster: readiness fails while it is down, and the API answers 503, not 500.
+    await asyncio.sleep(2)
+    fault_at = time.monotonic()
+    await asyncio.to_thread(campusflow, "kill", "postgres", "--state-dir", str(chaos_stack))
+    not_ready = await readiness_fails(urls["recruitment"])
+    assert not_ready["checks"]["database"] != "ok", not_ready
+    await asyncio.sleep(OUTAGE_S)
+    await restart("postgres", chaos_stack)
+    await await_recovery("postgres kill -9", fault_at, load, admin)
+    await assert_services_whole(chaos_stack)
+
+    # Every relay's LISTEN connection terminated: the relays listen again by themselves.
+    await asyncio.sleep(2)
+    fault_at = time.monotonic()
+    terminated = await query(
+        admin,
+        "SELECT usename, pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE usename = ANY($1::text[]) AND query LIKE 'LISTEN%'",
+        list(SERVICES),
+    )
+    assert sorted(row["usename"] for row in terminated) == sorted(SERVICES)
+    await await_recovery("LISTEN terminated", fault_at, load, admin)
+    await assert_services_whole(chaos_stack)
+
+    await asyncio.sleep(2)
+    await await_recovery(None, time.monotonic(), load, admin)
+    await assert_delivered_exactly_once(load, admin, endpoints.kafka_bootstrap)
+    assert load.statuses["201"] >= 100, load.statuses
+    for answer, count in sorted(load.statuses.items()):
+        figures.record("chaos drills: answers to the load", answer, count)
