@@ -13,6 +13,8 @@ WORKDIR /src
 COPY pyproject.toml ./
 COPY shared ./shared
 COPY services ./services
+# tools: the platform preparation (topics, roles, migrations) compose's init runs.
+COPY tools ./tools
 RUN pip install --prefix=/install .
 
 FROM python:3.11-slim

@@ -26,8 +26,11 @@ from shared.messaging.relay import OutboxRelay, prune_periodically
 from shared.messaging.subscriptions import subscribe, subscriber_watch
 from shared.supervisor import LoopSupervisor, NotReady
 from shared.web.app import create_app
+from shared.web.dependencies import pool_of
 
 log = structlog.get_logger(__name__)
+
+__all__ = ["ServiceDefinition", "ServiceRuntime", "build_app", "pool_of", "run", "runtime_of"]
 
 
 @dataclass(frozen=True)
@@ -152,13 +155,6 @@ async def _step(what: str, stopping: Awaitable[object]) -> None:
 def runtime_of(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
-
-
-def pool_of(request: Request) -> asyncpg.Pool:
-    pool = runtime_of(request).pool
-    if pool is None:
-        raise RuntimeError("service is not started")
-    return pool
 
 
 def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastAPI:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.stack import StackEndpoints, choose_infrastructure
-from shared.stack.state import recorded_endpoints
+from tools.stack import StackEndpoints, choose_infrastructure
+from tools.stack.state import recorded_endpoints
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +40,7 @@ def stack() -> Iterator[StackEndpoints]:
 
 @pytest.fixture(scope="session")
 async def service_dsns(stack: StackEndpoints) -> AsyncIterator[dict[str, str]]:
-    from shared.stack.bootstrap import prepare_platform
+    from tools.stack.bootstrap import prepare_platform
 
     yield await prepare_platform(stack)
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from services.evaluation.api import router
+from services.evaluation.api import ROUTERS
 from services.evaluation.consumers import CONSUMERS
 from services.evaluation.settings import EvaluationSettings
 from shared.runtime import ServiceDefinition, run
@@ -11,7 +11,7 @@ DEFINITION = ServiceDefinition(
     name="evaluation",
     settings_type=EvaluationSettings,
     migrations=Path(__file__).parent / "migrations",
-    routers=(router,),
+    routers=ROUTERS,
     consumers=CONSUMERS,
 )
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from services.notifications.api import router
+from services.notifications.api import ROUTERS
 from services.notifications.consumers import CONSUMERS
 from services.notifications.settings import NotificationsSettings
 from shared.runtime import ServiceDefinition, run
@@ -11,7 +11,7 @@ DEFINITION = ServiceDefinition(
     name="notifications",
     settings_type=NotificationsSettings,
     migrations=Path(__file__).parent / "migrations",
-    routers=(router,),
+    routers=ROUTERS,
     consumers=CONSUMERS,
 )
 

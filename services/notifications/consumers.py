@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from services.notifications import service
+from services.notifications.service import notices as service
 from shared.events.base import DomainEvent, Envelope
 from shared.events.recruitment import (
     ApplicantAdmitted,

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from services.scheduling.api import router
+from services.scheduling.api import ROUTERS
 from services.scheduling.consumers import CONSUMERS
 from services.scheduling.settings import SchedulingSettings
 from shared.runtime import ServiceDefinition, run
@@ -11,7 +11,7 @@ DEFINITION = ServiceDefinition(
     name="scheduling",
     settings_type=SchedulingSettings,
     migrations=Path(__file__).parent / "migrations",
-    routers=(router,),
+    routers=ROUTERS,
     consumers=CONSUMERS,
 )
 

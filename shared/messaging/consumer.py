@@ -27,6 +27,7 @@ from shared.events.registry import UnknownEventType
 from shared.messaging.dead_letters import ConsumedRecord, DeadLetterPublisher
 from shared.messaging.failures import PermanentFailure, RetriesExhausted, RetryPolicy
 from shared.messaging.inbox import claim_new_events
+from shared.rules import RuleBroken
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +65,11 @@ class EventConsumer:
 
     def handles(self, event_type: str) -> bool:
         return event_type in self.handlers or event_type in self.batch_handlers
+
+
+def _permanent(failure: BaseException) -> bool:
+    """The event's own fault, said so by its handler: dead-letter it, move on."""
+    return isinstance(failure, (PermanentFailure, RuleBroken))
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,8 @@ class EventProcessor:
             except Exception as error:
                 failures.append((delivery.record, error))
         kinds = {type(failure) for _, failure in failures}
-        if len(failures) == len(deliveries) and len(kinds) == 1 and PermanentFailure not in kinds:
+        permanent = any(_permanent(failure) for _, failure in failures)
+        if len(failures) == len(deliveries) and len(kinds) == 1 and not permanent:
             # Every event fails the same unexpected way (a missing table, a bug):
             # the fault is the system's, not the events'. Hold them; don't bury them.
             raise RetriesExhausted(f"every event of the batch failed: {failures[0][1]!r}")

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
 from shared.messaging.failures import RetryableFailure, is_retryable
+from shared.rules import NotFound, RuleBroken
 from shared.web.middleware import (
     REQUEST_ID_HEADER,
     UNAVAILABLE_SCOPE_KEY,
@@ -194,8 +195,25 @@ async def _handle_infrastructure(request: Request, exc: Exception) -> JSONRespon
     return problem_response(request, problem)
 
 
+async def _handle_rule_broken(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RuleBroken)
+    errors = [{"field": exc.field, "rule": exc.rule, "message": exc.message}]
+    if exc.invalid:
+        problem = Problem(422, "Unprocessable Content", exc.message, errors=errors)
+    else:
+        problem = Problem(409, "Conflict", exc.message, errors=errors)
+    return problem_response(request, problem)
+
+
+async def _handle_not_found(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NotFound)
+    return problem_response(request, Problem(404, "Not Found", str(exc)))
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _handle_problem)
+    app.add_exception_handler(RuleBroken, _handle_rule_broken)
+    app.add_exception_handler(NotFound, _handle_not_found)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
     # Handled inside the app (not by Starlette's outermost error middleware, which

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from shared.config import service_environment
-from shared.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
-from shared.stack.processes import process_record, stop_record, tail
+from tools.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
+from tools.stack.processes import process_record, stop_record, tail
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,9 @@ import pytest
 from services.notifications.consumers import APPLICANT_NOTICES
 from shared.events.registry import RECRUITMENT_APPLICATIONS
 from shared.messaging.subscriptions import consumer_group
-from shared.stack import StackEndpoints
 from tests.support.auth import bearer
 from tests.support.kafka import group_caught_up, wait_until
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 

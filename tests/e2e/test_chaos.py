@@ -38,10 +38,10 @@ import pytest
 
 from shared.config import SERVICES
 from shared.events.registry import TOPICS
-from shared.stack.state import read_stack_state, recorded_endpoints
 from tests.support import figures
 from tests.support.auth import bearer
 from tests.support.kafka import read_topic
+from tools.stack.state import read_stack_state, recorded_endpoints
 
 pytestmark = [pytest.mark.e2e, pytest.mark.chaos, pytest.mark.timeout(900)]
 

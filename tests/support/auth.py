@@ -1,5 +1,5 @@
 """Tokens for tests: what a person of a role and college sends (the demo's own helper)."""
 
-from shared.demo.seed import demo_token as bearer
+from tools.demo.seed import demo_token as bearer
 
 __all__ = ["bearer"]

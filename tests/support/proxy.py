@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from shared.stack import free_port
+from tools.stack import free_port
 
 
 class CuttableProxy:

@@ -16,10 +16,10 @@ import pytest
 
 from shared.config import LOCAL_JWT_SECRET
 from shared.events.registry import RECRUITMENT_BENEFICIARIES
-from shared.stack import StackEndpoints
 from shared.web.auth import issue_local_token
 from tests.support.auth import bearer
 from tests.support.kafka import header, read_topic, wait_until
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 

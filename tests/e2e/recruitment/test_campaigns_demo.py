@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from shared.demo.seed import APPLICANTS, CAMPAIGNS, seed_demo
 from tests.e2e.recruitment.test_campaigns_flow import bearer
+from tools.demo.seed import APPLICANTS, CAMPAIGNS, seed_demo
 
 pytestmark = pytest.mark.e2e
 

@@ -17,9 +17,9 @@ from shared.events.registry import (
     RECRUITMENT_CAMPAIGNS,
     RECRUITMENT_VOLUNTEERS,
 )
-from shared.stack import StackEndpoints
 from tests.support.auth import bearer
 from tests.support.kafka import header, read_topic, wait_until
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 

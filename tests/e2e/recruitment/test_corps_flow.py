@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from shared.events.recruitment import MembershipEnded, MembershipStarted
-from shared.stack import StackEndpoints
 from tests.support.auth import bearer
 from tests.support.kafka import events_keyed, wait_until
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 

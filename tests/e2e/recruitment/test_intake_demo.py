@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from shared.demo.corps import seed_corps
-from shared.demo.intake import seed_intake
 from tests.support.auth import bearer as token
+from tools.demo.recruitment.corps import seed_corps
+from tools.demo.recruitment.intake import seed_intake
 
 pytestmark = pytest.mark.e2e
 

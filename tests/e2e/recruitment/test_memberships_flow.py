@@ -17,9 +17,9 @@ from aiokafka import AIOKafkaProducer
 from shared.events.codec import encode
 from shared.events.recruitment import MembershipEnded
 from shared.events.scheduling import AttendanceSanctionImposed, Sanction
-from shared.stack import StackEndpoints
 from tests.support.auth import bearer
 from tests.support.kafka import events_keyed, wait_until
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 

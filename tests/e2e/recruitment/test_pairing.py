@@ -24,10 +24,10 @@ from services.recruitment.domain.selection import Volunteer
 from services.recruitment.repository import volunteers as volunteers_repository
 from shared.events.recruitment import PairingCreated, PairingEnded
 from shared.events.registry import RECRUITMENT_PAIRINGS
-from shared.stack import StackEndpoints
 from tests.e2e.recruitment.test_campaigns_flow import application_form, campaign_form
 from tests.support.auth import bearer
 from tests.support.kafka import header, read_topic, wait_until
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from shared.events.registry import RECRUITMENT_PROJECT_TEAMS
-from shared.stack import StackEndpoints
 from tests.support.auth import bearer
 from tests.support.kafka import header, read_topic, wait_until
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 

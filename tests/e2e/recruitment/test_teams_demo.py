@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from shared.demo.teams import TEAMS, seed_teams
 from tests.support.auth import bearer as token
+from tools.demo.recruitment.teams import TEAMS, seed_teams
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from shared.db.migrations import KERNEL_MIGRATIONS, MigrationError, migrate, read_migrations
-from shared.stack import StackEndpoints
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.integration
 

@@ -20,23 +20,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from typer.testing import CliRunner
 
-from shared.cli import dlt
 from shared.events import ApplicationSubmitted
 from shared.events.base import DomainEvent, Envelope
 from shared.messaging.consumer import EventConsumer, EventHandler
 from shared.messaging.dead_letters import DeadLetterPublisher
 from shared.messaging.failures import PermanentFailure
-from shared.messaging.replay import (
-    list_dead_letters,
-    replay_dead_letters,
-    replayed_offsets,
-)
-from shared.messaging.replay_plans import (
-    REPLAYED_FROM_HEADER,
-    replay_log_topic,
-)
 from shared.messaging.subscriptions import consumer_group
-from shared.stack import StackEndpoints
 from tests.support.kafka import GROUP_PREFIX, header, running_consumer, wait_until
 from tests.support.kernel import (
     BROKEN_RULE_APPLICANT,
@@ -45,6 +34,17 @@ from tests.support.kernel import (
     encoded,
     record_effect,
 )
+from tools.cli import dlt
+from tools.dlt.plans import (
+    REPLAYED_FROM_HEADER,
+    replay_log_topic,
+)
+from tools.dlt.replay import (
+    list_dead_letters,
+    replay_dead_letters,
+    replayed_offsets,
+)
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.integration
 PARTITIONS = 3

@@ -33,7 +33,6 @@ from shared.messaging.outbox import (
     prune_delivered,
 )
 from shared.messaging.relay import INBOX_RETENTION, OUTBOX_RETENTION, OutboxRelay
-from shared.stack import StackEndpoints
 from tests.support.kafka import header, read_topic, running_consumer, wait_caught_up, wait_until
 from tests.support.kernel import (
     BROKEN_RULE_APPLICANT,
@@ -45,6 +44,7 @@ from tests.support.kernel import (
     record_effect,
 )
 from tests.support.proxy import CuttableProxy
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.integration
 TOPIC = RECRUITMENT_APPLICATIONS.name

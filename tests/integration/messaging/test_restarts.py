@@ -24,10 +24,10 @@ from shared.messaging.dead_letters import DeadLetterPublisher
 from shared.messaging.failures import RetryPolicy
 from shared.messaging.outbox import append_to_outbox
 from shared.messaging.relay import RELAY_UP, OutboxRelay
-from shared.stack import StackEndpoints
 from shared.supervisor import LoopHealth
 from tests.support.kafka import wait_until
 from tests.support.kernel import SCHEMA, application, effect_counts, encoded, record_effect
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.integration
 TOPIC = RECRUITMENT_APPLICATIONS.name

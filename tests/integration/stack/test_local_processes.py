@@ -15,13 +15,13 @@ import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from shared.stack import (
+from tools.stack import (
     LocalProcesses,
     StackEndpoints,
     missing_prerequisites,
     read_stack_state,
 )
-from shared.stack.processes import is_alive, session_members
+from tools.stack.processes import is_alive, session_members
 
 pytestmark = [
     pytest.mark.integration,

@@ -22,9 +22,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from shared.cli import stack as stack_cli
 from shared.config import SERVICES, service_environment
-from shared.stack import (
+from tools.cli import stack as stack_cli
+from tools.stack import (
     LocalProcesses,
     StackEndpoints,
     kill_component,
@@ -32,12 +32,12 @@ from shared.stack import (
     read_stack_state,
     restart_component,
 )
-from shared.stack.control import cluster_processes
-from shared.stack.kafka import broker_registered
-from shared.stack.launch import launch_path, read_launch
-from shared.stack.postgres import OS_USER
-from shared.stack.processes import is_alive, record_alive, session_members
-from shared.stack.redis import ping
+from tools.stack.control import cluster_processes
+from tools.stack.kafka import broker_registered
+from tools.stack.launch import launch_path, read_launch
+from tools.stack.postgres import OS_USER
+from tools.stack.processes import is_alive, record_alive, session_members
+from tools.stack.redis import ping
 
 pytestmark = [
     pytest.mark.integration,
@@ -53,7 +53,7 @@ UP_TIMEOUT_S = 400
 def campusflow(*args: str, timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
     """The real command line, in a process of its own."""
     binary = shutil.which("campusflow")
-    argv = [binary] if binary else [sys.executable, "-c", "from shared.cli.main import app; app()"]
+    argv = [binary] if binary else [sys.executable, "-c", "from tools.cli.main import app; app()"]
     return subprocess.run(
         [*argv, *args],
         capture_output=True,

@@ -9,10 +9,10 @@ from uuid import uuid4
 import pytest
 from typer.testing import CliRunner
 
-from shared.bench.pipeline import EffectClock, platform_default
-from shared.bench.raw import BenchError
-from shared.cli.bench import app, running_endpoints
 from shared.config import ServiceSettings
+from tools.bench.pipeline import EffectClock, platform_default
+from tools.bench.raw import BenchError
+from tools.cli.bench import app, running_endpoints
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from shared.bench.report import (
+from tools.bench.report import (
     GOALS,
     HEADLINE_KEYS,
     BackboneFigures,

@@ -8,7 +8,7 @@ import pytest
 
 from shared.config import SERVICES
 from shared.db.migrations import KERNEL_MIGRATIONS, MigrationError, read_migrations
-from shared.stack.bootstrap import migrations_folder
+from tools.stack.bootstrap import migrations_folder
 
 pytestmark = pytest.mark.unit
 

@@ -20,7 +20,7 @@ import yaml
 
 from shared.config import LOCAL_JWT_SECRET, SERVICES, ServiceSettings, service_environment
 from shared.db.provision import service_dsn
-from shared.stack import StackEndpoints
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.unit
 
@@ -147,7 +147,7 @@ def test_init_script_prepares_the_platform_with_its_environment(
 ) -> None:
     # Run the one-shot's script as the container would, with prepare_platform recorded
     # instead of reaching Kafka and Postgres: its imports and StackEndpoints' fields hold.
-    from shared.stack import bootstrap
+    from tools.stack import bootstrap
 
     init = services()["init"]
     assert init["entrypoint"] == ["python", "-c"]

@@ -32,10 +32,10 @@ from shared.config import (
     SERVICES,
     ServiceSettings,
 )
-from shared.deploy import manifests
 from shared.events.registry import TOPICS, all_topic_names
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.subscriptions import consumer_group
+from tools import manifests
 
 pytestmark = pytest.mark.unit
 

@@ -11,10 +11,10 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from shared.cli import deploy
-from shared.deploy import manifests
 from shared.events.registry import TOPICS, Topic, all_topic_names
 from shared.messaging import topics as messaging_topics
+from tools import manifests
+from tools.cli import deploy
 
 pytestmark = pytest.mark.unit
 
@@ -110,7 +110,7 @@ def test_topics_whose_kubernetes_names_collide_are_refused() -> None:
 
 
 def _cli() -> typer.Typer:
-    # Mounted as in shared/cli/main.py: `campusflow deploy topics`.
+    # Mounted as in tools/cli/main.py: `campusflow deploy topics`.
     root = typer.Typer()
     root.add_typer(deploy.app, name="deploy")
 

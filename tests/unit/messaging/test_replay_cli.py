@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from shared.cli import dlt
-from shared.messaging.replay_plans import (
+from tools.cli import dlt
+from tools.dlt.plans import (
     DeadLetter,
     Refusal,
     Replayed,
@@ -18,8 +18,8 @@ from shared.messaging.replay_plans import (
     ReplayReport,
     read_dead_letter,
 )
-from shared.stack import StackEndpoints
-from shared.stack.state import write_stack_state
+from tools.stack import StackEndpoints
+from tools.stack.state import write_stack_state
 
 pytestmark = pytest.mark.unit
 

@@ -11,7 +11,7 @@ import pytest
 from shared.events import ApplicationSubmitted, encode
 from shared.messaging.dead_letters import dead_letter_headers
 from shared.messaging.failures import PermanentFailure
-from shared.messaging.replay_plans import (
+from tools.dlt.plans import (
     REPLAYED_FROM_HEADER,
     DeadLetter,
     Replayed,

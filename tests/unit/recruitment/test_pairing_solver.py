@@ -21,7 +21,7 @@ from services.recruitment.domain.pairing import (
     pairing_score,
 )
 from services.recruitment.pairing.solver import propose_pairings
-from shared.bench.pairing import generate_county
+from tools.bench.recruitment import generate_county
 
 pytestmark = pytest.mark.unit
 

@@ -19,9 +19,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from shared.cli import stack as stack_cli
-from shared.stack import COMPONENTS, LocalProcesses, StackError
-from shared.stack.control import (
+from tools.cli import stack as stack_cli
+from tools.stack import COMPONENTS, LocalProcesses, StackError
+from tools.stack.control import (
     check_component,
     clear_old_cluster,
     cluster_processes,
@@ -30,15 +30,15 @@ from shared.stack.control import (
     restart_component,
     wait_ports_free,
 )
-from shared.stack.launch import (
+from tools.stack.launch import (
     ServiceLaunch,
     start_recorded_service,
     wait_service_ready,
     write_launch,
 )
-from shared.stack.local import already_running_message
-from shared.stack.processes import free_port, is_alive, process_record, record_alive, stop_record
-from shared.stack.state import read_stack_state, write_stack_state
+from tools.stack.local import already_running_message
+from tools.stack.processes import free_port, is_alive, process_record, record_alive, stop_record
+from tools.stack.state import read_stack_state, write_stack_state
 
 pytestmark = pytest.mark.unit
 

@@ -4,15 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from shared.stack import (
+from tools.stack import (
     DockerContainers,
     Infrastructure,
     LocalProcesses,
     StackError,
     choose_infrastructure,
 )
-from shared.stack import infrastructure as infrastructure_module
-from shared.stack.state import write_stack_state
+from tools.stack import infrastructure as infrastructure_module
+from tools.stack.state import write_stack_state
 
 pytestmark = pytest.mark.unit
 

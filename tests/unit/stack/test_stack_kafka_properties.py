@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.stack.kafka import new_cluster_id, render_properties, server_properties
+from tools.stack.kafka import new_cluster_id, render_properties, server_properties
 
 pytestmark = pytest.mark.unit
 

@@ -13,16 +13,16 @@ from typing import Any
 import pytest
 
 from shared.config import SERVICES, service_environment
-from shared.stack import StackError
-from shared.stack import launch as launch_module
-from shared.stack.launch import (
+from tools.stack import StackError
+from tools.stack import launch as launch_module
+from tools.stack.launch import (
     ServiceLaunch,
     launch_path,
     read_launch,
     service_launch,
     write_launch,
 )
-from shared.stack.processes import REPO_ROOT, spawn
+from tools.stack.processes import REPO_ROOT, spawn
 
 pytestmark = pytest.mark.unit
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from shared.stack import StackError, free_port, wait_http_ready
-from shared.stack.postgres import check_reachable
-from shared.stack.processes import (
+from tools.stack import StackError, free_port, wait_http_ready
+from tools.stack.postgres import check_reachable
+from tools.stack.processes import (
     is_alive,
     process_record,
     record_alive,

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.stack import StackEndpoints, default_state_dir, read_stack_state
-from shared.stack.state import (
+from tools.stack import StackEndpoints, default_state_dir, read_stack_state
+from tools.stack.state import (
     ENV_FILE,
     remove_stack_state,
     shell_exports,

@@ -6,9 +6,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from shared.cli.token import SECRET_ENV, token
 from shared.config import LOCAL_JWT_SECRET
 from shared.web.auth import Principal, TokenVerifier
+from tools.cli.token import SECRET_ENV, token
 
 from .support import make_settings
 

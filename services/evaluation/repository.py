@@ -1,1 +1,0 @@
-"""All SQL of the evaluation service (its tables arrive with its issue)."""

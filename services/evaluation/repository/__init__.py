@@ -1,0 +1,1 @@
+"""All SQL of the evaluation service, one module per aggregate (asyncpg, parameters only)."""

@@ -1,0 +1,2 @@
+"""Evaluation request and response models, one module per aggregate,
+built from domain objects."""

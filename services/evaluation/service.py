@@ -1,1 +1,0 @@
-"""Evaluation use cases; each runs in the one transaction it is handed (none yet)."""

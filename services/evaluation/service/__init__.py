@@ -1,0 +1,2 @@
+"""Evaluation use cases, one module per aggregate; each runs in the one transaction
+it is handed."""

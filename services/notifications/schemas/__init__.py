@@ -1,0 +1,2 @@
+"""Notifications request and response models, one module per aggregate,
+built from domain objects."""

@@ -1,0 +1,2 @@
+"""Recruitment request and response models, one module per aggregate,
+built from domain objects."""

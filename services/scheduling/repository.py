@@ -1,1 +1,0 @@
-"""All SQL of the scheduling service (its tables arrive with its issue)."""

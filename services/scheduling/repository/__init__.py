@@ -1,0 +1,1 @@
+"""All SQL of the scheduling service, one module per aggregate (asyncpg, parameters only)."""

@@ -1,1 +1,0 @@
-"""Scheduling use cases; each runs in the one transaction it is handed (none yet)."""

@@ -1,0 +1,2 @@
+"""Scheduling use cases, one module per aggregate; each runs in the one transaction
+it is handed."""

@@ -1,1 +1,0 @@
-"""Deployment manifests that are generated from code, so they cannot drift from it."""

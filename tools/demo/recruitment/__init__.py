@@ -1,0 +1,1 @@
+"""The recruitment part of the demo: each module seeds one aggregate through the API."""

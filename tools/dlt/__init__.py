@@ -1,0 +1,1 @@
+"""Dead letters: list and replay them (`campusflow dlt`)."""
