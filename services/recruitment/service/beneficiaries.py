@@ -24,10 +24,9 @@ from services.recruitment.repository import audit
 from services.recruitment.repository import beneficiaries as repository
 from services.recruitment.repository.audit import CardAccess
 from services.recruitment.repository.beneficiaries import SealedCard
+from services.recruitment.service import SOURCE
 from shared.messaging.outbox import append_to_outbox
 from shared.web.auth import Principal
-
-SOURCE = "/campusflow/recruitment"
 
 
 def _seal(

@@ -15,9 +15,8 @@ from services.recruitment.domain.campaigns import (
     open_campaign,
 )
 from services.recruitment.repository import campaigns as repository
+from services.recruitment.service import SOURCE
 from shared.messaging.outbox import append_to_outbox
-
-SOURCE = "/campusflow/recruitment"
 
 
 class NotFound(LookupError):

@@ -11,10 +11,9 @@ from services.recruitment.domain import intake as rules
 from services.recruitment.domain.intake import Candidate, Intake, Outcome
 from services.recruitment.repository import intake as repository
 from services.recruitment.repository import memberships as membership_repository
+from services.recruitment.service import SOURCE
 from services.recruitment.service.memberships import start_membership
 from shared.messaging.outbox import append_to_outbox
-
-SOURCE = "/campusflow/recruitment"
 
 
 class IntakeNotFound(LookupError):

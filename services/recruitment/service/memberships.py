@@ -22,11 +22,10 @@ from services.recruitment.domain.memberships import (
     SanctionEffect,
 )
 from services.recruitment.repository import memberships as repository
+from services.recruitment.service import SOURCE
 from shared.events.recruitment import OrganisationKind
 from shared.events.scheduling import AttendanceSanctionImposed
 from shared.messaging.outbox import append_to_outbox
-
-SOURCE = "/campusflow/recruitment"
 
 
 async def start_membership(

@@ -26,9 +26,8 @@ from services.recruitment.domain.pairing import (
 from services.recruitment.pairing.solver import propose_pairings
 from services.recruitment.repository import pairing as repository
 from services.recruitment.repository.pairing import PairingFilter
+from services.recruitment.service import SOURCE
 from shared.messaging.outbox import append_to_outbox
-
-SOURCE = "/campusflow/recruitment"
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,8 @@ from services.recruitment.domain.teams import (
     reject_team,
 )
 from services.recruitment.repository import teams as repository
+from services.recruitment.service import SOURCE
 from shared.messaging.outbox import append_to_outbox
-
-SOURCE = "/campusflow/recruitment"
 
 
 class UnknownSeason(LookupError):
