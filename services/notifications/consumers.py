@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from services.notifications.service import notices as service
-from shared.events.base import DomainEvent, Envelope
+from shared.events.base import Envelope
 from shared.events.recruitment import (
     ApplicantAdmitted,
     ApplicantPromoted,
@@ -16,30 +16,24 @@ from shared.events.recruitment import (
     ApplicantWaitlisted,
     ApplicationSubmitted,
 )
-from shared.events.registry import RECRUITMENT_APPLICATIONS
-from shared.messaging.consumer import EventConsumer
+from shared.messaging.consumer import BatchHandler, EventConsumer
 
 
 async def record_notices(
-    conn: asyncpg.Connection, events: Sequence[tuple[DomainEvent, Envelope]]
+    conn: asyncpg.Connection, events: Sequence[tuple[service.NoticeEvent, Envelope]]
 ) -> None:
     await service.record_notices(conn, events=events, now=datetime.now(UTC))
 
 
 APPLICANT_NOTICES = EventConsumer(
-    name="notifications.applicant-notices",
-    topics=(RECRUITMENT_APPLICATIONS.name,),
-    handlers={},
-    batch_handlers=dict.fromkeys(
-        (
-            ApplicationSubmitted.event_type,
-            ApplicantAdmitted.event_type,
-            ApplicantWaitlisted.event_type,
-            ApplicantRejected.event_type,
-            ApplicantPromoted.event_type,
-        ),
-        record_notices,
-    ),
+    "notifications.applicant-notices",
+    batch_handlers=[
+        BatchHandler(ApplicationSubmitted, record_notices),
+        BatchHandler(ApplicantAdmitted, record_notices),
+        BatchHandler(ApplicantWaitlisted, record_notices),
+        BatchHandler(ApplicantRejected, record_notices),
+        BatchHandler(ApplicantPromoted, record_notices),
+    ],
     description="Tells each applicant their application was received, and the selection result.",
 )
 

@@ -135,10 +135,15 @@ def spec_for_type(event_type: str) -> EventSpec:
 
 
 def spec_for_event(event: DomainEvent) -> EventSpec:
+    return spec_for_model(type(event))
+
+
+def spec_for_model(model: type[DomainEvent]) -> EventSpec:
+    """The registered contract of exactly this class (not merely one with its type string)."""
     try:
-        return _BY_MODEL[type(event)]
+        return _BY_MODEL[model]
     except KeyError:
-        raise UnknownEventType(f"{type(event).__name__} is not in the registry") from None
+        raise UnknownEventType(f"{model.__name__} is not in the registry") from None
 
 
 def all_topic_names() -> list[str]:

@@ -8,6 +8,7 @@
   write by mistake fails).
 - `caller(*roles)`: the authenticated caller holding one of `roles`, of the college named
   in the path (`{college}`); a university administrator may act for any college.
+- `Paged`: a listing's `limit` and `offset` query parameters as one `Paging`.
 - `Now`: the current time, from `clock`, which tests override
   (`app.dependency_overrides[clock] = lambda: fixed`).
 """
@@ -20,9 +21,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Protocol
 
 import asyncpg
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 
 from shared.events.base import COLLEGE_PATTERN
+from shared.paging import MAX_LIMIT, MAX_OFFSET, Paging
 from shared.web.auth import Principal, ensure_college, require_roles
 
 ACQUIRE_TIMEOUT_S = 10.0
@@ -62,6 +64,16 @@ ReadOnly = Annotated[asyncpg.Connection, Depends(_read_only, scope="function")]
 Pool = Annotated[asyncpg.Pool, Depends(pool_of)]
 Now = Annotated[datetime, Depends(clock)]
 College = Annotated[str, Path(pattern=COLLEGE_PATTERN, description="College code")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+
+
+def paging(limit: Limit = 50, offset: Offset = 0) -> Paging:
+    """A listing's `limit` and `offset` query parameters, as one value for the service."""
+    return Paging(limit=limit, offset=offset)
+
+
+Paged = Annotated[Paging, Depends(paging)]
 
 
 def caller(*roles: str) -> Callable[..., Awaitable[Principal]]:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from dataclasses import replace
 
 import asyncpg
 
 from shared.db.pool import create_pool
-from shared.events.base import DomainEvent, Envelope
+from shared.events import ApplicationSubmitted
+from shared.events.base import Envelope
 from shared.messaging.broker import make_broker, make_producer
 from shared.messaging.consumer import EventProcessor
 from shared.messaging.dead_letters import DeadLetterPublisher
@@ -26,12 +26,13 @@ async def main(arguments: argparse.Namespace) -> None:
     await producer.start()
     delay = arguments.delay_ms / 1000
 
-    async def slow_effect(conn: asyncpg.Connection, event: DomainEvent, envelope: Envelope) -> None:
+    async def slow_effect(
+        conn: asyncpg.Connection, event: ApplicationSubmitted, envelope: Envelope
+    ) -> None:
         await asyncio.sleep(delay)
         await record_effect(conn, event, envelope)
 
-    consumer = kernel_consumer(arguments.name)
-    consumer = replace(consumer, handlers=dict.fromkeys(consumer.handlers, slow_effect))
+    consumer = kernel_consumer(arguments.name, slow_effect)
     broker = make_broker(arguments.bootstrap, client_id=f"kernel-test-{arguments.name}")
     processor = EventProcessor(consumer, pool, DeadLetterPublisher(producer))
     subscribe(broker, processor, group_prefix="tests", max_records=arguments.max_records)

@@ -16,9 +16,8 @@ import asyncpg
 
 from shared.db.provision import provision_schema
 from shared.events import ApplicationSubmitted, EncodedEvent, encode
-from shared.events.base import DomainEvent, Envelope
-from shared.events.registry import RECRUITMENT_APPLICATIONS
-from shared.messaging.consumer import EventConsumer
+from shared.events.base import Envelope
+from shared.messaging.consumer import EventConsumer, EventHandler, Handler
 from shared.messaging.failures import PermanentFailure
 
 SCHEMA = "kernel_test"
@@ -31,8 +30,9 @@ async def provision_kernel_schema(admin_dsn: str) -> str:
     return await provision_schema(admin_dsn, SCHEMA, migrations=MIGRATIONS)
 
 
-async def record_effect(conn: asyncpg.Connection, event: DomainEvent, envelope: Envelope) -> None:
-    assert isinstance(event, ApplicationSubmitted)
+async def record_effect(
+    conn: asyncpg.Connection, event: ApplicationSubmitted, envelope: Envelope
+) -> None:
     if event.applicant_id == BROKEN_RULE_APPLICANT:
         raise PermanentFailure("this applicant breaks a recruitment rule")
     await conn.execute(
@@ -43,12 +43,11 @@ async def record_effect(conn: asyncpg.Connection, event: DomainEvent, envelope: 
     )
 
 
-def kernel_consumer(name: str) -> EventConsumer:
-    return EventConsumer(
-        name=name,
-        topics=(RECRUITMENT_APPLICATIONS.name,),
-        handlers={ApplicationSubmitted.event_type: record_effect},
-    )
+def kernel_consumer(
+    name: str, effect: EventHandler[ApplicationSubmitted] = record_effect
+) -> EventConsumer:
+    """Applies ApplicationSubmitted (read from the registry's topic) with `effect`."""
+    return EventConsumer(name, handlers=[Handler(ApplicationSubmitted, effect)])
 
 
 def application(*, college: str = "cs", applicant: str = "s1") -> ApplicationSubmitted:

@@ -30,11 +30,11 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from shared.config import ServiceSettings
 from shared.db.pool import create_pool
 from shared.db.provision import provision_schema as provisioned
-from shared.events.base import DomainEvent, Envelope
+from shared.events.base import Envelope
 from shared.events.recruitment import ApplicationSubmitted
 from shared.events.registry import Topic
 from shared.messaging.broker import make_broker, make_producer
-from shared.messaging.consumer import EventConsumer, EventProcessor
+from shared.messaging.consumer import BatchHandler, EventConsumer, EventProcessor
 from shared.messaging.dead_letters import ConsumedRecord, DeadLetterPublisher
 from shared.messaging.outbox import count_unsent
 from shared.messaging.relay import OutboxRelay
@@ -145,15 +145,15 @@ class TimedProcessor(EventProcessor):
         self.clock.commit_staged()
 
 
-def bench_consumer(name: str, topic: Topic, clock: EffectClock) -> EventConsumer:
+def bench_consumer(name: str, clock: EffectClock) -> EventConsumer:
+    """Reads ApplicationSubmitted where the registry says it travels (the real topic)."""
+
     # A batch handler, as the services' consumers use: one statement per run of events.
     async def record_effects(
-        conn: asyncpg.Connection, events: Sequence[tuple[DomainEvent, Envelope]]
+        conn: asyncpg.Connection, events: Sequence[tuple[ApplicationSubmitted, Envelope]]
     ) -> None:
         rows = []
         for event, env in events:
-            if not isinstance(event, ApplicationSubmitted):
-                continue
             phase = clock.phase_of(event.campaign_id)
             if phase is None:
                 continue
@@ -165,10 +165,8 @@ def bench_consumer(name: str, topic: Topic, clock: EffectClock) -> EventConsumer
             clock.stage(phase, application_id)
 
     return EventConsumer(
-        name=name,
-        topics=(topic.name,),
-        handlers={},
-        batch_handlers={ApplicationSubmitted.event_type: record_effects},
+        name,
+        batch_handlers=[BatchHandler(ApplicationSubmitted, record_effects)],
         description="campusflow bench backbone: one effect row per event",
     )
 
@@ -224,8 +222,11 @@ async def running_pipeline(
         group = consumer_group(GROUP_PREFIX, name)
         await start_group_at_end(bootstrap, group, topic)
         broker = make_broker(bootstrap, client_id=f"bench-{run_id}-consumer")
+        consumer = bench_consumer(name, clock)
+        if consumer.topics != (topic.name,):
+            raise BenchError(f"the bench consumer reads {consumer.topics}, not {topic.name}")
         processor = TimedProcessor(
-            bench_consumer(name, topic, clock),
+            consumer,
             consumer_pool,
             DeadLetterPublisher(producer),
             clock=clock,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class NoticeView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     college: str
     kind: str

@@ -10,36 +10,29 @@ import asyncpg
 
 from services.notifications.domain.notices import (
     Notice,
+    SelectionResult,
     application_received,
     selection_result,
 )
 from services.notifications.repository import notices as repository
-from shared.events.base import DomainEvent, Envelope
-from shared.events.recruitment import (
-    ApplicantAdmitted,
-    ApplicantPromoted,
-    ApplicantRejected,
-    ApplicantWaitlisted,
-    ApplicationSubmitted,
-)
-from shared.messaging.failures import PermanentFailure
+from shared.events.base import Envelope
+from shared.events.recruitment import ApplicationSubmitted
+
+# The events a notice is made from; the consumer hands over no other.
+NoticeEvent = ApplicationSubmitted | SelectionResult
 
 
-def notice_for(event: DomainEvent, *, event_id: UUID, now: datetime) -> Notice:
-    """The notice an event gives its person; PermanentFailure for an event that gives none."""
+def notice_for(event: NoticeEvent, *, event_id: UUID, now: datetime) -> Notice:
+    """The notice an event gives its person."""
     if isinstance(event, ApplicationSubmitted):
         return application_received(event, event_id=event_id, now=now)
-    if isinstance(
-        event, ApplicantAdmitted | ApplicantWaitlisted | ApplicantRejected | ApplicantPromoted
-    ):
-        return selection_result(event, event_id=event_id, now=now)
-    raise PermanentFailure(f"no notice is made from {type(event).__name__}")
+    return selection_result(event, event_id=event_id, now=now)
 
 
 async def record_notices(
     conn: asyncpg.Connection,
     *,
-    events: Sequence[tuple[DomainEvent, Envelope]],
+    events: Sequence[tuple[NoticeEvent, Envelope]],
     now: datetime,
 ) -> list[Notice]:
     """One notice per event, written in one statement."""

@@ -1,15 +1,10 @@
-"""What every recruitment route needs: the college path parameter, the pool, the roles."""
+"""What every recruitment route shares: its prefix; the kernel's college path parameter,
+pool and paging, under the names the routes use."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from shared.web.dependencies import College, Limit, Offset, Paged, Pool, paging
 
-import asyncpg
-from fastapi import Depends, Path
-
-from shared.events.base import COLLEGE_PATTERN
-from shared.runtime import pool_of
-
-College = Annotated[str, Path(pattern=COLLEGE_PATTERN, description="College code")]
-Pool = Annotated[asyncpg.Pool, Depends(pool_of)]
 PREFIX = "/api/recruitment"
+
+__all__ = ["PREFIX", "College", "Limit", "Offset", "Paged", "Pool", "paging"]

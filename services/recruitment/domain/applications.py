@@ -9,14 +9,11 @@ from uuid import UUID
 
 from services.recruitment.domain.campaigns import (
     Campaign,
-    RecruitmentRuleBroken,
     choose_position,
     ensure_taking_applications,
 )
+from services.recruitment.domain.rules import RuleBroken
 from shared.events.recruitment import ApplicationSubmitted, ApplicationWithdrawn
-
-# The name the first flow used; every recruitment rule raises the same error.
-ApplicationRuleBroken = RecruitmentRuleBroken
 
 
 class ApplicationStatus(StrEnum):
@@ -62,6 +59,32 @@ class VolunteerApplication:
     withdrawn_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class ApplicationFilter:
+    """Which applications of a college to list; None matches any."""
+
+    campaign_id: str | None = None
+    applicant_id: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A withdrawn application and whoever took the place it freed, if anyone."""
+
+    withdrawn: VolunteerApplication
+    promoted: VolunteerApplication | None = None
+
+
+def one_active_application_broken() -> RuleBroken:
+    """Refusal of a second active application (found by a check or by the database)."""
+    return RuleBroken(
+        "one_active_application_per_campaign",
+        field="campaign_id",
+        message="you already have an active application to this campaign",
+    )
+
+
 def submit_application(
     *,
     application_id: UUID,
@@ -79,20 +102,16 @@ def submit_application(
     """One active application per person per campaign, only while the window is open."""
     ensure_taking_applications(campaign, now=now)
     if has_active_application:
-        raise RecruitmentRuleBroken(
-            field="campaign_id",
-            rule="one_active_application_per_campaign",
-            message="you already have an active application to this campaign",
-        )
+        raise one_active_application_broken()
     if len(set(skills)) != len(skills):
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="skills",
             rule="no_duplicate_skills",
             message="a skill is listed twice",
             invalid=True,
         )
     if len(answers) > len(campaign.screening.questions):
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="answers",
             rule="one_answer_per_question",
             message="more answers than the campaign has screening questions",
@@ -131,7 +150,7 @@ def withdraw_application(
 ) -> tuple[VolunteerApplication, ApplicationWithdrawn]:
     """Withdrawal is allowed until a negative decision; an admitted volunteer frees a place."""
     if application.status not in WITHDRAWABLE:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="application_id",
             rule="withdrawal_only_until_decided",
             message=f"an application that is {application.status.value} cannot be withdrawn",

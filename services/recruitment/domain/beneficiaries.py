@@ -11,6 +11,7 @@ read only by the roles that serve the child, each read with a stated purpose.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal, get_args
@@ -37,10 +38,6 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,22}[0-9]$")
 CONTACT_CARD_READERS: frozenset[str] = frozenset({"officer", "college_admin"})
 
 AuditAction = Literal["read_contact_card", "update_contact_card"]
-
-
-class BeneficiaryRuleBroken(RuleBroken):
-    """A register rule refuses the change; `field` and `rule` say which."""
 
 
 @dataclass(frozen=True)
@@ -94,72 +91,154 @@ class SchoolCoverage:
         return round(100 * self.paired / self.registered, 1)
 
 
+@dataclass(frozen=True)
+class CoverageReport:
+    """Coverage of a college's register, school by school and in total."""
+
+    college: str
+    schools: tuple[SchoolCoverage, ...]
+    total: SchoolCoverage
+
+
+def coverage_report(
+    *, college: str, county: str | None, schools: Sequence[SchoolCoverage]
+) -> CoverageReport:
+    total = SchoolCoverage(
+        school_id="*",
+        county=county or "*",
+        registered=sum(s.registered for s in schools),
+        paired=sum(s.paired for s in schools),
+    )
+    return CoverageReport(college=college, schools=tuple(schools), total=total)
+
+
+@dataclass(frozen=True)
+class KeyRotation:
+    """A college's contact cards re-encrypted under the first configured key."""
+
+    college: str
+    rotated: int
+    remaining: int
+    key: str  # fingerprint of the key the rotated cards are now under
+
+
+@dataclass(frozen=True)
+class BeneficiaryFilter:
+    """Which entries of the register a listing shows: of one school, of one county."""
+
+    school_id: str | None = None
+    county: str | None = None
+
+
+@dataclass(frozen=True)
+class CardAccess:
+    """One read or correction of a child's contact card, as the access log keeps it."""
+
+    id: int
+    college: str
+    beneficiary_id: UUID
+    reader_id: str
+    reader_roles: tuple[str, ...]
+    reader_college: str | None
+    action: str
+    purpose: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AccessFilter:
+    """Which accesses a reading of the log shows: to one child's card, by one reader."""
+
+    beneficiary_id: UUID | None = None
+    reader_id: str | None = None
+
+
 def check_grade(grade: int) -> None:
     if not LOWEST_GRADE <= grade <= HIGHEST_GRADE:
-        raise BeneficiaryRuleBroken(
-            field="grade", rule="grade_1_to_12", message="grade must be between 1 and 12"
+        raise RuleBroken(
+            field="grade",
+            rule="grade_1_to_12",
+            message="grade must be between 1 and 12",
+            invalid=True,
         )
 
 
 def check_categories(categories: tuple[str, ...]) -> None:
     if not categories:
-        raise BeneficiaryRuleBroken(
+        raise RuleBroken(
             field="categories",
             rule="at_least_one_category",
             message="a child is registered as left-behind, of a poor family or at dropout risk",
+            invalid=True,
         )
     unknown = sorted(set(categories) - CATEGORIES)
     if unknown:
-        raise BeneficiaryRuleBroken(
+        raise RuleBroken(
             field="categories",
             rule="known_category",
             message=f"unknown category {unknown[0]!r}; expected one of {sorted(CATEGORIES)}",
+            invalid=True,
         )
     if len(set(categories)) != len(categories):
-        raise BeneficiaryRuleBroken(
-            field="categories", rule="no_duplicate_categories", message="a category is listed twice"
+        raise RuleBroken(
+            field="categories",
+            rule="no_duplicate_categories",
+            message="a category is listed twice",
+            invalid=True,
         )
 
 
 def check_subject_needs(subject_needs: tuple[str, ...]) -> None:
     if len(set(subject_needs)) != len(subject_needs):
-        raise BeneficiaryRuleBroken(
+        raise RuleBroken(
             field="subject_needs",
             rule="no_duplicate_subject_needs",
             message="a subject need is listed twice",
+            invalid=True,
         )
 
 
 def check_contact_card(card: ContactCard, *, now: datetime) -> None:
     for field in ("name", "guardian_name", "address"):
         if not getattr(card, field).strip():
-            raise BeneficiaryRuleBroken(
+            raise RuleBroken(
                 field=f"contact_card.{field}",
                 rule="required",
                 message=f"the contact card needs the {field.replace('_', ' ')}",
+                invalid=True,
             )
     if not _PHONE.match(card.phone):
-        raise BeneficiaryRuleBroken(
+        raise RuleBroken(
             field="contact_card.phone",
             rule="phone_number",
             message="the guardian's phone is digits, spaces or dashes, optionally after +",
+            invalid=True,
         )
     today = now.date()
     if card.date_of_birth > today:
-        raise BeneficiaryRuleBroken(
+        raise RuleBroken(
             field="contact_card.date_of_birth",
             rule="born_in_the_past",
             message="the date of birth is in the future",
+            invalid=True,
         )
     age = today.year - card.date_of_birth.year
     if (today.month, today.day) < (card.date_of_birth.month, card.date_of_birth.day):
         age -= 1
     if not YOUNGEST_AGE <= age <= OLDEST_AGE:
-        raise BeneficiaryRuleBroken(
+        raise RuleBroken(
             field="contact_card.date_of_birth",
             rule="school_age",
             message=f"a pupil is between {YOUNGEST_AGE} and {OLDEST_AGE} years old",
+            invalid=True,
         )
+
+
+def one_entry_per_child_broken(
+    message: str = "this child (same name, date of birth and school) is already registered",
+) -> RuleBroken:
+    # Shared with the service, which meets the same rule on a correction and as a race.
+    return RuleBroken(field="contact_card.name", rule="one_entry_per_child", message=message)
 
 
 def register_beneficiary(
@@ -181,11 +260,7 @@ def register_beneficiary(
     check_subject_needs(subject_needs)
     check_contact_card(card, now=now)
     if already_registered:
-        raise BeneficiaryRuleBroken(
-            field="contact_card.name",
-            rule="one_entry_per_child",
-            message="this child (same name, date of birth and school) is already registered",
-        )
+        raise one_entry_per_child_broken()
     beneficiary = Beneficiary(
         id=beneficiary_id,
         college=college,
@@ -223,8 +298,11 @@ def update_beneficiary(
     the contact card alone is announced with none, so subscribers know the entry moved
     without learning anything personal."""
     if grade is None and categories is None and subject_needs is None and card is None:
-        raise BeneficiaryRuleBroken(
-            field="body", rule="something_to_update", message="nothing to update was given"
+        raise RuleBroken(
+            field="body",
+            rule="something_to_update",
+            message="nothing to update was given",
+            invalid=True,
         )
     if grade is not None:
         check_grade(grade)
@@ -266,9 +344,10 @@ def check_read_purpose(purpose: str | None) -> str:
     """Every read of personal fields states why (it goes in the audit log)."""
     stated = (purpose or "").strip()
     if len(stated) < 4:
-        raise BeneficiaryRuleBroken(
+        raise RuleBroken(
             field="purpose",
             rule="purpose_required",
             message="say why you need the child's contact card (at least 4 characters)",
+            invalid=True,
         )
     return stated

@@ -15,10 +15,6 @@ from services.recruitment.domain.rules import RuleBroken
 from shared.events.recruitment import CampaignClosed, CampaignOpened, CampaignPosition
 
 
-class RecruitmentRuleBroken(RuleBroken):
-    """A recruitment rule refuses the request; `field` and `rule` say which."""
-
-
 class CampaignStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -72,6 +68,13 @@ def squad_id(campaign_id: str, position_id: str) -> str:
     return f"{campaign_id}:{position_id}"
 
 
+def campaign_id_taken_broken() -> RuleBroken:
+    """Refusal of a second campaign with the same id (found by a check or by the database)."""
+    return RuleBroken(
+        "campaign_id_taken", field="id", message="a campaign with this id already exists"
+    )
+
+
 def open_campaign(
     *,
     college: str,
@@ -89,18 +92,16 @@ def open_campaign(
     now: datetime,
 ) -> tuple[Campaign, CampaignOpened]:
     if campaign_id_taken:
-        raise RecruitmentRuleBroken(
-            field="id", rule="campaign_id_taken", message="a campaign with this id already exists"
-        )
+        raise campaign_id_taken_broken()
     if ends_on < starts_on:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="ends_on",
             rule="campaign_dates_in_order",
             message="the campaign cannot end before it starts",
             invalid=True,
         )
     if closes_at <= opens_at:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="closes_at",
             rule="application_window_in_order",
             message="the application window must close after it opens",
@@ -108,14 +109,14 @@ def open_campaign(
         )
     if closes_at <= now:
         # Opening a campaign nobody can apply to any more is always a mistake.
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="closes_at",
             rule="application_window_already_over",
             message="the application window has already closed",
             invalid=True,
         )
     if not positions:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="positions",
             rule="at_least_one_position",
             message="a campaign recruits for at least one position",
@@ -123,7 +124,7 @@ def open_campaign(
         )
     ids = [p.position_id for p in positions]
     if len(set(ids)) != len(ids):
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="positions",
             rule="position_ids_unique",
             message="two positions share an id",
@@ -170,7 +171,7 @@ def close_campaign(
     campaign: Campaign, *, reason: str, now: datetime
 ) -> tuple[Campaign, CampaignClosed]:
     if campaign.status is CampaignStatus.CLOSED:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="campaign_id", rule="campaign_already_closed", message="the campaign is closed"
         )
     closed = replace(campaign, status=CampaignStatus.CLOSED, closed_at=now)
@@ -185,7 +186,7 @@ def ensure_taking_applications(campaign: Campaign, *, now: datetime) -> None:
     if campaign.status is CampaignStatus.CLOSED or not (
         campaign.opens_at <= now < campaign.closes_at
     ):
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="campaign_id",
             rule="application_window_closed",
             message="the campaign is not taking applications now",
@@ -195,7 +196,7 @@ def ensure_taking_applications(campaign: Campaign, *, now: datetime) -> None:
 def ensure_closed_for_decision(campaign: Campaign) -> None:
     """Decisions are made once nobody can apply any more, so the ranking is final."""
     if campaign.status is not CampaignStatus.CLOSED:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="campaign_id",
             rule="campaign_still_open",
             message="close the campaign before deciding",
@@ -207,7 +208,7 @@ def choose_position(campaign: Campaign, position_id: str | None) -> Position:
     if position_id is None:
         if len(campaign.positions) == 1:
             return campaign.positions[0]
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="position_id",
             rule="position_required",
             message="this campaign has several positions: choose one",
@@ -215,7 +216,7 @@ def choose_position(campaign: Campaign, position_id: str | None) -> Position:
         )
     position = campaign.position(position_id)
     if position is None:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="position_id",
             rule="unknown_position",
             message="the campaign has no such position",

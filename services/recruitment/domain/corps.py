@@ -12,14 +12,11 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from services.recruitment.domain.memberships import Membership
 from services.recruitment.domain.rules import RuleBroken
 
 UnitKind = Literal["brigade", "detachment", "group"]
 MAX_GROUPS_PER_BRIGADE = 5
-
-
-class CorpsRuleBroken(RuleBroken):
-    """A corps rule refuses the change; `field` and `rule` say which."""
 
 
 @dataclass(frozen=True)
@@ -41,12 +38,36 @@ class CorpsUnit:
 
 
 @dataclass(frozen=True)
+class UnitFilter:
+    """Which units a listing shows: of one kind or any, under one brigade or any."""
+
+    kind: UnitKind | None = None
+    brigade_id: UUID | None = None
+    include_dissolved: bool = False
+
+
+@dataclass(frozen=True)
+class Move:
+    """A volunteer's move between two units of one kind: one membership ends, one starts."""
+
+    ended: Membership
+    started: Membership
+
+
+@dataclass(frozen=True)
 class BrigadeFacts:
     """What the rules need to know about the brigade a new unit goes under."""
 
     brigade: CorpsUnit | None
     detachment_schools: frozenset[str]
     group_specialties: frozenset[str]
+
+
+def required(value: str | None, *, field: str, message: str) -> str:
+    """Each kind of unit names what it serves: a county, a school, a specialty."""
+    if not value:
+        raise RuleBroken(field=field, rule="required", message=message, invalid=True)
+    return value
 
 
 def form_brigade(
@@ -59,7 +80,7 @@ def form_brigade(
     now: datetime,
 ) -> CorpsUnit:
     if county_has_brigade:
-        raise CorpsRuleBroken(
+        raise RuleBroken(
             field="county", rule="one_brigade_per_county", message=f"{county} has a brigade"
         )
     return CorpsUnit(unit_id, college, "brigade", name, now, county=county)
@@ -67,7 +88,7 @@ def form_brigade(
 
 def _ensure_brigade(facts: BrigadeFacts) -> CorpsUnit:
     if facts.brigade is None or not facts.brigade.active or facts.brigade.kind != "brigade":
-        raise CorpsRuleBroken(
+        raise RuleBroken(
             field="brigade_id",
             rule="under_an_active_brigade",
             message="detachments and groups belong to an active brigade of your college",
@@ -80,7 +101,7 @@ def form_detachment(
 ) -> CorpsUnit:
     brigade = _ensure_brigade(facts)
     if school in facts.detachment_schools:
-        raise CorpsRuleBroken(
+        raise RuleBroken(
             field="school",
             rule="one_detachment_per_school",
             message=f"{school} already has a detachment in this brigade",
@@ -96,13 +117,13 @@ def form_group(
 ) -> CorpsUnit:
     brigade = _ensure_brigade(facts)
     if specialty in facts.group_specialties:
-        raise CorpsRuleBroken(
+        raise RuleBroken(
             field="specialty",
             rule="one_group_per_specialty",
             message=f"the brigade already has a {specialty} group",
         )
     if len(facts.group_specialties) >= MAX_GROUPS_PER_BRIGADE:
-        raise CorpsRuleBroken(
+        raise RuleBroken(
             field="specialty",
             rule="at_most_five_specialty_groups",
             message=f"a brigade has at most {MAX_GROUPS_PER_BRIGADE} specialty groups",
@@ -115,7 +136,7 @@ def form_group(
 
 def _ensure_active(unit: CorpsUnit) -> None:
     if not unit.active:
-        raise CorpsRuleBroken(
+        raise RuleBroken(
             field="unit_id", rule="unit_dissolved", message="this unit has been dissolved"
         )
 
@@ -131,13 +152,13 @@ def dissolve(
     """Only an empty unit is dissolved, so no member is left in a unit that is gone."""
     _ensure_active(unit)
     if active_members:
-        raise CorpsRuleBroken(
+        raise RuleBroken(
             field="unit_id",
             rule="unit_has_members",
             message=f"move or end its {active_members} active memberships first",
         )
     if active_subunits:
-        raise CorpsRuleBroken(
+        raise RuleBroken(
             field="unit_id",
             rule="brigade_has_units",
             message=f"dissolve its {active_subunits} detachments and groups first",
@@ -149,24 +170,29 @@ def check_assignment(unit: CorpsUnit, *, current_unit_of_kind: UUID | None) -> N
     """A volunteer is in one unit of each kind at a time; changing is a move."""
     _ensure_active(unit)
     if current_unit_of_kind is not None:
-        raise CorpsRuleBroken(
-            field="person_id",
-            rule="one_unit_of_each_kind",
-            message=f"already in {unit.kind} {current_unit_of_kind}: move them instead",
-        )
+        raise one_unit_of_each_kind_broken(unit.kind, f"{unit.kind} {current_unit_of_kind}")
+
+
+def one_unit_of_each_kind_broken(kind: str, current: str) -> RuleBroken:
+    # Shared with the service, which meets the same rule as a database race.
+    return RuleBroken(
+        field="person_id",
+        rule="one_unit_of_each_kind",
+        message=f"already in {current}: move them instead",
+    )
 
 
 def check_move(target: CorpsUnit, *, current_unit_of_kind: UUID | None) -> UUID:
     """A move goes from the person's current unit of a kind to another of the same kind."""
     _ensure_active(target)
     if current_unit_of_kind is None:
-        raise CorpsRuleBroken(
+        raise RuleBroken(
             field="person_id",
             rule="no_unit_to_move_from",
             message=f"not in any {target.kind}: assign them instead",
         )
     if current_unit_of_kind == target.id:
-        raise CorpsRuleBroken(
+        raise RuleBroken(
             field="to_unit_id", rule="move_to_another_unit", message="already in this unit"
         )
     return current_unit_of_kind

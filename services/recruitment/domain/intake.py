@@ -37,10 +37,6 @@ DEFAULT_MAX_CHOICES = 3
 _ORDINALS = ("1st", "2nd", "3rd")
 
 
-class IntakeRuleBroken(RuleBroken):
-    """An intake rule refuses the request; `field` and `rule` say which."""
-
-
 @dataclass(frozen=True)
 class Intake:
     college: str
@@ -76,6 +72,11 @@ class Assessment:
         """Twice the mean score: exact integer arithmetic, same order as the mean."""
         return self.communication + self.planning
 
+    @property
+    def score(self) -> float:
+        """The mean of the two scores, as candidates and assessors read it."""
+        return self.score_x2 / 2
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -83,6 +84,16 @@ class Outcome:
     department: str | None
     choice_rank: int | None  # 1 = first choice
     explanation: str
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A published intake and what its matching decided, department by department."""
+
+    intake: Intake
+    outcomes: Sequence[Outcome]
+    admitted_by_department: Mapping[str, int]
+    unplaced: int
 
 
 def department_name(code: str) -> str:
@@ -102,6 +113,22 @@ def _score_text(score_x2: int) -> str:
 
 
 # --- rules -----------------------------------------------------------------------------
+# A rule about the input itself is `invalid` (answered 422); the three about what already
+# exists (a taken id, a second application, a published result) are conflicts (409).
+
+
+def intake_id_taken_broken(intake_id: str) -> RuleBroken:
+    """Refusal of a second intake with the same id (found by a check or by the database)."""
+    return RuleBroken("intake_id_taken", field="intake_id", message=f"intake {intake_id} exists")
+
+
+def one_application_per_intake_broken() -> RuleBroken:
+    """Refusal of a second application to one intake (found by a check or by the database)."""
+    return RuleBroken(
+        "one_application_per_intake",
+        field="candidate_id",
+        message="you have already applied to this intake",
+    )
 
 
 def open_intake(
@@ -116,42 +143,44 @@ def open_intake(
 ) -> Intake:
     """N choices per candidate: as configured, else 3 (or fewer, if fewer departments)."""
     if intake_exists:
-        raise IntakeRuleBroken(
-            field="intake_id", rule="intake_id_taken", message=f"intake {intake_id} exists"
-        )
+        raise intake_id_taken_broken(intake_id)
     if not capacities:
-        raise IntakeRuleBroken(
+        raise RuleBroken(
             field="departments",
             rule="at_least_one_department",
             message="an intake needs at least one department",
+            invalid=True,
         )
     for department, capacity in capacities.items():
         if department not in DEPARTMENTS:
-            raise IntakeRuleBroken(
+            raise RuleBroken(
                 field="departments",
                 rule="known_department",
                 message=f"{department} is not a department of the student union",
+                invalid=True,
             )
         if capacity < 1:
-            raise IntakeRuleBroken(
+            raise RuleBroken(
                 field="departments",
                 rule="capacity_at_least_one",
                 message=f"{department_name(department)} must have at least one place",
+                invalid=True,
             )
     if max_choices is None:
         max_choices = min(DEFAULT_MAX_CHOICES, len(capacities))
     if not 1 <= max_choices <= len(capacities):
-        raise IntakeRuleBroken(
+        raise RuleBroken(
             field="max_choices",
             rule="choices_within_departments",
             message=f"max_choices must be between 1 and {len(capacities)}",
+            invalid=True,
         )
     return Intake(college, intake_id, title, max_choices, dict(capacities), now)
 
 
 def _ensure_open(intake: Intake) -> None:
     if intake.published:
-        raise IntakeRuleBroken(
+        raise RuleBroken(
             field="intake_id",
             rule="intake_already_published",
             message="the intake result is already published",
@@ -170,31 +199,35 @@ def apply_to_intake(
     """A candidate ranks 1..N distinct departments of this intake, once per intake."""
     _ensure_open(intake)
     if already_applied:
-        raise IntakeRuleBroken(
-            field="candidate_id",
-            rule="one_application_per_intake",
-            message="you have already applied to this intake",
-        )
+        raise one_application_per_intake_broken()
     if not choices:
-        raise IntakeRuleBroken(
-            field="choices", rule="at_least_one_choice", message="rank at least one department"
+        raise RuleBroken(
+            field="choices",
+            rule="at_least_one_choice",
+            message="rank at least one department",
+            invalid=True,
         )
     if len(choices) > intake.max_choices:
-        raise IntakeRuleBroken(
+        raise RuleBroken(
             field="choices",
             rule="at_most_n_choices",
             message=f"rank at most {intake.max_choices} departments",
+            invalid=True,
         )
     if len(set(choices)) != len(choices):
-        raise IntakeRuleBroken(
-            field="choices", rule="no_duplicate_choices", message="a department is ranked twice"
+        raise RuleBroken(
+            field="choices",
+            rule="no_duplicate_choices",
+            message="a department is ranked twice",
+            invalid=True,
         )
     for choice in choices:
         if choice not in intake.capacities:
-            raise IntakeRuleBroken(
+            raise RuleBroken(
                 field="choices",
                 rule="department_in_intake",
                 message=f"{department_name(choice)} is not taking members in this intake",
+                invalid=True,
             )
     return Candidate(candidate_id, name, tuple(choices), now)
 
@@ -205,14 +238,17 @@ def assess(
     """Assessors score a candidate only for a department the candidate chose."""
     _ensure_open(intake)
     if department not in candidate.choices:
-        raise IntakeRuleBroken(
+        raise RuleBroken(
             field="department",
             rule="department_chosen_by_candidate",
             message=f"the candidate did not choose {department_name(department)}",
+            invalid=True,
         )
     for field, value in (("communication", communication), ("planning", planning)):
         if not 0 <= value <= 100:
-            raise IntakeRuleBroken(field=field, rule="score_0_to_100", message="scores are 0–100")
+            raise RuleBroken(
+                field=field, rule="score_0_to_100", message="scores are 0–100", invalid=True
+            )
     return Assessment(candidate.candidate_id, department, communication, planning)
 
 

@@ -11,7 +11,8 @@ from datetime import datetime
 from uuid import UUID
 
 from services.recruitment.domain.applications import ApplicationStatus, VolunteerApplication
-from services.recruitment.domain.campaigns import Position, RecruitmentRuleBroken
+from services.recruitment.domain.campaigns import Position
+from services.recruitment.domain.rules import RuleBroken
 from shared.events.recruitment import InterviewCompleted, InterviewScheduled
 
 
@@ -31,6 +32,28 @@ class InterviewSlot:
     recommended: bool | None = None
     completed_at: datetime | None = None
 
+    @property
+    def booked(self) -> bool:
+        return self.application_id is not None
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    """A slot as interviewers offer it, before the rules have looked at it."""
+
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+
+
+def one_booking_per_application_broken() -> RuleBroken:
+    """Refusal of a second booking for one application (found by a check or by the database)."""
+    return RuleBroken(
+        "one_booking_per_application",
+        field="application_id",
+        message="this application already has an interview booked",
+    )
+
 
 def offer_slot(
     *,
@@ -44,20 +67,20 @@ def offer_slot(
     now: datetime,
 ) -> InterviewSlot:
     if not position.interview_required:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="position_id",
             rule="position_has_no_interview",
             message="this position is filled without interviews",
         )
     if ends_at <= starts_at:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="ends_at",
             rule="slot_times_in_order",
             message="an interview slot must end after it starts",
             invalid=True,
         )
     if starts_at <= now:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="starts_at",
             rule="slot_in_the_future",
             message="an interview slot is offered before it starts",
@@ -82,29 +105,25 @@ def book_slot(
     now: datetime,
 ) -> tuple[InterviewSlot, InterviewScheduled]:
     if application.status is not ApplicationStatus.SCREENED_IN:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="application_id",
             rule="only_screened_in_applicants_book",
             message="only an application that passed screening books an interview",
         )
     if (application.campaign_id, application.position_id) != (slot.campaign_id, slot.position_id):
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="application_id",
             rule="slot_of_another_position",
             message="this slot interviews for another position",
         )
-    if slot.application_id is not None:
-        raise RecruitmentRuleBroken(
+    if slot.booked:
+        raise RuleBroken(
             field="slot_id", rule="no_double_booking", message="this slot is already booked"
         )
     if application_has_booking:
-        raise RecruitmentRuleBroken(
-            field="application_id",
-            rule="one_booking_per_application",
-            message="this application already has an interview booked",
-        )
+        raise one_booking_per_application_broken()
     if slot.starts_at <= now:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="slot_id", rule="slot_in_the_past", message="this slot has already started"
         )
     booked = replace(
@@ -127,17 +146,15 @@ def record_result(
     slot: InterviewSlot, *, score: int, recommended: bool, now: datetime
 ) -> tuple[InterviewSlot, InterviewCompleted]:
     if slot.application_id is None or slot.applicant_id is None:
-        raise RecruitmentRuleBroken(
-            field="slot_id", rule="slot_not_booked", message="nobody booked this slot"
-        )
+        raise RuleBroken(field="slot_id", rule="slot_not_booked", message="nobody booked this slot")
     if slot.completed_at is not None:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="slot_id",
             rule="interview_already_completed",
             message="this interview's result is already recorded",
         )
     if not 0 <= score <= 100:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="score",
             rule="score_between_0_and_100",
             message="an interview score is between 0 and 100",

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from services.recruitment.domain.rules import RuleBroken
 from shared.events.recruitment import MembershipEnded, MembershipStarted, OrganisationKind
+from shared.events.scheduling import AttendanceSanctionImposed
 
 HowStarted = Literal["admitted", "transferred"]
 HowEnded = Literal["transferred", "withdrawn", "compulsory_withdrawal", "expelled"]
@@ -25,10 +26,6 @@ ORGANISATION_KINDS: tuple[OrganisationKind, ...] = (
     "group",
     "squad",
 )
-
-
-class MembershipRuleBroken(RuleBroken):
-    """A membership rule refuses the change; `field` and `rule` say which."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +47,15 @@ class Membership:
         return self.ended_at is None
 
 
+@dataclass(frozen=True)
+class MemberFilter:
+    """Which memberships of one department or corps unit a listing shows."""
+
+    organisation_kind: OrganisationKind
+    organisation_id: str
+    active_only: bool = True
+
+
 def start(
     *,
     membership_id: UUID,
@@ -64,11 +70,7 @@ def start(
 ) -> tuple[Membership, MembershipStarted]:
     """A person is a member of one organisation at most once at a time."""
     if already_a_member:
-        raise MembershipRuleBroken(
-            field="person_id",
-            rule="already_a_member",
-            message=f"{person_id} is already a member of {organisation_kind} {organisation_id}",
-        )
+        raise already_a_member_broken(person_id, organisation_kind, organisation_id)
     membership = Membership(
         id=membership_id,
         college=college,
@@ -92,18 +94,29 @@ def start(
     return membership, event
 
 
+def already_a_member_broken(
+    person_id: str, organisation_kind: str, organisation_id: str
+) -> RuleBroken:
+    # Shared with the service, which meets the same rule as a database race.
+    return RuleBroken(
+        field="person_id",
+        rule="already_a_member",
+        message=f"{person_id} is already a member of {organisation_kind} {organisation_id}",
+    )
+
+
 def end(
     membership: Membership, *, how: HowEnded, reason: str, now: datetime
 ) -> tuple[Membership, MembershipEnded]:
     """An ended membership stays ended: it cannot end twice with two different stories."""
     if not membership.active:
-        raise MembershipRuleBroken(
+        raise RuleBroken(
             field="membership_id",
             rule="membership_already_ended",
             message=f"this membership already ended ({membership.how_ended})",
         )
     if not reason.strip():
-        raise MembershipRuleBroken(
+        raise RuleBroken(
             field="reason", rule="reason_required", message="say why the membership ends"
         )
     ended = replace(membership, how_ended=how, end_reason=reason, ended_at=now)
@@ -135,6 +148,7 @@ class RecordedSanction:
     """A sanction as received, with what it did to the membership."""
 
     sanction_id: UUID
+    college: str
     person_id: str
     organisation_kind: str
     organisation_id: str
@@ -168,3 +182,26 @@ def effect_of_sanction(
     if imposed_at < active_membership.started_at:
         return SanctionEffect.PREDATES_MEMBERSHIP
     return SanctionEffect.MEMBERSHIP_ENDED
+
+
+def receive_sanction(
+    event: AttendanceSanctionImposed, *, active_membership: Membership | None
+) -> RecordedSanction:
+    """The sanction as it goes on file, with what it does to the person's membership."""
+    return RecordedSanction(
+        sanction_id=event.sanction_id,
+        college=event.college,
+        person_id=event.person_id,
+        organisation_kind=event.organisation_kind,
+        organisation_id=event.organisation_id,
+        sanction=event.sanction,
+        reason=event.reason,
+        term=event.term,
+        imposed_at=event.imposed_at,
+        effect=effect_of_sanction(
+            sanction=event.sanction,
+            active_membership=active_membership,
+            imposed_at=event.imposed_at,
+        ),
+        membership_id=active_membership.id if active_membership is not None else None,
+    )

@@ -36,10 +36,6 @@ MAX_SCORE = CONTINUITY_SCORE + SAME_SCHOOL_SCORE + PER_NEED_COVERED_SCORE * MAX_
 VOLUNTEER_WITHDREW = "志愿者退出 volunteer withdrew"
 
 
-class PairingRuleBroken(RuleBroken):
-    """A pairing rule refuses the request; `field` and `rule` say which."""
-
-
 class PairingMode(StrEnum):
     ONE_TO_ONE = "one_to_one"
     MANY_TO_ONE = "many_to_one"
@@ -57,19 +53,32 @@ class PairingOptions:
     volunteers_per_child: int
 
 
+def check_run_scope(*, school_id: str | None, county: str | None) -> None:
+    """A run pairs the children of one school or of one county, not both, not neither."""
+    if (school_id is None) == (county is None):
+        raise RuleBroken(
+            field="school_id",
+            rule="school_or_county",
+            message="give either a school_id or a county, not both",
+            invalid=True,
+        )
+
+
 def pairing_options(*, mode: PairingMode, volunteers_per_child: int) -> PairingOptions:
     """One-to-one means exactly one volunteer; several-to-one means 1..5."""
     if mode is PairingMode.ONE_TO_ONE and volunteers_per_child != 1:
-        raise PairingRuleBroken(
+        raise RuleBroken(
             field="volunteers_per_child",
             rule="one_to_one_means_one_volunteer",
             message="one-to-one pairing gives each child exactly one volunteer",
+            invalid=True,
         )
     if not 1 <= volunteers_per_child <= MAX_VOLUNTEERS_PER_CHILD:
-        raise PairingRuleBroken(
+        raise RuleBroken(
             field="volunteers_per_child",
             rule="volunteers_per_child_range",
             message=f"a child gets 1 to {MAX_VOLUNTEERS_PER_CHILD} volunteers",
+            invalid=True,
         )
     return PairingOptions(mode=mode, volunteers_per_child=volunteers_per_child)
 
@@ -191,6 +200,40 @@ class Pairing:
         return self.ended_at is None
 
 
+@dataclass(frozen=True)
+class PairingRun:
+    """What one run of the matcher did for a school or a county."""
+
+    run_id: UUID
+    school_id: str | None
+    county: str | None
+    options: PairingOptions
+    children_considered: int
+    pairings: tuple[Pairing, ...]
+    unpaired_beneficiary_ids: tuple[UUID, ...]
+    objective: int  # total quality score of the pairs made
+
+    @property
+    def pairings_created(self) -> int:
+        return len(self.pairings)
+
+    @property
+    def children_unpaired(self) -> int:
+        return len(self.unpaired_beneficiary_ids)
+
+
+@dataclass(frozen=True)
+class PairingFilter:
+    """Which pairings a listing shows; each criterion given narrows it."""
+
+    school_id: str | None = None
+    county: str | None = None
+    volunteer_id: str | None = None
+    beneficiary_id: UUID | None = None
+    run_id: UUID | None = None
+    active: bool | None = None
+
+
 def _created(pairing: Pairing) -> PairingCreated:
     return PairingCreated(
         college=pairing.college,
@@ -237,10 +280,19 @@ def create_pairings(
 
 def _require_reason(reason: str) -> str:
     if not reason.strip():
-        raise PairingRuleBroken(
-            field="reason", rule="reason_required", message="a reason must be given"
+        raise RuleBroken(
+            field="reason", rule="reason_required", message="a reason must be given", invalid=True
         )
     return reason.strip()
+
+
+def already_paired_broken() -> RuleBroken:
+    # Shared with the service, which meets the same rule as a database race.
+    return RuleBroken(
+        field="volunteer_id",
+        rule="one_active_pairing_per_volunteer_and_child",
+        message="this volunteer is already paired with this child",
+    )
 
 
 def pair_manually(
@@ -256,13 +308,9 @@ def pair_manually(
     """An officer's override: still within the volunteer's load, with a reason."""
     reason = _require_reason(reason)
     if volunteer.volunteer_id in child.current_volunteer_ids:
-        raise PairingRuleBroken(
-            field="volunteer_id",
-            rule="one_active_pairing_per_volunteer_and_child",
-            message="this volunteer is already paired with this child",
-        )
+        raise already_paired_broken()
     if volunteer.spare_capacity < 1:
-        raise PairingRuleBroken(
+        raise RuleBroken(
             field="volunteer_id",
             rule="volunteer_load_limit",
             message=(
@@ -271,7 +319,7 @@ def pair_manually(
             ),
         )
     if len(child.current_volunteer_ids) >= MAX_VOLUNTEERS_PER_CHILD:
-        raise PairingRuleBroken(
+        raise RuleBroken(
             field="beneficiary_id",
             rule="volunteers_per_child_limit",
             message=f"a child has at most {MAX_VOLUNTEERS_PER_CHILD} volunteers",
@@ -301,7 +349,7 @@ def end_pairing(
     """
     reason = _require_reason(reason)
     if not pairing.active:
-        raise PairingRuleBroken(
+        raise RuleBroken(
             field="pairing_id",
             rule="pairing_already_ended",
             message=f"this pairing already ended: {pairing.end_reason}",

@@ -16,10 +16,10 @@ from services.recruitment.domain.applications import ApplicationStatus, Voluntee
 from services.recruitment.domain.campaigns import (
     Campaign,
     Position,
-    RecruitmentRuleBroken,
     ensure_closed_for_decision,
     squad_id,
 )
+from services.recruitment.domain.rules import RuleBroken
 from shared.events.base import DomainEvent
 from shared.events.recruitment import (
     ApplicantAdmitted,
@@ -61,7 +61,7 @@ class Place:
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_children <= MAX_CHILDREN_LIMIT:
-            raise RecruitmentRuleBroken(
+            raise RuleBroken(
                 field="max_children",
                 rule="max_children_range",
                 message=f"a volunteer is paired with 1 to {MAX_CHILDREN_LIMIT} children",
@@ -83,6 +83,29 @@ class Outcome:
     volunteers: list[Volunteer] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list)
 
+    @property
+    def admitted(self) -> list[VolunteerApplication]:
+        return self._in(ApplicationStatus.ADMITTED)
+
+    @property
+    def waitlisted(self) -> list[VolunteerApplication]:
+        return self._in(ApplicationStatus.WAITLISTED)
+
+    @property
+    def rejected(self) -> list[VolunteerApplication]:
+        return self._in(ApplicationStatus.REJECTED)
+
+    def _in(self, status: ApplicationStatus) -> list[VolunteerApplication]:
+        return [a for a in self.applications if a.status is status]
+
+
+@dataclass(frozen=True)
+class ScreeningTally:
+    """How many applications a screening run let through and how many it screened out."""
+
+    passed: int
+    screened_out: int
+
 
 def screen(
     application: VolunteerApplication, *, campaign: Campaign, now: datetime
@@ -90,7 +113,7 @@ def screen(
     """Every criterion is checked and reported, passed or not, so the result explains itself."""
     position = campaign.position(application.position_id or "")
     if application.status is not ApplicationStatus.SUBMITTED or position is None:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="application_id",
             rule="screened_once",
             message="only a submitted application is screened",
@@ -175,13 +198,13 @@ def decide_position(
     ensure_closed_for_decision(campaign)
     live = [a for a in applications if a.status is not ApplicationStatus.WITHDRAWN]
     if any(a.decided_at is not None for a in live):
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="position_id",
             rule="position_already_decided",
             message="this position has already been decided",
         )
     if any(a.status is ApplicationStatus.SUBMITTED for a in live):
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="position_id",
             rule="screening_pending",
             message="screen every application before deciding",
@@ -189,7 +212,7 @@ def decide_position(
     known = {a.id for a in live}
     for application_id in [*rejections, *places]:
         if application_id not in known:
-            raise RecruitmentRuleBroken(
+            raise RuleBroken(
                 field="rejections" if application_id in rejections else "places",
                 rule="unknown_application",
                 message=f"application {application_id} is not a live application to this position",
@@ -343,7 +366,7 @@ def promote_first_on_waitlist(
 def name_squad_leader(position: Position, *, leader: VolunteerApplication) -> Position:
     """Each special squad is led by one of its admitted members."""
     if not position.is_squad:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="position_id",
             rule="only_squads_have_leaders",
             message="only a position recruited by interview is a squad",
@@ -352,7 +375,7 @@ def name_squad_leader(position: Position, *, leader: VolunteerApplication) -> Po
         leader.position_id != position.position_id
         or leader.status is not ApplicationStatus.ADMITTED
     ):
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="application_id",
             rule="squad_leader_must_be_admitted",
             message="the squad leader must be admitted to this squad",

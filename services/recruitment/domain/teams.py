@@ -41,18 +41,6 @@ class ProjectClass(StrEnum):
     SELF_FUNDED = "II"
 
 
-class TeamRuleBroken(RuleBroken):
-    """A project-team rule refuses the request; `field` and `rule` say which."""
-
-
-class TeamFormInvalid(TeamRuleBroken):
-    """The request itself is wrong, whatever else is on record (answered 422)."""
-
-
-class TeamConflict(TeamRuleBroken):
-    """The request clashes with what is on record: window, other teams, a decision (409)."""
-
-
 @dataclass(frozen=True)
 class ProjectSeason:
     college: str
@@ -103,6 +91,42 @@ class ProjectTeam:
     decided_at: datetime | None = None
 
 
+# Roles that see every team of their college: the committee and the administration.
+SEES_ALL_TEAMS = frozenset({"officer", "reviewer", "college_admin", "university_admin"})
+
+
+def may_see(team: ProjectTeam, *, user_id: str, roles: frozenset[str]) -> bool:
+    """The committee sees every team; a student their own team, a teacher the one they advise."""
+    if not roles.isdisjoint(SEES_ALL_TEAMS):
+        return True
+    is_member = "student" in roles and user_id in team.member_ids
+    advises = "teacher" in roles and user_id == team.advisor_id
+    return is_member or advises
+
+
+@dataclass(frozen=True)
+class TeamFilter:
+    """Which teams of a season a listing shows: all of them (`everyone`), or only those
+    `member_id` is in or `advisor_id` advises; of one status or any."""
+
+    status: TeamStatus | None = None
+    everyone: bool = False
+    member_id: str | None = None
+    advisor_id: str | None = None
+
+    @classmethod
+    def for_reader(
+        cls, *, user_id: str, roles: frozenset[str], status: TeamStatus | None
+    ) -> TeamFilter:
+        """What this reader may list: the same teams `may_see` lets them read."""
+        return cls(
+            status=status,
+            everyone=not roles.isdisjoint(SEES_ALL_TEAMS),
+            member_id=user_id if "student" in roles else None,
+            advisor_id=user_id if "teacher" in roles else None,
+        )
+
+
 def open_season(
     *,
     college: str,
@@ -116,17 +140,14 @@ def open_season(
 ) -> ProjectSeason:
     """A season is opened once; its window must not end before it starts."""
     if closes_on < opens_on:
-        raise TeamFormInvalid(
+        raise RuleBroken(
             field="closes_on",
             rule="window_order",
             message="the application window cannot close before it opens",
+            invalid=True,
         )
     if season_exists:
-        raise TeamConflict(
-            field="season",
-            rule="one_season_per_name",
-            message=f"season {season} is already open in this college",
-        )
+        raise one_season_per_name_broken(season)
     return ProjectSeason(
         college=college,
         season=season,
@@ -138,9 +159,18 @@ def open_season(
     )
 
 
-def one_project_per_season_broken(student_id: str, other: OtherTeam) -> TeamConflict:
+def one_season_per_name_broken(season: str) -> RuleBroken:
     # Shared with the service, which meets the same rule as a database race.
-    return TeamConflict(
+    return RuleBroken(
+        field="season",
+        rule="one_season_per_name",
+        message=f"season {season} is already open in this college",
+    )
+
+
+def one_project_per_season_broken(student_id: str, other: OtherTeam) -> RuleBroken:
+    # Shared with the service, which meets the same rule as a database race.
+    return RuleBroken(
         field="member_ids",
         rule="one_project_per_season",
         message=(
@@ -155,37 +185,42 @@ def check_team_shape(
 ) -> None:
     """3–10 distinct students including the leader, and exactly one advisor teacher."""
     if len(set(member_ids)) != len(member_ids):
-        raise TeamFormInvalid(
+        raise RuleBroken(
             field="member_ids",
             rule="no_duplicate_members",
             message="a student is listed twice in the team",
+            invalid=True,
         )
     if not SMALLEST_TEAM <= len(member_ids) <= LARGEST_TEAM:
-        raise TeamFormInvalid(
+        raise RuleBroken(
             field="member_ids",
             rule="team_size",
             message=(
                 f"a team has {SMALLEST_TEAM}–{LARGEST_TEAM} students including the leader, "
                 f"not {len(member_ids)}"
             ),
+            invalid=True,
         )
     if leader_id not in member_ids:
-        raise TeamFormInvalid(
+        raise RuleBroken(
             field="member_ids",
             rule="leader_is_member",
             message="the team leader must be one of the team's students",
+            invalid=True,
         )
     if len(advisor_ids) != 1:
-        raise TeamFormInvalid(
+        raise RuleBroken(
             field="advisor_ids",
             rule="one_advisor",
             message=f"a team has exactly one advisor teacher, not {len(advisor_ids)}",
+            invalid=True,
         )
     if advisor_ids[0] in member_ids:
-        raise TeamFormInvalid(
+        raise RuleBroken(
             field="advisor_ids",
             rule="advisor_is_not_a_member",
             message="the advisor teacher cannot also be one of the team's students",
+            invalid=True,
         )
 
 
@@ -204,7 +239,7 @@ def register_team(
     """A team registers within its season's window, each student in no other team."""
     check_team_shape(leader_id=leader_id, member_ids=member_ids, advisor_ids=advisor_ids)
     if not season.window_is_open(now):
-        raise TeamConflict(
+        raise RuleBroken(
             field="season",
             rule="application_window",
             message=(
@@ -243,7 +278,7 @@ def register_team(
 
 def _only_pending(team: ProjectTeam) -> None:
     if team.status is not TeamStatus.PENDING:
-        raise TeamConflict(
+        raise RuleBroken(
             field="status",
             rule="decided_once",
             message=f"the team was already {team.status.value}; a project is decided once",
@@ -260,16 +295,18 @@ def approve_team(
 ) -> tuple[ProjectTeam, ProjectTeamApproved]:
     """Class I is funded by the college, so it needs a budget; Class II is self-funded."""
     if project_class is ProjectClass.COLLEGE_FUNDED and (budget_yuan is None or budget_yuan <= 0):
-        raise TeamFormInvalid(
+        raise RuleBroken(
             field="budget_yuan",
             rule="class_one_needs_a_budget",
             message="a Class I project is college-funded: give its budget in yuan (> 0)",
+            invalid=True,
         )
     if project_class is ProjectClass.SELF_FUNDED and budget_yuan is not None:
-        raise TeamFormInvalid(
+        raise RuleBroken(
             field="budget_yuan",
             rule="class_two_is_self_funded",
             message="a Class II project is self-funded: it has no college budget",
+            invalid=True,
         )
     _only_pending(team)
     approved = replace(
@@ -296,10 +333,11 @@ def reject_team(
 ) -> tuple[ProjectTeam, ProjectTeamRejected]:
     """A rejection always says why, so the team can learn from it."""
     if not reason.strip():
-        raise TeamFormInvalid(
+        raise RuleBroken(
             field="reason",
             rule="rejection_needs_a_reason",
             message="say why the project is rejected",
+            invalid=True,
         )
     _only_pending(team)
     rejected = replace(

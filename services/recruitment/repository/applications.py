@@ -7,29 +7,18 @@ from uuid import UUID
 
 import asyncpg
 
-from services.recruitment.domain.applications import ApplicationStatus, VolunteerApplication
+from services.recruitment.domain.applications import (
+    ApplicationFilter,
+    ApplicationStatus,
+    VolunteerApplication,
+    one_active_application_broken,
+)
+from services.recruitment.domain.paging import Paging
+from services.recruitment.repository.records import record_to, unique_violation_means
 
 
 def _application(row: asyncpg.Record) -> VolunteerApplication:
-    return VolunteerApplication(
-        id=row["id"],
-        college=row["college"],
-        campaign_id=row["campaign_id"],
-        position_id=row["position_id"],
-        applicant_id=row["applicant_id"],
-        applicant_name=row["applicant_name"],
-        motivation=row["motivation"],
-        skills=tuple(row["skills"]),
-        grade_year=row["grade_year"],
-        answers=tuple(row["answers"]),
-        status=ApplicationStatus(row["status"]),
-        submitted_at=row["submitted_at"],
-        screening_reasons=tuple(row["screening_reasons"]),
-        waitlist_rank=row["waitlist_rank"],
-        decision_reason=row["decision_reason"],
-        decided_at=row["decided_at"],
-        withdrawn_at=row["withdrawn_at"],
-    )
+    return record_to(VolunteerApplication, row, status=ApplicationStatus(row["status"]))
 
 
 async def has_active_application(
@@ -46,23 +35,25 @@ async def has_active_application(
 
 
 async def insert_application(conn: asyncpg.Connection, application: VolunteerApplication) -> None:
-    await conn.execute(
-        "INSERT INTO applications (id, college, campaign_id, position_id, applicant_id,"
-        " applicant_name, motivation, skills, grade_year, answers, status, submitted_at)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
-        application.id,
-        application.college,
-        application.campaign_id,
-        application.position_id,
-        application.applicant_id,
-        application.applicant_name,
-        application.motivation,
-        list(application.skills),
-        application.grade_year,
-        list(application.answers),
-        application.status.value,
-        application.submitted_at,
-    )
+    # Two submissions at the same instant: the partial unique index refuses the second.
+    with unique_violation_means("applications_one_active", one_active_application_broken()):
+        await conn.execute(
+            "INSERT INTO applications (id, college, campaign_id, position_id, applicant_id,"
+            " applicant_name, motivation, skills, grade_year, answers, status, submitted_at)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+            application.id,
+            application.college,
+            application.campaign_id,
+            application.position_id,
+            application.applicant_id,
+            application.applicant_name,
+            application.motivation,
+            list(application.skills),
+            application.grade_year,
+            list(application.answers),
+            application.status.value,
+            application.submitted_at,
+        )
 
 
 async def save_progress(
@@ -127,14 +118,7 @@ async def submitted_applications(
 
 
 async def list_applications(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    campaign_id: str | None,
-    applicant_id: str | None,
-    status: str | None,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, where: ApplicationFilter, paging: Paging
 ) -> list[VolunteerApplication]:
     # NULL filters match everything, so one statement serves officers and applicants.
     rows = await conn.fetch(
@@ -144,10 +128,10 @@ async def list_applications(
         " AND ($4::text IS NULL OR status = $4)"
         " ORDER BY submitted_at, id LIMIT $5 OFFSET $6",
         college,
-        campaign_id,
-        applicant_id,
-        status,
-        limit,
-        offset,
+        where.campaign_id,
+        where.applicant_id,
+        where.status,
+        paging.limit,
+        paging.offset,
     )
     return [_application(r) for r in rows]

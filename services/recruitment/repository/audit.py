@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
+from services.recruitment.domain.beneficiaries import AccessFilter, CardAccess
+from services.recruitment.domain.paging import Paging
 
-@dataclass(frozen=True)
-class CardAccess:
-    id: int
-    college: str
-    beneficiary_id: UUID
-    reader_id: str
-    reader_roles: tuple[str, ...]
-    reader_college: str | None
-    action: str
-    purpose: str
-    at: datetime
+
+def _access(row: asyncpg.Record) -> CardAccess:
+    # The table's columns are the access's fields.
+    return CardAccess(**{**dict(row), "reader_roles": tuple(row["reader_roles"])})
 
 
 async def record_access(
@@ -49,35 +43,16 @@ async def record_access(
 
 
 async def list_access(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    beneficiary_id: UUID | None,
-    reader_id: str | None,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, where: AccessFilter, paging: Paging
 ) -> list[CardAccess]:
     rows = await conn.fetch(
         "SELECT * FROM beneficiary_access_log WHERE college = $1"
         " AND ($2::uuid IS NULL OR beneficiary_id = $2) AND ($3::text IS NULL OR reader_id = $3)"
         " ORDER BY at DESC, id DESC LIMIT $4 OFFSET $5",
         college,
-        beneficiary_id,
-        reader_id,
-        limit,
-        offset,
+        where.beneficiary_id,
+        where.reader_id,
+        paging.limit,
+        paging.offset,
     )
-    return [
-        CardAccess(
-            id=row["id"],
-            college=row["college"],
-            beneficiary_id=row["beneficiary_id"],
-            reader_id=row["reader_id"],
-            reader_roles=tuple(row["reader_roles"]),
-            reader_college=row["reader_college"],
-            action=row["action"],
-            purpose=row["purpose"],
-            at=row["at"],
-        )
-        for row in rows
-    ]
+    return [_access(row) for row in rows]

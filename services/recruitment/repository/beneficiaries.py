@@ -7,7 +7,12 @@ from uuid import UUID
 
 import asyncpg
 
-from services.recruitment.domain.beneficiaries import Beneficiary, SchoolCoverage
+from services.recruitment.domain.beneficiaries import (
+    Beneficiary,
+    BeneficiaryFilter,
+    SchoolCoverage,
+)
+from services.recruitment.domain.paging import Paging
 
 _COLUMNS = (
     "id, college, school_id, county, grade, categories, subject_needs, registered_at, updated_at"
@@ -23,16 +28,13 @@ class SealedCard:
 
 
 def _beneficiary(row: asyncpg.Record) -> Beneficiary:
+    # _COLUMNS are the entry's fields.
     return Beneficiary(
-        id=row["id"],
-        college=row["college"],
-        school_id=row["school_id"],
-        county=row["county"],
-        grade=row["grade"],
-        categories=tuple(row["categories"]),
-        subject_needs=tuple(row["subject_needs"]),
-        registered_at=row["registered_at"],
-        updated_at=row["updated_at"],
+        **{
+            **dict(row),
+            "categories": tuple(row["categories"]),
+            "subject_needs": tuple(row["subject_needs"]),
+        }
     )
 
 
@@ -122,23 +124,17 @@ async def replace_card(
 
 
 async def list_beneficiaries(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    school_id: str | None,
-    county: str | None,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, where: BeneficiaryFilter, paging: Paging
 ) -> list[Beneficiary]:
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM beneficiaries WHERE college = $1"
         " AND ($2::text IS NULL OR school_id = $2) AND ($3::text IS NULL OR county = $3)"
         " ORDER BY school_id, registered_at, id LIMIT $4 OFFSET $5",
         college,
-        school_id,
-        county,
-        limit,
-        offset,
+        where.school_id,
+        where.county,
+        paging.limit,
+        paging.offset,
     )
     return [_beneficiary(row) for row in rows]
 
@@ -202,12 +198,4 @@ async def coverage_by_school(
         college,
         county,
     )
-    return [
-        SchoolCoverage(
-            school_id=row["school_id"],
-            county=row["county"],
-            registered=row["registered"],
-            paired=row["paired"],
-        )
-        for row in rows
-    ]
+    return [SchoolCoverage(**dict(row)) for row in rows]

@@ -9,38 +9,22 @@ from services.recruitment.domain.campaigns import (
     CampaignStatus,
     Position,
     ScreeningCriteria,
+    campaign_id_taken_broken,
 )
-
-
-def _position(row: asyncpg.Record) -> Position:
-    return Position(
-        position_id=row["position_id"],
-        title=row["title"],
-        headcount=row["headcount"],
-        required_skills=tuple(row["required_skills"]),
-        interview_required=row["interview_required"],
-        squad_leader_id=row["squad_leader_id"],
-    )
+from services.recruitment.domain.paging import Paging
+from services.recruitment.repository.records import record_to, unique_violation_means
 
 
 def _campaign(row: asyncpg.Record, positions: list[asyncpg.Record]) -> Campaign:
-    return Campaign(
-        college=row["college"],
+    return record_to(
+        Campaign,
+        row,
         campaign_id=row["id"],
-        title=row["title"],
-        place=row["place"],
-        starts_on=row["starts_on"],
-        ends_on=row["ends_on"],
-        opens_at=row["opens_at"],
-        closes_at=row["closes_at"],
-        positions=tuple(_position(p) for p in positions),
+        positions=tuple(record_to(Position, p) for p in positions),
         screening=ScreeningCriteria(
             min_grade_year=row["min_grade_year"], questions=tuple(row["questions"])
         ),
         status=CampaignStatus(row["status"]),
-        opened_by=row["opened_by"],
-        opened_at=row["opened_at"],
-        closed_at=row["closed_at"],
     )
 
 
@@ -52,24 +36,26 @@ async def campaign_exists(conn: asyncpg.Connection, *, college: str, campaign_id
 
 
 async def insert_campaign(conn: asyncpg.Connection, campaign: Campaign) -> None:
-    await conn.execute(
-        "INSERT INTO campaigns (college, id, title, place, starts_on, ends_on, opens_at,"
-        " closes_at, min_grade_year, questions, status, opened_by, opened_at)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
-        campaign.college,
-        campaign.campaign_id,
-        campaign.title,
-        campaign.place,
-        campaign.starts_on,
-        campaign.ends_on,
-        campaign.opens_at,
-        campaign.closes_at,
-        campaign.screening.min_grade_year,
-        list(campaign.screening.questions),
-        campaign.status.value,
-        campaign.opened_by,
-        campaign.opened_at,
-    )
+    # The same id opened twice at the same moment: the second waited for the first.
+    with unique_violation_means("campaigns_pkey", campaign_id_taken_broken()):
+        await conn.execute(
+            "INSERT INTO campaigns (college, id, title, place, starts_on, ends_on, opens_at,"
+            " closes_at, min_grade_year, questions, status, opened_by, opened_at)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+            campaign.college,
+            campaign.campaign_id,
+            campaign.title,
+            campaign.place,
+            campaign.starts_on,
+            campaign.ends_on,
+            campaign.opens_at,
+            campaign.closes_at,
+            campaign.screening.min_grade_year,
+            list(campaign.screening.questions),
+            campaign.status.value,
+            campaign.opened_by,
+            campaign.opened_at,
+        )
     await conn.executemany(
         "INSERT INTO campaign_positions (college, campaign_id, position_id, ordinal, title,"
         " headcount, required_skills, interview_required) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
@@ -108,13 +94,13 @@ async def get_campaign(
 
 
 async def list_campaigns(
-    conn: asyncpg.Connection, *, college: str, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, paging: Paging
 ) -> list[Campaign]:
     rows = await conn.fetch(
         "SELECT * FROM campaigns WHERE college = $1 ORDER BY opened_at DESC, id LIMIT $2 OFFSET $3",
         college,
-        limit,
-        offset,
+        paging.limit,
+        paging.offset,
     )
     if not rows:
         return []

@@ -6,7 +6,8 @@ from uuid import UUID
 
 import asyncpg
 
-from services.recruitment.domain.corps import CorpsUnit
+from services.recruitment.domain.corps import CorpsUnit, UnitFilter
+from services.recruitment.domain.paging import Paging
 
 _COLUMNS = (
     "id, college, kind, name, created_at, county, school, specialty, brigade_id, dissolved_at"
@@ -78,14 +79,7 @@ async def subunits_of(
 
 
 async def list_units(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    kind: str | None,
-    brigade_id: UUID | None,
-    include_dissolved: bool,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, where: UnitFilter, paging: Paging
 ) -> list[CorpsUnit]:
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM corps_units WHERE college = $1"
@@ -93,10 +87,10 @@ async def list_units(
         " AND ($4 OR dissolved_at IS NULL)"
         " ORDER BY created_at, id LIMIT $5 OFFSET $6",
         college,
-        kind,
-        brigade_id,
-        include_dissolved,
-        limit,
-        offset,
+        where.kind,
+        where.brigade_id,
+        where.include_dissolved,
+        paging.limit,
+        paging.offset,
     )
     return [_unit(row) for row in rows]

@@ -6,18 +6,30 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from services.recruitment.domain.intake import Assessment, Candidate, Intake, Outcome
+from services.recruitment.domain.intake import (
+    Assessment,
+    Candidate,
+    Intake,
+    Outcome,
+    intake_id_taken_broken,
+    one_application_per_intake_broken,
+)
+from services.recruitment.domain.paging import Paging
+from services.recruitment.repository.records import record_to, unique_violation_means
 
 
 async def insert_intake(conn: asyncpg.Connection, intake: Intake) -> None:
-    await conn.execute(
-        "INSERT INTO intakes (college, id, title, max_choices, opened_at) VALUES ($1,$2,$3,$4,$5)",
-        intake.college,
-        intake.id,
-        intake.title,
-        intake.max_choices,
-        intake.opened_at,
-    )
+    # The same id opened twice at the same moment: the second waited for the first.
+    with unique_violation_means("intakes_pkey", intake_id_taken_broken(intake.id)):
+        await conn.execute(
+            "INSERT INTO intakes (college, id, title, max_choices, opened_at)"
+            " VALUES ($1,$2,$3,$4,$5)",
+            intake.college,
+            intake.id,
+            intake.title,
+            intake.max_choices,
+            intake.opened_at,
+        )
     await conn.executemany(
         "INSERT INTO intake_departments (college, intake_id, department, capacity)"
         " VALUES ($1,$2,$3,$4)",
@@ -43,15 +55,7 @@ async def get_intake(
         college,
         intake_id,
     )
-    return Intake(
-        college=row["college"],
-        id=row["id"],
-        title=row["title"],
-        max_choices=row["max_choices"],
-        capacities={d["department"]: d["capacity"] for d in departments},
-        opened_at=row["opened_at"],
-        published_at=row["published_at"],
-    )
+    return record_to(Intake, row, capacities={d["department"]: d["capacity"] for d in departments})
 
 
 async def mark_published(conn: asyncpg.Connection, intake: Intake) -> None:
@@ -63,23 +67,21 @@ async def mark_published(conn: asyncpg.Connection, intake: Intake) -> None:
     )
 
 
-def _candidate(row: asyncpg.Record) -> Candidate:
-    return Candidate(row["candidate_id"], row["name"], tuple(row["choices"]), row["applied_at"])
-
-
 async def insert_candidate(
     conn: asyncpg.Connection, *, college: str, intake_id: str, candidate: Candidate
 ) -> None:
-    await conn.execute(
-        "INSERT INTO intake_candidates (college, intake_id, candidate_id, name, choices,"
-        " applied_at) VALUES ($1,$2,$3,$4,$5,$6)",
-        college,
-        intake_id,
-        candidate.candidate_id,
-        candidate.name,
-        list(candidate.choices),
-        candidate.applied_at,
-    )
+    # Two applications by one candidate at the same instant: the key refuses the second.
+    with unique_violation_means("intake_candidates_pkey", one_application_per_intake_broken()):
+        await conn.execute(
+            "INSERT INTO intake_candidates (college, intake_id, candidate_id, name, choices,"
+            " applied_at) VALUES ($1,$2,$3,$4,$5,$6)",
+            college,
+            intake_id,
+            candidate.candidate_id,
+            candidate.name,
+            list(candidate.choices),
+            candidate.applied_at,
+        )
 
 
 async def get_candidate(
@@ -92,17 +94,14 @@ async def get_candidate(
         intake_id,
         candidate_id,
     )
-    return _candidate(row) if row else None
+    return record_to(Candidate, row) if row else None
 
 
 async def candidates(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    intake_id: str,
-    limit: int | None = None,
-    offset: int = 0,
+    conn: asyncpg.Connection, *, college: str, intake_id: str, paging: Paging | None = None
 ) -> list[Candidate]:
+    """The intake's candidates in order of application: a page of them, or all."""
+    limit, offset = (paging.limit, paging.offset) if paging else (None, 0)
     rows = await conn.fetch(
         "SELECT candidate_id, name, choices, applied_at FROM intake_candidates"
         " WHERE college = $1 AND intake_id = $2 ORDER BY applied_at, candidate_id"
@@ -112,7 +111,7 @@ async def candidates(
         limit,
         offset,
     )
-    return [_candidate(row) for row in rows]
+    return [record_to(Candidate, row) for row in rows]
 
 
 async def save_assessment(
@@ -151,7 +150,7 @@ async def assessments(
         college,
         intake_id,
     )
-    return [Assessment(**dict(row)) for row in rows]
+    return [record_to(Assessment, row) for row in rows]
 
 
 async def insert_outcomes(
@@ -168,22 +167,26 @@ async def insert_outcomes(
 
 
 async def outcomes(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    intake_id: str,
-    candidate_id: str | None,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, intake_id: str, paging: Paging
 ) -> list[Outcome]:
     rows = await conn.fetch(
-        "SELECT candidate_id, department, choice_rank, explanation FROM intake_outcomes"
-        " WHERE college = $1 AND intake_id = $2 AND ($3::text IS NULL OR candidate_id = $3)"
-        " ORDER BY candidate_id LIMIT $4 OFFSET $5",
+        "SELECT * FROM intake_outcomes WHERE college = $1 AND intake_id = $2"
+        " ORDER BY candidate_id LIMIT $3 OFFSET $4",
+        college,
+        intake_id,
+        paging.limit,
+        paging.offset,
+    )
+    return [record_to(Outcome, row) for row in rows]
+
+
+async def outcome_of(
+    conn: asyncpg.Connection, *, college: str, intake_id: str, candidate_id: str
+) -> Outcome | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM intake_outcomes WHERE college = $1 AND intake_id = $2 AND candidate_id = $3",
         college,
         intake_id,
         candidate_id,
-        limit,
-        offset,
     )
-    return [Outcome(**dict(row)) for row in rows]
+    return record_to(Outcome, row) if row else None

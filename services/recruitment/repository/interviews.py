@@ -7,26 +7,10 @@ from uuid import UUID
 
 import asyncpg
 
-from services.recruitment.domain.interviews import InterviewSlot
+from services.recruitment.domain.interviews import InterviewSlot, one_booking_per_application_broken
+from services.recruitment.domain.paging import Paging
 from services.recruitment.domain.selection import InterviewResult
-
-
-def _slot(row: asyncpg.Record) -> InterviewSlot:
-    return InterviewSlot(
-        id=row["id"],
-        college=row["college"],
-        campaign_id=row["campaign_id"],
-        position_id=row["position_id"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        place=row["place"],
-        application_id=row["application_id"],
-        applicant_id=row["applicant_id"],
-        booked_at=row["booked_at"],
-        score=row["score"],
-        recommended=row["recommended"],
-        completed_at=row["completed_at"],
-    )
+from services.recruitment.repository.records import record_to, unique_violation_means
 
 
 async def insert_slots(conn: asyncpg.Connection, slots: Sequence[InterviewSlot]) -> None:
@@ -51,7 +35,7 @@ async def get_slot(
         campaign_id,
         slot_id,
     )
-    return _slot(row) if row else None
+    return record_to(InterviewSlot, row) if row else None
 
 
 async def has_booking(conn: asyncpg.Connection, *, application_id: UUID) -> bool:
@@ -62,14 +46,18 @@ async def has_booking(conn: asyncpg.Connection, *, application_id: UUID) -> bool
 
 
 async def save_booking(conn: asyncpg.Connection, slot: InterviewSlot) -> None:
-    await conn.execute(
-        "UPDATE interview_slots SET application_id = $2, applicant_id = $3, booked_at = $4"
-        " WHERE id = $1",
-        slot.id,
-        slot.application_id,
-        slot.applicant_id,
-        slot.booked_at,
-    )
+    # The same application booking two slots at once: the unique index refuses the second.
+    with unique_violation_means(
+        "interview_slots_one_booking", one_booking_per_application_broken()
+    ):
+        await conn.execute(
+            "UPDATE interview_slots SET application_id = $2, applicant_id = $3, booked_at = $4"
+            " WHERE id = $1",
+            slot.id,
+            slot.application_id,
+            slot.applicant_id,
+            slot.booked_at,
+        )
 
 
 async def save_result(conn: asyncpg.Connection, slot: InterviewSlot) -> None:
@@ -83,17 +71,17 @@ async def save_result(conn: asyncpg.Connection, slot: InterviewSlot) -> None:
 
 
 async def list_slots(
-    conn: asyncpg.Connection, *, college: str, campaign_id: str, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, campaign_id: str, paging: Paging
 ) -> list[InterviewSlot]:
     rows = await conn.fetch(
         "SELECT * FROM interview_slots WHERE college = $1 AND campaign_id = $2"
         " ORDER BY starts_at, id LIMIT $3 OFFSET $4",
         college,
         campaign_id,
-        limit,
-        offset,
+        paging.limit,
+        paging.offset,
     )
-    return [_slot(r) for r in rows]
+    return [record_to(InterviewSlot, r) for r in rows]
 
 
 async def results_of_position(
@@ -107,7 +95,4 @@ async def results_of_position(
         campaign_id,
         position_id,
     )
-    return {
-        r["application_id"]: InterviewResult(score=r["score"], recommended=r["recommended"])
-        for r in rows
-    }
+    return {r["application_id"]: record_to(InterviewResult, r) for r in rows}

@@ -7,7 +7,13 @@ from uuid import UUID
 
 import asyncpg
 
-from services.recruitment.domain.memberships import Membership, RecordedSanction, SanctionEffect
+from services.recruitment.domain.memberships import (
+    MemberFilter,
+    Membership,
+    RecordedSanction,
+    SanctionEffect,
+)
+from services.recruitment.domain.paging import Paging
 
 _COLUMNS = (
     "id, college, person_id, organisation_kind, organisation_id, role, how_started,"
@@ -16,19 +22,7 @@ _COLUMNS = (
 
 
 def _membership(row: asyncpg.Record) -> Membership:
-    return Membership(
-        id=row["id"],
-        college=row["college"],
-        person_id=row["person_id"],
-        organisation_kind=row["organisation_kind"],
-        organisation_id=row["organisation_id"],
-        role=row["role"],
-        how_started=row["how_started"],
-        started_at=row["started_at"],
-        how_ended=row["how_ended"],
-        end_reason=row["end_reason"],
-        ended_at=row["ended_at"],
-    )
+    return Membership(**dict(row))  # _COLUMNS are the membership's fields
 
 
 async def insert_membership(conn: asyncpg.Connection, membership: Membership) -> None:
@@ -105,39 +99,32 @@ async def active_of_kind(
 
 
 async def memberships_of_person(
-    conn: asyncpg.Connection, *, college: str, person_id: str, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, person_id: str, paging: Paging
 ) -> list[Membership]:
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM memberships WHERE college = $1 AND person_id = $2"
         " ORDER BY started_at DESC, id LIMIT $3 OFFSET $4",
         college,
         person_id,
-        limit,
-        offset,
+        paging.limit,
+        paging.offset,
     )
     return [_membership(row) for row in rows]
 
 
 async def memberships_of_organisation(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    organisation_kind: str,
-    organisation_id: str,
-    active_only: bool,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, where: MemberFilter, paging: Paging
 ) -> list[Membership]:
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM memberships WHERE college = $1 AND organisation_kind = $2"
         " AND organisation_id = $3 AND (NOT $4 OR ended_at IS NULL)"
         " ORDER BY started_at DESC, id LIMIT $5 OFFSET $6",
         college,
-        organisation_kind,
-        organisation_id,
-        active_only,
-        limit,
-        offset,
+        where.organisation_kind,
+        where.organisation_id,
+        where.active_only,
+        paging.limit,
+        paging.offset,
     )
     return [_membership(row) for row in rows]
 
@@ -155,40 +142,36 @@ async def count_active_members(
     return count
 
 
+_SANCTION_COLUMNS = (
+    "sanction_id, college, person_id, organisation_kind, organisation_id, sanction, reason,"
+    " term, imposed_at, effect, membership_id"
+)
+
+
+def _sanction(row: asyncpg.Record) -> RecordedSanction:
+    return RecordedSanction(**{**dict(row), "effect": SanctionEffect(row["effect"])})
+
+
 async def record_sanction(
-    conn: asyncpg.Connection,
-    *,
-    sanction_id: UUID,
-    college: str,
-    person_id: str,
-    organisation_kind: str,
-    organisation_id: str,
-    sanction: str,
-    reason: str,
-    term: str,
-    imposed_at: datetime,
-    effect: str,
-    membership_id: UUID | None,
-    now: datetime,
+    conn: asyncpg.Connection, sanction: RecordedSanction, *, recorded_at: datetime
 ) -> bool:
     """False when this sanction was already recorded (the same sanction sent twice)."""
     inserted = await conn.fetchval(
-        "INSERT INTO membership_sanctions (sanction_id, college, person_id, organisation_kind,"
-        " organisation_id, sanction, reason, term, imposed_at, effect, membership_id, recorded_at)"
+        f"INSERT INTO membership_sanctions ({_SANCTION_COLUMNS}, recorded_at)"
         " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
         " ON CONFLICT (sanction_id) DO NOTHING RETURNING 1",
-        sanction_id,
-        college,
-        person_id,
-        organisation_kind,
-        organisation_id,
-        sanction,
-        reason,
-        term,
-        imposed_at,
-        effect,
-        membership_id,
-        now,
+        sanction.sanction_id,
+        sanction.college,
+        sanction.person_id,
+        sanction.organisation_kind,
+        sanction.organisation_id,
+        sanction.sanction,
+        sanction.reason,
+        sanction.term,
+        sanction.imposed_at,
+        sanction.effect.value,
+        sanction.membership_id,
+        recorded_at,
     )
     return inserted is not None
 
@@ -201,18 +184,15 @@ async def sanction_recorded(conn: asyncpg.Connection, *, sanction_id: UUID) -> b
 
 
 async def sanctions_of_person(
-    conn: asyncpg.Connection, *, college: str, person_id: str, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, person_id: str, paging: Paging
 ) -> list[RecordedSanction]:
     rows = await conn.fetch(
-        "SELECT sanction_id, person_id, organisation_kind, organisation_id, sanction, reason,"
-        " term, imposed_at, effect, membership_id FROM membership_sanctions"
+        f"SELECT {_SANCTION_COLUMNS} FROM membership_sanctions"
         " WHERE college = $1 AND person_id = $2 ORDER BY imposed_at DESC, sanction_id"
         " LIMIT $3 OFFSET $4",
         college,
         person_id,
-        limit,
-        offset,
+        paging.limit,
+        paging.offset,
     )
-    return [
-        RecordedSanction(**{**dict(row), "effect": SanctionEffect(row["effect"])}) for row in rows
-    ]
+    return [_sanction(row) for row in rows]

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
 
-from services.recruitment.domain.pairing import ChildToPair, Pairing, VolunteerToPair
+from services.recruitment.domain.paging import Paging
+from services.recruitment.domain.pairing import (
+    ChildToPair,
+    Pairing,
+    PairingFilter,
+    VolunteerToPair,
+)
 
 _CHILDREN = """
 SELECT b.id, b.school_id, b.county, b.subject_needs,
@@ -40,23 +45,15 @@ def _child(row: asyncpg.Record) -> ChildToPair:
     )
 
 
+# The pairing's fields, as _pairing reads them.
+_PAIRINGS = (
+    "SELECT pairing_id AS id, college, beneficiary_id, volunteer_id, school_id, county, reasons,"
+    " manual, run_id, created_by, created_at, ended_at, end_reason, season_over FROM pairings"
+)
+
+
 def _pairing(row: asyncpg.Record) -> Pairing:
-    return Pairing(
-        id=row["pairing_id"],
-        college=row["college"],
-        beneficiary_id=row["beneficiary_id"],
-        volunteer_id=row["volunteer_id"],
-        school_id=row["school_id"],
-        county=row["county"],
-        reasons=tuple(row["reasons"]),
-        manual=row["manual"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        run_id=row["run_id"],
-        ended_at=row["ended_at"],
-        end_reason=row["end_reason"],
-        season_over=row["season_over"],
-    )
+    return Pairing(**{**dict(row), "reasons": tuple(row["reasons"])})
 
 
 async def lock_pairings_of_college(conn: asyncpg.Connection, *, college: str) -> None:
@@ -162,7 +159,7 @@ async def pairing(
 ) -> Pairing | None:
     lock = " FOR UPDATE" if for_update else ""
     row = await conn.fetchrow(
-        "SELECT * FROM pairings WHERE college = $1 AND pairing_id = $2" + lock, college, pairing_id
+        _PAIRINGS + " WHERE college = $1 AND pairing_id = $2" + lock, college, pairing_id
     )
     return _pairing(row) if row else None
 
@@ -184,7 +181,7 @@ async def active_pairings_of_volunteer(
 ) -> list[Pairing]:
     """The volunteer's active pairings, locked for update, oldest first."""
     rows = await conn.fetch(
-        "SELECT * FROM pairings WHERE college = $1 AND volunteer_id = $2 AND ended_at IS NULL"
+        _PAIRINGS + " WHERE college = $1 AND volunteer_id = $2 AND ended_at IS NULL"
         " ORDER BY created_at, pairing_id FOR UPDATE",
         college,
         volunteer_id,
@@ -192,21 +189,11 @@ async def active_pairings_of_volunteer(
     return [_pairing(row) for row in rows]
 
 
-@dataclass(frozen=True)
-class PairingFilter:
-    school_id: str | None = None
-    county: str | None = None
-    volunteer_id: str | None = None
-    beneficiary_id: UUID | None = None
-    run_id: UUID | None = None
-    active: bool | None = None
-
-
 async def pairings(
-    conn: asyncpg.Connection, *, college: str, where: PairingFilter, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, where: PairingFilter, paging: Paging
 ) -> list[Pairing]:
     rows = await conn.fetch(
-        "SELECT * FROM pairings WHERE college = $1"
+        _PAIRINGS + " WHERE college = $1"
         " AND ($2::text IS NULL OR school_id = $2) AND ($3::text IS NULL OR county = $3)"
         " AND ($4::text IS NULL OR volunteer_id = $4) AND ($5::uuid IS NULL OR beneficiary_id = $5)"
         " AND ($6::uuid IS NULL OR run_id = $6)"
@@ -219,7 +206,7 @@ async def pairings(
         where.beneficiary_id,
         where.run_id,
         where.active,
-        limit,
-        offset,
+        paging.limit,
+        paging.offset,
     )
     return [_pairing(row) for row in rows]

@@ -7,44 +7,30 @@ from uuid import UUID
 
 import asyncpg
 
+from services.recruitment.domain.paging import Paging
 from services.recruitment.domain.teams import (
     OtherTeam,
     ProjectClass,
     ProjectSeason,
     ProjectTeam,
+    TeamFilter,
     TeamStatus,
 )
 
 
 def _season(row: asyncpg.Record) -> ProjectSeason:
-    return ProjectSeason(
-        college=row["college"],
-        season=row["season"],
-        title=row["title"],
-        opens_on=row["opens_on"],
-        closes_on=row["closes_on"],
-        opened_by=row["opened_by"],
-        opened_at=row["opened_at"],
-    )
+    return ProjectSeason(**dict(row))  # the table's columns are the season's fields
 
 
 def _team(row: asyncpg.Record) -> ProjectTeam:
+    project_class = row["project_class"]
     return ProjectTeam(
-        id=row["id"],
-        college=row["college"],
-        season=row["season"],
-        title=row["title"],
-        summary=row["summary"],
-        leader_id=row["leader_id"],
-        member_ids=tuple(row["member_ids"]),
-        advisor_id=row["advisor_id"],
-        status=TeamStatus(row["status"]),
-        registered_at=row["registered_at"],
-        project_class=ProjectClass(row["project_class"]) if row["project_class"] else None,
-        budget_yuan=row["budget_yuan"],
-        rejection_reason=row["rejection_reason"],
-        decided_by=row["decided_by"],
-        decided_at=row["decided_at"],
+        **{
+            **dict(row),
+            "member_ids": tuple(row["member_ids"]),
+            "status": TeamStatus(row["status"]),
+            "project_class": ProjectClass(project_class) if project_class else None,
+        }
     )
 
 
@@ -72,14 +58,14 @@ async def insert_season(conn: asyncpg.Connection, season: ProjectSeason) -> None
 
 
 async def list_seasons(
-    conn: asyncpg.Connection, *, college: str, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, paging: Paging
 ) -> list[ProjectSeason]:
     rows = await conn.fetch(
         "SELECT * FROM project_seasons WHERE college = $1"
         " ORDER BY opens_on DESC, season LIMIT $2 OFFSET $3",
         college,
-        limit,
-        offset,
+        paging.limit,
+        paging.offset,
     )
     return [_season(row) for row in rows]
 
@@ -159,18 +145,9 @@ async def record_decision(conn: asyncpg.Connection, team: ProjectTeam) -> None:
 
 
 async def list_teams(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    season: str,
-    status: TeamStatus | None,
-    member_id: str | None,
-    advisor_id: str | None,
-    everyone: bool,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, season: str, where: TeamFilter, paging: Paging
 ) -> list[ProjectTeam]:
-    """Teams of a season; unless `everyone`, only those the person is in or advises."""
+    """Teams of a season; unless `where.everyone`, only those the person is in or advises."""
     rows = await conn.fetch(
         "SELECT * FROM project_teams WHERE college = $1 AND season = $2"
         " AND ($3::text IS NULL OR status = $3)"
@@ -179,11 +156,11 @@ async def list_teams(
         " ORDER BY registered_at, id LIMIT $7 OFFSET $8",
         college,
         season,
-        status.value if status else None,
-        everyone,
-        member_id,
-        advisor_id,
-        limit,
-        offset,
+        where.status.value if where.status else None,
+        where.everyone,
+        where.member_id,
+        where.advisor_id,
+        paging.limit,
+        paging.offset,
     )
     return [_team(row) for row in rows]

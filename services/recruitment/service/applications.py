@@ -8,17 +8,21 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from services.recruitment.domain.applications import (
+    ApplicationFilter,
     ApplicationStatus,
     VolunteerApplication,
+    Withdrawal,
     submit_application,
     withdraw_application,
 )
+from services.recruitment.domain.paging import Paging
+from services.recruitment.domain.rules import NotFound
 from services.recruitment.domain.selection import Outcome, promote_first_on_waitlist
 from services.recruitment.repository import applications as repository
-from services.recruitment.repository import campaigns as campaigns_repository
 from services.recruitment.repository import volunteers as volunteers_repository
+from services.recruitment.service import SOURCE
 from services.recruitment.service import pairing as pairing_service
-from services.recruitment.service.campaigns import SOURCE, NotFound, campaign_for_update
+from services.recruitment.service.campaigns import campaign_of
 from shared.events.base import DomainEvent
 from shared.messaging.outbox import append_to_outbox
 
@@ -38,11 +42,7 @@ async def submit_volunteer_application(
     answers: tuple[str, ...] = (),
     application_id: UUID | None = None,
 ) -> VolunteerApplication:
-    campaign = await campaigns_repository.get_campaign(
-        conn, college=college, campaign_id=campaign_id
-    )
-    if campaign is None:
-        raise NotFound("campaign")
+    campaign = await campaign_of(conn, college=college, campaign_id=campaign_id)
     application, event = submit_application(
         application_id=application_id or uuid4(),
         campaign=campaign,
@@ -70,17 +70,16 @@ async def withdraw_volunteer_application(
     application_id: UUID,
     applicant_id: str,
     now: datetime,
-) -> tuple[VolunteerApplication, VolunteerApplication | None]:
+) -> Withdrawal:
     """Withdraw; if an admitted volunteer leaves, their pairings end and the first on
-    the waitlist is promoted.
-
-    Returns the withdrawn application and the promoted one, if any.
-    """
-    found = await repository.get_application(conn, college=college, application_id=application_id)
-    if found is None or found.applicant_id != applicant_id:
-        raise NotFound("application")
+    the waitlist is promoted."""
+    found = await application_of(
+        conn, college=college, application_id=application_id, applicant_id=applicant_id
+    )
     # Campaign lock first, then the application: the same order as decisions take.
-    campaign = await campaign_for_update(conn, college=college, campaign_id=found.campaign_id)
+    campaign = await campaign_of(
+        conn, college=college, campaign_id=found.campaign_id, for_update=True
+    )
     application = await repository.get_application(
         conn, college=college, application_id=application_id, for_update=True
     )
@@ -118,31 +117,29 @@ async def withdraw_volunteer_application(
     await repository.save_progress(conn, changed)
     await volunteers_repository.enrol(conn, promotion.volunteers)
     await append_to_outbox(conn, events, source=SOURCE, now=now)
-    return withdrawn, (promotion.applications[0] if promotion.applications else None)
+    return Withdrawal(withdrawn, promotion.applications[0] if promotion.applications else None)
 
 
-async def find_application(
-    conn: asyncpg.Connection, *, college: str, application_id: UUID
-) -> VolunteerApplication | None:
-    return await repository.get_application(conn, college=college, application_id=application_id)
-
-
-async def applications_in(
+async def application_of(
     conn: asyncpg.Connection,
     *,
     college: str,
-    campaign_id: str | None,
-    applicant_id: str | None,
-    status: str | None,
-    limit: int,
-    offset: int,
-) -> list[VolunteerApplication]:
-    return await repository.list_applications(
-        conn,
-        college=college,
-        campaign_id=campaign_id,
-        applicant_id=applicant_id,
-        status=status,
-        limit=limit,
-        offset=offset,
+    application_id: UUID,
+    applicant_id: str | None = None,
+) -> VolunteerApplication:
+    """The college's application; with `applicant_id`, only if it is that applicant's own:
+    someone else's is as good as missing."""
+    application = await repository.get_application(
+        conn, college=college, application_id=application_id
     )
+    if application is None:
+        raise NotFound("application", application_id)
+    if applicant_id is not None and application.applicant_id != applicant_id:
+        raise NotFound("application", application_id)
+    return application
+
+
+async def applications_in(
+    conn: asyncpg.Connection, *, college: str, where: ApplicationFilter, paging: Paging
+) -> list[VolunteerApplication]:
+    return await repository.list_applications(conn, college=college, where=where, paging=paging)

@@ -6,7 +6,6 @@ the way to an authorised, audited reader.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -15,14 +14,19 @@ import asyncpg
 from services.recruitment.crypto import ContactCardCipher
 from services.recruitment.domain import beneficiaries as domain
 from services.recruitment.domain.beneficiaries import (
+    AccessFilter,
+    AuditAction,
     Beneficiary,
-    BeneficiaryRuleBroken,
+    BeneficiaryFilter,
+    CardAccess,
     ContactCard,
-    SchoolCoverage,
+    CoverageReport,
+    KeyRotation,
 )
+from services.recruitment.domain.paging import Paging
+from services.recruitment.domain.rules import NotFound
 from services.recruitment.repository import audit
 from services.recruitment.repository import beneficiaries as repository
-from services.recruitment.repository.audit import CardAccess
 from services.recruitment.repository.beneficiaries import SealedCard
 from services.recruitment.service import SOURCE
 from shared.messaging.outbox import append_to_outbox
@@ -34,6 +38,29 @@ def _seal(
 ) -> SealedCard:
     token = cipher.seal(card, beneficiary_id=beneficiary_id, college=college)
     return SealedCard(token=token, key=cipher.primary_fingerprint)
+
+
+async def _log_access(
+    conn: asyncpg.Connection,
+    *,
+    reader: Principal,
+    college: str,
+    beneficiary_id: UUID,
+    action: AuditAction,
+    purpose: str,
+    at: datetime,
+) -> None:
+    await audit.record_access(
+        conn,
+        college=college,
+        beneficiary_id=beneficiary_id,
+        reader_id=reader.user_id,
+        reader_roles=reader.roles,
+        reader_college=reader.college,
+        action=action,
+        purpose=purpose,
+        at=at,
+    )
 
 
 async def register_child(
@@ -67,7 +94,10 @@ async def register_child(
         now=now,
     )
     sealed = _seal(cipher, card, beneficiary_id=beneficiary_id, college=college)
-    await repository.insert_beneficiary(conn, beneficiary, card=sealed, identity_digest=digest)
+    try:
+        await repository.insert_beneficiary(conn, beneficiary, card=sealed, identity_digest=digest)
+    except asyncpg.UniqueViolationError as race:  # the same child registered twice at once
+        raise domain.one_entry_per_child_broken() from race
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return beneficiary
 
@@ -84,13 +114,11 @@ async def update_child(
     subject_needs: tuple[str, ...] | None,
     card_changes: dict[str, object] | None,
     now: datetime,
-) -> Beneficiary | None:
+) -> Beneficiary:
     """Correct an entry; a change of the contact card is recorded in the access log."""
-    current = await repository.get_beneficiary(
+    current = await find_child(
         conn, college=college, beneficiary_id=beneficiary_id, for_update=True
     )
-    if current is None:
-        return None
     new_card: ContactCard | None = None
     new_digest: bytes | None = None
     if card_changes:
@@ -110,10 +138,8 @@ async def update_child(
         if new_digest != old_digest and await repository.is_registered(
             conn, college=college, identity_digest=new_digest
         ):
-            raise BeneficiaryRuleBroken(
-                field="contact_card.name",
-                rule="one_entry_per_child",
-                message="another entry already holds this child (name, date of birth, school)",
+            raise domain.one_entry_per_child_broken(
+                "another entry already holds this child (name, date of birth, school)"
             )
     updated, event = domain.update_beneficiary(
         current,
@@ -125,20 +151,21 @@ async def update_child(
     )
     await repository.update_beneficiary(conn, updated)
     if new_card is not None and card_changes:
-        await repository.replace_card(
+        try:
+            await repository.replace_card(
+                conn,
+                college=college,
+                beneficiary_id=beneficiary_id,
+                card=_seal(cipher, new_card, beneficiary_id=beneficiary_id, college=college),
+                identity_digest=new_digest,
+            )
+        except asyncpg.UniqueViolationError as race:  # corrected into a twin at the same time
+            raise domain.one_entry_per_child_broken() from race
+        await _log_access(
             conn,
+            reader=editor,
             college=college,
             beneficiary_id=beneficiary_id,
-            card=_seal(cipher, new_card, beneficiary_id=beneficiary_id, college=college),
-            identity_digest=new_digest,
-        )
-        await audit.record_access(
-            conn,
-            college=college,
-            beneficiary_id=beneficiary_id,
-            reader_id=editor.user_id,
-            reader_roles=editor.roles,
-            reader_college=editor.college,
             action="update_contact_card",
             purpose="correction of the contact card: " + ", ".join(sorted(card_changes)),
             at=now,
@@ -156,7 +183,7 @@ async def read_contact_card(
     beneficiary_id: UUID,
     purpose: str,
     now: datetime,
-) -> ContactCard | None:
+) -> ContactCard:
     """Open a child's card for an authorised reader and log the read in the same
     transaction: if the log cannot be written, the card is not returned."""
     if not domain.may_read_contact_card(reader.roles):
@@ -164,15 +191,13 @@ async def read_contact_card(
     stated = domain.check_read_purpose(purpose)
     sealed = await repository.get_sealed_card(conn, college=college, beneficiary_id=beneficiary_id)
     if sealed is None:
-        return None
+        raise NotFound("beneficiary", beneficiary_id)
     card = cipher.open(sealed.token, beneficiary_id=beneficiary_id, college=college)
-    await audit.record_access(
+    await _log_access(
         conn,
+        reader=reader,
         college=college,
         beneficiary_id=beneficiary_id,
-        reader_id=reader.user_id,
-        reader_roles=reader.roles,
-        reader_college=reader.college,
         action="read_contact_card",
         purpose=stated,
         at=now,
@@ -210,50 +235,42 @@ async def cards_left_to_rotate(
     )
 
 
+async def rotate_college_keys(
+    pool: asyncpg.Pool, *, cipher: ContactCardCipher, college: str
+) -> KeyRotation:
+    """Rotate the college's cards, then count those still under another key (a rotation
+    running at the same time, or cards registered meanwhile under an older key)."""
+    rotated = await rotate_contact_card_keys(pool, cipher=cipher, college=college)
+    async with pool.acquire() as conn:
+        remaining = await cards_left_to_rotate(conn, cipher=cipher, college=college)
+    return KeyRotation(
+        college=college, rotated=rotated, remaining=remaining, key=cipher.primary_fingerprint
+    )
+
+
 async def find_child(
-    conn: asyncpg.Connection, *, college: str, beneficiary_id: UUID
-) -> Beneficiary | None:
-    return await repository.get_beneficiary(conn, college=college, beneficiary_id=beneficiary_id)
+    conn: asyncpg.Connection, *, college: str, beneficiary_id: UUID, for_update: bool = False
+) -> Beneficiary:
+    found = await repository.get_beneficiary(
+        conn, college=college, beneficiary_id=beneficiary_id, for_update=for_update
+    )
+    if found is None:
+        raise NotFound("beneficiary", beneficiary_id)
+    return found
 
 
 async def list_children(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    school_id: str | None,
-    county: str | None,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, where: BeneficiaryFilter, paging: Paging
 ) -> list[Beneficiary]:
-    return await repository.list_beneficiaries(
-        conn, college=college, school_id=school_id, county=county, limit=limit, offset=offset
-    )
+    return await repository.list_beneficiaries(conn, college=college, where=where, paging=paging)
 
 
-async def coverage(
-    conn: asyncpg.Connection, *, college: str, county: str | None
-) -> list[SchoolCoverage]:
-    return await repository.coverage_by_school(conn, college=college, county=county)
+async def coverage(conn: asyncpg.Connection, *, college: str, county: str | None) -> CoverageReport:
+    schools = await repository.coverage_by_school(conn, college=college, county=county)
+    return domain.coverage_report(college=college, county=county, schools=schools)
 
 
 async def access_log(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    beneficiary_id: UUID | None,
-    reader_id: str | None,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, where: AccessFilter, paging: Paging
 ) -> list[CardAccess]:
-    return await audit.list_access(
-        conn,
-        college=college,
-        beneficiary_id=beneficiary_id,
-        reader_id=reader_id,
-        limit=limit,
-        offset=offset,
-    )
-
-
-def card_fields(card: ContactCard) -> dict[str, object]:
-    return asdict(card)
+    return await audit.list_access(conn, college=college, where=where, paging=paging)

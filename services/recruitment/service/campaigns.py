@@ -9,22 +9,15 @@ import asyncpg
 from services.recruitment.domain.campaigns import (
     Campaign,
     Position,
-    RecruitmentRuleBroken,
     ScreeningCriteria,
     close_campaign,
     open_campaign,
 )
+from services.recruitment.domain.paging import Paging
+from services.recruitment.domain.rules import NotFound
 from services.recruitment.repository import campaigns as repository
 from services.recruitment.service import SOURCE
 from shared.messaging.outbox import append_to_outbox
-
-
-class NotFound(LookupError):
-    """The thing asked for does not exist in this college (or is not the caller's)."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} not found")
-        self.what = what
 
 
 async def open_volunteer_campaign(
@@ -60,15 +53,7 @@ async def open_volunteer_campaign(
         opened_by=opened_by,
         now=now,
     )
-    try:
-        await repository.insert_campaign(conn, campaign)
-    except asyncpg.UniqueViolationError as race:
-        if race.table_name != "campaigns":
-            raise
-        # The same id opened twice at the same moment: the second waited for the first.
-        raise RecruitmentRuleBroken(
-            field="id", rule="campaign_id_taken", message="a campaign with this id already exists"
-        ) from race
+    await repository.insert_campaign(conn, campaign)
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return campaign
 
@@ -76,31 +61,25 @@ async def open_volunteer_campaign(
 async def close_volunteer_campaign(
     conn: asyncpg.Connection, *, college: str, campaign_id: str, reason: str, now: datetime
 ) -> Campaign:
-    campaign = await campaign_for_update(conn, college=college, campaign_id=campaign_id)
+    campaign = await campaign_of(conn, college=college, campaign_id=campaign_id, for_update=True)
     closed, event = close_campaign(campaign, reason=reason, now=now)
     await repository.mark_closed(conn, closed)
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return closed
 
 
-async def campaign_for_update(
-    conn: asyncpg.Connection, *, college: str, campaign_id: str
+async def campaign_of(
+    conn: asyncpg.Connection, *, college: str, campaign_id: str, for_update: bool = False
 ) -> Campaign:
+    """The college's campaign; `for_update` locks it against the other use cases that change
+    what it holds (decisions, withdrawals, promotions)."""
     campaign = await repository.get_campaign(
-        conn, college=college, campaign_id=campaign_id, for_update=True
+        conn, college=college, campaign_id=campaign_id, for_update=for_update
     )
     if campaign is None:
-        raise NotFound("campaign")
+        raise NotFound("campaign", campaign_id)
     return campaign
 
 
-async def find_campaign(
-    conn: asyncpg.Connection, *, college: str, campaign_id: str
-) -> Campaign | None:
-    return await repository.get_campaign(conn, college=college, campaign_id=campaign_id)
-
-
-async def campaigns_of(
-    conn: asyncpg.Connection, *, college: str, limit: int, offset: int
-) -> list[Campaign]:
-    return await repository.list_campaigns(conn, college=college, limit=limit, offset=offset)
+async def campaigns_of(conn: asyncpg.Connection, *, college: str, paging: Paging) -> list[Campaign]:
+    return await repository.list_campaigns(conn, college=college, paging=paging)

@@ -12,28 +12,17 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from services.recruitment.domain import corps as rules
-from services.recruitment.domain.corps import BrigadeFacts, CorpsRuleBroken, CorpsUnit, UnitKind
-from services.recruitment.domain.memberships import Membership
+from services.recruitment.domain.corps import BrigadeFacts, CorpsUnit, Move, UnitFilter, UnitKind
+from services.recruitment.domain.memberships import HowStarted, Membership
+from services.recruitment.domain.paging import Paging
+from services.recruitment.domain.rules import NotFound, RuleBroken
 from services.recruitment.repository import corps as repository
 from services.recruitment.repository import memberships as membership_repository
 from services.recruitment.service.memberships import end_membership, start_membership
 
-
-class UnitNotFound(LookupError):
-    pass
-
-
 # The partial unique index (migration 0009) that holds "one unit of each kind at a time"
 # when two assignments of the same person race: neither sees the other's uncommitted row.
 ONE_UNIT_PER_KIND_INDEX = "memberships_one_unit_per_kind"
-
-
-def _one_unit_of_each_kind(kind: str) -> CorpsRuleBroken:
-    return CorpsRuleBroken(
-        field="person_id",
-        rule="one_unit_of_each_kind",
-        message=f"already in a {kind} (assigned at the same moment): move them instead",
-    )
 
 
 async def form_unit(
@@ -50,8 +39,7 @@ async def form_unit(
 ) -> CorpsUnit:
     unit_id = uuid4()
     if kind == "brigade":
-        if not county:
-            raise CorpsRuleBroken(field="county", rule="required", message="a brigade has a county")
+        county = rules.required(county, field="county", message="a brigade has a county")
         unit = rules.form_brigade(
             unit_id=unit_id,
             college=college,
@@ -65,18 +53,14 @@ async def form_unit(
     else:
         facts = await _brigade_facts(conn, college=college, brigade_id=brigade_id)
         if kind == "detachment":
-            if not school:
-                raise CorpsRuleBroken(
-                    field="school", rule="required", message="a detachment serves a school"
-                )
+            school = rules.required(school, field="school", message="a detachment serves a school")
             unit = rules.form_detachment(
                 unit_id=unit_id, college=college, name=name, school=school, facts=facts, now=now
             )
         else:
-            if not specialty:
-                raise CorpsRuleBroken(
-                    field="specialty", rule="required", message="a group has a specialty"
-                )
+            specialty = rules.required(
+                specialty, field="specialty", message="a group has a specialty"
+            )
             unit = rules.form_group(
                 unit_id=unit_id,
                 college=college,
@@ -85,7 +69,12 @@ async def form_unit(
                 facts=facts,
                 now=now,
             )
-    await repository.insert_unit(conn, unit)
+    try:
+        await repository.insert_unit(conn, unit)
+    except asyncpg.UniqueViolationError as race:  # the same unit formed twice at once
+        raise RuleBroken(
+            field="name", rule="unit_exists", message="this unit already exists"
+        ) from race
     return unit
 
 
@@ -114,25 +103,28 @@ async def _brigade_facts(
     )
 
 
-async def _unit(conn: asyncpg.Connection, *, college: str, unit_id: UUID) -> CorpsUnit:
-    unit = await repository.get_unit(conn, college=college, unit_id=unit_id, for_update=True)
+async def find_unit(
+    conn: asyncpg.Connection, *, college: str, unit_id: UUID, for_update: bool = False
+) -> CorpsUnit:
+    unit = await repository.get_unit(conn, college=college, unit_id=unit_id, for_update=for_update)
     if unit is None:
-        raise UnitNotFound("corps unit")
+        raise NotFound("corps unit", unit_id)
     return unit
 
 
 async def rename_unit(
     conn: asyncpg.Connection, *, college: str, unit_id: UUID, name: str
 ) -> CorpsUnit:
-    unit = rules.rename(await _unit(conn, college=college, unit_id=unit_id), name=name)
-    await repository.save_unit(conn, unit)
-    return unit
+    unit = await find_unit(conn, college=college, unit_id=unit_id, for_update=True)
+    renamed = rules.rename(unit, name=name)
+    await repository.save_unit(conn, renamed)
+    return renamed
 
 
 async def dissolve_unit(
     conn: asyncpg.Connection, *, college: str, unit_id: UUID, now: datetime
 ) -> CorpsUnit:
-    unit = await _unit(conn, college=college, unit_id=unit_id)
+    unit = await find_unit(conn, college=college, unit_id=unit_id, for_update=True)
     members = await membership_repository.count_active_members(
         conn, college=college, organisation_kind=unit.kind, organisation_id=str(unit.id)
     )
@@ -146,13 +138,43 @@ async def dissolve_unit(
     return dissolved
 
 
-async def _current_unit_of_kind(
-    conn: asyncpg.Connection, *, college: str, person_id: str, kind: str
-) -> Membership | None:
+async def _unit_and_current(
+    conn: asyncpg.Connection, *, college: str, unit_id: UUID, person_id: str
+) -> tuple[CorpsUnit, Membership | None]:
+    """The unit (locked), and the person's current membership of a unit of its kind."""
+    unit = await find_unit(conn, college=college, unit_id=unit_id, for_update=True)
     current = await membership_repository.active_of_kind(
-        conn, college=college, person_id=person_id, organisation_kind=kind
+        conn, college=college, person_id=person_id, organisation_kind=unit.kind
     )
-    return current[0] if current else None
+    return unit, current[0] if current else None
+
+
+async def _join(
+    conn: asyncpg.Connection,
+    *,
+    unit: CorpsUnit,
+    person_id: str,
+    how: HowStarted,
+    role: str,
+    now: datetime,
+) -> Membership:
+    try:
+        return await start_membership(
+            conn,
+            college=unit.college,
+            person_id=person_id,
+            organisation_kind=unit.kind,
+            organisation_id=str(unit.id),
+            how=how,
+            role=role,
+            now=now,
+        )
+    except asyncpg.UniqueViolationError as race:
+        if race.constraint_name != ONE_UNIT_PER_KIND_INDEX:
+            raise
+        raise rules.one_unit_of_each_kind_broken(
+            unit.kind, f"a {unit.kind} (assigned at the same moment)"
+        ) from race
 
 
 async def assign_member(
@@ -164,28 +186,13 @@ async def assign_member(
     role: str,
     now: datetime,
 ) -> Membership:
-    unit = await _unit(conn, college=college, unit_id=unit_id)
-    current = await _current_unit_of_kind(
-        conn, college=college, person_id=person_id, kind=unit.kind
+    unit, current = await _unit_and_current(
+        conn, college=college, unit_id=unit_id, person_id=person_id
     )
     rules.check_assignment(
         unit, current_unit_of_kind=UUID(current.organisation_id) if current else None
     )
-    try:
-        return await start_membership(
-            conn,
-            college=college,
-            person_id=person_id,
-            organisation_kind=unit.kind,
-            organisation_id=str(unit.id),
-            how="admitted",
-            role=role,
-            now=now,
-        )
-    except asyncpg.UniqueViolationError as race:
-        if race.constraint_name != ONE_UNIT_PER_KIND_INDEX:
-            raise  # the same unit twice at once: the route answers already_a_member
-        raise _one_unit_of_each_kind(unit.kind) from race
+    return await _join(conn, unit=unit, person_id=person_id, how="admitted", role=role, now=now)
 
 
 async def move_member(
@@ -196,11 +203,10 @@ async def move_member(
     to_unit_id: UUID,
     reason: str,
     now: datetime,
-) -> tuple[Membership, Membership]:
+) -> Move:
     """A move ends the old membership (transferred) and starts the new one (transferred)."""
-    target = await _unit(conn, college=college, unit_id=to_unit_id)
-    current = await _current_unit_of_kind(
-        conn, college=college, person_id=person_id, kind=target.kind
+    target, current = await _unit_and_current(
+        conn, college=college, unit_id=to_unit_id, person_id=person_id
     )
     rules.check_move(
         target, current_unit_of_kind=UUID(current.organisation_id) if current else None
@@ -209,45 +215,13 @@ async def move_member(
     ended = await end_membership(
         conn, college=college, membership_id=current.id, how="transferred", reason=reason, now=now
     )
-    assert ended is not None
-    try:
-        started = await start_membership(
-            conn,
-            college=college,
-            person_id=person_id,
-            organisation_kind=target.kind,
-            organisation_id=str(target.id),
-            how="transferred",
-            role=current.role,
-            now=now,
-        )
-    except asyncpg.UniqueViolationError as race:
-        if race.constraint_name != ONE_UNIT_PER_KIND_INDEX:
-            raise  # the same unit twice at once: the route answers already_a_member
-        raise _one_unit_of_each_kind(target.kind) from race
-    return ended, started
-
-
-async def find_unit(conn: asyncpg.Connection, *, college: str, unit_id: UUID) -> CorpsUnit | None:
-    return await repository.get_unit(conn, college=college, unit_id=unit_id)
+    started = await _join(
+        conn, unit=target, person_id=person_id, how="transferred", role=current.role, now=now
+    )
+    return Move(ended=ended, started=started)
 
 
 async def list_units(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    kind: str | None,
-    brigade_id: UUID | None,
-    include_dissolved: bool,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, where: UnitFilter, paging: Paging
 ) -> list[CorpsUnit]:
-    return await repository.list_units(
-        conn,
-        college=college,
-        kind=kind,
-        brigade_id=brigade_id,
-        include_dissolved=include_dissolved,
-        limit=limit,
-        offset=offset,
-    )
+    return await repository.list_units(conn, college=college, where=where, paging=paging)

@@ -8,16 +8,14 @@ from datetime import datetime
 import asyncpg
 
 from services.recruitment.domain import intake as rules
-from services.recruitment.domain.intake import Candidate, Intake, Outcome
+from services.recruitment.domain.intake import Candidate, Intake, Outcome, Publication
+from services.recruitment.domain.paging import Paging
+from services.recruitment.domain.rules import NotFound
 from services.recruitment.repository import intake as repository
 from services.recruitment.repository import memberships as membership_repository
 from services.recruitment.service import SOURCE
 from services.recruitment.service.memberships import start_membership
 from shared.messaging.outbox import append_to_outbox
-
-
-class IntakeNotFound(LookupError):
-    pass
 
 
 async def open_intake(
@@ -44,13 +42,16 @@ async def open_intake(
     return intake
 
 
-async def _intake(conn: asyncpg.Connection, *, college: str, intake_id: str) -> Intake:
-    # Locked: publishing and late applications/scores must not interleave.
+async def intake_of(
+    conn: asyncpg.Connection, *, college: str, intake_id: str, for_update: bool = False
+) -> Intake:
+    """The college's intake; `for_update` locks it, so that publishing and late
+    applications or scores do not interleave."""
     intake = await repository.get_intake(
-        conn, college=college, intake_id=intake_id, for_update=True
+        conn, college=college, intake_id=intake_id, for_update=for_update
     )
     if intake is None:
-        raise IntakeNotFound("intake")
+        raise NotFound("intake", intake_id)
     return intake
 
 
@@ -64,7 +65,7 @@ async def apply(
     choices: Sequence[str],
     now: datetime,
 ) -> Candidate:
-    intake = await _intake(conn, college=college, intake_id=intake_id)
+    intake = await intake_of(conn, college=college, intake_id=intake_id, for_update=True)
     existing = await repository.get_candidate(
         conn, college=college, intake_id=intake_id, candidate_id=candidate_id
     )
@@ -94,12 +95,12 @@ async def assess(
     assessor_id: str,
     now: datetime,
 ) -> rules.Assessment:
-    intake = await _intake(conn, college=college, intake_id=intake_id)
+    intake = await intake_of(conn, college=college, intake_id=intake_id, for_update=True)
     candidate = await repository.get_candidate(
         conn, college=college, intake_id=intake_id, candidate_id=candidate_id
     )
     if candidate is None:
-        raise IntakeNotFound("candidate")
+        raise NotFound("candidate", candidate_id)
     assessment = rules.assess(
         intake, candidate, department=department, communication=communication, planning=planning
     )
@@ -116,9 +117,9 @@ async def assess(
 
 async def publish(
     conn: asyncpg.Connection, *, college: str, intake_id: str, now: datetime
-) -> tuple[Intake, list[Outcome]]:
+) -> Publication:
     """Run the matching, write the admissions, and start each admitted member's membership."""
-    intake = await _intake(conn, college=college, intake_id=intake_id)
+    intake = await intake_of(conn, college=college, intake_id=intake_id, for_update=True)
     candidates = await repository.candidates(conn, college=college, intake_id=intake_id)
     scores = await repository.assessments(conn, college=college, intake_id=intake_id)
     published, outcomes, event = rules.publish_result(
@@ -148,35 +149,32 @@ async def publish(
                 how="admitted",
                 now=now,
             )
-    return published, outcomes
-
-
-async def find_intake(conn: asyncpg.Connection, *, college: str, intake_id: str) -> Intake | None:
-    return await repository.get_intake(conn, college=college, intake_id=intake_id)
+    return Publication(
+        intake=published,
+        outcomes=outcomes,
+        admitted_by_department=event.admitted_by_department,
+        unplaced=event.unplaced,
+    )
 
 
 async def list_candidates(
-    conn: asyncpg.Connection, *, college: str, intake_id: str, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, intake_id: str, paging: Paging
 ) -> list[Candidate]:
-    return await repository.candidates(
-        conn, college=college, intake_id=intake_id, limit=limit, offset=offset
-    )
+    return await repository.candidates(conn, college=college, intake_id=intake_id, paging=paging)
 
 
 async def list_outcomes(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    intake_id: str,
-    candidate_id: str | None,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, intake_id: str, paging: Paging
 ) -> list[Outcome]:
-    return await repository.outcomes(
-        conn,
-        college=college,
-        intake_id=intake_id,
-        candidate_id=candidate_id,
-        limit=limit,
-        offset=offset,
+    return await repository.outcomes(conn, college=college, intake_id=intake_id, paging=paging)
+
+
+async def outcome_of(
+    conn: asyncpg.Connection, *, college: str, intake_id: str, candidate_id: str
+) -> Outcome:
+    outcome = await repository.outcome_of(
+        conn, college=college, intake_id=intake_id, candidate_id=candidate_id
     )
+    if outcome is None:
+        raise NotFound("result", candidate_id)
+    return outcome

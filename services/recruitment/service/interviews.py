@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -10,22 +10,18 @@ import asyncpg
 
 from services.recruitment.domain.interviews import (
     InterviewSlot,
+    SlotOffer,
     book_slot,
     offer_slot,
     record_result,
 )
+from services.recruitment.domain.paging import Paging
+from services.recruitment.domain.rules import NotFound
 from services.recruitment.repository import applications as applications_repository
-from services.recruitment.repository import campaigns as campaigns_repository
 from services.recruitment.repository import interviews as repository
-from services.recruitment.service.campaigns import SOURCE, NotFound
+from services.recruitment.service import SOURCE
+from services.recruitment.service.campaigns import campaign_of
 from shared.messaging.outbox import append_to_outbox
-
-
-@dataclass(frozen=True)
-class SlotOffer:
-    starts_at: datetime
-    ends_at: datetime
-    place: str
 
 
 async def offer_interview_slots(
@@ -34,17 +30,13 @@ async def offer_interview_slots(
     college: str,
     campaign_id: str,
     position_id: str,
-    offers: list[SlotOffer],
+    offers: Sequence[SlotOffer],
     now: datetime,
 ) -> list[InterviewSlot]:
-    campaign = await campaigns_repository.get_campaign(
-        conn, college=college, campaign_id=campaign_id
-    )
-    if campaign is None:
-        raise NotFound("campaign")
+    campaign = await campaign_of(conn, college=college, campaign_id=campaign_id)
     position = campaign.position(position_id)
     if position is None:
-        raise NotFound("position")
+        raise NotFound("position", position_id)
     slots = [
         offer_slot(
             slot_id=uuid4(),
@@ -72,16 +64,12 @@ async def book_interview(
     applicant_id: str,
     now: datetime,
 ) -> InterviewSlot:
-    slot = await repository.get_slot(
-        conn, college=college, campaign_id=campaign_id, slot_id=slot_id
-    )
-    if slot is None:
-        raise NotFound("interview slot")
+    slot = await _slot(conn, college=college, campaign_id=campaign_id, slot_id=slot_id)
     application = await applications_repository.get_application(
         conn, college=college, application_id=application_id, for_update=True
     )
     if application is None or application.applicant_id != applicant_id:
-        raise NotFound("application")
+        raise NotFound("application", application_id)
     booked, event = book_slot(
         slot,
         application=application,
@@ -103,11 +91,7 @@ async def record_interview_result(
     recommended: bool,
     now: datetime,
 ) -> InterviewSlot:
-    slot = await repository.get_slot(
-        conn, college=college, campaign_id=campaign_id, slot_id=slot_id
-    )
-    if slot is None:
-        raise NotFound("interview slot")
+    slot = await _slot(conn, college=college, campaign_id=campaign_id, slot_id=slot_id)
     completed, event = record_result(slot, score=score, recommended=recommended, now=now)
     await repository.save_result(conn, completed)
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
@@ -115,8 +99,20 @@ async def record_interview_result(
 
 
 async def slots_of(
-    conn: asyncpg.Connection, *, college: str, campaign_id: str, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, campaign_id: str, paging: Paging
 ) -> list[InterviewSlot]:
     return await repository.list_slots(
-        conn, college=college, campaign_id=campaign_id, limit=limit, offset=offset
+        conn, college=college, campaign_id=campaign_id, paging=paging
     )
+
+
+async def _slot(
+    conn: asyncpg.Connection, *, college: str, campaign_id: str, slot_id: UUID
+) -> InterviewSlot:
+    # Locked: two applicants racing for one slot are served one after the other.
+    slot = await repository.get_slot(
+        conn, college=college, campaign_id=campaign_id, slot_id=slot_id
+    )
+    if slot is None:
+        raise NotFound("interview slot", slot_id)
+    return slot

@@ -16,16 +16,22 @@ from services.recruitment.domain import memberships as rules
 from services.recruitment.domain.memberships import (
     HowEnded,
     HowStarted,
+    MemberFilter,
     Membership,
-    MembershipRuleBroken,
     RecordedSanction,
     SanctionEffect,
 )
+from services.recruitment.domain.paging import Paging
+from services.recruitment.domain.rules import NotFound
 from services.recruitment.repository import memberships as repository
 from services.recruitment.service import SOURCE
 from shared.events.recruitment import OrganisationKind
 from shared.events.scheduling import AttendanceSanctionImposed
 from shared.messaging.outbox import append_to_outbox
+
+# The partial unique index (migration 0005) that holds "a member once at a time" when
+# two admissions of the same person race: neither sees the other's uncommitted row.
+ONE_ACTIVE_INDEX = "memberships_one_active"
 
 
 async def start_membership(
@@ -41,7 +47,7 @@ async def start_membership(
 ) -> Membership:
     """Make `person_id` a member of the organisation; emits MembershipStarted.
 
-    Raises MembershipRuleBroken(rule="already_a_member") if they already are one.
+    Raises RuleBroken(rule="already_a_member") if they already are one.
     Call it inside the transaction of the decision that admits the person.
     """
     current = await repository.active_membership(
@@ -62,7 +68,12 @@ async def start_membership(
         already_a_member=current is not None,
         now=now,
     )
-    await repository.insert_membership(conn, membership)
+    try:
+        await repository.insert_membership(conn, membership)
+    except asyncpg.UniqueViolationError as race:
+        if race.constraint_name != ONE_ACTIVE_INDEX:
+            raise  # another rule's index (one corps unit of each kind): its caller's to say
+        raise rules.already_a_member_broken(person_id, organisation_kind, organisation_id) from race
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return membership
 
@@ -75,13 +86,13 @@ async def end_membership(
     how: HowEnded,
     reason: str,
     now: datetime,
-) -> Membership | None:
-    """End a membership; emits MembershipEnded. None when there is no such membership."""
+) -> Membership:
+    """End a membership; emits MembershipEnded."""
     membership = await repository.get_membership(
         conn, college=college, membership_id=membership_id, for_update=True
     )
     if membership is None:
-        return None
+        raise NotFound("membership", membership_id)
     ended, event = rules.end(membership, how=how, reason=reason, now=now)
     await repository.record_end(conn, ended)
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
@@ -105,10 +116,8 @@ async def apply_attendance_sanction(
         organisation_kind=event.organisation_kind,
         organisation_id=event.organisation_id,
     )
-    effect = rules.effect_of_sanction(
-        sanction=event.sanction, active_membership=active, imposed_at=event.imposed_at
-    )
-    if effect is SanctionEffect.MEMBERSHIP_ENDED and active is not None:
+    recorded = rules.receive_sanction(event, active_membership=active)
+    if recorded.effect is SanctionEffect.MEMBERSHIP_ENDED and active is not None:
         await end_membership(
             conn,
             college=event.college,
@@ -117,70 +126,29 @@ async def apply_attendance_sanction(
             reason=event.reason,
             now=now,
         )
-    await repository.record_sanction(
-        conn,
-        sanction_id=event.sanction_id,
-        college=event.college,
-        person_id=event.person_id,
-        organisation_kind=event.organisation_kind,
-        organisation_id=event.organisation_id,
-        sanction=event.sanction,
-        reason=event.reason,
-        term=event.term,
-        imposed_at=event.imposed_at,
-        effect=effect.value,
-        membership_id=active.id if active is not None else None,
-        now=now,
-    )
-    return effect
-
-
-async def find_membership(
-    conn: asyncpg.Connection, *, college: str, membership_id: UUID
-) -> Membership | None:
-    return await repository.get_membership(conn, college=college, membership_id=membership_id)
+    await repository.record_sanction(conn, recorded, recorded_at=now)
+    return recorded.effect
 
 
 async def memberships_of_person(
-    conn: asyncpg.Connection, *, college: str, person_id: str, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, person_id: str, paging: Paging
 ) -> list[Membership]:
     return await repository.memberships_of_person(
-        conn, college=college, person_id=person_id, limit=limit, offset=offset
+        conn, college=college, person_id=person_id, paging=paging
     )
 
 
 async def memberships_of_organisation(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    organisation_kind: str,
-    organisation_id: str,
-    active_only: bool,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, where: MemberFilter, paging: Paging
 ) -> list[Membership]:
     return await repository.memberships_of_organisation(
-        conn,
-        college=college,
-        organisation_kind=organisation_kind,
-        organisation_id=organisation_id,
-        active_only=active_only,
-        limit=limit,
-        offset=offset,
+        conn, college=college, where=where, paging=paging
     )
 
 
 async def sanctions_of_person(
-    conn: asyncpg.Connection, *, college: str, person_id: str, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, person_id: str, paging: Paging
 ) -> list[RecordedSanction]:
     return await repository.sanctions_of_person(
-        conn, college=college, person_id=person_id, limit=limit, offset=offset
+        conn, college=college, person_id=person_id, paging=paging
     )
-
-
-__all__ = [
-    "MembershipRuleBroken",
-    "apply_attendance_sanction",
-    "end_membership",
-    "start_membership",
-]

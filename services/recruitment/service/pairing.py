@@ -8,35 +8,30 @@ push a volunteer past their load limit.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
 import asyncpg
 
+from services.recruitment.domain.paging import Paging
 from services.recruitment.domain.pairing import (
     VOLUNTEER_WITHDREW,
     Pairing,
-    PairingOptions,
-    PairingRuleBroken,
+    PairingFilter,
+    PairingMode,
+    PairingRun,
+    already_paired_broken,
+    check_run_scope,
     create_pairings,
     end_pairing,
     pair_manually,
+    pairing_options,
 )
+from services.recruitment.domain.rules import NotFound, RuleBroken
 from services.recruitment.pairing.solver import propose_pairings
 from services.recruitment.repository import pairing as repository
-from services.recruitment.repository.pairing import PairingFilter
 from services.recruitment.service import SOURCE
 from shared.messaging.outbox import append_to_outbox
-
-
-@dataclass(frozen=True)
-class PairingRun:
-    run_id: UUID
-    children_considered: int
-    pairings: tuple[Pairing, ...]
-    unpaired_beneficiary_ids: tuple[UUID, ...]
-    objective: int
 
 
 async def run_pairing(
@@ -45,12 +40,15 @@ async def run_pairing(
     college: str,
     school_id: str | None,
     county: str | None,
-    options: PairingOptions,
+    mode: PairingMode,
+    volunteers_per_child: int,
     officer_id: str,
     now: datetime,
     run_id: UUID | None = None,
 ) -> PairingRun:
     """Pair every child of the school or county who still has an open place."""
+    check_run_scope(school_id=school_id, county=county)
+    options = pairing_options(mode=mode, volunteers_per_child=volunteers_per_child)
     run_id = run_id or uuid4()
     await repository.lock_pairings_of_college(conn, college=college)
     children = [
@@ -77,6 +75,9 @@ async def run_pairing(
     await append_to_outbox(conn, [event for _, event in created], source=SOURCE, now=now)
     return PairingRun(
         run_id=run_id,
+        school_id=school_id,
+        county=county,
+        options=options,
         children_considered=len(children),
         pairings=tuple(pairing for pairing, _ in created),
         unpaired_beneficiary_ids=tuple(child.beneficiary_id for child in plan.unpaired),
@@ -104,7 +105,7 @@ async def pair_volunteer_with_child(
             conn, college=college, pairing_id=replaces_pairing_id, for_update=True
         )
         if replaced is None or replaced.beneficiary_id != beneficiary_id or not replaced.active:
-            raise PairingRuleBroken(
+            raise RuleBroken(
                 field="replaces_pairing_id",
                 rule="replaces_an_active_pairing_of_the_child",
                 message="the pairing to replace is not an active pairing of this child",
@@ -116,17 +117,19 @@ async def pair_volunteer_with_child(
         events.append(ended_event)
     child = await repository.child(conn, college=college, beneficiary_id=beneficiary_id)
     if child is None:
-        raise PairingRuleBroken(
+        raise RuleBroken(
             field="beneficiary_id",
             rule="registered_beneficiary",
             message="no child with this id is registered in this college",
+            invalid=True,
         )
     found = await repository.active_volunteers(conn, college=college, volunteer_id=volunteer_id)
     if not found:
-        raise PairingRuleBroken(
+        raise RuleBroken(
             field="volunteer_id",
             rule="active_volunteer",
             message="no active volunteer with this id in this college",
+            invalid=True,
         )
     pairing, created_event = pair_manually(
         pairing_id=pairing_id or uuid4(),
@@ -137,7 +140,10 @@ async def pair_volunteer_with_child(
         created_by=officer_id,
         now=now,
     )
-    await repository.insert_pairings(conn, [pairing])
+    try:
+        await repository.insert_pairings(conn, [pairing])
+    except asyncpg.UniqueViolationError as race:  # paired by another request at the same time
+        raise already_paired_broken() from race
     await append_to_outbox(conn, [*events, created_event], source=SOURCE, now=now)
     return pairing
 
@@ -150,17 +156,11 @@ async def end_pairing_for_reason(
     reason: str,
     now: datetime,
     season_over: bool = False,
-) -> Pairing | None:
-    """None when the college has no such pairing.
-
-    `season_over`: the pairing ran until the season finished, so next season's
+) -> Pairing:
+    """`season_over`: the pairing ran until the season finished, so next season's
     run may continue it; otherwise a run never proposes this pair again.
     """
-    current = await repository.pairing(
-        conn, college=college, pairing_id=pairing_id, for_update=True
-    )
-    if current is None:
-        return None
+    current = await find_pairing(conn, college=college, pairing_id=pairing_id, for_update=True)
     ended, event = end_pairing(pairing=current, reason=reason, now=now, season_over=season_over)
     await repository.record_end(conn, ended)
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
@@ -193,12 +193,17 @@ async def end_pairings_of_withdrawn_volunteer(
 
 
 async def find_pairing(
-    conn: asyncpg.Connection, *, college: str, pairing_id: UUID
-) -> Pairing | None:
-    return await repository.pairing(conn, college=college, pairing_id=pairing_id)
+    conn: asyncpg.Connection, *, college: str, pairing_id: UUID, for_update: bool = False
+) -> Pairing:
+    found = await repository.pairing(
+        conn, college=college, pairing_id=pairing_id, for_update=for_update
+    )
+    if found is None:
+        raise NotFound("pairing", pairing_id)
+    return found
 
 
 async def list_pairings(
-    conn: asyncpg.Connection, *, college: str, where: PairingFilter, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, where: PairingFilter, paging: Paging
 ) -> list[Pairing]:
-    return await repository.pairings(conn, college=college, where=where, limit=limit, offset=offset)
+    return await repository.pairings(conn, college=college, where=where, paging=paging)

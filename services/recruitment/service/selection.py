@@ -8,10 +8,13 @@ from uuid import UUID
 
 import asyncpg
 
-from services.recruitment.domain.campaigns import Position, RecruitmentRuleBroken
+from services.recruitment.domain.campaigns import Campaign, Position
+from services.recruitment.domain.paging import Paging
+from services.recruitment.domain.rules import NotFound, RuleBroken
 from services.recruitment.domain.selection import (
     Outcome,
     Place,
+    ScreeningTally,
     Volunteer,
     decide_position,
     name_squad_leader,
@@ -21,16 +24,17 @@ from services.recruitment.repository import applications as applications_reposit
 from services.recruitment.repository import campaigns as campaigns_repository
 from services.recruitment.repository import interviews as interviews_repository
 from services.recruitment.repository import volunteers as volunteers_repository
-from services.recruitment.service.campaigns import SOURCE, NotFound, campaign_for_update
+from services.recruitment.service import SOURCE
+from services.recruitment.service.campaigns import campaign_of
 from shared.events.base import DomainEvent
 from shared.messaging.outbox import append_to_outbox
 
 
 async def screen_campaign(
     conn: asyncpg.Connection, *, college: str, campaign_id: str, now: datetime
-) -> tuple[int, int]:
-    """Screen every application not yet screened; returns (passed, screened out)."""
-    campaign = await campaign_for_update(conn, college=college, campaign_id=campaign_id)
+) -> ScreeningTally:
+    """Screen every application not yet screened."""
+    campaign = await campaign_of(conn, college=college, campaign_id=campaign_id, for_update=True)
     pending = await applications_repository.submitted_applications(
         conn, college=college, campaign_id=campaign_id
     )
@@ -39,7 +43,7 @@ async def screen_campaign(
     events: list[DomainEvent] = [e for _, e in results]
     await append_to_outbox(conn, events, source=SOURCE, now=now)
     passed = sum(1 for _, e in results if e.passed)
-    return passed, len(results) - passed
+    return ScreeningTally(passed=passed, screened_out=len(results) - passed)
 
 
 async def decide(
@@ -52,8 +56,8 @@ async def decide(
     places: Mapping[UUID, Place],
     now: datetime,
 ) -> Outcome:
-    campaign = await campaign_for_update(conn, college=college, campaign_id=campaign_id)
-    position = _position(campaign.position(position_id))
+    campaign = await campaign_of(conn, college=college, campaign_id=campaign_id, for_update=True)
+    position = _position(campaign, position_id)
     applications = await applications_repository.applications_of_position(
         conn, college=college, campaign_id=campaign_id, position_id=position_id
     )
@@ -82,13 +86,13 @@ async def appoint_squad_leader(
     position_id: str,
     application_id: UUID,
 ) -> Position:
-    campaign = await campaign_for_update(conn, college=college, campaign_id=campaign_id)
-    position = _position(campaign.position(position_id))
+    campaign = await campaign_of(conn, college=college, campaign_id=campaign_id, for_update=True)
+    position = _position(campaign, position_id)
     leader = await applications_repository.get_application(
         conn, college=college, application_id=application_id
     )
     if leader is None or leader.campaign_id != campaign_id:
-        raise RecruitmentRuleBroken(
+        raise RuleBroken(
             field="application_id",
             rule="squad_leader_must_be_admitted",
             message="the squad leader must be admitted to this squad",
@@ -101,14 +105,15 @@ async def appoint_squad_leader(
 
 
 async def volunteers_of(
-    conn: asyncpg.Connection, *, college: str, campaign_id: str, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, campaign_id: str, paging: Paging
 ) -> list[Volunteer]:
     return await volunteers_repository.list_volunteers(
-        conn, college=college, campaign_id=campaign_id, limit=limit, offset=offset
+        conn, college=college, campaign_id=campaign_id, limit=paging.limit, offset=paging.offset
     )
 
 
-def _position(position: Position | None) -> Position:
+def _position(campaign: Campaign, position_id: str) -> Position:
+    position = campaign.position(position_id)
     if position is None:
-        raise NotFound("position")
+        raise NotFound("position", position_id)
     return position

@@ -8,14 +8,16 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from services.recruitment.domain.paging import Paging
+from services.recruitment.domain.rules import NotFound, RuleBroken
 from services.recruitment.domain.teams import (
     ProjectClass,
     ProjectSeason,
     ProjectTeam,
-    TeamConflict,
-    TeamStatus,
+    TeamFilter,
     approve_team,
     one_project_per_season_broken,
+    one_season_per_name_broken,
     open_season,
     register_team,
     reject_team,
@@ -25,12 +27,14 @@ from services.recruitment.service import SOURCE
 from shared.messaging.outbox import append_to_outbox
 
 
-class UnknownSeason(LookupError):
-    pass
-
-
-class UnknownTeam(LookupError):
-    pass
+def _lost_the_race() -> RuleBroken:
+    """A registration that lost a student to another team whose name it cannot give: the
+    winner was rejected meanwhile, or the database chose this one as a deadlock victim."""
+    return RuleBroken(
+        field="member_ids",
+        rule="one_project_per_season",
+        message="another team took one of these students at the same moment",
+    )
 
 
 async def open_project_season(
@@ -58,25 +62,21 @@ async def open_project_season(
         async with conn.transaction():  # a savepoint: a lost race leaves the caller usable
             await repository.insert_season(conn, opened)
     except asyncpg.UniqueViolationError as race:
-        raise TeamConflict(
-            field="season",
-            rule="one_season_per_name",
-            message=f"season {season} is already open in this college",
-        ) from race
+        raise one_season_per_name_broken(season) from race
     return opened
 
 
 async def find_season(conn: asyncpg.Connection, *, college: str, season: str) -> ProjectSeason:
     found = await repository.get_season(conn, college=college, season=season)
     if found is None:
-        raise UnknownSeason(season)
+        raise NotFound("season", season)
     return found
 
 
 async def seasons_of(
-    conn: asyncpg.Connection, *, college: str, limit: int, offset: int
+    conn: asyncpg.Connection, *, college: str, paging: Paging
 ) -> list[ProjectSeason]:
-    return await repository.list_seasons(conn, college=college, limit=limit, offset=offset)
+    return await repository.list_seasons(conn, college=college, paging=paging)
 
 
 async def register_project_team(
@@ -118,34 +118,21 @@ async def register_project_team(
         )
         for student_id, other in sorted(holders.items()):
             raise one_project_per_season_broken(student_id, other) from race
-        raise TeamConflict(  # the winner was rejected meanwhile: the client may retry
-            field="member_ids",
-            rule="one_project_per_season",
-            message="another team took one of these students at the same moment",
-        ) from race
+        raise _lost_the_race() from race  # the winner was rejected meanwhile: may retry
     except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as race:
         # Seats are taken in a fixed order, so this should not happen; if the database
         # still picks us as the victim, the other registration wins: a conflict, not a 500.
-        raise TeamConflict(
-            field="member_ids",
-            rule="one_project_per_season",
-            message="another team took one of these students at the same moment",
-        ) from race
+        raise _lost_the_race() from race
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return team
 
 
-async def find_team(conn: asyncpg.Connection, *, college: str, team_id: UUID) -> ProjectTeam:
-    team = await repository.get_team(conn, college=college, team_id=team_id)
+async def find_team(
+    conn: asyncpg.Connection, *, college: str, team_id: UUID, for_update: bool = False
+) -> ProjectTeam:
+    team = await repository.get_team(conn, college=college, team_id=team_id, for_update=for_update)
     if team is None:
-        raise UnknownTeam(str(team_id))
-    return team
-
-
-async def _pending_team(conn: asyncpg.Connection, *, college: str, team_id: UUID) -> ProjectTeam:
-    team = await repository.get_team(conn, college=college, team_id=team_id, for_update=True)
-    if team is None:
-        raise UnknownTeam(str(team_id))
+        raise NotFound("project team", team_id)
     return team
 
 
@@ -160,7 +147,7 @@ async def approve_project_team(
     now: datetime,
 ) -> ProjectTeam:
     team, event = approve_team(
-        team=await _pending_team(conn, college=college, team_id=team_id),
+        team=await find_team(conn, college=college, team_id=team_id, for_update=True),
         project_class=project_class,
         budget_yuan=budget_yuan,
         reviewer_id=reviewer_id,
@@ -181,7 +168,7 @@ async def reject_project_team(
     now: datetime,
 ) -> ProjectTeam:
     team, event = reject_team(
-        team=await _pending_team(conn, college=college, team_id=team_id),
+        team=await find_team(conn, college=college, team_id=team_id, for_update=True),
         reason=reason,
         reviewer_id=reviewer_id,
         now=now,
@@ -194,26 +181,9 @@ async def reject_project_team(
 
 
 async def teams_of_season(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    season: str,
-    status: TeamStatus | None,
-    sees_all: bool,
-    member_id: str | None,
-    advisor_id: str | None,
-    limit: int,
-    offset: int,
+    conn: asyncpg.Connection, *, college: str, season: str, where: TeamFilter, paging: Paging
 ) -> list[ProjectTeam]:
     await find_season(conn, college=college, season=season)
     return await repository.list_teams(
-        conn,
-        college=college,
-        season=season,
-        status=status,
-        member_id=member_id,
-        advisor_id=advisor_id,
-        everyone=sees_all,
-        limit=limit,
-        offset=offset,
+        conn, college=college, season=season, where=where, paging=paging
     )

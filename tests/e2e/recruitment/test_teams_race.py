@@ -14,8 +14,9 @@ from uuid import uuid4
 import asyncpg
 import pytest
 
-from services.recruitment.domain.teams import ProjectTeam, TeamConflict
+from services.recruitment.domain.teams import ProjectTeam
 from services.recruitment.service import teams as service
+from shared.rules import RuleBroken
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +74,7 @@ async def test_of_two_racing_teams_sharing_a_student_exactly_one_is_registered(
         await asyncio.sleep(0.5)
         assert not losing.done(), "B must wait for A's uncommitted seat"
         await winner_tx.commit()
-        with pytest.raises(TeamConflict) as refused:
+        with pytest.raises(RuleBroken, check=lambda broken: not broken.invalid) as refused:
             await losing
         await loser_tx.rollback()
 
@@ -151,7 +152,7 @@ async def test_teams_listing_shared_students_in_opposite_orders_queue_instead_of
         outcomes = await asyncio.gather(team_a, team_b, return_exceptions=True)
 
         winners = [o for o in outcomes if isinstance(o, ProjectTeam)]
-        losers = [o for o in outcomes if isinstance(o, TeamConflict)]
+        losers = [o for o in outcomes if isinstance(o, RuleBroken) and not o.invalid]
         assert len(winners) == 1 and len(losers) == 1, outcomes
         assert losers[0].rule == "one_project_per_season"
         assert str(winners[0].id) in str(losers[0]), "the loser waited for the winner"
@@ -183,7 +184,7 @@ async def test_a_deadlock_victim_is_refused_as_a_conflict_not_a_crash(
             raise error("deadlock detected")
 
         monkeypatch.setattr(service.repository, "take_seats", chosen_as_victim)
-        with pytest.raises(TeamConflict) as refused:
+        with pytest.raises(RuleBroken, check=lambda broken: not broken.invalid) as refused:
             async with conn.transaction():
                 await service.register_project_team(
                     conn,

@@ -21,8 +21,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from typer.testing import CliRunner
 
 from shared.events import ApplicationSubmitted
-from shared.events.base import DomainEvent, Envelope
-from shared.messaging.consumer import EventConsumer, EventHandler
+from shared.events.base import Envelope
+from shared.messaging.consumer import EventConsumer, EventHandler, Handler
 from shared.messaging.dead_letters import DeadLetterPublisher
 from shared.messaging.failures import PermanentFailure
 from shared.messaging.subscriptions import consumer_group
@@ -135,15 +135,19 @@ async def consume_until_caught_up(
     await asyncio.gather(*(run(consumer) for consumer in consumers))
 
 
-def on(topic: str, name: str, handler: EventHandler) -> EventConsumer:
-    return EventConsumer(name=name, topics=(topic,), handlers={EVENT_TYPE: handler})
+def on(topic: str, name: str, handler: EventHandler[ApplicationSubmitted]) -> EventConsumer:
+    """A consumer of ApplicationSubmitted, reading this test's own topic."""
+    return EventConsumer(name, handlers=[Handler(ApplicationSubmitted, handler)]).reading(topic)
 
 
-def counting(applied: Counter[tuple[str, UUID]], name: str, *, effect: bool) -> EventHandler:
+def counting(
+    applied: Counter[tuple[str, UUID]], name: str, *, effect: bool
+) -> EventHandler[ApplicationSubmitted]:
     """A handler that accepts every application (the rule it broke has been fixed)."""
 
-    async def apply(conn: asyncpg.Connection, event: DomainEvent, envelope: Envelope) -> None:
-        assert isinstance(event, ApplicationSubmitted)
+    async def apply(
+        conn: asyncpg.Connection, event: ApplicationSubmitted, envelope: Envelope
+    ) -> None:
         if effect:
             await conn.execute(
                 "INSERT INTO effects (event_id, application_id, consumer_pid) VALUES ($1, $2, $3)",

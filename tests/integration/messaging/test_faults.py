@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -22,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.db.pool import create_pool
 from shared.events import ApplicationSubmitted
-from shared.events.base import DomainEvent, Envelope
+from shared.events.base import Envelope
 from shared.events.registry import RECRUITMENT_APPLICATIONS
 from shared.messaging.dead_letters import DeadLetterPublisher
 from shared.messaging.failures import RetryPolicy
@@ -376,17 +375,14 @@ async def test_a_retryable_looking_failure_with_a_healthy_database_dead_letters_
     before, after = application(), application()
 
     async def times_out_for_one(
-        conn: asyncpg.Connection, event: DomainEvent, env: Envelope
+        conn: asyncpg.Connection, event: ApplicationSubmitted, env: Envelope
     ) -> None:
-        assert isinstance(event, ApplicationSubmitted)
         if event.applicant_id == "always-times-out":
             raise TimeoutError("this event's query always times out")
         await record_effect(conn, event, env)
 
     name = f"stuck-{uuid4().hex[:6]}"
-    consumer = replace(
-        kernel_consumer(name), handlers={ApplicationSubmitted.event_type: times_out_for_one}
-    )
+    consumer = kernel_consumer(name, times_out_for_one)
     await publish(producer, [before, slow, after], partition=1)
     async with running_consumer(
         bootstrap=stack.kafka_bootstrap,
@@ -416,7 +412,7 @@ async def test_a_failure_of_every_event_alike_holds_the_batch_instead_of_burying
     mended = asyncio.Event()
 
     async def broken_until_mended(
-        conn: asyncpg.Connection, event: DomainEvent, env: Envelope
+        conn: asyncpg.Connection, event: ApplicationSubmitted, env: Envelope
     ) -> None:
         if not mended.is_set():
             raise RuntimeError('relation "effects_v2" does not exist')
@@ -426,9 +422,7 @@ async def test_a_failure_of_every_event_alike_holds_the_batch_instead_of_burying
     ids = [e.application_id for e in events]
     await publish(producer, events, partition=2)
     name = f"systemic-{uuid4().hex[:6]}"
-    consumer = replace(
-        kernel_consumer(name), handlers={ApplicationSubmitted.event_type: broken_until_mended}
-    )
+    consumer = kernel_consumer(name, broken_until_mended)
     async with running_consumer(
         bootstrap=stack.kafka_bootstrap,
         consumer=consumer,

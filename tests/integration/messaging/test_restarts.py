@@ -17,9 +17,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from shared.events import ApplicationSubmitted
-from shared.events.base import DomainEvent, Envelope
+from shared.events.base import Envelope
 from shared.events.registry import RECRUITMENT_APPLICATIONS
-from shared.messaging.consumer import EventConsumer, EventProcessor
+from shared.messaging.consumer import EventConsumer, EventProcessor, Handler
 from shared.messaging.dead_letters import DeadLetterPublisher
 from shared.messaging.failures import RetryPolicy
 from shared.messaging.outbox import append_to_outbox
@@ -140,7 +140,9 @@ async def test_a_connection_lost_mid_event_is_retried_not_dead_lettered(
     the database is back: the event takes effect once and nothing is dead-lettered."""
     calls = 0
 
-    async def flaky(conn: asyncpg.Connection, event: DomainEvent, envelope: Envelope) -> None:
+    async def flaky(
+        conn: asyncpg.Connection, event: ApplicationSubmitted, envelope: Envelope
+    ) -> None:
         nonlocal calls
         calls += 1
         if calls <= 2:
@@ -148,9 +150,7 @@ async def test_a_connection_lost_mid_event_is_retried_not_dead_lettered(
         await record_effect(conn, event, envelope)
 
     consumer = EventConsumer(
-        name=f"flaky-{uuid4().hex[:6]}",
-        topics=(TOPIC,),
-        handlers={ApplicationSubmitted.event_type: flaky},
+        f"flaky-{uuid4().hex[:6]}", handlers=[Handler(ApplicationSubmitted, flaky)]
     )
     letters: list[BaseException] = []
 

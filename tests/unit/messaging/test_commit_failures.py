@@ -15,6 +15,7 @@ from shared.messaging import subscriptions
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.failures import RetriesExhausted, RetryPolicy
 from shared.messaging.subscriptions import COMMITS_FAILED, subscribe
+from tests.support.kernel import kernel_consumer
 
 pytestmark = pytest.mark.unit
 
@@ -66,9 +67,7 @@ class FakeMessage:
 @dataclass
 class FakeProcessor:
     failure: Exception | None = None
-    consumer: EventConsumer = field(
-        default_factory=lambda: EventConsumer(name="unit", topics=("t",), handlers={})
-    )
+    consumer: EventConsumer = field(default_factory=lambda: kernel_consumer("unit"))
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     async def process(self, records: Any) -> None:

@@ -9,7 +9,6 @@ from uuid import uuid4
 import pytest
 
 from services.recruitment.domain.applications import (
-    ApplicationRuleBroken,
     ApplicationStatus,
     VolunteerApplication,
     submit_application,
@@ -21,6 +20,7 @@ from services.recruitment.domain.campaigns import (
     Position,
     ScreeningCriteria,
 )
+from shared.rules import RuleBroken as ApplicationRuleBroken
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 5, 8, 9, 30, tzinfo=UTC)

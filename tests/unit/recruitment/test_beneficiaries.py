@@ -9,7 +9,6 @@ import pytest
 
 from services.recruitment.domain.beneficiaries import (
     Beneficiary,
-    BeneficiaryRuleBroken,
     ContactCard,
     SchoolCoverage,
     check_read_purpose,
@@ -18,6 +17,7 @@ from services.recruitment.domain.beneficiaries import (
     register_beneficiary,
     update_beneficiary,
 )
+from shared.rules import RuleBroken as BeneficiaryRuleBroken
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)

@@ -11,7 +11,6 @@ from services.recruitment.domain.campaigns import (
     Campaign,
     CampaignStatus,
     Position,
-    RecruitmentRuleBroken,
     ScreeningCriteria,
     choose_position,
     close_campaign,
@@ -19,6 +18,7 @@ from services.recruitment.domain.campaigns import (
     ensure_taking_applications,
     open_campaign,
 )
+from shared.rules import RuleBroken as RecruitmentRuleBroken
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)

@@ -9,7 +9,6 @@ import pytest
 
 from services.recruitment.domain.corps import (
     BrigadeFacts,
-    CorpsRuleBroken,
     CorpsUnit,
     check_assignment,
     check_move,
@@ -19,6 +18,7 @@ from services.recruitment.domain.corps import (
     form_group,
     rename,
 )
+from shared.rules import RuleBroken as CorpsRuleBroken
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 7, 1, tzinfo=UTC)

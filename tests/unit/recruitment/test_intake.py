@@ -9,7 +9,6 @@ import pytest
 from services.recruitment.domain.intake import (
     Assessment,
     Candidate,
-    IntakeRuleBroken,
     apply_to_intake,
     assess,
     explain,
@@ -17,6 +16,7 @@ from services.recruitment.domain.intake import (
     open_intake,
     publish_result,
 )
+from shared.rules import RuleBroken as IntakeRuleBroken
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 9, 10, 9, 0, tzinfo=UTC)

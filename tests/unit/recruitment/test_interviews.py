@@ -10,13 +10,14 @@ from uuid import uuid4
 import pytest
 
 from services.recruitment.domain.applications import ApplicationStatus, VolunteerApplication
-from services.recruitment.domain.campaigns import Position, RecruitmentRuleBroken
+from services.recruitment.domain.campaigns import Position
 from services.recruitment.domain.interviews import (
     InterviewSlot,
     book_slot,
     offer_slot,
     record_result,
 )
+from shared.rules import RuleBroken as RecruitmentRuleBroken
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)

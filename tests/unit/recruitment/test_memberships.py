@@ -9,12 +9,12 @@ import pytest
 
 from services.recruitment.domain.memberships import (
     Membership,
-    MembershipRuleBroken,
     SanctionEffect,
     effect_of_sanction,
     end,
     start,
 )
+from shared.rules import RuleBroken as MembershipRuleBroken
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 9, 20, tzinfo=UTC)

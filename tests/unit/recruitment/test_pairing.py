@@ -14,7 +14,6 @@ from services.recruitment.domain.pairing import (
     Pairing,
     PairingMode,
     PairingProposal,
-    PairingRuleBroken,
     Place,
     VolunteerToPair,
     create_pairings,
@@ -26,6 +25,7 @@ from services.recruitment.domain.pairing import (
     reasons_for,
 )
 from shared.events.recruitment import PairingCreated
+from shared.rules import RuleBroken as PairingRuleBroken
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)

@@ -13,7 +13,6 @@ from services.recruitment.domain.campaigns import (
     Campaign,
     CampaignStatus,
     Position,
-    RecruitmentRuleBroken,
     ScreeningCriteria,
 )
 from services.recruitment.domain.selection import (
@@ -32,6 +31,7 @@ from shared.events.recruitment import (
     ApplicantWaitlisted,
     VolunteerEnrolled,
 )
+from shared.rules import RuleBroken as RecruitmentRuleBroken
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)

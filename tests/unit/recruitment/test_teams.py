@@ -13,8 +13,6 @@ from services.recruitment.domain.teams import (
     ProjectClass,
     ProjectSeason,
     ProjectTeam,
-    TeamConflict,
-    TeamFormInvalid,
     TeamStatus,
     approve_team,
     open_season,
@@ -23,6 +21,7 @@ from services.recruitment.domain.teams import (
 )
 from services.recruitment.repository.teams import take_seats
 from shared.events.recruitment import ProjectTeamRegistered
+from shared.rules import RuleBroken
 
 pytestmark = pytest.mark.unit
 
@@ -37,6 +36,16 @@ SEASON = ProjectSeason(
     opened_by="cs-officer",
     opened_at=datetime(2026, 4, 20, tzinfo=UTC),
 )
+
+
+def form_invalid(broken: RuleBroken) -> bool:
+    return broken.invalid  # answered 422: the request itself is wrong
+
+
+def conflict(broken: RuleBroken) -> bool:
+    return not broken.invalid  # answered 409: it clashes with what is on record
+
+
 STUDENTS = ("s01", "s02", "s03", "s04", "s05", "s06", "s07", "s08", "s09", "s10", "s11")
 
 
@@ -81,13 +90,13 @@ def test_a_team_of_four_with_one_advisor_registers_and_is_announced() -> None:
 
 
 def test_a_team_of_two_is_refused() -> None:
-    with pytest.raises(TeamFormInvalid) as refused:
+    with pytest.raises(RuleBroken, check=form_invalid) as refused:
         register(members=STUDENTS[:2])
     assert (refused.value.field, refused.value.rule) == ("member_ids", "team_size")
 
 
 def test_a_team_of_eleven_is_refused() -> None:
-    with pytest.raises(TeamFormInvalid) as refused:
+    with pytest.raises(RuleBroken, check=form_invalid) as refused:
         register(members=STUDENTS[:11])
     assert refused.value.rule == "team_size"
 
@@ -99,38 +108,38 @@ def test_teams_of_three_and_of_ten_are_allowed(size: int) -> None:
 
 
 def test_two_advisors_are_refused() -> None:
-    with pytest.raises(TeamFormInvalid) as refused:
+    with pytest.raises(RuleBroken, check=form_invalid) as refused:
         register(advisors=("t-zhang", "t-li"))
     assert (refused.value.field, refused.value.rule) == ("advisor_ids", "one_advisor")
 
 
 def test_a_team_without_an_advisor_is_refused() -> None:
-    with pytest.raises(TeamFormInvalid) as refused:
+    with pytest.raises(RuleBroken, check=form_invalid) as refused:
         register(advisors=())
     assert refused.value.rule == "one_advisor"
 
 
 def test_a_student_listed_twice_is_refused() -> None:
-    with pytest.raises(TeamFormInvalid) as refused:
+    with pytest.raises(RuleBroken, check=form_invalid) as refused:
         register(members=("s01", "s02", "s02", "s03"))
     assert (refused.value.field, refused.value.rule) == ("member_ids", "no_duplicate_members")
 
 
 def test_the_leader_must_be_one_of_the_students() -> None:
-    with pytest.raises(TeamFormInvalid) as refused:
+    with pytest.raises(RuleBroken, check=form_invalid) as refused:
         register(leader="s09")
     assert refused.value.rule == "leader_is_member"
 
 
 def test_the_advisor_cannot_also_be_a_student_member() -> None:
-    with pytest.raises(TeamFormInvalid) as refused:
+    with pytest.raises(RuleBroken, check=form_invalid) as refused:
         register(advisors=("s02",))
     assert refused.value.rule == "advisor_is_not_a_member"
 
 
 def test_a_student_already_in_another_team_this_season_is_refused_naming_that_team() -> None:
     other = OtherTeam(team_id=uuid4(), title="红色文化寻访")
-    with pytest.raises(TeamConflict) as refused:
+    with pytest.raises(RuleBroken, check=conflict) as refused:
         register(teams_of_members={"s03": other})
     assert (refused.value.field, refused.value.rule) == ("member_ids", "one_project_per_season")
     assert "红色文化寻访" in str(refused.value)
@@ -140,7 +149,7 @@ def test_a_student_already_in_another_team_this_season_is_refused_naming_that_te
 
 def test_registering_before_the_window_opens_is_refused() -> None:
     # 7 May 23:59 in Shanghai is still 7 May: the window opens at midnight campus time.
-    with pytest.raises(TeamConflict) as refused:
+    with pytest.raises(RuleBroken, check=conflict) as refused:
         register(now=datetime(2026, 5, 7, 15, 59, tzinfo=UTC))
     assert (refused.value.field, refused.value.rule) == ("season", "application_window")
 
@@ -156,7 +165,7 @@ def test_the_last_day_of_the_window_counts_until_midnight_campus_time() -> None:
 
 
 def test_registering_after_the_window_closes_is_refused() -> None:
-    with pytest.raises(TeamConflict) as refused:
+    with pytest.raises(RuleBroken, check=conflict) as refused:
         register(now=datetime(2026, 5, 15, 16, 0, tzinfo=UTC))
     assert refused.value.rule == "application_window"
 
@@ -172,7 +181,7 @@ def test_cross_class_and_cross_department_teams_are_allowed() -> None:
 
 
 def test_a_season_window_cannot_close_before_it_opens() -> None:
-    with pytest.raises(TeamFormInvalid) as refused:
+    with pytest.raises(RuleBroken, check=form_invalid) as refused:
         open_season(
             college="cs",
             season="2026-summer",
@@ -187,7 +196,7 @@ def test_a_season_window_cannot_close_before_it_opens() -> None:
 
 
 def test_a_season_is_opened_once() -> None:
-    with pytest.raises(TeamConflict) as refused:
+    with pytest.raises(RuleBroken, check=conflict) as refused:
         open_season(
             college="cs",
             season="2026-summer",
@@ -233,7 +242,7 @@ def test_a_class_one_project_is_approved_with_its_budget() -> None:
 
 @pytest.mark.parametrize("budget", [None, 0, -5])
 def test_a_class_one_project_needs_a_budget(budget: int | None) -> None:
-    with pytest.raises(TeamFormInvalid) as refused:
+    with pytest.raises(RuleBroken, check=form_invalid) as refused:
         approve_team(
             team=pending_team(),
             project_class=ProjectClass.COLLEGE_FUNDED,
@@ -253,7 +262,7 @@ def test_a_class_two_project_is_self_funded_and_has_no_budget() -> None:
         now=IN_WINDOW,
     )
     assert team.budget_yuan is None and event.budget_yuan is None
-    with pytest.raises(TeamFormInvalid) as refused:
+    with pytest.raises(RuleBroken, check=form_invalid) as refused:
         approve_team(
             team=pending_team(),
             project_class=ProjectClass.SELF_FUNDED,
@@ -273,7 +282,7 @@ def test_a_rejection_gives_its_reason() -> None:
 
 
 def test_a_rejection_without_a_reason_is_refused() -> None:
-    with pytest.raises(TeamFormInvalid) as refused:
+    with pytest.raises(RuleBroken, check=form_invalid) as refused:
         reject_team(team=pending_team(), reason="   ", reviewer_id="r1", now=IN_WINDOW)
     assert (refused.value.field, refused.value.rule) == ("reason", "rejection_needs_a_reason")
 
@@ -286,13 +295,13 @@ def test_a_decided_team_cannot_be_decided_again() -> None:
         reviewer_id="r1",
         now=IN_WINDOW,
     )
-    with pytest.raises(TeamConflict) as twice:
+    with pytest.raises(RuleBroken, check=conflict) as twice:
         reject_team(team=approved, reason="改判", reviewer_id="r2", now=IN_WINDOW)
     assert twice.value.rule == "decided_once"
     rejected, _ = reject_team(
         team=pending_team(), reason="材料不全", reviewer_id="r1", now=IN_WINDOW
     )
-    with pytest.raises(TeamConflict):
+    with pytest.raises(RuleBroken, check=conflict):
         approve_team(
             team=rejected,
             project_class=ProjectClass.SELF_FUNDED,
