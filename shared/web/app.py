@@ -16,8 +16,10 @@ from starlette.responses import JSONResponse, Response
 from shared.config import ServiceSettings
 from shared.supervisor import NotReady
 from shared.web.auth import TokenVerifier
+from shared.web.guards import InputGuard
 from shared.web.limits import BodySizeLimit
 from shared.web.middleware import RequestContextMiddleware
+from shared.web.openapi import install_problem_documentation
 from shared.web.problems import install_problem_handlers
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -27,6 +29,11 @@ LivenessCheck = Callable[[], list[str]]
 # Each dependency check gets this long; a probe that hangs is itself a failure,
 # and the orchestrator's probe timeout is usually only a few seconds.
 READINESS_TIMEOUT_S = 2.0
+# The probes answer plain JSON, not problem+json: orchestrators read them.
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+_PROBE_503: dict[int | str, dict[str, Any]] = {
+    503: {"description": "Not alive / not ready: the body names what is failing"}
+}
 
 _log = structlog.get_logger("campusflow.web")
 
@@ -66,7 +73,11 @@ def _probe_router(
 ) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/healthz", summary="Liveness: the process is up and no loop keeps failing")
+    @router.get(
+        "/healthz",
+        summary="Liveness: the process is up and no loop keeps failing",
+        responses=_PROBE_503,
+    )
     async def healthz() -> JSONResponse:
         failing = liveness_check() if liveness_check is not None else []
         if failing:
@@ -75,7 +86,7 @@ def _probe_router(
             return JSONResponse(body, status_code=503)
         return JSONResponse({"status": "alive", "service": service})
 
-    @router.get("/readyz", summary="Readiness: dependencies reachable")
+    @router.get("/readyz", summary="Readiness: dependencies reachable", responses=_PROBE_503)
     async def readyz() -> JSONResponse:
         results = await run_readiness_checks(checks)
         ready = all(result == "ok" for result in results.values())
@@ -103,6 +114,10 @@ def create_app(
     app.state.settings = settings
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     install_problem_handlers(app)
+    install_problem_documentation(app, skip_paths=PROBE_PATHS)
+    # The last added runs first: request id and access log, then the body's size, then
+    # the characters of the request target and body, then the routes.
+    app.add_middleware(InputGuard)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestContextMiddleware, service=service)
     # Copy the mapping: a caller mutating theirs later must not change the probe.

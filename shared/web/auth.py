@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.config import LOCAL_JWT_SECRET, ServiceSettings
+from shared.web.fields import forbidden_character
 from shared.web.problems import Problem
 
 ROLES = ("student", "officer", "teacher", "reviewer", "college_admin", "university_admin")
@@ -67,6 +68,8 @@ def _check_roles_and_college(roles: Any, college: Any) -> tuple[frozenset[str], 
     role_set = frozenset(roles)
     if college is not None and (not isinstance(college, str) or not college):
         raise InvalidToken("college must be a non-empty string")
+    if college is not None and forbidden_character(college) is not None:
+        raise InvalidToken("college must not hold control characters")
     # Only a pure university admin may go without a college: anyone else would
     # otherwise have no tenancy boundary at all.
     if college is None and role_set != {UNIVERSITY_ADMIN}:
@@ -139,6 +142,9 @@ class TokenVerifier:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise InvalidToken("sub must be a non-empty string")
+        # The subject is stored as a user id: PostgreSQL cannot hold a NUL.
+        if forbidden_character(subject) is not None:
+            raise InvalidToken("sub must not hold control characters")
         roles, college = _check_roles_and_college(claims.get("roles"), claims.get("college"))
         return Principal(user_id=subject, roles=roles, college=college)
 
@@ -161,6 +167,8 @@ def issue_local_token(
         raise ValueError("refusing to mint a token with a production secret")
     if not user:
         raise ValueError("user must not be empty")
+    if forbidden_character(user) is not None:
+        raise ValueError("user must not hold control characters")
     try:
         _check_roles_and_college(roles, college)
     except InvalidToken as exc:

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.web.middleware import request_id_from_scope
-from shared.web.problems import PROBLEM_CONTENT_TYPE, Problem
+from shared.web.problems import Problem, send_problem
 
 # The largest legitimate body (a report's metadata, a batch of scores) is far below this.
 MAX_BODY_BYTES = 1024 * 1024
 
 
 class BodySizeLimit:
-    """413 for a body over the limit: by its Content-Length, or by counting a chunked one.
+    """413 once more than `limit` bytes of body have arrived, whatever the headers say.
 
-    FastAPI turns any error raised while it reads a body into a 400, so the
-    refusal is answered here. A chunked body is buffered (at most `limit` bytes)
-    and then handed on.
+    The bytes are counted as they are received: a Content-Length over the limit is
+    refused at once, but a smaller one is not trusted (a chunked body with a lying
+    Content-Length: 10 still counts). The body is buffered here, at most `limit` bytes
+    and one more network read, and handed on whole once it has ended: no route ever
+    reads an unbounded body. A body that outgrows the limit while it arrives has its
+    connection closed, since the rest of it is left unread; a declared Content-Length over
+    the limit is answered before the body is read, and the server drains or closes.
+
+    FastAPI turns any error raised while it reads a body into a 400, so the refusal is
+    answered here, not raised from the app.
     """
 
     def __init__(self, app: ASGIApp, *, limit: int = MAX_BODY_BYTES) -> None:
@@ -30,42 +34,41 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         length = dict(scope.get("headers", ())).get(b"content-length")
-        if length is not None:
-            if length.isdigit() and int(length) > self.limit:
-                await self._refuse(scope, send)
-                return
-            await self.app(scope, receive, send)
+        if length is not None and length.strip().isdigit() and int(length) > self.limit:
+            # Refused before a byte is read, the connection left to the server: closing it
+            # while the client still sends the body would reset it before the client reads
+            # the 413 (httpx.ReadError, about one request in three here).
+            await self._refuse(scope, send, close=False)
             return
-        messages: list[Message] = []
+        chunks: list[bytes] = []
         seen = 0
         while True:
             message = await receive()
-            messages.append(message)
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                await self._refuse(scope, send)
+            if message["type"] != "http.request":  # the client went away mid-body
+                await self.app(scope, _replay([message], receive), send)
                 return
-            if message["type"] != "http.request" or not message.get("more_body", False):
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:  # a body larger than it said: stop reading, hang up
+                await self._refuse(scope, send, close=True)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
                 break
+        whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([whole], receive), send)
 
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send, *, close: bool) -> None:
         problem = Problem(
-            413, "Payload Too Large", f"request bodies are limited to {self.limit} bytes"
+            413, "Content Too Large", f"request bodies are limited to {self.limit} bytes"
         )
-        body = json.dumps(problem.body(request_id_from_scope(scope))).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(scope, send, problem, close=close)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """`messages` first, then whatever the server sends next (a disconnect)."""
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replay

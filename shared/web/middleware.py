@@ -28,6 +28,7 @@ QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # A caller-supplied id is echoed only if it is short and boring; anything else
 # could be used to inject text into logs or headers, so we mint our own.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 UNMATCHED_ROUTE = "unmatched"
 
@@ -114,6 +115,8 @@ class RequestContextMiddleware:
         path = scope["path"]
         if path in QUIET_PATHS:
             return
+        # A refused path may hold control characters: never let one forge a log line.
+        path = _CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", path)
         # Path only, never the query string: it may carry personal data.
         fields = {
             "method": method,

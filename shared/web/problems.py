@@ -6,6 +6,7 @@ request id so a support ticket can be matched to the logs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -18,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.types import Scope, Send
 
 from shared.messaging.failures import RetryableFailure, is_retryable
 from shared.rules import NotFound, RuleBroken
@@ -114,6 +116,24 @@ class Problem(Exception):
         return body
 
 
+async def send_problem(scope: Scope, send: Send, problem: Problem, *, close: bool = False) -> None:
+    """Answer with `problem` from a plain ASGI middleware (outside the exception handlers).
+
+    `close` asks the server to close the connection after the answer: for a request
+    whose body was not read to its end, the connection cannot carry another request.
+    """
+    body = json.dumps(problem.body(request_id_from_scope(scope))).encode()
+    headers = [
+        (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    headers += [(name.lower().encode(), value.encode()) for name, value in problem.headers.items()]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 def problem_response(request: Request, problem: Problem) -> JSONResponse:
     request_id = request_id_from_scope(request.scope)
     return JSONResponse(
@@ -138,13 +158,26 @@ async def _handle_problem(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc)
 
 
+def _message(err: Mapping[str, Any]) -> str:
+    message = str(err.get("msg", "invalid value"))
+    ctx = err.get("ctx") or {}
+    # A length bound set after a validating type (`Annotated[Text, Field(max_length=200)]`)
+    # is checked by pydantic's generic length rule, which speaks of "items": say characters.
+    if err.get("type") in ("too_long", "too_short") and isinstance(err.get("input"), str):
+        if err["type"] == "too_long" and "max_length" in ctx:
+            return f"String should have at most {ctx['max_length']} characters"
+        if err["type"] == "too_short" and "min_length" in ctx:
+            return f"String should have at least {ctx['min_length']} characters"
+    return message
+
+
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {
             "field": _field_path(err.get("loc", ())),
             "rule": str(err.get("type", "invalid")),
-            "message": str(err.get("msg", "invalid value")),
+            "message": _message(err),
         }
         for err in exc.errors()
     ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -51,17 +51,14 @@ class ProjectSeason:
     opened_by: str
     opened_at: datetime
 
-    @property
-    def window_opens_at(self) -> datetime:
-        return datetime.combine(self.opens_on, time.min, CAMPUS_TIME)
-
-    @property
-    def window_closes_at(self) -> datetime:
-        """The first instant after the window: midnight after its last day, campus time."""
-        return datetime.combine(self.closes_on + timedelta(days=1), time.min, CAMPUS_TIME)
-
     def window_is_open(self, now: datetime) -> bool:
-        return self.window_opens_at <= now < self.window_closes_at
+        """From midnight of the first day to midnight after the last, campus time.
+
+        Compared as campus days, not instants: a window's edges are then never built by
+        date arithmetic, which overflows for a day at the end of the calendar (a season
+        stored before request dates were bounded may reach 9999-12-31).
+        """
+        return self.opens_on <= now.astimezone(CAMPUS_TIME).date() <= self.closes_on
 
 
 @dataclass(frozen=True)

@@ -8,20 +8,21 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from services.recruitment.schemas.campaigns import FORM, VIEW, Skill, Slug
+from services.recruitment.schemas.campaigns import FORM, VIEW, Skill
 from services.recruitment.schemas.pages import Page
+from shared.web.fields import Identifier, Line, StrictInt, Text
 
 
 class ApplicationForm(BaseModel):
     model_config = FORM
 
-    campaign_id: Slug
-    position_id: Slug | None = None
-    applicant_name: str = Field(min_length=1, max_length=64)
-    motivation: str = Field(min_length=1, max_length=4000)
+    campaign_id: Identifier
+    position_id: Identifier | None = None
+    applicant_name: Line = Field(min_length=1, max_length=64)
+    motivation: Text = Field(min_length=1, max_length=4000)
     skills: list[Skill] = Field(default_factory=list, max_length=20)
-    grade_year: int | None = Field(default=None, ge=1, le=8)
-    answers: list[Annotated[str, Field(max_length=2000)]] = Field(
+    grade_year: StrictInt | None = Field(default=None, ge=1, le=8)
+    answers: list[Annotated[Text, Field(max_length=2000)]] = Field(
         default_factory=list, max_length=20
     )
 

@@ -14,21 +14,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.recruitment.domain.beneficiaries import ContactCard
 from services.recruitment.schemas.pages import Page
+from shared.web.fields import Identifier, Line, SaneDate, StrictInt
 
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Category = Literal["left_behind", "poor_family", "dropout_risk"]
-Subject = Annotated[str, Field(min_length=1, max_length=40)]
+Subject = Annotated[Line, Field(min_length=1, max_length=40)]
 
 
 class ContactCardForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=64)
-    guardian_name: str = Field(min_length=1, max_length=64)
-    address: str = Field(min_length=1, max_length=300)
-    phone: str = Field(min_length=5, max_length=24)
-    parents_workplace: str = Field(default="", max_length=300)
-    date_of_birth: date
+    name: Line = Field(min_length=1, max_length=64)
+    guardian_name: Line = Field(min_length=1, max_length=64)
+    address: Line = Field(min_length=1, max_length=300)
+    phone: Line = Field(min_length=5, max_length=24)
+    parents_workplace: Line = Field(default="", max_length=300)
+    date_of_birth: SaneDate
 
     def card(self) -> ContactCard:
         return ContactCard(**self.model_dump())
@@ -37,20 +37,20 @@ class ContactCardForm(BaseModel):
 class ContactCardCorrection(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=64)
-    guardian_name: str | None = Field(default=None, min_length=1, max_length=64)
-    address: str | None = Field(default=None, min_length=1, max_length=300)
-    phone: str | None = Field(default=None, min_length=5, max_length=24)
-    parents_workplace: str | None = Field(default=None, max_length=300)
-    date_of_birth: date | None = None
+    name: Line | None = Field(default=None, min_length=1, max_length=64)
+    guardian_name: Line | None = Field(default=None, min_length=1, max_length=64)
+    address: Line | None = Field(default=None, min_length=1, max_length=300)
+    phone: Line | None = Field(default=None, min_length=5, max_length=24)
+    parents_workplace: Line | None = Field(default=None, max_length=300)
+    date_of_birth: SaneDate | None = None
 
 
 class RegistrationForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    school_id: Code
-    county: str = Field(min_length=1, max_length=64)
-    grade: int = Field(ge=1, le=12)
+    school_id: Identifier
+    county: Line = Field(min_length=1, max_length=64)
+    grade: StrictInt = Field(ge=1, le=12)
     categories: list[Category] = Field(min_length=1, max_length=3)
     subject_needs: list[Subject] = Field(default_factory=list, max_length=20)
     contact_card: ContactCardForm
@@ -59,7 +59,7 @@ class RegistrationForm(BaseModel):
 class CorrectionForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    grade: int | None = Field(default=None, ge=1, le=12)
+    grade: StrictInt | None = Field(default=None, ge=1, le=12)
     categories: list[Category] | None = Field(default=None, min_length=1, max_length=3)
     subject_needs: list[Subject] | None = Field(default=None, max_length=20)
     contact_card: ContactCardCorrection | None = None

@@ -10,10 +10,23 @@ from pydantic import AliasPath, BaseModel, ConfigDict, Field
 
 from services.recruitment.domain.campaigns import Position, ScreeningCriteria
 from services.recruitment.schemas.pages import Page
+from shared.web.fields import (
+    AwareDateTime,
+    Identifier,
+    Line,
+    SaneDate,
+    StrictBool,
+    StrictInt,
+    Text,
+)
 
-Slug = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-Skill = Annotated[str, Field(min_length=1, max_length=40)]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+# Request fields are built on the kernel's field types (shared.web.fields), so input
+# PostgreSQL or date arithmetic cannot take is a 422 naming the field, never a 500.
+Skill = Annotated[Line, Field(min_length=1, max_length=40)]
+Title = Annotated[Line, Field(min_length=1, max_length=200)]
+PlaceName = Annotated[Line, Field(min_length=1, max_length=200)]
+# Why something was closed or refused: free text, typed in a form, maybe over lines.
+Reason = Annotated[Text, Field(min_length=1, max_length=200)]
 FORM = ConfigDict(extra="forbid", str_strip_whitespace=True)
 VIEW = ConfigDict(from_attributes=True)
 
@@ -21,11 +34,11 @@ VIEW = ConfigDict(from_attributes=True)
 class PositionForm(BaseModel):
     model_config = FORM
 
-    id: Slug
-    title: Text
-    headcount: int = Field(ge=1, le=10_000)
+    id: Identifier
+    title: Title
+    headcount: StrictInt = Field(ge=1, le=10_000)
     required_skills: list[Skill] = Field(default_factory=list, max_length=20)
-    interview_required: bool = False
+    interview_required: StrictBool = False
 
     def position(self) -> Position:
         return Position(
@@ -40,8 +53,8 @@ class PositionForm(BaseModel):
 class ScreeningForm(BaseModel):
     model_config = FORM
 
-    min_grade_year: int | None = Field(default=None, ge=1, le=8)
-    questions: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+    min_grade_year: StrictInt | None = Field(default=None, ge=1, le=8)
+    questions: list[Annotated[Text, Field(min_length=1, max_length=500)]] = Field(
         default_factory=list, max_length=20
     )
 
@@ -52,13 +65,13 @@ class ScreeningForm(BaseModel):
 class CampaignForm(BaseModel):
     model_config = FORM
 
-    id: Slug
-    title: Text
-    place: Text
-    starts_on: date
-    ends_on: date
-    opens_at: datetime
-    closes_at: datetime
+    id: Identifier
+    title: Title
+    place: PlaceName
+    starts_on: SaneDate
+    ends_on: SaneDate
+    opens_at: AwareDateTime
+    closes_at: AwareDateTime
     positions: list[PositionForm] = Field(min_length=1, max_length=50)
     screening: ScreeningForm = Field(default_factory=ScreeningForm)
 
@@ -66,7 +79,7 @@ class CampaignForm(BaseModel):
 class ClosingForm(BaseModel):
     model_config = FORM
 
-    reason: Text = "closed by an officer"
+    reason: Reason = "closed by an officer"
 
 
 class PositionView(BaseModel):

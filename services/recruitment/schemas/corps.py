@@ -11,9 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.recruitment.domain.corps import UnitKind
 from services.recruitment.schemas.memberships import MembershipView
 from services.recruitment.schemas.pages import Page
+from services.recruitment.schemas.teams import PersonId
+from shared.web.fields import Line, Text
 
-Name = Annotated[str, Field(min_length=1, max_length=100)]
-Place = Annotated[str, Field(min_length=1, max_length=100)]
+Name = Annotated[Line, Field(min_length=1, max_length=100)]
+Place = Annotated[Line, Field(min_length=1, max_length=100)]
 
 
 class UnitForm(BaseModel):
@@ -36,16 +38,16 @@ class RenameForm(BaseModel):
 class AssignForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    person_id: str = Field(min_length=1, max_length=64)
-    role: str = Field(default="member", min_length=1, max_length=40)
+    person_id: PersonId
+    role: Line = Field(default="member", min_length=1, max_length=40)
 
 
 class MoveForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    person_id: str = Field(min_length=1, max_length=64)
+    person_id: PersonId
     to_unit_id: UUID
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class UnitView(BaseModel):

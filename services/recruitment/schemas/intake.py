@@ -9,21 +9,25 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from services.recruitment.domain.intake import DEFAULT_MAX_CHOICES
 from services.recruitment.domain.intake import department_name as name_of
-from services.recruitment.schemas.campaigns import FORM, VIEW, Slug
+from services.recruitment.schemas.campaigns import FORM, VIEW, Title
 from services.recruitment.schemas.pages import Page
+from shared.web.fields import Identifier, Line, StrictInt
 
-Department = Annotated[str, Field(min_length=1, max_length=40)]
+Department = Annotated[Line, Field(min_length=1, max_length=40)]
+# The domain refuses a capacity under one (capacity_at_least_one); the upper bound only
+# keeps the number within PostgreSQL's int, as a position's headcount is.
+Capacity = Annotated[StrictInt, Field(le=10_000)]
 
 
 class IntakeForm(BaseModel):
     model_config = FORM
 
-    intake_id: Slug
-    title: str = Field(min_length=1, max_length=200)
-    departments: dict[Department, int] = Field(
+    intake_id: Identifier
+    title: Title
+    departments: dict[Department, Capacity] = Field(
         min_length=1, max_length=20, description="department code -> capacity (places)"
     )
-    max_choices: int | None = Field(
+    max_choices: StrictInt | None = Field(
         default=None,
         ge=1,
         le=11,
@@ -51,7 +55,7 @@ class IntakeView(BaseModel):
 class CandidateForm(BaseModel):
     model_config = FORM
 
-    name: str = Field(min_length=1, max_length=64)
+    name: Line = Field(min_length=1, max_length=64)
     choices: list[Department] = Field(min_length=1, max_length=11, description="best first")
 
 
@@ -71,8 +75,8 @@ class CandidatePage(Page[CandidateView]):
 class AssessmentForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    communication: int = Field(ge=0, le=100)
-    planning: int = Field(ge=0, le=100)
+    communication: StrictInt = Field(ge=0, le=100)
+    planning: StrictInt = Field(ge=0, le=100)
 
 
 class AssessmentView(BaseModel):

@@ -9,8 +9,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from services.recruitment.domain.interviews import SlotOffer
-from services.recruitment.schemas.campaigns import FORM, VIEW, Text
+from services.recruitment.schemas.campaigns import FORM, VIEW, PlaceName
 from services.recruitment.schemas.pages import Page
+from shared.web.fields import AwareDateTime, StrictBool, StrictInt
 
 # Pass as the validation context when the reader interviews for the campaign.
 INTERVIEWER = {"interviewer": True}
@@ -19,9 +20,9 @@ INTERVIEWER = {"interviewer": True}
 class SlotForm(BaseModel):
     model_config = FORM
 
-    starts_at: datetime
-    ends_at: datetime
-    place: Text
+    starts_at: AwareDateTime
+    ends_at: AwareDateTime
+    place: PlaceName
 
 
 class SlotsForm(BaseModel):
@@ -68,5 +69,5 @@ class BookingForm(BaseModel):
 class ResultForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    score: int = Field(ge=0, le=100)
-    recommended: bool
+    score: StrictInt = Field(ge=0, le=100)
+    recommended: StrictBool

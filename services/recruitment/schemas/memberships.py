@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.recruitment.schemas.pages import Page
+from shared.web.fields import Text
 
 
 class MembershipView(BaseModel):
@@ -54,4 +55,4 @@ class EndForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     how: Literal["withdrawn", "expelled"]
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)

@@ -10,28 +10,28 @@ from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, fiel
 
 from services.recruitment.domain.pairing import MAX_VOLUNTEERS_PER_CHILD, PairingMode
 from services.recruitment.schemas.pages import Page
+from shared.web.fields import Identifier, Line, StrictBool, StrictInt, Text
 
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
-Reason = Annotated[str, Field(min_length=1, max_length=500)]
+Reason = Annotated[Text, Field(min_length=1, max_length=500)]
 UNPAIRED_SHOWN = 200
 
 
 class PairingRunForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    school_id: Code | None = Field(default=None, description="Pair this school's children")
-    county: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+    school_id: Identifier | None = Field(default=None, description="Pair this school's children")
+    county: Annotated[Line, Field(min_length=1, max_length=64)] | None = Field(
         default=None, description="Or pair this county's children (all its schools at once)"
     )
     mode: PairingMode = PairingMode.ONE_TO_ONE
-    volunteers_per_child: int = Field(default=1, ge=1, le=MAX_VOLUNTEERS_PER_CHILD)
+    volunteers_per_child: StrictInt = Field(default=1, ge=1, le=MAX_VOLUNTEERS_PER_CHILD)
 
 
 class ManualPairingForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     beneficiary_id: UUID
-    volunteer_id: Code
+    volunteer_id: Identifier
     reason: Reason
     replaces_pairing_id: UUID | None = None
 
@@ -40,7 +40,7 @@ class EndPairingForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: Reason
-    season_over: bool = Field(
+    season_over: StrictBool = Field(
         default=False,
         description=(
             "The pairing ended because the season finished: next season's run may continue it."

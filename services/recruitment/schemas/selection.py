@@ -8,8 +8,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.recruitment.domain.selection import DEFAULT_MAX_CHILDREN, MAX_CHILDREN_LIMIT, Place
-from services.recruitment.schemas.campaigns import FORM, VIEW, Slug, Text
+from services.recruitment.schemas.campaigns import FORM, VIEW, PlaceName, Reason
 from services.recruitment.schemas.pages import Page
+from shared.web.fields import Identifier, StrictInt
 
 
 class ScreeningView(BaseModel):
@@ -23,16 +24,16 @@ class Rejection(BaseModel):
     model_config = FORM
 
     application_id: UUID
-    reason: Text
+    reason: Reason
 
 
 class Placement(BaseModel):
     model_config = FORM
 
     application_id: UUID
-    county: Text | None = None
-    school_id: Slug | None = None
-    max_children: int = Field(
+    county: PlaceName | None = None
+    school_id: Identifier | None = None
+    max_children: StrictInt = Field(
         default=DEFAULT_MAX_CHILDREN,
         ge=1,
         le=MAX_CHILDREN_LIMIT,

@@ -10,19 +10,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.recruitment.domain.teams import ProjectClass, TeamStatus
 from services.recruitment.schemas.pages import Page
+from shared.web.fields import Identifier, Line, SaneDate, StrictInt, Text
 
 SEASON_PATTERN = r"^[A-Za-z0-9_.:-]{1,32}$"
 PERSON_PATTERN = r"^[A-Za-z0-9_.:@-]{1,64}$"
+# Stricter than an Identifier (at most 32 characters): the pattern says so.
+SeasonCode = Annotated[Identifier, Field(pattern=SEASON_PATTERN)]
+# A person by their user id (a token's subject): an Identifier's characters and "@".
 PersonId = Annotated[str, Field(pattern=PERSON_PATTERN)]
 
 
 class SeasonForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    season: str = Field(pattern=SEASON_PATTERN, examples=["2026-summer"])
-    title: str = Field(min_length=1, max_length=200, examples=["2026年暑期社会实践"])
-    opens_on: date = Field(description="First day of the window (Asia/Shanghai)")
-    closes_on: date = Field(description="Last day of the window, inclusive (Asia/Shanghai)")
+    season: SeasonCode = Field(examples=["2026-summer"])
+    title: Line = Field(min_length=1, max_length=200, examples=["2026年暑期社会实践"])
+    opens_on: SaneDate = Field(description="First day of the window (Asia/Shanghai)")
+    closes_on: SaneDate = Field(description="Last day of the window, inclusive (Asia/Shanghai)")
 
 
 class SeasonView(BaseModel):
@@ -44,8 +48,8 @@ class SeasonPage(Page[SeasonView]):
 class TeamForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: str = Field(min_length=1, max_length=200)
-    summary: str = Field(min_length=1, max_length=4000)
+    title: Line = Field(min_length=1, max_length=200)
+    summary: Text = Field(min_length=1, max_length=4000)
     # Sizes are checked by the domain (team_size, one_advisor); these caps only bound input.
     member_ids: list[PersonId] = Field(
         max_length=50, description="The team's 3–10 students, the leader (the caller) included"
@@ -83,7 +87,7 @@ class ApprovalForm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     project_class: Literal["I", "II"] = Field(description="I: college-funded; II: self-funded")
-    budget_yuan: int | None = Field(
+    budget_yuan: StrictInt | None = Field(
         default=None, le=10_000_000, description="Required (> 0) for Class I; absent for II"
     )
 
@@ -91,4 +95,4 @@ class ApprovalForm(BaseModel):
 class RejectionForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason: str = Field(max_length=2000)
+    reason: Text = Field(max_length=2000)

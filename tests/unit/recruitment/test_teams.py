@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
@@ -168,6 +169,15 @@ def test_registering_after_the_window_closes_is_refused() -> None:
     with pytest.raises(RuleBroken, check=conflict) as refused:
         register(now=datetime(2026, 5, 15, 16, 0, tzinfo=UTC))
     assert refused.value.rule == "application_window"
+
+
+def test_a_season_stored_at_the_ends_of_the_calendar_still_answers_without_overflow() -> None:
+    # Requests now bound a season's days to 1900-2200, but one opened before could span
+    # 0001-01-01 to 9999-12-31: the day after its last is past Python's calendar.
+    forever = replace(SEASON, opens_on=date.min, closes_on=date.max)
+    assert forever.window_is_open(IN_WINDOW)
+    assert forever.window_is_open(datetime.max.replace(tzinfo=UTC) - timedelta(days=1))
+    assert not replace(SEASON, closes_on=date.min).window_is_open(IN_WINDOW)
 
 
 def test_cross_class_and_cross_department_teams_are_allowed() -> None:

@@ -1,0 +1,138 @@
+"""What a schemathesis run is told: personas, hostile inputs, and a real run end to end."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from shared.web.app import create_app
+from shared.web.fields import AwareDateTime
+from tests.support.http_server import serve
+from tests.unit.web.support import make_settings
+from tools.fuzz.findings import merge
+from tools.fuzz.runs import (
+    HOSTILE_DATE_TIMES,
+    PERSONAS,
+    Persona,
+    RunPlan,
+    date_bindings,
+    fresh_id_bindings,
+    run_one,
+    schemathesis_config,
+)
+
+pytestmark = pytest.mark.unit
+
+DOCUMENT: dict[str, Any] = {
+    "paths": {
+        "/things/{college}": {
+            "post": {
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Form"}}
+                    }
+                },
+                "parameters": [
+                    {
+                        "name": "since",
+                        "in": "query",
+                        "schema": {"anyOf": [{"type": "string", "format": "date-time"}]},
+                    }
+                ],
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "Form": {
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+                    "opens_at": {"type": "string", "format": "date-time"},
+                    "slots": {"type": "array", "items": {"$ref": "#/components/schemas/Slot"}},
+                    "born": {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]},
+                }
+            },
+            "Slot": {"properties": {"starts_at": {"type": "string", "format": "date-time"}}},
+        }
+    },
+}
+
+
+def test_every_date_and_date_time_is_bound_to_its_hostile_values() -> None:
+    assert date_bindings(DOCUMENT) == {
+        "body.born": "dates",
+        "body.opens_at": "date-times",
+        "body.slots[*].starts_at": "date-times",
+        "query.since": "date-times",
+    }
+
+
+def test_a_client_chosen_id_gets_fresh_values() -> None:
+    assert fresh_id_bindings(DOCUMENT) == ["body.id"]
+
+
+def test_the_config_is_valid_toml_with_the_personas_college() -> None:
+    officer = Persona("officer", "cs")
+    config = tomllib.loads(schemathesis_config(officer, DOCUMENT))
+    assert config["parameters"]["path.college"] == "cs"
+    assert config["parameters"]["body.opens_at"]["dictionary"] == "date-times"
+    assert config["dictionaries"]["date-times"]["values"] == list(HOSTILE_DATE_TIMES)
+    assert "\x00" in config["dictionaries"]["hostile"]["values"]
+    fresh = config["dictionaries"]["fresh-ids"]["values"]
+    assert len(set(fresh)) == len(fresh)
+
+
+def test_a_university_admin_roams_the_colleges() -> None:
+    admin = Persona("university_admin", None)
+    config = tomllib.loads(schemathesis_config(admin, DOCUMENT))
+    assert config["parameters"]["path.college"]["dictionary"] == "colleges"
+
+
+def test_the_personas_are_the_four_roles_asked_for() -> None:
+    assert [p.name for p in PERSONAS] == [
+        "student@cs",
+        "officer@cs",
+        "college_admin@cs",
+        "university_admin",
+    ]
+    for persona in PERSONAS:
+        assert persona.headers()["Authorization"].startswith("Bearer ")
+
+
+class Window(BaseModel):
+    opens_at: AwareDateTime
+
+
+def broken_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/api/windows/{college}")
+    async def open_window(college: str, window: Window) -> Window:
+        return window
+
+    @router.get("/api/broken/{college}")
+    async def broken(college: str) -> dict[str, str]:
+        raise RuntimeError("a bug")
+
+    return router
+
+
+def test_a_real_run_finds_the_server_error_and_nothing_else(tmp_path: Path) -> None:
+    app = create_app(
+        service="fuzzed", settings=make_settings(), readiness_checks={}, routers=[broken_router()]
+    )
+    with serve(app) as (host, port):
+        plan = RunPlan(
+            "fuzzed", f"http://{host}:{port}", Persona("officer", "cs"), tmp_path, max_examples=3
+        )
+        result = run_one(plan)
+    assert result.problem is None, result.problem
+    assert result.exit_code == 1
+    found = {(f.operation, f.check) for f in merge(result.findings)}
+    assert found == {("GET /api/broken/{college}", "not_a_server_error")}
+    assert plan.report_file.exists() and plan.config_file.exists()
