@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ from shared.messaging.dead_letters import DeadLetterPublisher
 from shared.messaging.relay import OutboxRelay, prune_periodically
 from shared.messaging.subscriptions import subscribe, subscriber_watch
 from shared.supervisor import LoopSupervisor, NotReady
+from shared.timers import DueActionHandler, run_due_actions
 from shared.web.app import create_app
 from shared.web.dependencies import pool_of
 
@@ -40,6 +41,8 @@ class ServiceDefinition:
     migrations: Path
     routers: Sequence[APIRouter] = ()
     consumers: Sequence[EventConsumer] = ()
+    # Durable timers: kind -> handler, fired by the supervised "due-actions" loop.
+    due_actions: Mapping[str, DueActionHandler] | None = None
 
 
 @dataclass
@@ -89,6 +92,12 @@ class ServiceRuntime:
             "outbox-pruning",
             lambda stop, health: prune_periodically(pool, stop, health),
         )
+        if self.definition.due_actions:
+            actions = self.definition.due_actions
+            self.loops.supervise(
+                "due-actions",
+                lambda stop, health: run_due_actions(pool, stop, health, actions=actions),
+            )
         if self._broker is not None:
             self.loops.supervise("consumers", subscriber_watch(self._broker, service=name))
 

@@ -1,6 +1,6 @@
 """Supervised background loops: none of a service's long-running loops may die silently.
 
-A service runs loops beside its HTTP API: the outbox relay, pruning, and later the
+A service runs loops beside its HTTP API: the outbox relay, pruning, and the
 durable timers. Each runs under a `LoopSupervisor`, which restarts it with backoff
 whenever it raises (or returns while the service is still running), logs each crash
 once with its traceback, and counts restarts in a metric. Loops also report how their

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.recruitment.api import ROUTERS
 from services.recruitment.consumers import CONSUMERS
+from services.recruitment.due_actions import DUE_ACTIONS
 from services.recruitment.settings import RecruitmentSettings
 from shared.runtime import ServiceDefinition, run
 
@@ -13,6 +14,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     routers=ROUTERS,
     consumers=CONSUMERS,
+    due_actions=DUE_ACTIONS,
 )
 
 if __name__ == "__main__":

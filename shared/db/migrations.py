@@ -1,6 +1,6 @@
 """Applies a service's numbered .sql migrations to its own schema.
 
-The kernel's migrations (outbox, inbox) come first, then the service's own.
+The kernel's migrations (outbox, inbox, due actions) come first, then the service's own.
 Each applied file's checksum is recorded; an edited applied file is refused.
 A Postgres advisory lock makes replicas that start together apply them once.
 """
