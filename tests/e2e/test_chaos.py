@@ -97,8 +97,22 @@ class Load:
     accepted: list[tuple[float, str]] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     sent: int = 0
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await self._run(stop)
+        finally:
+            self.stopped.set()
+
+    async def finish(self) -> None:
+        """Stop sending and wait for the last request's answer: the final checks must not
+        race an application committed a moment ago (its outbox row not yet relayed)."""
+        self.stop.set()
+        await asyncio.wait_for(self.stopped.wait(), timeout=30)
+
+    async def _run(self, stop: asyncio.Event) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
             await self._open_campaign(client)
             started = time.monotonic()
@@ -163,12 +177,11 @@ class Load:
 @pytest.fixture(scope="module")
 async def load(chaos_stack: Path) -> AsyncIterator[Load]:
     load = Load(service_urls(chaos_stack)["recruitment"])
-    stop = asyncio.Event()
-    running = asyncio.create_task(load.run(stop))
+    running = asyncio.create_task(load.run(load.stop))
     try:
         yield load
     finally:
-        stop.set()
+        load.stop.set()
         await asyncio.wait_for(running, timeout=30)
 
 
@@ -357,6 +370,8 @@ async def test_every_accepted_application_is_notified_exactly_once_through_every
     await assert_services_whole(chaos_stack)
 
     await asyncio.sleep(2)
+    await load.finish()
+    await asyncio.sleep(1.5)  # await_recovery looks at what was accepted a second ago
     await await_recovery(None, time.monotonic(), load, admin)
     await assert_delivered_exactly_once(load, admin, endpoints.kafka_bootstrap)
     assert load.statuses["201"] >= 100, load.statuses
