@@ -287,7 +287,8 @@ async def wait_ready(process: subprocess.Popen) -> None:  # type: ignore[type-ar
 
 
 def kill(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
-    os.killpg(process.pid, signal.SIGKILL)
+    if process.poll() is None:  # not killed already (a failed assertion's cleanup)
+        os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
 
 
@@ -297,7 +298,10 @@ async def test_a_consumer_killed_mid_stream_loses_nothing_and_applies_nothing_tw
     name = f"killed-{uuid4().hex[:6]}"
     events = [application() for _ in range(1500)]
     ids = [e.application_id for e in events]
-    process = start_consumer_process(stack, kernel_dsn, name, delay_ms=2)
+    # 20 ms an event: the whole stream takes the first consumer 30 s, so the kill lands
+    # mid-stream even when this 2-core machine stalls the test's polling for seconds
+    # (with 2 ms a stall of ~3 s once let it finish before the kill).
+    process = start_consumer_process(stack, kernel_dsn, name, delay_ms=20)
     try:
         await wait_ready(process)
         await publish(producer, events)
