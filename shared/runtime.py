@@ -23,7 +23,7 @@ from shared.messaging.broker import make_broker, make_producer
 from shared.messaging.consumer import EventConsumer, EventProcessor
 from shared.messaging.dead_letters import DeadLetterPublisher
 from shared.messaging.relay import OutboxRelay, prune_periodically
-from shared.messaging.subscriptions import subscribe, subscriber_watch
+from shared.messaging.subscriptions import idle_subscribers, subscribe, subscriber_watch
 from shared.supervisor import LoopSupervisor, NotReady
 from shared.timers import DueActionHandler, run_due_actions
 from shared.web.app import create_app
@@ -138,14 +138,9 @@ class ServiceRuntime:
         """Every subscriber is started and its consume task is alive."""
         if self._broker is None:
             return
-        down = [
-            str(getattr(subscriber, "group_id", None) or subscriber)
-            for subscriber in self._broker.subscribers
-            if not subscriber.running
-            or not any(not task.done() for task in getattr(subscriber, "tasks", ()))
-        ]
+        down = idle_subscribers(self._broker)
         if down:
-            raise NotReady(f"not consuming: {', '.join(sorted(down))}")
+            raise NotReady(f"not consuming: {', '.join(down)}")
 
     def failing_loops(self) -> list[str]:
         """Liveness: loops failing longer than the configured limit."""

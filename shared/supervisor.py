@@ -123,7 +123,7 @@ class LoopSupervisor:
                     restarts=health.restarts,
                     exc_info=error,
                 )
-                await _sleep_or_stop(self._stop, pause)
+                await sleep_or_stop(self._stop, pause)
             finally:
                 health.running = False
                 running.set(0)
@@ -158,7 +158,8 @@ class LoopSupervisor:
         )
 
 
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or less if `stop` is set meanwhile: how every loop pauses."""
     try:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
     except TimeoutError:

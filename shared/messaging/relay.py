@@ -26,7 +26,7 @@ from shared.messaging.outbox import (
     prune_delivered,
     record_failure,
 )
-from shared.supervisor import LoopHealth
+from shared.supervisor import LoopHealth, sleep_or_stop
 
 log = structlog.get_logger(__name__)
 
@@ -156,7 +156,7 @@ class OutboxRelay:
                         failures=failures,
                         error=repr(error)[:500],
                     )
-                    await _sleep_or_stop(stop, self._backoff.delay(min(failures, 6)))
+                    await sleep_or_stop(stop, self._backoff.delay(min(failures, 6)))
                     continue
                 if failures:
                     log.info("outbox relay recovered", failed_rounds=failures)
@@ -199,7 +199,7 @@ async def prune_periodically(
         except Exception as error:  # pruning can wait for the next round
             health.failed(error)
             log.warning("pruning the outbox and inbox failed", error=repr(error)[:300])
-        await _sleep_or_stop(stop, every_s)
+        await sleep_or_stop(stop, every_s)
 
 
 class _WakeListener:
@@ -310,7 +310,3 @@ async def _first_of(*events: asyncio.Event, seconds: float) -> None:
     finally:
         for waiter in waiters:
             waiter.cancel()
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    await _first_of(stop, seconds=seconds)

@@ -26,7 +26,7 @@ from prometheus_client import Counter
 from shared.messaging.consumer import EventProcessor
 from shared.messaging.dead_letters import ConsumedRecord
 from shared.messaging.failures import RetriesExhausted
-from shared.supervisor import LOOP_RESTARTS, Loop, LoopHealth
+from shared.supervisor import LOOP_RESTARTS, Loop, LoopHealth, sleep_or_stop
 
 log = structlog.get_logger(__name__)
 
@@ -136,6 +136,20 @@ async def _rewind(message: KafkaMessage, batch: Iterable[ConsumedRecord]) -> Non
             log.info("partition reassigned; not rewinding it", partition=str(partition))
 
 
+def subscriber_name(subscriber: object) -> str:
+    return str(getattr(subscriber, "group_id", None) or subscriber)
+
+
+def idle_subscribers(broker: KafkaBroker) -> list[str]:
+    """The subscribers not consuming now: stopped, or with no live consume task."""
+    return sorted(
+        subscriber_name(subscriber)
+        for subscriber in broker.subscribers
+        if not subscriber.running
+        or not any(not task.done() for task in getattr(subscriber, "tasks", ()))
+    )
+
+
 def subscriber_watch(broker: KafkaBroker, *, service: str, every_s: float = 1.0) -> Loop:
     """A supervised loop that keeps an eye on the broker's subscribers.
 
@@ -148,24 +162,19 @@ def subscriber_watch(broker: KafkaBroker, *, service: str, every_s: float = 1.0)
     async def watch(stop: asyncio.Event, health: LoopHealth) -> None:
         seen: dict[int, int] = {}
         while not stop.is_set():
-            down = []
             for subscriber in broker.subscribers:
-                tasks = list(getattr(subscriber, "tasks", ()))
-                name = f"consumer:{getattr(subscriber, 'group_id', None) or '?'}"
+                tasks = getattr(subscriber, "tasks", ())
+                name = f"consumer:{subscriber_name(subscriber)}"
                 restarted = len(tasks) - seen.get(id(subscriber), 1)
                 seen[id(subscriber)] = len(tasks)
                 if restarted > 0:
                     LOOP_RESTARTS.labels(service, name).inc(restarted)
                     log.warning("consumer task restarted", consumer=name, restarts=restarted)
-                if not subscriber.running or not any(not task.done() for task in tasks):
-                    down.append(name)
+            down = [f"consumer:{name}" for name in idle_subscribers(broker)]
             if down:
                 health.failed(RuntimeError(f"not consuming: {', '.join(down)}"))
             else:
                 health.succeeded()
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=every_s)
-            except TimeoutError:
-                pass
+            await sleep_or_stop(stop, every_s)
 
     return watch

@@ -20,7 +20,7 @@ import structlog
 from prometheus_client import Counter
 
 from shared.messaging.failures import RetryPolicy, is_retryable
-from shared.supervisor import LoopHealth
+from shared.supervisor import LoopHealth, sleep_or_stop
 from shared.timers.store import (
     DueAction,
     claim_due,
@@ -122,12 +122,12 @@ async def run_due_actions(
             failures += 1
             health.failed(error)
             log.warning("due-actions round failed", failures=failures, error=repr(error)[:500])
-            await _sleep_or_stop(stop, backoff.delay(min(failures, 6)))
+            await sleep_or_stop(stop, backoff.delay(min(failures, 6)))
             continue
         failures = 0
         health.succeeded()
         if claimed < batch_size:
-            await _sleep_or_stop(stop, poll_s)
+            await sleep_or_stop(stop, poll_s)
 
 
 async def _report_unknown(pool: asyncpg.Pool, *, known: list[str], now: datetime) -> None:
@@ -135,10 +135,3 @@ async def _report_unknown(pool: asyncpg.Pool, *, known: list[str], now: datetime
         unknown = await due_unknown_kinds(conn, known=known, now=now)
     if unknown:
         log.warning("due actions of kinds this service does not handle; left", kinds=unknown)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass
