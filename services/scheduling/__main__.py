@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.scheduling.api import ROUTERS
 from services.scheduling.consumers import CONSUMERS
+from services.scheduling.due_actions import DUE_ACTIONS
 from services.scheduling.settings import SchedulingSettings
 from shared.runtime import ServiceDefinition, run
 
@@ -13,6 +14,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     routers=ROUTERS,
     consumers=CONSUMERS,
+    due_actions=DUE_ACTIONS,
 )
 
 if __name__ == "__main__":

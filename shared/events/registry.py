@@ -76,11 +76,35 @@ RECRUITMENT_PAIRINGS = _recruitment(
 RECRUITMENT_MEMBERSHIPS = _recruitment(
     "memberships", 6, "Department and corps memberships started and ended, keyed by person id."
 )
-SCHEDULING_ATTENDANCE = Topic(
-    "campusflow.scheduling.attendance",
-    6,
-    "scheduling",
-    "Attendance sanctions imposed under the meeting rules, keyed by person id.",
+
+
+def _scheduling(name: str, partitions: int, description: str) -> Topic:
+    return Topic(f"campusflow.scheduling.{name}", partitions, "scheduling", description)
+
+
+SCHEDULING_ROTAS = _scheduling("rotas", 3, "Duty rotas published, keyed by rota id.")
+SCHEDULING_SHIFTS = _scheduling(
+    "shifts", 6, "Shift seats assigned, changed, cancelled and offered, keyed by shift id."
+)
+SCHEDULING_SWAPS = _scheduling("swaps", 3, "Shift swaps requested and decided, keyed by swap id.")
+SCHEDULING_DUTY = _scheduling(
+    "duty", 6, "Duty sign-ins (签到), no-shows and handovers (交接), keyed by shift id."
+)
+SCHEDULING_TIMETABLES = _scheduling(
+    "timetables", 1, "Teaching timetables published, keyed by timetable id."
+)
+SCHEDULING_MEETINGS = _scheduling(
+    "meetings", 6, "Meetings scheduled and cancelled, attendance taken, keyed by meeting id."
+)
+SCHEDULING_LEAVE = _scheduling("leave", 3, "Leave requested and decided, keyed by leave id.")
+SCHEDULING_ATTENDANCE = _scheduling(
+    "attendance", 6, "Attendance sanctions imposed under the meeting rules, keyed by person id."
+)
+SCHEDULING_ACTIVITIES = _scheduling(
+    "activities", 3, "Activities scheduled on the calendar, keyed by activity id."
+)
+SCHEDULING_TASKS = _scheduling(
+    "tasks", 3, "Activity preparation tasks that fell due, keyed by task id."
 )
 
 TOPICS: tuple[Topic, ...] = (
@@ -92,7 +116,16 @@ TOPICS: tuple[Topic, ...] = (
     RECRUITMENT_BENEFICIARIES,
     RECRUITMENT_PAIRINGS,
     RECRUITMENT_MEMBERSHIPS,
+    SCHEDULING_ROTAS,
+    SCHEDULING_SHIFTS,
+    SCHEDULING_SWAPS,
+    SCHEDULING_DUTY,
+    SCHEDULING_TIMETABLES,
+    SCHEDULING_MEETINGS,
+    SCHEDULING_LEAVE,
     SCHEDULING_ATTENDANCE,
+    SCHEDULING_ACTIVITIES,
+    SCHEDULING_TASKS,
 )
 
 _TOPIC_OF: dict[type[DomainEvent], Topic] = {
@@ -118,7 +151,25 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     recruitment.PairingEnded: RECRUITMENT_PAIRINGS,
     recruitment.MembershipStarted: RECRUITMENT_MEMBERSHIPS,
     recruitment.MembershipEnded: RECRUITMENT_MEMBERSHIPS,
+    scheduling.RotaPublished: SCHEDULING_ROTAS,
+    scheduling.ShiftAssigned: SCHEDULING_SHIFTS,
+    scheduling.ShiftChanged: SCHEDULING_SHIFTS,
+    scheduling.ShiftCancelled: SCHEDULING_SHIFTS,
+    scheduling.ShiftOffered: SCHEDULING_SHIFTS,
+    scheduling.SwapRequested: SCHEDULING_SWAPS,
+    scheduling.SwapDecided: SCHEDULING_SWAPS,
+    scheduling.DutyCheckedIn: SCHEDULING_DUTY,
+    scheduling.DutyMissed: SCHEDULING_DUTY,
+    scheduling.HandoverRecorded: SCHEDULING_DUTY,
+    scheduling.TimetablePublished: SCHEDULING_TIMETABLES,
+    scheduling.MeetingScheduled: SCHEDULING_MEETINGS,
+    scheduling.MeetingCancelled: SCHEDULING_MEETINGS,
+    scheduling.AttendanceRecorded: SCHEDULING_MEETINGS,
+    scheduling.LeaveRequested: SCHEDULING_LEAVE,
+    scheduling.LeaveDecided: SCHEDULING_LEAVE,
     scheduling.AttendanceSanctionImposed: SCHEDULING_ATTENDANCE,
+    scheduling.ActivityScheduled: SCHEDULING_ACTIVITIES,
+    scheduling.TaskDue: SCHEDULING_TASKS,
 }
 
 EVENTS: tuple[EventSpec, ...] = tuple(EventSpec(model, topic) for model, topic in _TOPIC_OF.items())

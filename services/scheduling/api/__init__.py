@@ -1,6 +1,25 @@
-"""Scheduling HTTP API: one router per aggregate under /api/scheduling (they arrive with its issue;
-health, readiness and metrics are the kernel's)."""
+"""Scheduling HTTP API: one router per aggregate, all under /api/scheduling."""
 
 from fastapi import APIRouter
 
-ROUTERS: tuple[APIRouter, ...] = ()
+from services.scheduling.api import (
+    activities,
+    desk,
+    feeds,
+    jobs,
+    meetings,
+    members,
+    rotas,
+    timetables,
+)
+
+ROUTERS: tuple[APIRouter, ...] = (
+    members.router,
+    jobs.router,
+    rotas.router,
+    desk.router,
+    timetables.router,
+    meetings.router,
+    activities.router,
+    feeds.router,
+)

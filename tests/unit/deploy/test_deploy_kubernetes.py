@@ -56,6 +56,7 @@ PRODUCTION_SECRETS: dict[str, dict[str, str]] = {
         "beneficiary-keys": Fernet.generate_key().decode(),
         "beneficiary-index-key": "production-blind-index-key-of-at-least-32-chars",
     },
+    "scheduling-desk-code": {"desk-code-secret": "production-duty-desk-code-secret"},
 } | {
     f"{service}-db-credentials": {"username": service, "password": f"{service}-password"}
     for service in SERVICES
