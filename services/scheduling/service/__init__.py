@@ -1,2 +1,5 @@
 """Scheduling use cases, one module per aggregate; each runs in the one transaction
 it is handed."""
+
+# The CloudEvents source of every event scheduling publishes.
+SOURCE = "/campusflow/scheduling"
