@@ -236,3 +236,26 @@ def recruitment_command(
     sys.stdout.flush()
     sys.stdout.write(json_line({**pairing, **intake, "machine": machine()}) + "\n")
     sys.stdout.flush()
+
+
+@app.command("scheduling")
+def scheduling_command(
+    quick: bool = typer.Option(
+        False, "--quick", help="Small instances and short limits (a smoke run, not the figures)."
+    ),
+) -> None:
+    """Duty rota, repair, summer timetable and activity calendar solves, each re-checked."""
+    from tools.bench.report import json_line, machine
+    from tools.bench.scheduling_calendar import bench_calendar
+    from tools.bench.scheduling_rota import bench_repair, bench_rota
+    from tools.bench.scheduling_timetable import bench_timetable
+
+    figures: dict[str, Any] = {}
+    rota = bench_rota(console, quick=quick)
+    figures.update(rota.figures)
+    figures.update(bench_repair(console, rota, quick=quick))
+    figures.update(bench_timetable(console, quick=quick))
+    figures.update(bench_calendar(console, quick=quick))
+    sys.stdout.flush()
+    sys.stdout.write(json_line({**figures, "machine": machine()}) + "\n")
+    sys.stdout.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tools.cli import bench, demo, deploy, dlt, stack
+from tools.cli import bench, demo, deploy, dlt, schedule, stack
 from tools.cli.token import token
 
 app = typer.Typer(help="Campusflow platform tools.", no_args_is_help=True)
@@ -13,6 +13,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(dlt.app, name="dlt")
 app.add_typer(deploy.app, name="deploy")
 app.add_typer(bench.app, name="bench")
+app.add_typer(schedule.app, name="schedule")
 app.command("token", help="Print a signed token for the local stack.")(token)
 
 

@@ -1,0 +1,1 @@
+"""Scheduling problems solved from files (`campusflow schedule ...`) and their benchmarks."""
