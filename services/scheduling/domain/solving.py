@@ -20,3 +20,14 @@ class SolveProgress:
 
 ProgressSink = Callable[[SolveProgress], None]
 StopFlag = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class ProblemLimits:
+    """How big one problem may be (a larger one is refused with 422 before any solve)."""
+
+    max_staff: int = 3000
+    max_shifts: int = 1000
+    max_days: int = 62
+    max_lessons: int = 20_000
+    max_activities: int = 1000

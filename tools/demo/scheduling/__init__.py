@@ -1,0 +1,1 @@
+"""Demo data of the scheduling service, loaded through its API only."""
