@@ -1,0 +1,206 @@
+"""Solve a rota with CP-SAT, judge the answer with the independent checker, and explain an
+infeasible problem by a small set of named requirements that cannot hold together."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from ortools.sat.python import cp_model
+
+from services.scheduling.domain.roster_checker import check_rota
+from services.scheduling.domain.rostering import Assignment, RotaOutcome, RotaProblem
+from services.scheduling.domain.solving import ProgressSink, SolveProgress, SolveStatus, StopFlag
+from services.scheduling.solver.rota_greedy import greedy_rota
+from services.scheduling.solver.rota_model import RotaModel
+
+EXPLAIN_LIMIT_S = 10.0  # at most this long spent naming the conflicts of an infeasible problem
+MAX_CONFLICTS_SHRUNK = 24  # cores up to this size are shrunk by deletion
+PHYSICS = "no staff member can work two shifts that overlap in time"
+
+
+class _Watch(cp_model.CpSolverSolutionCallback):
+    """Reports each better solution (objective and bound) and honours the stop flag."""
+
+    def __init__(
+        self, model: RotaModel, started: float, progress: ProgressSink | None, stop: StopFlag | None
+    ) -> None:
+        super().__init__()
+        self.rota = model
+        self.started = started
+        self.progress = progress
+        self.stop = stop
+        self.first_s: float | None = None
+        self.solutions = 0
+
+    def on_solution_callback(self) -> None:
+        elapsed = time.monotonic() - self.started
+        self.solutions += 1
+        if self.first_s is None:
+            self.first_s = elapsed
+        if self.progress is not None:
+            scale = self.rota.scale
+            self.progress(
+                SolveProgress(
+                    objective=self.objective_value / scale,
+                    bound=self.best_objective_bound / scale,
+                    elapsed_s=elapsed,
+                )
+            )
+        if self.stop is not None and self.stop():
+            self.stop_search()
+
+
+def _stop_watcher(solver: cp_model.CpSolver, stop: StopFlag | None) -> Callable[[], None]:
+    """Polls the stop flag while CP-SAT runs (it may stop before any solution); returns the
+    function that ends the watcher."""
+    if stop is None:
+        return lambda: None
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.1):
+            if stop():
+                solver.stop_search()
+                return
+
+    thread = threading.Thread(target=watch, name="rota-stop-watch", daemon=True)
+    thread.start()
+
+    def end() -> None:
+        done.set()
+        thread.join()
+
+    return end
+
+
+def run_model(
+    rota: RotaModel,
+    *,
+    time_limit_s: float,
+    workers: int,
+    started: float,
+    progress: ProgressSink | None = None,
+    stop: StopFlag | None = None,
+    hint: Iterable[Assignment] = (),
+) -> RotaOutcome:
+    """Solve a built model and judge its best solution with the checker."""
+    problem = rota.problem
+    if rota.blocked:
+        return _infeasible(problem, tuple(rota.blocked), started)
+    rota.hint(hint)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit_s - (time.monotonic() - started))
+    solver.parameters.num_workers = max(1, workers)
+    watch = _Watch(rota, started, progress, stop)
+    end_watch = _stop_watcher(solver, stop)
+    try:
+        code = solver.solve(rota.model, watch)
+    finally:
+        end_watch()
+    stopped = stop is not None and stop()
+    if code == cp_model.INFEASIBLE:
+        return _infeasible(problem, explain(problem, pinned=rota.pinned), started)
+    if code == cp_model.MODEL_INVALID:
+        return RotaOutcome(
+            problem,
+            "invalid",
+            wall_s=time.monotonic() - started,
+            conflicts=(solver.status_name(code),),
+        )
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        status: SolveStatus = "cancelled" if stopped else "unknown"
+        return RotaOutcome(problem, status, wall_s=time.monotonic() - started)
+    chosen = rota.assignments(solver.boolean_value)
+    judged = check_rota(problem, chosen, pinned=rota.pinned)
+    solver_objective = solver.objective_value / rota.scale
+    bound = solver.best_objective_bound / rota.scale
+    status = "optimal" if code == cp_model.OPTIMAL else ("cancelled" if stopped else "feasible")
+    return RotaOutcome(
+        problem=problem,
+        status=status,
+        assignments=tuple(chosen),
+        objective=judged.objective,
+        bound=bound,
+        gap=relative_gap(judged.objective, bound),
+        wall_s=time.monotonic() - started,
+        first_feasible_s=watch.first_s if watch.first_s is not None else None,
+        penalties=judged.penalties,
+        hard_violations=judged.violations,
+        solver_objective=solver_objective,
+    )
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    return round(max(0.0, objective - bound) / max(abs(objective), 1.0), 6)
+
+
+def _infeasible(problem: RotaProblem, conflicts: tuple[str, ...], started: float) -> RotaOutcome:
+    return RotaOutcome(
+        problem, "infeasible", wall_s=time.monotonic() - started, conflicts=conflicts
+    )
+
+
+def solve_rota(
+    problem: RotaProblem,
+    *,
+    time_limit_s: float,
+    workers: int = 2,
+    progress: ProgressSink | None = None,
+    stop: StopFlag | None = None,
+) -> RotaOutcome:
+    """The best rota CP-SAT finds within the time limit, judged by the checker."""
+    started = time.monotonic()
+    rota = RotaModel(problem)
+    return run_model(
+        rota,
+        time_limit_s=time_limit_s,
+        workers=workers,
+        started=started,
+        progress=progress,
+        stop=stop,
+        hint=greedy_rota(problem),
+    )
+
+
+def explain(problem: RotaProblem, *, pinned: Iterable[Assignment] = ()) -> tuple[str, ...]:
+    """A small set of named hard requirements that cannot hold together (CP-SAT's
+    sufficient assumptions, then shrunk by deletion while time allows)."""
+    deadline = time.monotonic() + EXPLAIN_LIMIT_S
+    rota = RotaModel(problem, explain=True, pinned=pinned)
+    if rota.blocked:
+        return tuple(rota.blocked)
+    rota.model.clear_objective()
+    names = {var.index: name for name, var in rota.groups.items()}
+
+    def core_of(active: list[str]) -> list[str] | None:
+        """The assumptions CP-SAT needed to prove `active` infeasible; None if feasible."""
+        rota.model.clear_assumptions()
+        rota.model.add_assumptions([rota.groups[name] for name in active])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = max(0.05, deadline - time.monotonic())
+        code = solver.solve(rota.model)
+        if code != cp_model.INFEASIBLE:
+            return None
+        return [names[i] for i in solver.sufficient_assumptions_for_infeasibility()]
+
+    core = core_of(sorted(rota.groups))
+    if core is None:
+        return (
+            f"infeasible; the conflicting requirements were not named within {EXPLAIN_LIMIT_S:g} s",
+        )
+    if not core:
+        return (PHYSICS,)
+    if len(core) <= MAX_CONFLICTS_SHRUNK:
+        for name in list(core):
+            if time.monotonic() >= deadline or len(core) <= 1:
+                break
+            if name not in core:
+                continue
+            rest = [n for n in core if n != name]
+            smaller = core_of(rest)
+            if smaller is not None:
+                core = smaller or rest
+    return tuple(sorted(core))
