@@ -14,7 +14,8 @@ postmaster, and terminate every relay's LISTEN connection. After each drill:
   restarted by hand.
 
 Each recovery time (from the fault until every application accepted a second before is
-notified) is printed in the session summary.
+notified) is printed in the session summary. A last drill kills recruitment while a
+campaign's closing timer falls due: after the restart the campaign closes, once.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +38,14 @@ import asyncpg
 import httpx
 import pytest
 
+from services.recruitment.service.campaigns import WINDOW_OVER
 from shared.config import SERVICES
+from shared.events.recruitment import CampaignClosed
 from shared.events.registry import TOPICS
+from tests.e2e.recruitment.test_campaigns_flow import campaign_form
 from tests.support import figures
 from tests.support.auth import bearer
-from tests.support.kafka import read_topic
+from tests.support.kafka import events_keyed, read_topic, wait_until
 from tools.stack.state import read_stack_state, recorded_endpoints
 
 pytestmark = [pytest.mark.e2e, pytest.mark.chaos, pytest.mark.timeout(900)]
@@ -129,8 +134,6 @@ class Load:
                         pass
 
     async def _open_campaign(self, client: httpx.AsyncClient) -> None:
-        from datetime import UTC, datetime, timedelta
-
         now = datetime.now(UTC)
         response = await client.post(
             f"{self.url}/api/recruitment/colleges/cs/campaigns",
@@ -377,3 +380,35 @@ async def test_every_accepted_application_is_notified_exactly_once_through_every
     assert load.statuses["201"] >= 100, load.statuses
     for answer, count in sorted(load.statuses.items()):
         figures.record("chaos drills: answers to the load", answer, count)
+
+
+async def test_a_campaign_whose_window_ends_while_recruitment_is_down_closes_once_after(
+    chaos_stack: Path,
+) -> None:
+    """The durable timer survives a kill -9: the window ends while no recruitment process
+    runs; after the restart CampaignClosed is published, exactly once."""
+    endpoints = recorded_endpoints(chaos_stack)
+    assert endpoints is not None
+    campaign_id = f"chaos-timer-{os.getpid()}"
+    closes_at = datetime.now(UTC) + timedelta(seconds=4)
+    async with httpx.AsyncClient(timeout=10) as client:
+        opened = await client.post(
+            f"{service_urls(chaos_stack)['recruitment']}/api/recruitment/colleges/cs/campaigns",
+            json=campaign_form(campaign_id, closes_at=closes_at.isoformat()),
+            headers=bearer("cs-officer", "officer", "cs"),
+        )
+        assert opened.status_code == 201, opened.text
+
+    async def closings() -> list[dict[str, Any]]:
+        return await events_keyed(endpoints.kafka_bootstrap, CampaignClosed.event_type, campaign_id)
+
+    async def closed() -> bool:
+        return bool(await closings())
+
+    await asyncio.to_thread(campusflow, "kill", "recruitment", "--state-dir", str(chaos_stack))
+    await asyncio.sleep(max(0.0, (closes_at - datetime.now(UTC)).total_seconds()) + 3)
+    assert not await closings()
+    await restart("recruitment", chaos_stack)
+    await wait_until(closed, timeout_s=60, what="CampaignClosed after the restart")
+    await asyncio.sleep(3)  # a second firing would have followed by now
+    assert [event["reason"] for event in await closings()] == [WINDOW_OVER]
