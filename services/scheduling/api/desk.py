@@ -21,7 +21,8 @@ from fastapi.responses import HTMLResponse
 
 from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged
 from services.scheduling.api.desk_screen import qr_svg, render_desk_page
-from services.scheduling.domain.desk import CodeKey, DeskPolicy, issue_code
+from services.scheduling.domain.desk import DeskPolicy
+from services.scheduling.domain.desk_code import CodeKey, issue_code
 from services.scheduling.schemas.desk import (
     CheckInForm,
     CheckInView,

@@ -12,7 +12,8 @@ from html import escape
 import segno
 
 from services.scheduling.domain.calendar_time import CAMPUS_TZ
-from services.scheduling.domain.desk import CheckIn, HandoverNote, ShiftHandovers, SignInCode
+from services.scheduling.domain.desk import CheckIn, HandoverNote, ShiftHandovers
+from services.scheduling.domain.desk_code import SignInCode
 from services.scheduling.service.desk import DeskScreen
 
 # A QR module is this many CSS pixels: big enough to scan from across the office.

@@ -11,7 +11,6 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.scheduling.domain.desk import (
-    CODE_MAX_LENGTH,
     NOTE_MAX_LENGTH,
     CheckIn,
     DeskKey,
@@ -20,6 +19,7 @@ from services.scheduling.domain.desk import (
     LogEntry,
     ShiftHandovers,
 )
+from services.scheduling.domain.desk_code import CODE_MAX_LENGTH
 from shared.paging import Paging
 from shared.web.fields import Line, Text
 

@@ -36,8 +36,8 @@ from services.scheduling.domain.desk import (
     no_show,
     no_show_due,
     shift_on_duty,
-    verify_code,
 )
+from services.scheduling.domain.desk_code import verify_code
 from services.scheduling.domain.rules import NotFound
 from services.scheduling.repository import desk as repository
 from services.scheduling.service import SOURCE

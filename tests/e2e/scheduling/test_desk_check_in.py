@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from services.scheduling.domain.desk import CodeKey, issue_code
+from services.scheduling.domain.desk_code import CodeKey, issue_code
 from services.scheduling.settings import LOCAL_DESK_CODE_SECRET
 from shared.events.scheduling import DutyCheckedIn
 from tests.e2e.scheduling.desk_support import (

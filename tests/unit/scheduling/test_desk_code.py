@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.scheduling.domain.desk import (
+from services.scheduling.domain.desk_code import (
     CODE_SKEW_STEPS,
     CodeKey,
     issue_code,

@@ -12,7 +12,6 @@ import pytest
 from services.scheduling.domain.desk import (
     LATE_TOLERANCE,
     CheckIn,
-    CodeKey,
     DutyShift,
     Handover,
     HandoverNote,
@@ -21,11 +20,11 @@ from services.scheduling.domain.desk import (
     hand_over,
     in_check_in_window,
     is_late,
-    issue_code,
     no_show,
     no_show_due,
     shift_on_duty,
 )
+from services.scheduling.domain.desk_code import CodeKey, issue_code
 from shared.rules import RuleBroken
 
 pytestmark = pytest.mark.unit
