@@ -230,7 +230,7 @@ async def latest_handover(
     f"{COLLEGE}/check-ins",
     status_code=status.HTTP_201_CREATED,
     summary="Sign in (签到) for one's shift with the code the desk shows",
-    responses={200: {"description": "Signed in already: the first check-in, unchanged"}},
+    responses={200: {"model": CheckInView, "description": "Signed in already: the first check-in"}},
 )
 async def sign_in(
     college: College,
