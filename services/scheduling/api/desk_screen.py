@@ -140,6 +140,7 @@ def render_desk_page(
 <html lang="zh-CN">
 <head><meta charset="utf-8"><title>值班签到 · {post}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>{_STYLE}</style></head>
 <body>
 <h1>学生会办公室值班 · {post}</h1>
