@@ -1,0 +1,512 @@
+"""The activity calendar (活动日历, DOMAIN.md §2): departments' activities with a time
+window, a duration, the people and the room they need, and their preparation tasks.
+
+An activity is drafted with a window (earliest start, latest end); a plan gives each
+draft a start inside its window and inside the campus hours of one day, so that no
+person and no room is in two activities at once (across departments and within one).
+Its preparation tasks (联系合作单位, 宣传, 选拔参与者, 开展活动, 成果展示与总结) have
+deadlines relative to the activity; they become dates when the activity is scheduled.
+
+The independent checker of a plan lives in `activity_check.py`: it never uses the
+helpers here that the solver uses (`possible_starts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Literal
+from uuid import UUID
+
+from services.scheduling.domain.calendar_time import CAMPUS_TZ, at_campus
+from services.scheduling.domain.rules import RuleBroken
+from shared.events.scheduling import ActivityScheduled, TaskDue
+
+# Starts fall on the quarter hour; a window longer than this is a season, not a window.
+SLOT_MIN = 15
+MAX_WINDOW_DAYS = 62
+MAX_DURATION_MIN = 14 * 60
+MAX_PEOPLE = 200
+# A deadline this far from its activity is a mistake, not a plan.
+MAX_TASK_OFFSET_MIN = 90 * 24 * 60
+
+
+@dataclass(frozen=True)
+class CampusHours:
+    """When activities may take place: between `opens` and `closes` of one campus day
+    (the office's open hours, 08:00–22:00, by default)."""
+
+    opens: time = time(8, 0)
+    closes: time = time(22, 0)
+
+    @property
+    def day_minutes(self) -> int:
+        return (self.closes.hour * 60 + self.closes.minute) - (
+            self.opens.hour * 60 + self.opens.minute
+        )
+
+
+DEFAULT_HOURS = CampusHours()
+
+
+class ActivityStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+
+
+@dataclass(frozen=True)
+class ActivityNeeds:
+    """What placing one activity needs: its window, duration, people and room."""
+
+    activity_id: UUID
+    department_id: str
+    title: str
+    earliest_start: datetime
+    latest_end: datetime
+    duration_min: int
+    people: tuple[str, ...]
+    room: str | None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """When an activity takes place."""
+
+    activity_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class Activity:
+    college: str
+    activity_id: UUID
+    department_id: str
+    title: str
+    description: str
+    earliest_start: datetime
+    latest_end: datetime
+    duration_min: int
+    people: tuple[str, ...]
+    room: str | None
+    status: ActivityStatus
+    starts_at: datetime | None
+    ends_at: datetime | None
+    version: int
+    created_by: str
+    created_at: datetime
+    scheduled_at: datetime | None = None
+
+    @property
+    def needs(self) -> ActivityNeeds:
+        return ActivityNeeds(
+            activity_id=self.activity_id,
+            department_id=self.department_id,
+            title=self.title,
+            earliest_start=self.earliest_start,
+            latest_end=self.latest_end,
+            duration_min=self.duration_min,
+            people=self.people,
+            room=self.room,
+        )
+
+    @property
+    def placement(self) -> Placement | None:
+        if self.starts_at is None or self.ends_at is None:
+            return None
+        return Placement(self.activity_id, self.starts_at, self.ends_at)
+
+
+# --- preparation tasks ---------------------------------------------------------------
+
+Anchor = Literal["start", "end", "fixed"]
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    """A preparation task as drafted: its deadline `offset_min` from the activity's start
+    or end (negative: before), or a `fixed` date."""
+
+    kind: str
+    title: str
+    anchor: Anchor
+    offset_min: int = 0
+    fixed_due_at: datetime | None = None
+    assignee_id: str | None = None
+
+    def deadline(self, starts_at: datetime, ends_at: datetime) -> datetime:
+        if self.anchor == "fixed":
+            assert self.fixed_due_at is not None
+            return self.fixed_due_at
+        base = starts_at if self.anchor == "start" else ends_at
+        return base + timedelta(minutes=self.offset_min)
+
+
+_DAY = 24 * 60
+# The steps every activity of the seeds goes through (社会实践工作计划: 联系学校 / 活动宣传 /
+# 选拔优秀学生 / 活动开展 / 成果展览及汇报), with the usual lead times.
+DEFAULT_TASKS: tuple[TaskPlan, ...] = (
+    TaskPlan("contact_partner", "联系合作单位", "start", -14 * _DAY),
+    TaskPlan("publicity", "活动宣传", "start", -7 * _DAY),
+    TaskPlan("select_participants", "选拔参与者", "start", -3 * _DAY),
+    TaskPlan("run", "开展活动", "start", 0),
+    TaskPlan("report", "成果展示与总结", "end", 7 * _DAY),
+)
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class PreparationTask:
+    college: str
+    task_id: UUID
+    activity_id: UUID
+    department_id: str
+    ordinal: int
+    plan: TaskPlan
+    status: TaskStatus = TaskStatus.OPEN
+    due_at: datetime | None = None
+    fired_at: datetime | None = None
+    done_at: datetime | None = None
+    done_by: str | None = None
+
+
+def check_task_plans(plans: Sequence[TaskPlan], *, field: str = "tasks") -> None:
+    kinds: set[str] = set()
+    for index, plan in enumerate(plans):
+        where = f"{field}[{index}]"
+        if plan.kind in kinds:
+            raise RuleBroken(
+                "duplicate_task_kind",
+                field=f"{where}.kind",
+                message=f"the activity already has a task of kind {plan.kind!r}",
+                invalid=True,
+            )
+        kinds.add(plan.kind)
+        if plan.anchor == "fixed" and plan.fixed_due_at is None:
+            raise RuleBroken(
+                "fixed_deadline_missing",
+                field=f"{where}.due_at",
+                message="a task with a fixed deadline needs due_at",
+                invalid=True,
+            )
+        if plan.anchor != "fixed" and plan.fixed_due_at is not None:
+            raise RuleBroken(
+                "deadline_twice",
+                field=f"{where}.due_at",
+                message="due_at is only for anchor 'fixed'; use offset_min with start or end",
+                invalid=True,
+            )
+        if abs(plan.offset_min) > MAX_TASK_OFFSET_MIN:
+            raise RuleBroken(
+                "deadline_too_far",
+                field=f"{where}.offset_min",
+                message=f"a deadline may be at most {MAX_TASK_OFFSET_MIN // _DAY} days "
+                "from the activity",
+                invalid=True,
+            )
+
+
+def complete_task(task: PreparationTask, *, by: str, now: datetime) -> PreparationTask:
+    if task.status is TaskStatus.DONE:
+        raise RuleBroken(
+            "task_already_done", field="task_id", message=f"task {task.task_id} is already done"
+        )
+    return replace(task, status=TaskStatus.DONE, done_at=now, done_by=by)
+
+
+def task_falls_due(task: PreparationTask, activity: Activity, *, now: datetime) -> TaskDue | None:
+    """The task's timer went off: TaskDue, unless it is done or fired already."""
+    if task.status is TaskStatus.DONE or task.fired_at is not None or task.due_at is None:
+        return None
+    return TaskDue(
+        college=task.college,
+        task_id=task.task_id,
+        activity_id=task.activity_id,
+        department_id=task.department_id,
+        title=task.plan.title,
+        assignee_id=task.plan.assignee_id,
+        due_at=task.due_at,
+    )
+
+
+# --- drafting and scheduling ---------------------------------------------------------
+
+
+def possible_starts(
+    needs: ActivityNeeds, hours: CampusHours = DEFAULT_HOURS
+) -> list[tuple[datetime, datetime]]:
+    """Ranges [first, last] of starts on the slot grid inside the window and inside one
+    campus day's hours; empty when the activity fits nowhere."""
+    duration = timedelta(minutes=needs.duration_min)
+    ranges: list[tuple[datetime, datetime]] = []
+    day = needs.earliest_start.astimezone(CAMPUS_TZ).date()
+    last_day = needs.latest_end.astimezone(CAMPUS_TZ).date()
+    while day <= last_day:
+        first = _slot_ceil(max(at_campus(day, hours.opens), needs.earliest_start))
+        last = _slot_floor(min(at_campus(day, hours.closes), needs.latest_end) - duration)
+        if first <= last:
+            ranges.append((first, last))
+        day += timedelta(days=1)
+    return ranges
+
+
+def _slot_floor(moment: datetime) -> datetime:
+    local = moment.astimezone(CAMPUS_TZ)
+    midnight = datetime.combine(local.date(), time(0), tzinfo=CAMPUS_TZ)
+    minutes = int((local - midnight).total_seconds() // 60)
+    return midnight + timedelta(minutes=minutes - minutes % SLOT_MIN)
+
+
+def _minute_ceil(moment: datetime) -> datetime:
+    floor = moment.replace(second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(minutes=1)
+
+
+def _slot_ceil(moment: datetime) -> datetime:
+    floor = _slot_floor(moment)
+    return floor if floor == moment else floor + timedelta(minutes=SLOT_MIN)
+
+
+def check_needs(
+    needs: ActivityNeeds,
+    *,
+    known_people: Collection[str],
+    known_rooms: Collection[str],
+    hours: CampusHours = DEFAULT_HOURS,
+) -> None:
+    """Refuse a draft that could never be placed or names what does not exist."""
+    if needs.latest_end <= needs.earliest_start:
+        raise RuleBroken(
+            "window_end_before_start",
+            field="latest_end",
+            message="the window must end after it starts",
+            invalid=True,
+        )
+    window = needs.latest_end - needs.earliest_start
+    if window > timedelta(days=MAX_WINDOW_DAYS):
+        raise RuleBroken(
+            "window_too_long",
+            field="latest_end",
+            message=f"a window may span at most {MAX_WINDOW_DAYS} days",
+            invalid=True,
+        )
+    if needs.duration_min <= 0 or needs.duration_min > MAX_DURATION_MIN:
+        raise RuleBroken(
+            "duration_out_of_range",
+            field="duration_min",
+            message=f"an activity lasts 1 to {MAX_DURATION_MIN} minutes",
+            invalid=True,
+        )
+    if timedelta(minutes=needs.duration_min) > window:
+        raise RuleBroken(
+            "duration_longer_than_window",
+            field="duration_min",
+            message=f"{needs.duration_min} minutes do not fit in a window of "
+            f"{int(window.total_seconds() // 60)} minutes",
+            invalid=True,
+        )
+    if needs.duration_min > hours.day_minutes:
+        raise RuleBroken(
+            "duration_longer_than_campus_day",
+            field="duration_min",
+            message=f"an activity takes place within one day's hours "
+            f"({hours.opens:%H:%M}–{hours.closes:%H:%M})",
+            invalid=True,
+        )
+    if not possible_starts(needs, hours):
+        raise RuleBroken(
+            "window_outside_campus_hours",
+            field="earliest_start",
+            message=f"no quarter-hour start in the window lets the activity run within "
+            f"{hours.opens:%H:%M}–{hours.closes:%H:%M} campus time",
+            invalid=True,
+        )
+    seen: set[str] = set()
+    for index, person in enumerate(needs.people):
+        if person in seen:
+            raise RuleBroken(
+                "duplicate_person",
+                field=f"people[{index}]",
+                message=f"{person} is named twice",
+                invalid=True,
+            )
+        seen.add(person)
+        if person not in known_people:
+            raise RuleBroken(
+                "unknown_person",
+                field=f"people[{index}]",
+                message=f"{person} is not a member of the college",
+                invalid=True,
+            )
+    if needs.room is not None and needs.room not in known_rooms:
+        raise RuleBroken(
+            "unknown_room",
+            field="room",
+            message=f"room {needs.room!r} is not registered",
+            invalid=True,
+        )
+
+
+def draft_activity(
+    *,
+    college: str,
+    activity_id: UUID,
+    department_id: str,
+    title: str,
+    description: str,
+    earliest_start: datetime,
+    latest_end: datetime,
+    duration_min: int,
+    people: Sequence[str],
+    room: str | None,
+    tasks: Sequence[TaskPlan] | None,
+    task_ids: Sequence[UUID],
+    known_people: Collection[str],
+    known_rooms: Collection[str],
+    created_by: str,
+    now: datetime,
+    hours: CampusHours = DEFAULT_HOURS,
+) -> tuple[Activity, tuple[PreparationTask, ...]]:
+    """A draft activity with its preparation tasks (DEFAULT_TASKS when `tasks` is None).
+
+    The window is kept to whole minutes (seconds narrow it: the start rounds up, the end
+    down), so a plan's minutes are exact."""
+    activity = Activity(
+        college=college,
+        activity_id=activity_id,
+        department_id=department_id,
+        title=title,
+        description=description,
+        earliest_start=_minute_ceil(earliest_start),
+        latest_end=latest_end.replace(second=0, microsecond=0),
+        duration_min=duration_min,
+        people=tuple(people),
+        room=room,
+        status=ActivityStatus.DRAFT,
+        starts_at=None,
+        ends_at=None,
+        version=0,
+        created_by=created_by,
+        created_at=now,
+    )
+    check_needs(activity.needs, known_people=known_people, known_rooms=known_rooms, hours=hours)
+    plans = DEFAULT_TASKS if tasks is None else tuple(tasks)
+    check_task_plans(plans)
+    for index, plan in enumerate(plans):
+        if plan.assignee_id is not None and plan.assignee_id not in known_people:
+            raise RuleBroken(
+                "unknown_person",
+                field=f"tasks[{index}].assignee_id",
+                message=f"{plan.assignee_id} is not a member of the college",
+                invalid=True,
+            )
+    assert len(task_ids) >= len(plans)
+    prepared = tuple(
+        PreparationTask(
+            college=college,
+            task_id=task_ids[index],
+            activity_id=activity_id,
+            department_id=department_id,
+            ordinal=index,
+            plan=plan,
+        )
+        for index, plan in enumerate(plans)
+    )
+    return activity, prepared
+
+
+def schedule_activity(
+    activity: Activity, placement: Placement, *, now: datetime
+) -> tuple[Activity, ActivityScheduled]:
+    """The draft gets its time (already checked clash-free with the whole plan)."""
+    if activity.status is not ActivityStatus.DRAFT:
+        raise RuleBroken(
+            "activity_not_draft",
+            field="activity_id",
+            message=f"activity {activity.activity_id} is {activity.status.value}",
+        )
+    scheduled = replace(
+        activity,
+        status=ActivityStatus.SCHEDULED,
+        starts_at=placement.starts_at,
+        ends_at=placement.ends_at,
+        version=activity.version + 1,
+        scheduled_at=now,
+    )
+    event = ActivityScheduled(
+        college=activity.college,
+        activity_id=activity.activity_id,
+        department_id=activity.department_id,
+        title=activity.title,
+        room=activity.room or "",
+        people=list(activity.people),
+        starts_at=placement.starts_at,
+        ends_at=placement.ends_at,
+    )
+    return scheduled, event
+
+
+def tasks_dated(
+    tasks: Sequence[PreparationTask], *, starts_at: datetime, ends_at: datetime
+) -> list[PreparationTask]:
+    """The tasks with their deadlines, once the activity has its time."""
+    return [replace(t, due_at=t.plan.deadline(starts_at, ends_at)) for t in tasks]
+
+
+# --- the planning range --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanRange:
+    """The campus days a plan covers: drafts whose window opens on one of them."""
+
+    first_day: date
+    last_day: date
+
+    @property
+    def starts_at(self) -> datetime:
+        return at_campus(self.first_day, time(0))
+
+    @property
+    def ends_at(self) -> datetime:
+        return at_campus(self.last_day + timedelta(days=1), time(0))
+
+
+def plan_range(*, month: str | None, first_day: date | None, last_day: date | None) -> PlanRange:
+    if month is not None:
+        if first_day is not None or last_day is not None:
+            raise RuleBroken(
+                "month_or_range",
+                field="month",
+                message="give either a month or a range (from, to), not both",
+                invalid=True,
+            )
+        year, number = (int(part) for part in month.split("-"))
+        start = date(year, number, 1)
+        following = date(year + number // 12, number % 12 + 1, 1)
+        return PlanRange(start, following - timedelta(days=1))
+    if first_day is None or last_day is None:
+        raise RuleBroken(
+            "month_or_range",
+            field="month" if first_day is None and last_day is None else "to",
+            message="give a month (YYYY-MM) or a range with both from and to",
+            invalid=True,
+        )
+    if last_day < first_day:
+        raise RuleBroken(
+            "range_end_before_start", field="to", message="to is before from", invalid=True
+        )
+    if (last_day - first_day).days + 1 > MAX_WINDOW_DAYS:
+        raise RuleBroken(
+            "range_too_long",
+            field="to",
+            message=f"a plan covers at most {MAX_WINDOW_DAYS} days",
+            invalid=True,
+        )
+    return PlanRange(first_day, last_day)
