@@ -46,9 +46,16 @@ def _shift(row: asyncpg.Record) -> DutyShift:
     )
 
 
-async def transaction_time(conn: asyncpg.Connection) -> datetime:
-    now: datetime = await conn.fetchval("SELECT now()")
-    return now
+async def now_and_shift_end(
+    conn: asyncpg.Connection, *, shift_id: UUID
+) -> tuple[datetime, datetime | None]:
+    """The transaction's time, and when the shift ends (None: no such shift), in one trip."""
+    row = await conn.fetchrow(
+        "SELECT now() AS now, (SELECT ends_at FROM shifts WHERE shift_id = $1) AS ends_at",
+        shift_id,
+    )
+    assert row is not None
+    return row["now"], row["ends_at"]
 
 
 async def get_shift(conn: asyncpg.Connection, *, college: str, shift_id: UUID) -> DutyShift | None:
@@ -58,13 +65,6 @@ async def get_shift(conn: asyncpg.Connection, *, college: str, shift_id: UUID) -
         shift_id,
     )
     return None if row is None else _shift(row)
-
-
-async def shift_ends_at(conn: asyncpg.Connection, *, shift_id: UUID) -> datetime | None:
-    ends_at: datetime | None = await conn.fetchval(
-        "SELECT ends_at FROM shifts WHERE shift_id = $1", shift_id
-    )
-    return ends_at
 
 
 async def open_shifts(

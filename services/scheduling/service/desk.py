@@ -68,8 +68,7 @@ async def expect_sign_in(
     """Schedule the no-show timer of `person_id`'s seat: due at the start plus grace (a seat
     given after the start: at the assignment plus grace). A seat given on a shift that is
     over already expects nobody. Scheduling again moves the pending timer."""
-    now = await repository.transaction_time(conn)
-    ends_at = await repository.shift_ends_at(conn, shift_id=shift_id)
+    now, ends_at = await repository.now_and_shift_end(conn, shift_id=shift_id)
     key = no_show_key(college, shift_id, person_id)
     if ends_at is not None and ends_at <= now:
         await cancel(conn, kind=NO_SHOW, key=key)

@@ -139,3 +139,42 @@ async def test_a_no_show_is_shown_on_the_desk_until_signed_in(
     async with httpx.AsyncClient(timeout=10) as client:
         page = await client.get(f"{base}{ROOT}/desk/{post}", headers=OFFICER)
         assert "未签到（缺勤）" in page.text
+
+
+async def test_when_the_no_show_timer_is_due(service_dsns: dict[str, str]) -> None:
+    """Start plus grace; for a seat given after the start, its assignment plus grace; for a
+    shift already over, no timer at all."""
+    dsn = service_dsns["scheduling"]
+    now = datetime.now(UTC)
+    ahead, under_way, over = new_person(), new_person(), new_person()
+    future = await publish_shift(
+        dsn, post=new_post("due"), starts_at=now + timedelta(days=1), holders=(ahead,), grace_min=10
+    )
+    started = await publish_shift(
+        dsn,
+        post=new_post("due"),
+        starts_at=now - timedelta(hours=1),
+        holders=(under_way,),
+        grace_min=10,
+    )
+    ended = await publish_shift(
+        dsn, post=new_post("due"), starts_at=now - timedelta(hours=5), holders=(over,), grace_min=10
+    )
+    conn = await connect(dsn)
+    try:
+
+        async def due_at(shift_id: object, person: str) -> datetime | None:
+            found: datetime | None = await conn.fetchval(
+                "SELECT due_at FROM due_actions WHERE kind = 'desk.no_show' AND key = $1"
+                " AND fired_at IS NULL",
+                f"{COLLEGE}/{shift_id}/{person}",
+            )
+            return found
+
+        assert await due_at(future.shift_id, ahead) == future.starts_at + timedelta(minutes=10)
+        given = await due_at(started.shift_id, under_way)
+        assert given is not None
+        assert abs(given - (now + timedelta(minutes=10))) < timedelta(seconds=30)
+        assert await due_at(ended.shift_id, over) is None
+    finally:
+        await conn.close()
