@@ -91,8 +91,7 @@ def run_model(
         return _infeasible(problem, tuple(rota.blocked), started)
     rota.hint(hint)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, time_limit_s - (time.monotonic() - started))
-    solver.parameters.num_workers = max(1, workers)
+    tune(solver, rota, time_limit_s - (time.monotonic() - started), workers)
     watch = _Watch(rota, started, progress, stop)
     end_watch = _stop_watcher(solver, stop)
     try:
@@ -132,6 +131,28 @@ def run_model(
     )
 
 
+LARGE_MODEL = 10_000  # variables from which presolve is kept light
+
+
+def tune(solver: cp_model.CpSolver, rota: RotaModel, time_limit_s: float, workers: int) -> None:
+    """Rota models are LP-friendly (assignment structure): the worker that linearises every
+    constraint proves the bound; huge models get a light presolve (it otherwise costs
+    seconds for nothing on 2 cores)."""
+    params = solver.parameters
+    params.max_time_in_seconds = max(0.05, time_limit_s)
+    params.num_workers = max(1, workers)
+    if workers >= 2:
+        params.ignore_subsolvers.append("default_lp")
+        params.extra_subsolvers.append("max_lp")
+    else:
+        params.linearization_level = 2
+    if len(rota.x) >= LARGE_MODEL:
+        params.symmetry_level = 0
+        params.cp_model_probing_level = 0
+        params.find_big_linear_overlap = False
+        params.max_presolve_iterations = 1
+
+
 def relative_gap(objective: float, bound: float) -> float:
     return round(max(0.0, objective - bound) / max(abs(objective), 1.0), 6)
 
@@ -160,7 +181,7 @@ def solve_rota(
         started=started,
         progress=progress,
         stop=stop,
-        hint=greedy_rota(problem),
+        hint=greedy_rota(problem, {cell: list(crew) for cell, crew in rota.by_cell.items()}),
     )
 
 

@@ -9,11 +9,16 @@ refused ones avoided. Held blocks and minimum patterns are left to the solver.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 
 from services.scheduling.domain.rostering import MINUTES_PER_DAY, Assignment, RotaProblem
 
 
-def greedy_rota(problem: RotaProblem) -> list[Assignment]:
+def greedy_rota(
+    problem: RotaProblem, eligible: Mapping[tuple[int, str], Iterable[str]] | None = None
+) -> list[Assignment]:
+    """`eligible`: who may work each dated shift, if already known (else from each staff
+    member's days off, unavailability and per-type maximum)."""
     kinds = {kind.id: kind for kind in problem.shift_types}
     held = {cell for block in problem.holdings for cell in block.cells}
     wanted: dict[tuple[str, int, str | None], int] = defaultdict(int)
@@ -73,20 +78,52 @@ def greedy_rota(problem: RotaProblem) -> list[Assignment]:
         days[sid].add(day)
         chosen.append(Assignment(sid, day, type_id))
 
+    index = {person.id: i for i, person in enumerate(problem.staff)}
     candidates = {
-        (cover.day, cover.shift_type): [
-            i
-            for i, person in enumerate(problem.staff)
-            if person.may_work(cover.day, cover.shift_type)
-        ]
+        (cover.day, cover.shift_type): (
+            [
+                i
+                for i, person in enumerate(problem.staff)
+                if person.may_work(cover.day, cover.shift_type)
+            ]
+            if eligible is None
+            else [index[sid] for sid in eligible.get((cover.day, cover.shift_type), ())]
+        )
         for cover in problem.cover
         if (cover.day, cover.shift_type) not in held
     }
+    allowed = {cell: set(pool) for cell, pool in candidates.items()}
     needs = defaultdict(list)
     for need in problem.skill_requirements:
         needs[(need.day, need.shift_type)].append(need)
+    covers = {
+        (c.day, c.shift_type): c for c in problem.cover if (c.day, c.shift_type) in candidates
+    }
+    crews: dict[tuple[int, str], list[int]] = defaultdict(list)
+
+    def room_for(i: int, cell: tuple[int, str]) -> bool:
+        """A seat is left for `i` once the seats a skill still needs are kept for it."""
+        crew = crews[cell]
+        kept = 0
+        for need in needs.get(cell, []):
+            have = sum(1 for j in [*crew, i] if need.skill in problem.staff[j].skills)
+            kept += max(0, need.count - have)
+        return len(crew) + 1 + kept <= covers[cell].required
+
+    # first the shifts people asked for, the heaviest requests first
+    for request in sorted(
+        (r for r in problem.requests if r.on and r.shift_type is not None and r.staff in index),
+        key=lambda r: (-r.weight, r.day, r.staff),
+    ):
+        cell = (request.day, request.shift_type or "")
+        i = index[request.staff]
+        if cell in covers and i in allowed[cell] and i not in crews[cell]:
+            if room_for(i, cell) and fits(i, *cell):
+                take(i, *cell)
+                crews[cell].append(i)
+    asked = {index[r.staff] for r in problem.requests if r.on and r.staff in index}
     for cover in sorted(
-        (c for c in problem.cover if (c.day, c.shift_type) in candidates),
+        covers.values(),
         key=lambda c: (len(candidates[(c.day, c.shift_type)]) - c.required, c.day),
     ):
         cell = (cover.day, cover.shift_type)
@@ -94,10 +131,10 @@ def greedy_rota(problem: RotaProblem) -> list[Assignment]:
         def preference(i: int, day: int = cover.day, type_id: str = cover.shift_type) -> tuple:
             sid = problem.staff[i].id
             wish = wanted.get((sid, day, type_id), 0) + wanted.get((sid, day, None), 0)
-            return (-wish, minutes[sid], i)
+            return (-wish, i in asked, minutes[sid], i)
 
         pool = sorted(candidates[cell], key=preference)
-        crew: list[int] = []
+        crew = crews[cell]
         for need in needs.get(cell, []):
             have = sum(1 for i in crew if need.skill in problem.staff[i].skills)
             for i in pool:

@@ -30,9 +30,15 @@ class RotaModel:
     """Variables, hard rules and the weighted objective of one rota problem."""
 
     def __init__(
-        self, problem: RotaProblem, *, explain: bool = False, pinned: Iterable[Assignment] = ()
+        self,
+        problem: RotaProblem,
+        *,
+        explain: bool = False,
+        pinned: Iterable[Assignment] = (),
+        only: set[Key] | None = None,
     ) -> None:
         self.problem = problem
+        self.only = only  # variables only for these (staff, day, type): a repair's neighbourhood
         self.explain = explain
         self.model = cp_model.CpModel()
         self.groups: dict[str, cp_model.IntVar] = {}
@@ -48,6 +54,9 @@ class RotaModel:
         self.by_cell: dict[Cell, dict[str, cp_model.IntVar]] = defaultdict(dict)
         self.terms: list[tuple[int, cp_model.LinearExprT]] = []  # (scaled weight, expr)
         self._work: dict[tuple[str, int], Lit] = {}
+        self._work_vars: list[tuple[cp_model.IntVar, list[cp_model.IntVar]]] = []
+        self._weekend_flags: list[tuple[cp_model.IntVar, list[Lit]]] = []
+        self.load_range: tuple[cp_model.IntVar, cp_model.IntVar] | None = None
         self._variables()
         self._daily_rules()
         self._staff_rules()
@@ -74,10 +83,7 @@ class RotaModel:
     # --- variables -----------------------------------------------------------------------
     def _allowed(self, person: Staff, cell: Cell) -> bool:
         cover = self.covers.get(cell)
-        if cover is None or not person.may_work(*cell):
-            return False
-        most = cover.required if cover.over_weight is None else cover.maximum
-        return most is None or most > 0
+        return cover is not None and _open(cover) and person.may_work(*cell)
 
     def _variables(self) -> None:
         problem = self.problem
@@ -86,24 +92,36 @@ class RotaModel:
             for cell in block.cells:
                 held.setdefault(cell, index)
         self.holding_vars: dict[tuple[str, str], cp_model.IntVar] = {}
-        cells = sorted(self.covers)
+        pinned = {(a.staff, a.day, a.shift_type) for a in self.pinned}
+        only = self.only
+        open_cells = [
+            cell for cell, cover in sorted(self.covers.items()) if cell not in held and _open(cover)
+        ]
         for person in problem.staff:
-            for cell in cells:
-                key = (person.id, cell[0], cell[1])
-                pinned = Assignment(*key) in self.pinned
-                if cell in held:
+            sid = person.id
+            off = person.days_off
+            busy = person.unavailable
+            most = person.max_shifts
+            for cell in open_cells:
+                key = (sid, cell[0], cell[1])
+                if only is not None and key not in only:
                     continue
-                if self._allowed(person, cell) or (pinned and cell in self.covers):
-                    self._add(key, self.model.new_bool_var(f"x_{key}"))
+                if (
+                    cell[0] not in off and cell not in busy and most.get(cell[1], 1) > 0
+                ) or key in pinned:
+                    self._add(key, self.model.new_bool_var(""))
             for index, block in enumerate(problem.holdings):
+                keys = [(sid, day, type_id) for day, type_id in block.cells]
+                if only is not None and not any(key in only for key in keys):
+                    continue
                 if all(self._allowed(person, cell) for cell in block.cells) or any(
-                    Assignment(person.id, *cell) in self.pinned for cell in block.cells
+                    key in pinned for key in keys
                 ):
-                    var = self.model.new_bool_var(f"h_{person.id}_{block.id}")
-                    self.holding_vars[(person.id, block.id)] = var
-                    for cell in block.cells:
-                        if held[cell] == index:
-                            self._add((person.id, cell[0], cell[1]), var)
+                    var = self.model.new_bool_var(f"h_{sid}_{block.id}")
+                    self.holding_vars[(sid, block.id)] = var
+                    for key in keys:
+                        if held[(key[1], key[2])] == index:
+                            self._add(key, var)
         for item in sorted(self.pinned):
             pin = self.x.get((item.staff, item.day, item.shift_type))
             if pin is None:
@@ -135,6 +153,7 @@ class RotaModel:
             literal = shifts[0]
         else:
             literal = self.model.new_bool_var(f"w_{staff}_{day}")
+            self._work_vars.append((literal, shifts))
             for var in shifts:
                 self.model.add_implication(var, literal)
             self.model.add_bool_or([*shifts, literal.Not()])
@@ -145,49 +164,56 @@ class RotaModel:
     def _daily_rules(self) -> None:
         problem = self.problem
         rest = problem.min_rest_min
+        per_day_limit = problem.max_shifts_per_day
         for mine in self.by_staff.values():
             per_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-            spans: list[tuple[int, int, int, cp_model.IntVar]] = []  # start, end, +rest
+            spans: list[tuple[int, int, int, cp_model.IntVar]] = []  # start, end, day
             for (day, type_id), var in mine.items():
                 kind = self.kinds[type_id]
                 start = day * MINUTES_PER_DAY + kind.start_min
                 per_day[day].append(var)
-                spans.append((start, start + kind.length_min, start + kind.length_min + rest, var))
-            if problem.max_shifts_per_day < max((len(v) for v in per_day.values()), default=0):
-                for vars_ in per_day.values():
-                    self._enforce(
-                        self.model.add(sum(set(vars_)) <= problem.max_shifts_per_day),
-                        f"at most {problem.max_shifts_per_day} shift(s) a day",
-                    )
-            self._cliques(spans, overlap_only=True)
+                spans.append((start, start + kind.length_min, day, var))
+            for vars_ in per_day.values():
+                if len(vars_) <= per_day_limit:
+                    continue
+                name = f"at most {per_day_limit} shift(s) a day"
+                if per_day_limit == 1:
+                    self._at_most_one(vars_, name)
+                else:
+                    self._enforce(self.model.add(sum(vars_) <= per_day_limit), name)
+            skip_one_day = per_day_limit == 1
+            for clique in _cliques(spans, 0):
+                if not (skip_one_day and len({day for day, _ in clique}) == 1):
+                    self._at_most_one([var for _, var in clique], None)
             if rest > 0:
-                self._cliques(spans, overlap_only=False)
+                for clique in _cliques(spans, rest):
+                    if not (skip_one_day and len({day for day, _ in clique}) == 1):
+                        self._at_most_one(
+                            [var for _, var in clique],
+                            f"minimum rest of {rest} min between shifts",
+                        )
             for (day, type_id), var in mine.items():
                 for after in self.kinds[type_id].forbidden_next:
                     nxt = mine.get((day + 1, after))
-                    if nxt is not None and nxt is not var:
-                        self._enforce(
-                            self.model.add_bool_or([var.Not(), nxt.Not()]),
-                            f"shift {after} may not follow shift {type_id} the next day",
+                    if nxt is not None:
+                        self._at_most_one(
+                            [var, nxt], f"shift {after} may not follow shift {type_id} the next day"
                         )
 
-    def _cliques(
-        self, spans: list[tuple[int, int, int, cp_model.IntVar]], *, overlap_only: bool
-    ) -> None:
-        """At most one of the shifts whose (rest-extended) spans contain each start point."""
-        seen: set[frozenset[int]] = set()
-        for start, _, _, _ in spans:
-            members = {
-                id(var): var
-                for s, end, end_rest, var in spans
-                if s <= start < (end if overlap_only else end_rest)
-            }
-            if len(members) < 2 or frozenset(members) in seen:
-                continue
-            seen.add(frozenset(members))
-            ct = self.model.add_at_most_one(members.values())
-            if not overlap_only:
-                self._enforce(ct, f"minimum rest of {self.problem.min_rest_min} min between shifts")
+    def _at_most_one(self, vars_: list[cp_model.IntVar], name: str | None) -> None:
+        """At most one true; a variable listed twice (a held block's cells that exclude each
+        other) can only be false."""
+        distinct: dict[int, cp_model.IntVar] = {}
+        for var in vars_:
+            if var.index in distinct:
+                ct = self.model.add(var == 0)
+                if name is not None:
+                    self._enforce(ct, name)
+            distinct[var.index] = var
+        if len(distinct) >= 2:
+            ct = self.model.add_at_most_one(distinct.values())
+            if name is not None:
+                self._enforce(ct, name)
 
     # --- a person's limits over the horizon -------------------------------------------------
     def _staff_rules(self) -> None:
@@ -195,14 +221,19 @@ class RotaModel:
         for person in problem.staff:
             mine = self.by_staff.get(person.id, {})
             sid = person.id
+            of_type: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+            for (_, t), v in mine.items():
+                of_type[t].append(v)
             for type_id, most in person.max_shifts.items():
-                vars_ = [v for (d, t), v in mine.items() if t == type_id]
+                vars_ = of_type.get(type_id, [])
                 if len(vars_) > most:
                     self._enforce(
                         self.model.add(sum(vars_) <= most),
                         f"staff {sid} max {most} shifts of type {type_id}",
                     )
-            minutes = sum(self.kinds[t].length_min * v for (d, t), v in mine.items())
+            minutes = cp_model.LinearExpr.weighted_sum(
+                list(mine.values()), [self.kinds[t].length_min for _, t in mine]
+            )
             if person.min_total_min > 0:
                 self._enforce(
                     self.model.add(minutes >= person.min_total_min),
@@ -239,7 +270,13 @@ class RotaModel:
         problem = self.problem
         sid = person.id
         days = problem.days
-        if not self.by_staff.get(sid):
+        needed = (
+            person.max_consecutive_days is not None
+            or person.min_consecutive_days > 1
+            or person.min_consecutive_days_off > 1
+            or person.max_weekends is not None
+        )
+        if not needed or not self.by_staff.get(sid):
             return
         work = [self.work(sid, d) for d in range(days)]
 
@@ -287,6 +324,7 @@ class RotaModel:
                 for lit in inside:
                     self.model.add_implication(lit, flag)
                 busy.append(flag)
+                self._weekend_flags.append((flag, inside))
             if len(busy) > person.max_weekends:
                 self._enforce(
                     self.model.add(sum(busy) <= person.max_weekends),
@@ -409,15 +447,50 @@ class RotaModel:
         self.terms.append((weight * unit * self.scale // 60, most - least))
 
     def hint(self, assignments: Iterable[Assignment]) -> None:
-        """Hint every variable once (a held block's cells share one variable)."""
-        wanted = set(assignments)
-        values: dict[int, tuple[cp_model.IntVar, bool]] = {}
+        """Hint every variable once (a held block's cells share one variable), the helper
+        variables too, so CP-SAT can take a feasible hint as its first solution."""
+        wanted = {(a.staff, a.day, a.shift_type) for a in assignments}
+        values: dict[int, int] = {}
         for key, var in self.x.items():
-            _, before = values.get(var.index, (var, False))
-            values[var.index] = (var, before or Assignment(*key) in wanted)
+            values[var.index] = values.get(var.index, 0) or int(key in wanted)
+
+        def value(lit: Lit) -> int:
+            if isinstance(lit, bool):
+                return int(lit)
+            if isinstance(lit, cp_model.IntVar):
+                return values.get(lit.index, 0)
+            return 1 - values.get(lit.Not().index, 0)
+
+        for flag, shifts in self._work_vars:
+            values[flag.index] = int(any(value(v) for v in shifts))
+        for flag, days in self._weekend_flags:
+            values[flag.index] = int(any(value(d) for d in days))
+        for cell, short in self.under.items():
+            crew = sum(value(v) for v in self.by_cell.get(cell, {}).values())
+            values[short.index] = max(0, self.covers[cell].required - crew)
+        for cell, extra in self.over.items():
+            crew = sum(value(v) for v in self.by_cell.get(cell, {}).values())
+            values[extra.index] = max(0, crew - self.covers[cell].required)
+        if self.load_range is not None:
+            loads = [
+                sum(
+                    value(v) * self.kinds[t].length_min // self.unit
+                    for (_, t), v in self.by_staff.get(person.id, {}).items()
+                )
+                for person in self.problem.staff
+            ]
+            values[self.load_range[0].index] = max(loads)
+            values[self.load_range[1].index] = min(loads)
+        variables = {var.index: var for var in self.x.values()}
+        variables.update((f.index, f) for f, _ in self._work_vars)
+        variables.update((f.index, f) for f, _ in self._weekend_flags)
+        variables.update((v.index, v) for v in self.under.values())
+        variables.update((v.index, v) for v in self.over.values())
+        if self.load_range is not None:
+            variables.update((v.index, v) for v in self.load_range)
         self.model.clear_hints()
-        for var, value in values.values():
-            self.model.add_hint(var, value)
+        for index, var in variables.items():
+            self.model.add_hint(var, values.get(index, 0))
 
     # --- reading a solution --------------------------------------------------------------------
     def assignments(self, value: object) -> list[Assignment]:
@@ -428,3 +501,31 @@ class RotaModel:
             for key, var in self.x.items()
             if read(var)  # type: ignore[operator]
         )
+
+
+def _open(cover: Cover) -> bool:
+    """Someone may work the dated shift (its hard maximum is not zero)."""
+    most = cover.required if cover.over_weight is None else cover.maximum
+    return most is None or most > 0
+
+
+def _cliques(
+    spans: list[tuple[int, int, int, cp_model.IntVar]], rest: int
+) -> list[list[tuple[int, cp_model.IntVar]]]:
+    """The maximal sets of a person's shifts that pairwise overlap once each is extended by
+    `rest` minutes (an interval graph: a sweep over start times)."""
+    ordered = sorted(spans, key=lambda span: span[0])
+    active: list[tuple[int, int, cp_model.IntVar]] = []  # end + rest, day, var
+    found: list[list[tuple[int, cp_model.IntVar]]] = []
+    grown = False
+    for start, end, day, var in ordered:
+        if any(stop <= start for stop, _, _ in active):
+            if grown and len(active) >= 2:
+                found.append([(d, v) for _, d, v in active])
+            active = [item for item in active if item[0] > start]
+            grown = False
+        active.append((end + rest, day, var))
+        grown = True
+    if grown and len(active) >= 2:
+        found.append([(d, v) for _, d, v in active])
+    return found
