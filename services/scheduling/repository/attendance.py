@@ -231,6 +231,42 @@ async def term_marks(
     return [(row["attendance"], row["ends_at"]) for row in rows]
 
 
+async def activity_standing(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    organisation: Organisation,
+    term: str,
+) -> tuple[int, int]:
+    """(activities of the term the member was due at, those their granted leave covers).
+
+    A department's activities (the activity calendar's table) carry no term: the term's
+    span is that of its meetings, first start to last end. Leave for activities is leave
+    for a period (leave for one meeting covers that meeting only).
+    """
+    if organisation.kind != "department":
+        return 0, 0
+    row = await conn.fetchrow(
+        "WITH span AS (SELECT min(starts_at) AS first, max(ends_at) AS last FROM meetings"
+        "  WHERE college = $1 AND organisation_kind = 'department' AND organisation_id = $2"
+        "  AND term = $3 AND status = 'scheduled')"
+        " SELECT count(*) AS due, count(*) FILTER (WHERE EXISTS ("
+        "  SELECT 1 FROM leave_requests l WHERE l.college = a.college AND l.person_id = $4"
+        "  AND l.organisation_kind = 'department' AND l.organisation_id = $2"
+        "  AND l.status = 'granted' AND l.meeting_id IS NULL"
+        "  AND l.starts_at < a.ends_at AND l.ends_at > a.starts_at)) AS on_leave"
+        " FROM activities a, span WHERE a.college = $1 AND a.department_id = $2"
+        " AND a.status = 'scheduled' AND $4 = ANY (a.people)"
+        " AND a.starts_at >= span.first AND a.starts_at < span.last",
+        college,
+        organisation.id,
+        term,
+        person_id,
+    )
+    return (row["due"], row["on_leave"]) if row else (0, 0)
+
+
 # --- sanctions ------------------------------------------------------------------------------
 
 _SANCTION = (

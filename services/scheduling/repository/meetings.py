@@ -192,6 +192,28 @@ async def meetings_covered(
     return [row["meeting_id"] for row in rows]
 
 
+async def terms_overlapping(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    organisation: Organisation,
+    starts_at: datetime,
+    ends_at: datetime,
+) -> list[str]:
+    """The organisation's terms whose meetings' span (first start to last end) overlaps."""
+    rows = await conn.fetch(
+        "SELECT term FROM meetings WHERE college = $1 AND organisation_kind = $2"
+        " AND organisation_id = $3 AND status = 'scheduled' GROUP BY term"
+        " HAVING min(starts_at) < $5 AND max(ends_at) > $4 ORDER BY term",
+        college,
+        organisation.kind,
+        organisation.id,
+        starts_at,
+        ends_at,
+    )
+    return [row["term"] for row in rows]
+
+
 # --- the people of an organisation (the memberships read model) ----------------------------
 
 

@@ -157,18 +157,23 @@ async def judge_term(
     await repository.lock_standing(
         conn, college=college, person_id=person_id, organisation=organisation, term=term
     )
+    activities_due, activities_on_leave = await repository.activity_standing(
+        conn, college=college, person_id=person_id, organisation=organisation, term=term
+    )
     standing = Standing(
         marks=rules.marks_of(
             await repository.term_marks(
                 conn, college=college, person_id=person_id, organisation=organisation, term=term
             )
         ),
-        occasions=await meetings_repository.count_term_meetings(
+        occasions=activities_due
+        + await meetings_repository.count_term_meetings(
             conn, college=college, organisation=organisation, term=term
         ),
         imposed=await repository.imposed_rules(
             conn, college=college, person_id=person_id, organisation=organisation, term=term
         ),
+        activity_leave=activities_on_leave,
     )
     due = rules.sanction_due(standing, now=now)
     if due is None:

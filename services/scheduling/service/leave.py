@@ -172,8 +172,18 @@ async def decide_leave(
         source=SOURCE,
         now=now,
     )
+    # The terms the leave touches: its meetings' and those whose activities it may cover.
+    terms = {by_id[r.meeting_id].term for r in excused} | set(
+        await meetings_repository.terms_overlapping(
+            conn,
+            college=college,
+            organisation=decided.organisation,
+            starts_at=decided.starts_at,
+            ends_at=decided.ends_at,
+        )
+    )
     sanctions = []
-    for term in sorted({by_id[r.meeting_id].term for r in excused}):
+    for term in sorted(terms):
         sanction = await judge_term(
             conn,
             college=college,

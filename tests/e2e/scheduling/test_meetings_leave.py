@@ -5,7 +5,9 @@ excuses an absence already recorded; leave for more than a third of the term exp
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
+import asyncpg
 import httpx
 import pytest
 
@@ -203,3 +205,56 @@ async def test_retroactive_leave_excuses_an_absence_and_too_much_leave_expels(
         stack.kafka_bootstrap, AttendanceSanctionImposed.event_type, person, 1
     )
     assert expelled["sanction"] == "expulsion" and "三分之一" in expelled["reason"]
+
+
+async def test_leave_for_the_terms_activities_counts_towards_a_third(
+    services: dict[str, str], service_dsns: dict[str, str], stack: StackEndpoints
+) -> None:
+    base = api(services)
+    department, term, person = unique("dept"), unique("t"), unique("s")
+    await join(service_dsns, person, department=department)
+    now = datetime.now(UTC)
+    # Two of the department's activities in the term that the member is due at, one not.
+    conn = await asyncpg.connect(service_dsns["scheduling"])
+    try:
+        for days, people in ((3, [person]), (10, [person]), (12, ["someone-else"])):
+            starts = now + timedelta(days=days)
+            await conn.execute(
+                "INSERT INTO activities (college, activity_id, department_id, title,"
+                " earliest_start, latest_end, duration_min, people, status, starts_at, ends_at,"
+                " created_by, created_at, scheduled_at) VALUES ('cs', $1, $2, '社区服务', $3, $4,"
+                " 120, $5, 'scheduled', $3, $4, 'cs-officer', $6, $6)",
+                uuid4(),
+                department,
+                starts,
+                starts + timedelta(hours=2),
+                people,
+                now,
+            )
+    finally:
+        await conn.close()
+    async with httpx.AsyncClient(timeout=15) as client:
+        for days in (1, 8, 15):  # the term's meetings: 3, with the 2 activities 5 occasions
+            await meeting(
+                client, base, department=department, term=term, starts_at=now + timedelta(days=days)
+            )
+        sanctions = []
+        for days in (3, 10):  # leave for one activity, then for the other
+            asked = await ask(
+                client,
+                base,
+                person,
+                organisation_kind="department",
+                organisation_id=department,
+                starts_at=(now + timedelta(days=days, hours=-1)).isoformat(),
+                ends_at=(now + timedelta(days=days, hours=3)).isoformat(),
+            )
+            assert asked.status_code == 201, asked.text
+            decided = await client.post(
+                f"{base}/leave/{asked.json()['leave_id']}/decision",
+                json={"decision": "granted"},
+                headers=OFFICER,
+            )
+            assert decided.status_code == 200, decided.text
+            sanctions.append([s["sanction"] for s in decided.json()["sanctions"]])
+        assert sanctions == [[], ["expulsion"]]  # 1 of 5 is not more than a third; 2 of 5 is
