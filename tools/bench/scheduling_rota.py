@@ -99,11 +99,13 @@ def generate_rota(*, members: int, posts: int, seed: int = SEED, days: int = 7) 
             )
         )
         roll = rng.random()
-        if roll < 0.3:
-            kind = rng.choice([k for k in kinds if k.id not in elsewhere])
-            requests.append(
-                ShiftRequest(sid, rng.randrange(days), kind.id, rng.randint(1, 3), True)
-            )
+        if roll < 0.3:  # one to three wished-for shifts at their posts (at most two granted)
+            theirs = [k for k in kinds if k.id not in elsewhere]
+            for _ in range(rng.randint(1, 3)):
+                kind = rng.choice(theirs)
+                requests.append(
+                    ShiftRequest(sid, rng.randrange(days), kind.id, rng.randint(1, 3), True)
+                )
         elif roll < 0.5:
             requests.append(ShiftRequest(sid, rng.randrange(days), None, rng.randint(1, 3), False))
     cover = tuple(Cover(day, kind.id, 3) for day in range(days) for kind in kinds)
