@@ -200,8 +200,7 @@ def explain(problem: RotaProblem, *, pinned: Iterable[Assignment] = ()) -> tuple
         rota.model.clear_assumptions()
         rota.model.add_assumptions([rota.groups[name] for name in active])
         solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = max(0.05, deadline - time.monotonic())
+        tune(solver, rota, deadline - time.monotonic(), 1)  # assumptions need one worker
         code = solver.solve(rota.model)
         if code != cp_model.INFEASIBLE:
             return None
