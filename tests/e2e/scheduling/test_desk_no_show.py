@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from services.scheduling.service.desk import forget_sign_in
+from services.scheduling.service.desk import expect_sign_in, forget_sign_in
 from shared.events.scheduling import DutyCheckedIn, DutyMissed
 from tests.e2e.scheduling.desk_support import (
     COLLEGE,
@@ -116,7 +116,7 @@ async def test_duty_missed_once_and_only_for_who_did_not_sign_in(
     assert sorted(e["person_id"] for e in checked_in) == sorted([present, absent])
 
 
-async def test_a_no_show_is_shown_on_the_desk_until_signed_in(
+async def test_a_no_show_is_shown_and_published_once_even_if_timed_again(
     services: dict[str, str], service_dsns: dict[str, str], stack: StackEndpoints
 ) -> None:
     base, post = services["scheduling"], new_post("missing")
@@ -139,6 +139,41 @@ async def test_a_no_show_is_shown_on_the_desk_until_signed_in(
     async with httpx.AsyncClient(timeout=10) as client:
         page = await client.get(f"{base}{ROOT}/desk/{post}", headers=OFFICER)
         assert "未签到（缺勤）" in page.text
+
+    # The seat given again (a repair re-publishing it): a new timer fires, but the no-show
+    # is recorded once, so DutyMissed is not published twice.
+    conn = await connect(service_dsns["scheduling"])
+    try:
+        async with conn.transaction():
+            await expect_sign_in(
+                conn,
+                college=COLLEGE,
+                shift_id=shift.shift_id,
+                person_id=absent,
+                starts_at=shift.starts_at,
+                grace_min=0,
+            )
+
+        async def fired_again() -> bool:
+            pending = await conn.fetchval(
+                "SELECT count(*) FROM due_actions WHERE kind = 'desk.no_show' AND key = $1"
+                " AND fired_at IS NULL",
+                f"{COLLEGE}/{shift.shift_id}/{absent}",
+            )
+            return bool(pending == 0)
+
+        await wait_until(fired_again, timeout_s=30, what="the second timer to fire")
+        fired = await conn.fetchval(
+            "SELECT count(*) FROM due_actions WHERE kind = 'desk.no_show' AND key = $1"
+            " AND fired_at IS NOT NULL AND last_error IS NULL",
+            f"{COLLEGE}/{shift.shift_id}/{absent}",
+        )
+        assert fired == 2
+    finally:
+        await conn.close()
+    await asyncio.sleep(2)  # the relay publishes within a moment of the commit
+    events = await events_keyed(stack.kafka_bootstrap, DutyMissed.event_type, str(shift.shift_id))
+    assert [e["person_id"] for e in events] == [absent]
 
 
 async def test_when_the_no_show_timer_is_due(service_dsns: dict[str, str]) -> None:
