@@ -20,6 +20,8 @@ class SchedulingSettings(ServiceSettings):
     solve_workers: int = Field(default=1, ge=1, le=32)
     # A claimed job whose heartbeat is older than this is taken over by another replica.
     solve_claim_timeout_s: float = Field(default=30.0, gt=0)
+    # A rota repair (a member withdrew or got leave) runs inline with this limit.
+    repair_time_limit_s: float = Field(default=2.0, gt=0, le=60)
 
     # --- duty desk: the rotating sign-in code, the check-in window, no-shows ---
     desk_code_secret: SecretStr = SecretStr(LOCAL_DESK_CODE_SECRET)

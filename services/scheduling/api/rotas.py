@@ -138,7 +138,7 @@ async def repair_rota(
         reason=form.reason,
         actor_id=officer.user_id,
         now=now,
-        time_limit_s=min(service.REPAIR_TIME_LIMIT_S, settings.solve_max_time_limit_s),
+        time_limit_s=settings.repair_time_limit_s,
         workers=settings.solve_workers,
         grace_min=settings.checkin_grace_min,
     )
