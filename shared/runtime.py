@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +24,26 @@ from shared.messaging.consumer import EventConsumer, EventProcessor
 from shared.messaging.dead_letters import DeadLetterPublisher
 from shared.messaging.relay import OutboxRelay, prune_periodically
 from shared.messaging.subscriptions import idle_subscribers, subscribe, subscriber_watch
-from shared.supervisor import LoopSupervisor, NotReady
+from shared.supervisor import Loop, LoopSupervisor, NotReady
 from shared.timers import DueActionHandler, run_due_actions
 from shared.web.app import create_app
 from shared.web.dependencies import pool_of
 
 log = structlog.get_logger(__name__)
 
-__all__ = ["ServiceDefinition", "ServiceRuntime", "build_app", "pool_of", "run", "runtime_of"]
+__all__ = [
+    "LoopFactory",
+    "ServiceDefinition",
+    "ServiceRuntime",
+    "build_app",
+    "pool_of",
+    "run",
+    "runtime_of",
+]
+
+# A service's own background loop, made once the runtime has started: handed the
+# service's pool and settings, it returns the loop the supervisor runs (and restarts).
+LoopFactory = Callable[[asyncpg.Pool, ServiceSettings], Loop]
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,8 @@ class ServiceDefinition:
     consumers: Sequence[EventConsumer] = ()
     # Durable timers: kind -> handler, fired by the supervised "due-actions" loop.
     due_actions: Mapping[str, DueActionHandler] | None = None
+    # The service's own supervised loops (e.g. solve jobs): name -> factory.
+    background_loops: Mapping[str, LoopFactory] | None = None
 
 
 @dataclass
@@ -100,6 +114,8 @@ class ServiceRuntime:
             )
         if self._broker is not None:
             self.loops.supervise("consumers", subscriber_watch(self._broker, service=name))
+        for loop_name, make_loop in (self.definition.background_loops or {}).items():
+            self.loops.supervise(loop_name, make_loop(pool, self.settings))
 
     async def stop(self) -> None:
         """Stop everything that started, each step on its own: one that fails or hangs
