@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged
 from services.scheduling.domain.attendance import LeaveFilter, LeaveStatus, SanctionFilter
@@ -32,6 +32,7 @@ from services.scheduling.schemas.meetings import (
     MeetingPage,
     MeetingView,
     MonthView,
+    RotaRepairedView,
     SanctionPage,
     SanctionView,
     SeriesForm,
@@ -40,8 +41,10 @@ from services.scheduling.schemas.meetings import (
 from services.scheduling.service import attendance as attendance_service
 from services.scheduling.service import leave as leave_service
 from services.scheduling.service import meetings as service
-from services.scheduling.service.leave import LeaveAsked
+from services.scheduling.service.leave import LeaveAsked, RepairLimits
+from services.scheduling.settings import SchedulingSettings
 from shared.events.scheduling import OrganisationKind
+from shared.runtime import runtime_of
 from shared.web.dependencies import Now, ReadOnly, Transaction
 from shared.web.fields import AwareDateTime, Identifier, SaneDate
 
@@ -276,7 +279,9 @@ async def decide_leave(
     officer: Officer,
     conn: Transaction,
     now: Now,
+    request: Request,
 ) -> LeaveDecidedView:
+    settings = cast(SchedulingSettings, runtime_of(request).settings)
     decided = await leave_service.decide_leave(
         conn,
         college=college,
@@ -285,11 +290,18 @@ async def decide_leave(
         decided_by=officer.user_id,
         note=form.note,
         now=now,
+        repair_limits=RepairLimits(
+            time_limit_s=settings.repair_time_limit_s, grace_min=settings.checkin_grace_min
+        ),
     )
     return LeaveDecidedView(
         leave=LeaveView.model_validate(decided.leave),
         excused=[AttendanceView.model_validate(r) for r in decided.excused],
         sanctions=[SanctionView.model_validate(s) for s in decided.sanctions],
+        rotas_repaired=[
+            RotaRepairedView(rota_id=r.rota_id, freed=r.freed, changes=len(r.changes))
+            for r in decided.rota_repairs
+        ],
     )
 
 

@@ -242,7 +242,16 @@ class AttendanceTakenView(BaseModel):
     sanctions: list[SanctionView]  # imposed by this attendance
 
 
+class RotaRepairedView(BaseModel):
+    """A published duty rota repaired because the leave frees the member's seats."""
+
+    rota_id: UUID
+    freed: int  # the member's seats within the leave
+    changes: int  # seats that passed to others or were cancelled
+
+
 class LeaveDecidedView(BaseModel):
     leave: LeaveView
     excused: list[AttendanceView]  # absences recorded unexcused that this leave excused
     sanctions: list[SanctionView]
+    rotas_repaired: list[RotaRepairedView]

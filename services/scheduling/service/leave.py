@@ -8,7 +8,7 @@ judge the member's term again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -29,6 +29,9 @@ from services.scheduling.repository import meetings as meetings_repository
 from services.scheduling.service import SOURCE
 from services.scheduling.service.attendance import judge_term
 from services.scheduling.service.meetings import meeting_of
+from services.scheduling.service.rota_repairs import REPAIR_TIME_LIMIT_S, RepairReport
+from services.scheduling.service.rota_seats import DEFAULT_GRACE_MIN
+from services.scheduling.service.rotas import repair_after_leave
 from shared.events.scheduling import OrganisationKind
 from shared.messaging.outbox import append_to_outbox
 from shared.paging import Paging
@@ -123,6 +126,15 @@ class LeaveDecided:
     leave: Leave
     excused: list[AttendanceRecord]  # absences recorded unexcused that the leave excuses
     sanctions: list[ImposedSanction]
+    rota_repairs: list[RepairReport] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RepairLimits:
+    """How the duty rotas are repaired inline when leave is granted (the service's settings)."""
+
+    time_limit_s: float = REPAIR_TIME_LIMIT_S
+    grace_min: int = DEFAULT_GRACE_MIN
 
 
 async def decide_leave(
@@ -134,9 +146,11 @@ async def decide_leave(
     decided_by: str,
     note: str,
     now: datetime,
+    repair_limits: RepairLimits | None = None,
 ) -> LeaveDecided:
-    """The department head grants or refuses, once; emits LeaveDecided, and for granted
-    leave an AttendanceRecorded for each absence it now excuses."""
+    """The department head grants or refuses, once; emits LeaveDecided. Granted leave
+    emits an AttendanceRecorded for each absence it now excuses, and the member's seats
+    on published duty rotas within the leave are repaired (in this transaction)."""
     leave = await leave_of(conn, college=college, leave_id=leave_id, for_update=True)
     decided, event = rules.decide_leave(
         leave, decision=decision, decided_by=decided_by, note=note, now=now
@@ -195,7 +209,19 @@ async def decide_leave(
         )
         if sanction is not None:
             sanctions.append(sanction)
-    return LeaveDecided(leave=decided, excused=excused, sanctions=sanctions)
+    limits = repair_limits or RepairLimits()
+    repairs = await repair_after_leave(
+        conn,
+        college=college,
+        person_id=decided.person_id,
+        starts_at=decided.starts_at,
+        ends_at=decided.ends_at,
+        reason=f"请假（{decided.reason}）",
+        now=now,
+        time_limit_s=limits.time_limit_s,
+        grace_min=limits.grace_min,
+    )
+    return LeaveDecided(leave=decided, excused=excused, sanctions=sanctions, rota_repairs=repairs)
 
 
 async def leave_of(
