@@ -1,5 +1,6 @@
 """Members: the pool (officers), a member's class timetable, unavailability and
-availability (the member themself or an officer)."""
+availability (the member themself or an officer), and the office rota problem built from
+an organisation's members and their availability (officers)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged
+from services.scheduling.api.jobs import Limits
 from services.scheduling.domain.class_timetables import MAX_ICS_BYTES
 from services.scheduling.domain.members import PoolFilter
 from services.scheduling.domain.rules import NotFound, RuleBroken
@@ -24,8 +26,14 @@ from services.scheduling.schemas.members import (
     UnavailabilityView,
     WeeklySlotsForm,
 )
+from services.scheduling.schemas.rota_problems import (
+    OfficeProblemForm,
+    OfficeProblemView,
+    rota_problem_document,
+)
 from services.scheduling.service import availability as availability_service
 from services.scheduling.service import members as service
+from services.scheduling.service import rota_problems
 from shared.events.scheduling import OrganisationKind
 from shared.web.auth import Principal
 from shared.web.dependencies import Now, ReadOnly, Transaction
@@ -249,3 +257,31 @@ async def get_availability(
         conn, college=college, person_id=person_id, first_day=first_day, last_day=last_day
     )
     return AvailabilityView.model_validate(found)
+
+
+@router.post(
+    "/colleges/{college}/rota-problems/office",
+    summary="The office rota problem for an organisation's members, their availability filled in",
+    description=(
+        "Expands the office template for the organisation's current members and marks each"
+        " member unavailable for every (day, post) their class timetable, weekly busy slots,"
+        " declared unavailability or granted leave overlaps. Answers the general rota"
+        " problem document, ready to submit as a solve job (kind rota)."
+    ),
+)
+async def office_problem(
+    college: College, form: OfficeProblemForm, principal: Officer, conn: ReadOnly, limits: Limits
+) -> OfficeProblemView:
+    built = await rota_problems.office_problem(
+        conn,
+        college=college,
+        organisation_kind=form.organisation_kind,
+        organisation_id=form.organisation_id,
+        office_document=form.office_document,
+        limits=limits,
+    )
+    return OfficeProblemView(
+        problem=rota_problem_document(built.problem),
+        members=list(built.members),
+        unavailable=built.unavailable,
+    )

@@ -181,15 +181,16 @@ async def list_members(
     return await _members(conn, college=college, rows=rows)
 
 
-async def person_ids(conn: asyncpg.Connection, *, college: str, where: PoolFilter) -> list[str]:
+async def all_members(conn: asyncpg.Connection, *, college: str, where: PoolFilter) -> list[Member]:
     """Every member of the pool matching `where`, by person id."""
     clauses, args = _where(where)
     rows = await conn.fetch(
-        f"SELECT m.person_id FROM members m WHERE m.college = $1{clauses} ORDER BY m.person_id",
+        f"SELECT {_MEMBER_COLUMNS} FROM members m WHERE m.college = $1{clauses}"
+        " ORDER BY m.person_id",
         college,
         *args,
     )
-    return [row["person_id"] for row in rows]
+    return await _members(conn, college=college, rows=rows)
 
 
 async def get_member(conn: asyncpg.Connection, *, college: str, person_id: str) -> Member | None:

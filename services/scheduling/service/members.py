@@ -99,6 +99,8 @@ async def require_member(conn: asyncpg.Connection, *, college: str, person_id: s
         raise NotFound("member", person_id)
 
 
-async def members_of(conn: asyncpg.Connection, *, college: str, where: PoolFilter) -> list[str]:
+async def pool_members(
+    conn: asyncpg.Connection, *, college: str, where: PoolFilter
+) -> list[Member]:
     """Every member matching `where`, by person id."""
-    return await repository.person_ids(conn, college=college, where=where)
+    return await repository.all_members(conn, college=college, where=where)

@@ -42,8 +42,11 @@ def ics(monday: date) -> bytes:
     ).encode()
 
 
-async def new_member(services: dict[str, str], stack: StackEndpoints) -> tuple[str, str]:
-    """A fresh office member in the pool (from a MembershipStarted event); (base, person)."""
+async def new_member(
+    services: dict[str, str], stack: StackEndpoints, organisation: str = "office"
+) -> tuple[str, str]:
+    """A fresh member of `organisation` in the pool (from a MembershipStarted event);
+    (base, person)."""
     base = f"{services['scheduling']}/api/scheduling/colleges/cs"
     person = f"a-{uuid4().hex[:8]}"
     event = MembershipStarted(
@@ -51,7 +54,7 @@ async def new_member(services: dict[str, str], stack: StackEndpoints) -> tuple[s
         membership_id=uuid4(),
         person_id=person,
         organisation_kind="department",
-        organisation_id="office",
+        organisation_id=organisation,
         how="admitted",
         started_at=datetime.now(UTC),
     )
@@ -287,3 +290,111 @@ async def test_only_the_member_or_an_officer_of_the_college_may_touch_a_timetabl
         assert (await client.get(f"{base}/members/{person}", headers=OFFICER)).json()[
             "timetable"
         ] is None
+
+
+async def test_the_office_problem_rules_out_what_each_member_cannot_do_and_solves(
+    services: dict[str, str], stack: StackEndpoints, service_dsns: dict[str, str]
+) -> None:
+    """Four members of a fresh office, each busy one way: an .ics class on Monday morning,
+    a weekly slot on Tuesday afternoon, a declared day away on Wednesday, granted leave on
+    Thursday. The problem marks exactly those cells; its solved rota respects them."""
+    office = f"office-{uuid4().hex[:6]}"
+    people = [(await new_member(services, stack, office))[1] for _ in range(4)]
+    base = f"{services['scheduling']}/api/scheduling/colleges/cs"
+    monday = next_monday()
+    by_ics, by_slot, by_period, by_leave = people
+    async with httpx.AsyncClient(timeout=10) as client:
+        uploaded = await client.put(
+            f"{base}/members/{by_ics}/timetable",
+            files={"file": ("t.ics", ics(monday), "text/calendar")},
+            headers=OFFICER,
+        )
+        assert uploaded.status_code == 200, uploaded.text
+        slots = {"slots": [{"weekday": 1, "start": "15:00", "end": "16:35"}]}
+        typed = await client.put(f"{base}/members/{by_slot}/timetable", json=slots, headers=OFFICER)
+        assert typed.status_code == 200, typed.text
+        away = {
+            "starts_at": f"{monday + timedelta(days=2)}T00:00:00+08:00",
+            "ends_at": f"{monday + timedelta(days=3)}T00:00:00+08:00",
+        }
+        declared = await client.post(
+            f"{base}/members/{by_period}/unavailability", json=away, headers=OFFICER
+        )
+        assert declared.status_code == 201, declared.text
+        connection = await asyncpg.connect(service_dsns["scheduling"])
+        try:
+            await connection.execute(
+                "INSERT INTO scheduling.leave_requests (college, leave_id, person_id,"
+                " organisation_kind, organisation_id, starts_at, ends_at, reason, retroactive,"
+                " status, requested_at) VALUES ('cs', $1, $2, 'department', $3, $4, $5,"
+                " '回家', false, 'granted', now())",
+                uuid4(),
+                by_leave,
+                office,
+                datetime.fromisoformat(f"{monday + timedelta(days=3)}T07:00:00+08:00"),
+                datetime.fromisoformat(f"{monday + timedelta(days=3)}T19:00:00+08:00"),
+            )
+        finally:
+            await connection.close()
+
+        form = {
+            "organisation_id": office,
+            "name": "办公室值班",
+            "start": monday.isoformat(),
+            "weeks": 1,
+            "rule": "weekly_duty",
+        }
+        built = await client.post(f"{base}/rota-problems/office", json=form, headers=OFFICER)
+        assert built.status_code == 200, built.text
+        body = built.json()
+        assert sorted(body["members"]) == sorted(people)
+        cells = {
+            staff["id"]: {(c["day"], c["shift_type"]) for c in staff.get("unavailable", [])}
+            for staff in body["problem"]["staff"]
+        }
+        assert cells == {
+            by_ics: {(0, "day"), (3, "day")},  # Mon and Thu 08:00-09:35 (the .ics rule)
+            by_slot: {(1, "evening")},
+            by_period: {(2, "day"), (2, "evening")},
+            by_leave: {(3, "day"), (3, "evening")},
+        }
+        assert body["unavailable"] == {person: len(cells[person]) for person in people}
+
+        job = await client.post(
+            f"{base}/solve-jobs",
+            json={"kind": "rota", "problem": body["problem"], "time_limit_s": 20},
+            headers=OFFICER,
+        )
+        assert job.status_code == 202, job.text
+        url = f"{base}/solve-jobs/{job.json()['job_id']}"
+
+        async def solved() -> bool:
+            return (await client.get(url, headers=OFFICER)).json()["status"] == "done"
+
+        await wait_until(solved, timeout_s=90, what="the office rota")
+        result = (await client.get(url, headers=OFFICER)).json()["result"]
+        assert result["publishable"] is True, result
+        for assignment in result["assignments"]:
+            cell = (assignment["day"], assignment["shift_type"])
+            assert cell not in cells[assignment["staff"]], assignment
+
+        bad = await client.post(
+            f"{base}/rota-problems/office",
+            json={**form, "posts": [{"id": "day", "start": "12:00", "end": "08:00"}]},
+            headers=OFFICER,
+        )
+        assert bad.status_code == 422
+        assert problem_of(bad)[0] == "posts[0].end"
+        nobody = await client.post(
+            f"{base}/rota-problems/office",
+            json={**form, "organisation_id": f"empty-{uuid4().hex[:6]}"},
+            headers=OFFICER,
+        )
+        assert (nobody.status_code, problem_of(nobody)) == (
+            409,
+            ("organisation_id", "no_current_members"),
+        )
+        student = await client.post(
+            f"{base}/rota-problems/office", json=form, headers=bearer(by_ics, "student", "cs")
+        )
+        assert student.status_code == 403
