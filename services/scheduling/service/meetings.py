@@ -29,7 +29,7 @@ from shared.timers import cancel as cancel_timer
 
 # The timer that re-reads a meeting's unexcused absences when its leave window closes
 # (service/attendance.py handles it; a cancelled meeting has none to re-read).
-LEAVE_WINDOW_CLOSES = "scheduling.meeting.leave_window_closes"
+LEAVE_WINDOW_CLOSES = "meeting.leave_window_closes"
 
 
 async def schedule_meeting(
