@@ -23,6 +23,10 @@ from tools.demo.recruitment.intake import seed_intake
 from tools.demo.recruitment.pairing import seed_pairing
 from tools.demo.recruitment.selection import seed_selection
 from tools.demo.recruitment.teams import seed_teams
+from tools.demo.scheduling.activities import seed_activities
+from tools.demo.scheduling.meetings import seed_meetings
+from tools.demo.scheduling.members import seed_members
+from tools.demo.scheduling.rota import seed_rota
 
 COLLEGES = {"cs": "计算机学院", "fl": "外国语学院"}
 
@@ -167,7 +171,9 @@ async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport
         report.notices_seen = len(APPLICANTS)
         # Each capability's demo, in the order the work happens: the summer teachers are
         # chosen, departments admit their intake, the corps is formed, project teams
-        # apply, children are registered, then paired with the placed volunteers.
+        # apply, children are registered, then paired with the placed volunteers. Then
+        # scheduling: the office members' timetables, the published office rota, a month
+        # of meetings (one sanction ends a membership in recruitment), the activity calendar.
         for seed_part in (
             seed_selection,
             seed_intake,
@@ -175,6 +181,10 @@ async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport
             seed_teams,
             seed_beneficiaries,
             seed_pairing,
+            seed_members,
+            seed_rota,
+            seed_meetings,
+            seed_activities,
         ):
             report.parts.append(await seed_part(client, urls, demo_token))
     return report
