@@ -132,6 +132,14 @@ TIMETABLE_BODY = {
         ' `{"slots": [{"weekday": 0, "start": "08:00", "end": "09:35"}]}`.'
     ),
     openapi_extra=TIMETABLE_BODY,
+    responses={
+        415: {
+            "description": "Unsupported Media Type: neither multipart/form-data nor JSON",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
+    },
 )
 async def put_timetable(
     college: College,

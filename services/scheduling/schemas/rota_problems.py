@@ -37,7 +37,7 @@ class OfficeProblemForm(BaseModel):
     start: SaneDate
     weeks: Annotated[StrictInt, Field(ge=1, le=60)]
     rule: Literal["weekly_post", "weekly_duty"] = "weekly_post"
-    posts: list[PostDoc] | None = Field(default=None, max_length=50)
+    posts: list[PostDoc] | None = Field(default=None, min_length=1, max_length=50)
     open_weekdays: list[Annotated[StrictInt, Field(ge=0, le=6)]] = Field(
         default_factory=lambda: [0, 1, 2, 3, 4], min_length=1, max_length=7
     )
