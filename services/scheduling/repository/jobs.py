@@ -192,9 +192,18 @@ async def finish(
 async def release(pool: asyncpg.Pool, *, job_id: UUID, replica: str) -> None:
     """Give a job back (the replica is shutting down): queued again for any replica, and
     the interrupted claim not counted as an attempt."""
+    await _queue_again(pool, job_id=job_id, replica=replica, attempts="greatest(attempts - 1, 0)")
+
+
+async def requeue(pool: asyncpg.Pool, *, job_id: UUID, replica: str) -> None:
+    """Queue a job again after its solve died: for any replica, the claim counted."""
+    await _queue_again(pool, job_id=job_id, replica=replica, attempts="attempts")
+
+
+async def _queue_again(pool: asyncpg.Pool, *, job_id: UUID, replica: str, attempts: str) -> None:
     await pool.execute(
         "UPDATE solve_jobs SET status = 'queued', claimed_by = NULL, heartbeat_at = NULL,"
-        " started_at = NULL, attempts = greatest(attempts - 1, 0), progress = '{}'::jsonb"
+        f" started_at = NULL, attempts = {attempts}, progress = '{{}}'::jsonb"
         " WHERE job_id = $1 AND claimed_by = $2 AND status = 'running'",
         job_id,
         replica,

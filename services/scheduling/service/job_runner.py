@@ -15,6 +15,7 @@ dies stops heartbeating, and another replica takes its jobs over after
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import time
@@ -28,7 +29,12 @@ from uuid import UUID, uuid4
 import asyncpg
 import structlog
 
-from services.scheduling.domain.solve_jobs import ClaimedJob, JobStatus, finished_status
+from services.scheduling.domain.solve_jobs import (
+    MAX_ATTEMPTS,
+    ClaimedJob,
+    JobStatus,
+    finished_status,
+)
 from services.scheduling.domain.solving import ProblemLimits
 from services.scheduling.repository import jobs as repository
 from services.scheduling.settings import SchedulingSettings
@@ -208,11 +214,12 @@ class SolveJobRunner:
             await self._finish(job.job_id, status, running.progress, result=result)
         except asyncio.CancelledError:
             raise
-        except Exception as error:
-            if isinstance(error, BrokenProcessPool) and self._executor is not None:
-                # A worker died (killed, out of memory): the next job gets a fresh pool.
-                self._executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = None
+        except (BrokenProcessPool, OSError, EOFError) as error:
+            # The worker process or the Manager died under the solve (killed, out of
+            # memory): not the job's fault, unless it keeps happening to it.
+            await self._discard_tools()
+            await self._retry_or_give_up(running, error)
+        except Exception as error:  # the solve itself failed (a bug): not worth retrying
             log.error("solve job failed", job_id=str(job.job_id), exc_info=error)
             error_text = f"{type(error).__name__}: {error}"[:2000]
             await self._finish(job.job_id, "failed", running.progress, error=error_text)
@@ -220,6 +227,31 @@ class SolveJobRunner:
             beating.cancel()
             await asyncio.gather(beating, return_exceptions=True)
             self._running.pop(job.job_id, None)
+
+    async def _discard_tools(self) -> None:
+        """Start the worker processes and the Manager afresh for the next job."""
+        async with self._starting:
+            executor, manager = self._executor, self._manager
+            self._executor = self._manager = None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        if manager is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(manager.shutdown)
+
+    async def _retry_or_give_up(self, running: _Running, error: BaseException) -> None:
+        job = running.job
+        error_text = f"{type(error).__name__}: {error}"[:2000]
+        if self._stopping:  # the shutdown took the workers down: for another replica
+            await repository.release(self.pool, job_id=job.job_id, replica=self.replica)
+            return
+        if job.attempts >= MAX_ATTEMPTS:
+            log.error("solve job given up", job_id=str(job.job_id), error=error_text)
+            message = f"given up: its solve died {job.attempts} times ({error_text})"
+            await self._finish(job.job_id, "failed", running.progress, error=message)
+            return
+        log.warning("solve died; the job is queued again", job_id=str(job.job_id), error=error_text)
+        await repository.requeue(self.pool, job_id=job.job_id, replica=self.replica)
 
     async def _report(self, running: _Running) -> None:
         """Take the latest progress the worker sent into the job's progress."""

@@ -454,6 +454,10 @@ def alive(pids: set[int]) -> set[int]:
     return {pid for pid in pids if Path(f"/proc/{pid}").exists()}
 
 
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def children_of(pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -461,7 +465,7 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
-async def test_a_replica_killed_mid_solve_leaves_its_job_to_another(
+async def test_a_replica_or_a_worker_killed_mid_solve_leaves_the_job_to_be_solved_again(
     services: dict[str, str], service_dsns: dict[str, str], stack: StackEndpoints
 ) -> None:
     url = jobs_url(services)
@@ -505,6 +509,20 @@ async def test_a_replica_killed_mid_solve_leaves_its_job_to_another(
                 return not alive(orphans)
 
             await wait_until(no_orphans, timeout_s=10, what="the dead replica's workers to die")
+
+            # The survivor's solver process dies under the solve (out of memory, say): the
+            # job is queued again, the claim counted, and solved again in a fresh worker.
+            [worker] = [pid for pid in children_of(survivor.pid) if niceness(pid) > 0]
+            os.kill(worker, signal.SIGKILL)
+            again = await wait_for(
+                client,
+                url,
+                victim_job,
+                lambda j: j["attempts"] == 3 and j["progress"]["objective"] is not None,
+                timeout_s=90,
+                what="the solve to run again after its worker died",
+            )
+            assert int(again["claimed_by"].split(":")[1]) == survivor.pid
             for job_id in (victim_job, busy):
                 response = await client.post(f"{url}/{job_id}/cancel", headers=OFFICER)
                 assert response.status_code == 200
