@@ -78,8 +78,9 @@ class _Reporter:
     """The solver's progress sink: forwards at most one report per PROGRESS_EVERY_S,
     and the last one held back when the solve ends."""
 
-    def __init__(self, sink: ProgressQueue) -> None:
+    def __init__(self, sink: ProgressQueue, clock: Callable[[], float] = time.monotonic) -> None:
         self.sink = sink
+        self.clock = clock
         self.sent_at = 0.0
         self.held: tuple[float, float, float, int] | None = None
         self.solutions = 0
@@ -87,7 +88,7 @@ class _Reporter:
     def __call__(self, progress: SolveProgress) -> None:
         self.solutions += 1
         report = (progress.objective, progress.bound, progress.elapsed_s, self.solutions)
-        now = time.monotonic()
+        now = self.clock()
         if now - self.sent_at >= PROGRESS_EVERY_S:
             self.sink.put(report)
             self.sent_at, self.held = now, None
