@@ -24,6 +24,7 @@ from tools.demo.recruitment.pairing import seed_pairing
 from tools.demo.recruitment.selection import seed_selection
 from tools.demo.recruitment.teams import seed_teams
 from tools.demo.scheduling.activities import seed_activities
+from tools.demo.scheduling.desk import seed_desk
 from tools.demo.scheduling.meetings import seed_meetings
 from tools.demo.scheduling.members import seed_members
 from tools.demo.scheduling.rota import seed_rota
@@ -172,8 +173,9 @@ async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport
         # Each capability's demo, in the order the work happens: the summer teachers are
         # chosen, departments admit their intake, the corps is formed, project teams
         # apply, children are registered, then paired with the placed volunteers. Then
-        # scheduling: the office members' timetables, the published office rota, a month
-        # of meetings (one sanction ends a membership in recruitment), the activity calendar.
+        # scheduling: the office members' timetables, the published office rota, sign-ins
+        # with a handover and a no-show, a month of meetings (one sanction ends a
+        # membership in recruitment), the activity calendar.
         for seed_part in (
             seed_selection,
             seed_intake,
@@ -183,6 +185,7 @@ async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport
             seed_pairing,
             seed_members,
             seed_rota,
+            seed_desk,
             seed_meetings,
             seed_activities,
         ):
