@@ -7,7 +7,7 @@ a part is infeasible).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ortools.sat.python import cp_model
@@ -46,7 +46,8 @@ def split_into_parts(problem: TimetableProblem) -> list[tuple[str, ...]]:
 class PartModel:
     """Lessons of the part's courses as booleans x[course, period, room], and its penalties.
 
-    `rooms` fixes some courses' room (a restriction: fast to search, no bound for the part).
+    `rooms` and `periods` restrict some courses to some rooms or periods (a neighbourhood:
+    fast to search, but its bound is no bound of the part).
     With `explain`, every course may use every period and each hard requirement is guarded
     by its own literal (the assumptions); there is no objective.
     """
@@ -57,12 +58,14 @@ class PartModel:
         course_ids: Sequence[str],
         *,
         explain: bool = False,
-        rooms: Mapping[str, str] | None = None,
+        rooms: Mapping[str, Collection[str]] | None = None,
+        periods: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.problem = problem
         self.model = cp_model.CpModel()
         self._explain = explain
-        self._fixed_rooms = rooms or {}
+        self._rooms = rooms or {}
+        self._periods = periods or {}
         self.requirements: dict[str, tuple[Any, str]] = {}  # name -> (literal, description)
         self.placed: dict[tuple[str, str, str], Any] = {}  # (course, period, room) -> x
         # Auxiliary variables with how to compute them from the lessons (complete hints).
@@ -90,8 +93,12 @@ class PartModel:
         by_room: dict[tuple[str, str], list[Any]] = defaultdict(list)  # (room, period)
         for course in self._courses:
             periods = problem.periods if self._explain else problem.periods_for(course)
-            fixed = self._fixed_rooms.get(course.course_id)
-            rooms = (fixed,) if fixed else problem.rooms_for(course)
+            if course.course_id in self._periods:
+                kept = self._periods[course.course_id]
+                periods = tuple(p for p in periods if p.period_id in kept)
+            rooms = problem.rooms_for(course)
+            if course.course_id in self._rooms:
+                rooms = tuple(r for r in rooms if r in self._rooms[course.course_id])
             for period in periods:
                 for room in rooms:
                     x = m.new_bool_var(f"x|{course.course_id}|{period.period_id}|{room}")
@@ -114,6 +121,14 @@ class PartModel:
                 f"lessons:{course.course_id}",
                 f"course {course.course_id!r} gets exactly {course.lessons} lesson(s)",
             )
+        for (course_id, _period), xs in held.items():
+            if len(xs) > 1:  # one lesson of a course at a time, whatever the rooms
+                first_class = problem.course_by_id[course_id].class_ids[0]
+                self._require(
+                    sum(xs) <= 1,
+                    f"class-clash:{first_class}",
+                    f"class {first_class!r} has one lesson at a time",
+                )
         for what, slots in (("teacher", teacher_slots), ("class", class_slots)):
             for (who, _period), exprs in slots.items():
                 if len(exprs) > 1:
@@ -225,14 +240,6 @@ class PartModel:
                 (class_id, period_id) in busy
                 and not any((class_id, nb) in busy for nb in problem.neighbours[period_id]),
             )
-
-    def fix(self, lessons: Iterable[Lesson]) -> None:
-        """Holds the part to these lessons: solving then prices them exactly (the penalty
-        variables are only bounded from below, so a solution found on the way may overstate
-        its cost until the search tightens them)."""
-        chosen = {(x.course_id, x.period_id, x.room_id) for x in lessons}
-        for key, x in self.placed.items():
-            self.model.add(x == int(key in chosen))
 
     def lessons(self, values: _Values) -> tuple[Lesson, ...]:
         return tuple(

@@ -56,9 +56,10 @@ def room_plan(problem: TimetableProblem, course_ids: Sequence[str]) -> dict[str,
 
 def lower_bound(problem: TimetableProblem, course_ids: Sequence[str]) -> int:
     """A lower bound of the part's objective: the least excess pupils over all ways of
-    sending each course's lessons to its rooms when a room holds at most one lesson a
-    period (a min-cost flow, relaxing everything else), plus the days a course must miss
-    because its open periods fall on fewer days than its minimum."""
+    sending each course's lessons to its rooms when a room holds at most one lesson in
+    each period some course may use it (a min-cost flow, relaxing everything else), plus
+    the days a course must miss because its open periods fall on fewer days than its
+    minimum."""
     courses = [problem.course_by_id[c] for c in course_ids]
     weights = problem.weights
     missing = 0
@@ -77,8 +78,13 @@ def lower_bound(problem: TimetableProblem, course_ids: Sequence[str]) -> int:
         for room in problem.rooms_for(course):
             excess = max(0, pupils - problem.room_by_id[room].capacity)
             flow.add_arc_with_capacity_and_unit_cost(n, node[room], course.lessons, excess)
+    open_periods: dict[str, set[str]] = {r: set() for r in rooms}
+    for course in courses:
+        held = {p.period_id for p in problem.periods_for(course)}
+        for room in problem.rooms_for(course):
+            open_periods[room] |= held
     for room in rooms:
-        flow.add_arc_with_capacity_and_unit_cost(node[room], sink, len(problem.periods), 0)
+        flow.add_arc_with_capacity_and_unit_cost(node[room], sink, len(open_periods[room]), 0)
     flow.set_node_supply(sink, -sum(c.lessons for c in courses))
     capacity = flow.optimal_cost() if flow.solve() == flow.OPTIMAL else 0
     return capacity * weights.room_capacity + missing * weights.min_days
