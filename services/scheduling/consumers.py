@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import asyncpg
 
 from services.scheduling.service import members
@@ -25,7 +27,7 @@ async def on_membership_started(
 async def on_membership_ended(
     conn: asyncpg.Connection, event: MembershipEnded, envelope: Envelope
 ) -> None:
-    await members.end_membership(conn, event=event)
+    await members.end_membership(conn, event=event, now=datetime.now(UTC))
 
 
 MEMBER_POOL = EventConsumer(
@@ -37,7 +39,8 @@ MEMBER_POOL = EventConsumer(
     ],
     description=(
         "Keeps the member pool: volunteers with their skills, and their department and"
-        " corps memberships, whatever order the facts arrive in."
+        " corps memberships, whatever order the facts arrive in; a member who has left"
+        " every organisation gives up their upcoming rota seats (rotas repaired)."
     ),
 )
 

@@ -121,11 +121,13 @@ async def record_ending(
     how: str,
     reason: str,
     ended_at: datetime,
-) -> None:
-    """Record how a membership ended (once) and end it if its start is known."""
-    await conn.execute(
+) -> bool:
+    """Record how a membership ended (once) and end it if its start is known; False if
+    the end was recorded already."""
+    recorded = await conn.fetchval(
         "INSERT INTO membership_endings (college, membership_id, person_id, how, reason,"
-        " ended_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (membership_id) DO NOTHING",
+        " ended_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (membership_id) DO NOTHING"
+        " RETURNING true",
         college,
         membership_id,
         person_id,
@@ -139,6 +141,18 @@ async def record_ending(
         college,
         membership_id,
         ended_at,
+    )
+    return bool(recorded)
+
+
+async def has_current_membership(conn: asyncpg.Connection, *, college: str, person_id: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT true FROM memberships"
+            " WHERE college = $1 AND person_id = $2 AND ended_at IS NULL LIMIT 1",
+            college,
+            person_id,
+        )
     )
 
 

@@ -9,19 +9,24 @@ kept even when it comes before the start, which then finds it and stays ended.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+import structlog
 
 from services.scheduling.domain.members import (
     Member,
     PoolFilter,
     membership_of_another_college,
 )
-from services.scheduling.domain.rules import NotFound
+from services.scheduling.domain.rules import NotFound, RuleBroken
 from services.scheduling.repository import members as repository
+from services.scheduling.service.rota_repairs import repair_after_withdrawal
 from shared.events.recruitment import MembershipEnded, MembershipStarted, VolunteerEnrolled
 from shared.paging import Paging
+
+log = structlog.get_logger(__name__)
 
 
 async def enrol_volunteer(conn: asyncpg.Connection, *, event: VolunteerEnrolled) -> None:
@@ -57,9 +62,14 @@ async def start_membership(conn: asyncpg.Connection, *, event: MembershipStarted
     )
 
 
-async def end_membership(conn: asyncpg.Connection, *, event: MembershipEnded) -> None:
+async def end_membership(
+    conn: asyncpg.Connection, *, event: MembershipEnded, now: datetime
+) -> None:
+    """Record the end; a member who has left every organisation of the college (not
+    transferred: their next membership follows) loses their upcoming rota seats, each
+    published rota repaired (service/rota_repairs.py)."""
     await _same_college(conn, event.membership_id, event.college)
-    await repository.record_ending(
+    recorded = await repository.record_ending(
         conn,
         college=event.college,
         membership_id=event.membership_id,
@@ -68,6 +78,30 @@ async def end_membership(conn: asyncpg.Connection, *, event: MembershipEnded) ->
         reason=event.reason,
         ended_at=event.ended_at,
     )
+    if not recorded or event.how == "transferred":
+        return
+    if await repository.has_current_membership(
+        conn, college=event.college, person_id=event.person_id
+    ):
+        return  # still a member elsewhere: their seats stand
+    try:
+        async with conn.transaction():  # a savepoint: a refused repair leaves the end recorded
+            await repair_after_withdrawal(
+                conn,
+                college=event.college,
+                person_id=event.person_id,
+                reason=f"membership ended ({event.how}): {event.reason}"[:500],
+                now=now,
+            )
+    except RuleBroken as refused:
+        # The pool must know the member left whatever the rotas say; an officer can
+        # still repair by hand (POST /rotas/{id}/repair).
+        log.warning(
+            "rotas not repaired after a membership ended",
+            person_id=event.person_id,
+            rule=refused.rule,
+            error=refused.message,
+        )
 
 
 async def _same_college(conn: asyncpg.Connection, membership_id: UUID, college: str) -> None:

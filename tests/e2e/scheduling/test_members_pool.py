@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 from shared.events.base import DomainEvent
 from shared.events.codec import encode
 from shared.events.recruitment import MembershipEnded, MembershipStarted, VolunteerEnrolled
+from tests.e2e.scheduling.rotas_support import monday_ahead, new_crew, publish, read_rota, seats
 from tests.support.auth import bearer
 from tests.support.kafka import header, read_topic, wait_until
 from tools.stack import StackEndpoints
@@ -255,3 +256,41 @@ async def test_the_pool_is_for_officers_and_each_member_sees_their_own(
         )
         assert half.status_code == 422
         assert half.json()["errors"][0]["field"] == "organisation_kind"
+
+
+async def test_a_member_who_leaves_every_organisation_gives_up_their_rota_seats(
+    services: dict[str, str], stack: StackEndpoints, service_dsns: dict[str, str]
+) -> None:
+    """Through the consumer: leaving one department of two keeps the seats; leaving the
+    last one repairs every published rota they hold upcoming seats on."""
+    crew = new_crew()
+    person = crew("n1")
+    office_membership, publicity_membership = uuid4(), uuid4()
+    await produce(
+        stack.kafka_bootstrap,
+        (started(person, office_membership), uuid4()),
+        (started(person, publicity_membership, unit="publicity"), uuid4()),
+    )
+    async with httpx.AsyncClient(base_url=services["scheduling"], timeout=30) as client:
+        detail = await publish(client, service_dsns["scheduling"], crew, start=monday_ahead(1))
+        assert "n1" in seats(detail, crew).values()
+        base = "/api/scheduling/colleges/cs"
+
+        async def memberships_ended(count: int) -> bool:
+            found = await member(client, base, person)
+            ended_ones = [m for m in (found or {}).get("memberships", []) if not m["current"]]
+            return len(ended_ones) == count
+
+        await produce(stack.kafka_bootstrap, (ended(person, office_membership), uuid4()))
+        await wait_until(lambda: memberships_ended(1), timeout_s=30, what="the office end")
+        still = seats(await read_rota(client, detail["rota_id"]), crew)
+        assert "n1" in still.values()  # still in publicity: the seats stand
+
+        await produce(
+            stack.kafka_bootstrap,
+            (ended(person, publicity_membership, unit="publicity"), uuid4()),
+        )
+        await wait_until(lambda: memberships_ended(2), timeout_s=30, what="the last end")
+        after = seats(await read_rota(client, detail["rota_id"]), crew)
+        assert "n1" not in after.values()
+        assert len(after) == 10  # every freed seat found another member
