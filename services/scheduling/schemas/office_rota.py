@@ -73,7 +73,8 @@ class OfficeDocument(BaseModel):
     weeks: Annotated[StrictInt, Field(ge=1, le=60)]
     rule: Literal["weekly_post", "weekly_duty"] = "weekly_post"
     members: list[MemberDoc] = Field(min_length=1)
-    posts: list[PostDoc] | None = None
+    # None: the two office posts of DOMAIN.md; a given list must name at least one post.
+    posts: list[PostDoc] | None = Field(default=None, min_length=1)
     open_weekdays: list[Annotated[StrictInt, Field(ge=0, le=6)]] = Field(
         default_factory=lambda: [0, 1, 2, 3, 4], min_length=1, max_length=7
     )

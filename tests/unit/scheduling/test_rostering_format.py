@@ -200,6 +200,7 @@ def test_a_problem_over_the_size_limits_is_refused() -> None:
         ),
         (lambda d: d.update(rule="whenever"), "rule"),
         (lambda d: d.update(weeks=0), "weeks"),
+        (lambda d: d.update(posts=[]), "posts"),
     ],
 )
 def test_a_bad_office_document_is_refused_naming_the_field(change: Any, field: str) -> None:
