@@ -1,6 +1,7 @@
 """The summer teaching programme ("一帮一" 暑期知识拓展班) as a template of the general model.
 
-8 Jul–11 Aug by default: weekly cycles from the first day; six teaching days, six periods a
+8 Jul–11 Aug by default (whole Monday–Sunday weeks from the Monday of 8 July's week; an
+explicit `starts_on` starts the weekly cycle on that day); six teaching days, six periods a
 day (08:30–09:15, 09:30–10:15, 10:30–11:15, 14:30–15:15, 15:25–16:10, 16:20–17:05), the
 sixth day's afternoon kept for the farewell party (告别联欢会), the seventh the team moves to
 its next school. The evening film (电影天堂, 18:30–20:30) is a course shared by all classes
@@ -109,7 +110,12 @@ class SummerProgramme:
 
 
 def default_dates(year: int) -> tuple[date, date]:
-    return date(year, *DEFAULT_STARTS), date(year, *DEFAULT_ENDS)
+    """The programme's five weeks (8 July–11 August) as Monday–Sunday weeks from the Monday
+    of 8 July's week: exactly 8 Jul–11 Aug when 8 July is a Monday, as in 2024."""
+    eighth = date(year, *DEFAULT_STARTS)
+    monday = eighth - timedelta(days=eighth.weekday())
+    weeks = ((date(year, *DEFAULT_ENDS) - eighth).days + 1) // 7
+    return monday, monday + timedelta(days=7 * weeks - 1)
 
 
 def grade_classes(school_id: str, pupils: int, language: str = "zh-CN") -> tuple[SchoolClass, ...]:

@@ -186,7 +186,8 @@ def search(
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"invalid timetable model: {model.model.validate()}")
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        exact = solver.objective_value if status == cp_model.OPTIMAL else None
+        # Integer weights: CP-SAT's float objective is an integer up to rounding.
+        exact = float(round(solver.objective_value)) if status == cp_model.OPTIMAL else None
         offer(run, part, model.lessons(solver), model_objective=exact)
     with run.lock:
         if full and status == cp_model.INFEASIBLE:
