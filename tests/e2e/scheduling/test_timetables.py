@@ -243,3 +243,38 @@ async def test_jobs_that_cannot_be_published_and_bad_input_are_refused(
         assert hidden.status_code == 404
     for job_id in (queued, infeasible, rota, fl_job):
         assert await timetables_of_job(dsn, job_id) == (0, 0)
+
+
+async def test_a_timetable_solved_by_a_solve_job_is_published(
+    services: dict[str, str], service_dsns: dict[str, str]
+) -> None:
+    tag = f"tt{uuid4().hex[:6]}"
+    async with httpx.AsyncClient(base_url=services["scheduling"], timeout=30) as client:
+        bad = await client.post(
+            f"{ROOT}/solve-jobs",
+            json={"kind": "timetable", "problem": {**summer(tag), "schools": []}},
+            headers=OFFICER,
+        )
+        assert bad.status_code == 422
+        assert bad.json()["errors"][0]["field"].endswith("schools")
+        submitted = await client.post(
+            f"{ROOT}/solve-jobs",
+            json={"kind": "timetable", "problem": summer(tag), "time_limit_s": 5},
+            headers=OFFICER,
+        )
+        assert submitted.status_code == 202, submitted.text
+        job_id = submitted.json()["job_id"]
+        job: dict[str, Any] = {}
+
+        async def done() -> bool:
+            job.update((await client.get(f"{ROOT}/solve-jobs/{job_id}", headers=OFFICER)).json())
+            return job["status"] in ("done", "failed", "cancelled")
+
+        await wait_until(done, timeout_s=90, what="the timetable solve job to finish")
+        assert job["status"] == "done", job
+        assert job["result"]["hard_violations"] == []
+        made = await client.post(
+            f"{ROOT}/timetables", json={"job_id": job_id, "name": "作业求解的课表"}, headers=OFFICER
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["lesson_count"] == 5 * LESSONS_A_WEEK
