@@ -165,17 +165,13 @@ async def remember(
 async def calendar_of_person(
     conn: asyncpg.Connection, *, college: str, person_id: str, since: datetime, until: datetime
 ) -> list[FeedItem]:
-    """The person's shifts, meetings, activities and lessons overlapping [since, until)."""
-    items = [
-        *await shifts_of(conn, college=college, person_id=person_id, since=since, until=until),
-        *await meetings_of(conn, college=college, person_id=person_id, since=since, until=until),
-        *await activities_of(conn, college=college, person_id=person_id, since=since, until=until),
-    ]
-    if await lessons_table_exists(conn):
-        items.extend(
-            await lessons_of(conn, college=college, person_id=person_id, since=since, until=until)
+    """The person's shifts, lessons, meetings and activities overlapping [since, until)."""
+    found: list[FeedItem] = []
+    for kind in (shifts_of, lessons_of, meetings_of, activities_of):
+        found.extend(
+            await kind(conn, college=college, person_id=person_id, since=since, until=until)
         )
-    return items
+    return found
 
 
 async def shifts_of(
@@ -215,19 +211,19 @@ async def meetings_of(
     return [meeting_item(**dict(row)) for row in rows]
 
 
-async def lessons_table_exists(conn: asyncpg.Connection) -> bool:
-    """The teaching timetable's lessons arrive with their own migration (0006)."""
-    return bool(await conn.fetchval("SELECT to_regclass('lessons') IS NOT NULL"))
-
-
 async def lessons_of(
     conn: asyncpg.Connection, *, college: str, person_id: str, since: datetime, until: datetime
 ) -> list[FeedItem]:
-    """Lessons the person teaches."""
+    """Lessons the person teaches, named as the timetable names its schools and classes
+    (a lesson shared by several classes, the evening film, names them all)."""
     rows = await conn.fetch(
-        "SELECT lesson_id, school, class_id, course, subject, room, starts_at, ends_at, version"
-        " FROM lessons WHERE college = $1 AND volunteer_id = $2"
-        " AND ends_at > $3 AND starts_at < $4",
+        "SELECT l.lesson_id, coalesce(t.schools ->> l.school, l.school) AS school,"
+        " (SELECT string_agg(coalesce(t.classes -> c ->> 'name', c), '、' ORDER BY o)"
+        "  FROM unnest(l.class_ids) WITH ORDINALITY AS u(c, o)) AS class_id,"
+        " coalesce(nullif(l.course_name, ''), l.course) AS course, l.subject, l.room,"
+        " l.starts_at, l.ends_at, l.version"
+        " FROM lessons l JOIN timetables t ON t.timetable_id = l.timetable_id"
+        " WHERE l.college = $1 AND l.volunteer_id = $2 AND l.ends_at > $3 AND l.starts_at < $4",
         college,
         person_id,
         since,

@@ -1,7 +1,8 @@
 """Personal calendar feeds on the real stack: a secret URL issued, rotated and revoked;
 the .ics parsed back with icalendar; a shift written as rota publishing writes it, a
-meeting of one's department and a planned activity show up; a version bump raises
-SEQUENCE, a cancelled meeting and a lost seat come back as STATUS:CANCELLED."""
+lesson of a published timetable, a meeting of one's department and a planned activity
+show up; a version bump raises SEQUENCE; a cancelled meeting, a lesson given to another
+volunteer and a lost seat come back as STATUS:CANCELLED."""
 
 from __future__ import annotations
 
@@ -62,6 +63,42 @@ async def publish_shift(dsn: str, college: str, person: str, starts_at: datetime
     finally:
         await conn.close()
     return shift_id
+
+
+async def teach_lesson(dsn: str, college: str, person: str, starts_at: datetime) -> UUID:
+    """A published summer timetable with one lesson `person` teaches (as publishing writes it)."""
+    timetable_id, lesson_id, now = uuid4(), uuid4(), datetime.now(UTC)
+    conn = await connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "INSERT INTO timetables (college, timetable_id, name, starts_on, ends_on, status,"
+                " job_id, objective, lesson_count, schools, classes, published_by, published_at)"
+                " VALUES ($1,$2,'一帮一暑期知识拓展班',$3,$3,'published',$4,0,1,$5::jsonb,"
+                "$6::jsonb,'officer',$7)",
+                college,
+                timetable_id,
+                starts_at.date(),
+                uuid4(),
+                json.dumps({"s1": "十二里河小学"}),
+                json.dumps({"c3": {"name": "三年级一班", "school": "s1", "pupils": 40}}),
+                now,
+            )
+            await conn.execute(
+                "INSERT INTO lessons (college, lesson_id, timetable_id, school, class_id,"
+                " class_ids, course, subject, course_name, volunteer_id, room, week, period,"
+                " starts_at, ends_at) VALUES ($1,$2,$3,'s1','c3','{c3}','story','故事会',"
+                "'故事会',$4,'教室 3',1,'p1',$5,$6)",
+                college,
+                lesson_id,
+                timetable_id,
+                person,
+                starts_at,
+                starts_at + timedelta(minutes=45),
+            )
+    finally:
+        await conn.close()
+    return lesson_id
 
 
 async def department_meeting(dsn: str, college: str, person: str, starts_at: datetime) -> UUID:
@@ -147,6 +184,9 @@ async def test_a_personal_feed_follows_shifts_meetings_and_activities(
         shift_id = await publish_shift(
             dsn, college.code, person, datetime.fromisoformat(campus(day, 8))
         )
+        lesson_id = await teach_lesson(
+            dsn, college.code, person, datetime.fromisoformat(campus(day, 10, 30))
+        )
         meeting_id = await department_meeting(
             dsn, college.code, person, datetime.fromisoformat(campus(day, 19))
         )
@@ -170,8 +210,12 @@ async def test_a_personal_feed_follows_shifts_meetings_and_activities(
         shift_uid = f"shift-{shift_id}-{person}@campusflow"
         meeting_uid = f"meeting-{meeting_id}@campusflow"
         activity_uid = f"activity-{activity['activity_id']}@campusflow"
+        lesson_uid = f"lesson-{lesson_id}@campusflow"
         first = await fetch(client, url)
-        assert set(first) == {shift_uid, meeting_uid, activity_uid}
+        assert set(first) == {shift_uid, lesson_uid, meeting_uid, activity_uid}
+        assert first[lesson_uid]["location"] == "十二里河小学 教室 3"
+        assert "三年级一班" in first[lesson_uid]["description"]
+        assert "故事会" in first[lesson_uid]["summary"]
         assert first[shift_uid]["location"] == "学生活动中心 201"
         assert "办公室（上午）" in first[shift_uid]["summary"]
         assert first[shift_uid]["start"] == datetime.fromisoformat(campus(day, 8))
@@ -180,8 +224,14 @@ async def test_a_personal_feed_follows_shifts_meetings_and_activities(
         assert {e["status"] for e in first.values()} == {"CONFIRMED"}
         assert await fetch(client, url) == first  # stable UIDs, nothing changed
 
-        # The seat changed (a repair bumps its version) and the meeting was cancelled.
+        # The seat changed (a repair bumps its version), the meeting was cancelled, the
+        # lesson went to another volunteer.
         await run(dsn, "UPDATE shift_seats SET version = 1 WHERE shift_id = $1", shift_id)
+        await run(
+            dsn,
+            "UPDATE lessons SET volunteer_id = 'someone-else', version = 1 WHERE lesson_id = $1",
+            lesson_id,
+        )
         await run(
             dsn,
             "UPDATE meetings SET status = 'cancelled', version = 1 WHERE meeting_id = $1",
@@ -189,6 +239,7 @@ async def test_a_personal_feed_follows_shifts_meetings_and_activities(
         )
         changed = await fetch(client, url)
         assert changed[shift_uid]["sequence"] == 1
+        assert (changed[lesson_uid]["status"], changed[lesson_uid]["sequence"]) == ("CANCELLED", 1)
         assert (changed[meeting_uid]["status"], changed[meeting_uid]["sequence"]) == (
             "CANCELLED",
             1,
