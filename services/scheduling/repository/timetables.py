@@ -1,43 +1,24 @@
-"""SQL of published timetables and their lessons (and the solve job one is published from)."""
+"""SQL of published timetables and their lessons."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from services.scheduling.domain.timetables import LessonFilter, PublishedLesson, Timetable
+from services.scheduling.repository.rotas import get_solve_job
 from shared.paging import Paging
-
-
-@dataclass(frozen=True)
-class FinishedJob:
-    job_id: UUID
-    kind: str
-    status: str
-    problem: dict[str, Any]
-    result: dict[str, Any] | None
 
 
 def _json(value: object) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-async def solve_job(conn: asyncpg.Connection, *, college: str, job_id: UUID) -> FinishedJob | None:
-    row = await conn.fetchrow(
-        "SELECT job_id, kind, status, problem, result FROM solve_jobs"
-        " WHERE college = $1 AND job_id = $2",
-        college,
-        job_id,
-    )
-    if row is None:
-        return None
-    return FinishedJob(
-        row["job_id"], row["kind"], row["status"], _json(row["problem"]), _json(row["result"])
-    )
+# A solve job's kind, status, problem and result: read as the rotas' drafts read them.
+solve_job = get_solve_job
 
 
 _TIMETABLE = (
