@@ -28,6 +28,7 @@ from tools.demo.scheduling.desk import seed_desk
 from tools.demo.scheduling.meetings import seed_meetings
 from tools.demo.scheduling.members import seed_members
 from tools.demo.scheduling.rota import seed_rota
+from tools.demo.scheduling.timetable import seed_timetable
 
 COLLEGES = {"cs": "计算机学院", "fl": "外国语学院"}
 
@@ -174,8 +175,9 @@ async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport
         # chosen, departments admit their intake, the corps is formed, project teams
         # apply, children are registered, then paired with the placed volunteers. Then
         # scheduling: the office members' timetables, the published office rota, sign-ins
-        # with a handover and a no-show, a month of meetings (one sanction ends a
-        # membership in recruitment), the activity calendar.
+        # with a handover and a no-show, the summer timetable of the demo's schools, a
+        # month of meetings (one sanction ends a membership in recruitment), the activity
+        # calendar.
         for seed_part in (
             seed_selection,
             seed_intake,
@@ -186,6 +188,7 @@ async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport
             seed_members,
             seed_rota,
             seed_desk,
+            seed_timetable,
             seed_meetings,
             seed_activities,
         ):
