@@ -3,12 +3,11 @@ tasks."""
 
 from __future__ import annotations
 
-from typing import cast
 from uuid import UUID
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, status
 
-from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged
+from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged, Settings
 from services.scheduling.domain.activities import ActivityStatus
 from services.scheduling.schemas.activities import (
     ActivityForm,
@@ -22,8 +21,6 @@ from services.scheduling.schemas.activities import (
     TaskView,
 )
 from services.scheduling.service import activities as service
-from services.scheduling.settings import SchedulingSettings
-from shared.runtime import runtime_of
 from shared.web.dependencies import Now, ReadOnly, Transaction
 
 router = APIRouter(prefix=PREFIX, tags=["activities"])
@@ -83,9 +80,8 @@ async def plan_activities(
     officer: Officer,
     conn: Transaction,
     now: Now,
-    request: Request,
+    settings: Settings,
 ) -> PlanView:
-    settings = cast(SchedulingSettings, runtime_of(request).settings)
     month, first_day, last_day = form.days
     result = await service.plan(
         conn,

@@ -19,7 +19,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
-from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged
+from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged, Settings
 from services.scheduling.api.desk_screen import qr_svg, render_desk_page
 from services.scheduling.domain.desk import DeskPolicy
 from services.scheduling.domain.desk_code import CodeKey, issue_code
@@ -36,7 +36,6 @@ from services.scheduling.schemas.desk import (
     ShiftHandoversView,
 )
 from services.scheduling.service import desk as service
-from services.scheduling.settings import SchedulingSettings
 from shared.web.auth import bearer_scheme, current_principal, ensure_college
 from shared.web.dependencies import Now, ReadOnly, Transaction
 from shared.web.problems import Problem
@@ -58,8 +57,7 @@ DeskKeyText = Annotated[
 ]
 
 
-def desk_policy(request: Request) -> DeskPolicy:
-    settings: SchedulingSettings = request.app.state.settings
+def desk_policy(settings: Settings) -> DeskPolicy:
     return DeskPolicy(
         key=CodeKey(
             secret=settings.desk_code_secret.get_secret_value().encode("utf-8"),

@@ -4,41 +4,19 @@ nothing stored); the solve runs later, in a worker process of whichever replica 
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 
-from services.scheduling.api.common import PREFIX, College, Officer, Paged
+from services.scheduling.api.common import PREFIX, College, Limits, Officer, Paged, Settings
 from services.scheduling.domain.solve_jobs import JobStatus
-from services.scheduling.domain.solving import ProblemLimits
 from services.scheduling.schemas.jobs import SolveJobForm, SolveJobPage, SolveJobView
 from services.scheduling.service import jobs as service
-from services.scheduling.service.job_runner import problem_limits
-from services.scheduling.settings import SchedulingSettings
-from shared.runtime import runtime_of
 from shared.web.dependencies import Now, ReadOnly, Transaction
 
 router = APIRouter(prefix=PREFIX, tags=["solve jobs"])
 
 JOBS = "/colleges/{college}/solve-jobs"
-
-
-def scheduling_settings(request: Request) -> SchedulingSettings:
-    settings = runtime_of(request).settings
-    if not isinstance(settings, SchedulingSettings):
-        raise RuntimeError("the scheduling routes run with the scheduling settings")
-    return settings
-
-
-Settings = Annotated[SchedulingSettings, Depends(scheduling_settings)]
-
-
-def limits_of(settings: Settings) -> ProblemLimits:
-    return problem_limits(settings)
-
-
-Limits = Annotated[ProblemLimits, Depends(limits_of)]
 
 
 @router.post(

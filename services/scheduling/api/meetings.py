@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
-from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged
+from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged, Settings
 from services.scheduling.domain.attendance import LeaveFilter, LeaveStatus, SanctionFilter
 from services.scheduling.domain.meetings import (
     MIN_DEPARTMENT_MEETINGS_PER_MONTH,
@@ -42,9 +42,7 @@ from services.scheduling.service import attendance as attendance_service
 from services.scheduling.service import leave as leave_service
 from services.scheduling.service import meetings as service
 from services.scheduling.service.leave import LeaveAsked, RepairLimits
-from services.scheduling.settings import SchedulingSettings
 from shared.events.scheduling import OrganisationKind
-from shared.runtime import runtime_of
 from shared.web.dependencies import Now, ReadOnly, Transaction
 from shared.web.fields import AwareDateTime, Identifier, SaneDate
 
@@ -279,9 +277,8 @@ async def decide_leave(
     officer: Officer,
     conn: Transaction,
     now: Now,
-    request: Request,
+    settings: Settings,
 ) -> LeaveDecidedView:
-    settings = cast(SchedulingSettings, runtime_of(request).settings)
     decided = await leave_service.decide_leave(
         conn,
         college=college,

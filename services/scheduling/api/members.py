@@ -12,8 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged
-from services.scheduling.api.jobs import Limits
+from services.scheduling.api.common import PREFIX, STAFF, College, Limits, Member, Officer, Paged
 from services.scheduling.domain.class_timetables import MAX_ICS_BYTES
 from services.scheduling.domain.members import PoolFilter
 from services.scheduling.domain.rules import NotFound, RuleBroken

@@ -3,12 +3,21 @@ department head, open shifts, the audit log."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, status
 
-from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged, Pool
+from services.scheduling.api.common import (
+    PREFIX,
+    STAFF,
+    College,
+    Member,
+    Officer,
+    Paged,
+    Pool,
+    Settings,
+)
 from services.scheduling.schemas.rotas import (
     AuditPage,
     DecisionForm,
@@ -26,8 +35,6 @@ from services.scheduling.schemas.rotas import (
 )
 from services.scheduling.service import open_shifts, swaps
 from services.scheduling.service import rotas as service
-from services.scheduling.settings import SchedulingSettings
-from shared.runtime import runtime_of
 from shared.web.auth import Principal
 from shared.web.dependencies import ACQUIRE_TIMEOUT_S, Now, ReadOnly, Transaction
 from shared.web.fields import IDENTIFIER_PATTERN
@@ -36,10 +43,6 @@ from shared.web.problems import Problem
 router = APIRouter(prefix=PREFIX, tags=["rotas"])
 COLLEGE = "/colleges/{college}"
 PersonId = Annotated[str, Path(pattern=IDENTIFIER_PATTERN, max_length=64)]
-
-
-def _settings(request: Request) -> SchedulingSettings:
-    return cast(SchedulingSettings, runtime_of(request).settings)
 
 
 def _is_staff(principal: Principal) -> bool:
@@ -99,7 +102,7 @@ async def publish_rota(
     officer: Officer,
     conn: Transaction,
     now: Now,
-    request: Request,
+    settings: Settings,
 ) -> RotaDetailView:
     detail = await service.publish_rota(
         conn,
@@ -107,7 +110,7 @@ async def publish_rota(
         rota_id=rota_id,
         published_by=officer.user_id,
         now=now,
-        grace_min=_settings(request).checkin_grace_min,
+        grace_min=settings.checkin_grace_min,
     )
     return RotaDetailView.of(detail.rota, detail.shifts)
 
@@ -124,9 +127,8 @@ async def repair_rota(
     officer: Officer,
     conn: Transaction,
     now: Now,
-    request: Request,
+    settings: Settings,
 ) -> RepairView:
-    settings = _settings(request)
     report = await service.repair(
         conn,
         college=college,
@@ -213,7 +215,7 @@ async def decide_swap(
     officer: Officer,
     pool: Pool,
     now: Now,
-    request: Request,
+    settings: Settings,
 ) -> SwapView:
     # Our own transaction: a refusal by rule is committed (audited, SwapDecided) before
     # the 409 that names the rule is answered.
@@ -226,7 +228,7 @@ async def decide_swap(
             reason=form.reason,
             decided_by=officer.user_id,
             now=now,
-            grace_min=_settings(request).checkin_grace_min,
+            grace_min=settings.checkin_grace_min,
         )
     if outcome.refused_by is not None:
         raise outcome.refused_by
@@ -277,7 +279,7 @@ async def take_offer(
     member: Member,
     conn: Transaction,
     now: Now,
-    request: Request,
+    settings: Settings,
 ) -> OfferView:
     offer = await open_shifts.take_offer(
         conn,
@@ -285,7 +287,7 @@ async def take_offer(
         offer_id=offer_id,
         taker=member.user_id,
         now=now,
-        grace_min=_settings(request).checkin_grace_min,
+        grace_min=settings.checkin_grace_min,
     )
     return OfferView.model_validate(offer)
 

@@ -8,8 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
-from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged
-from services.scheduling.api.jobs import Limits
+from services.scheduling.api.common import PREFIX, STAFF, College, Limits, Member, Officer, Paged
 from services.scheduling.domain.timetables import LessonFilter
 from services.scheduling.schemas.timetables import (
     LessonPage,
