@@ -10,67 +10,52 @@ in time, 2 when the input is bad.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
-from services.scheduling.domain.solving import ProblemLimits, SolveProgress
+from services.scheduling.domain.timetabling import TimetableOutcome, TimetableProblem
 from services.scheduling.schemas.timetabling import (
     parse_timetable_problem,
     timetable_result_document,
 )
 from services.scheduling.solver.timetabling import solve_timetable
-from shared.rules import RuleBroken
-
-WORKERS = 2
+from tools.schedule.problem_file import INFEASIBLE, solve_problem_file
 
 
-def _say(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
-
-
-def solve_file(path: Path, *, time_limit_s: float) -> int:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        _say(f"bad input: {path}: not a JSON document ({error})")
-        return 2
-    try:
-        problem = parse_timetable_problem(data, ProblemLimits())
-    except RuleBroken as broken:
-        _say(f"bad input: field {broken.field}: {broken.message} (rule {broken.rule})")
-        return 2
-    _say(
-        f"timetable {problem.name or path.name}: {len(problem.schools)} schools, "
+def _describe(problem: TimetableProblem, name: str) -> str:
+    return (
+        f"timetable {problem.name or name}: {len(problem.schools)} schools, "
         f"{len(problem.classes)} classes, {len(problem.teachers)} volunteers, "
-        f"{problem.total_lessons} lessons over {problem.weeks} week(s), "
-        f"limit {time_limit_s:g} s"
+        f"{problem.total_lessons} lessons over {problem.weeks} week(s)"
     )
 
-    def progress(step: SolveProgress) -> None:
-        _say(f"{step.elapsed_s:7.2f} s  objective {step.objective:g}  bound {step.bound:g}")
 
-    outcome = solve_timetable(
-        problem, time_limit_s=time_limit_s, workers=WORKERS, progress=progress
-    )
-    sys.stdout.write(
-        json.dumps(timetable_result_document(outcome), ensure_ascii=False, indent=2) + "\n"
-    )
-    sys.stdout.flush()
+def _verdict(outcome: TimetableOutcome) -> tuple[int, list[str]]:
     if outcome.status == "infeasible":
-        _say("infeasible: these requirements cannot hold together:")
-        for conflict in outcome.conflicts:
-            _say(f"  - {conflict.requirement}: {conflict.description}")
-        return 1
+        return 1, [
+            INFEASIBLE,
+            *(f"  - {c.requirement}: {c.description}" for c in outcome.conflicts),
+        ]
     if not outcome.lessons or outcome.hard_violations:
-        _say(f"no timetable without hard violations ({outcome.status})")
-        for violation in outcome.hard_violations:
-            _say(f"  - {violation}")
-        return 1
-    _say(
+        return 1, [
+            f"no timetable without hard violations ({outcome.status})",
+            *(f"  - {violation}" for violation in outcome.hard_violations),
+        ]
+    return 0, [
         f"{outcome.status}: objective {outcome.objective:g}, bound {outcome.bound:g}, "
         f"gap {outcome.gap:.4f}, {len(outcome.lessons)} lessons in {outcome.parts} parts, "
         f"first timetable after {outcome.feasible_s or 0:.2f} s, checked"
+    ]
+
+
+def solve_file(path: Path, *, time_limit_s: float) -> int:
+    return solve_problem_file(
+        path,
+        time_limit_s=time_limit_s,
+        parse=parse_timetable_problem,
+        describe=_describe,
+        solve=lambda problem, limit, workers, progress: solve_timetable(
+            problem, time_limit_s=limit, workers=workers, progress=progress
+        ),
+        document=timetable_result_document,
+        verdict=_verdict,
     )
-    return 0
