@@ -13,12 +13,12 @@ this waits for them to arrive.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-Token = Callable[[str, str, str], dict[str, str]]
+from tools.demo.scheduling.calls import Token, checked
+
 COLLEGE = "cs"
 MONTHS = ("2027-04", "2027-05")
 ROOMS = (
@@ -67,12 +67,6 @@ ACTIVITIES: tuple[tuple[str, str, tuple[str, str], int, tuple[str, ...], str | N
 WAIT_FOR_MEMBERS_S = 60.0
 
 
-def _checked(response: httpx.Response, *ok: int) -> httpx.Response:
-    if response.status_code not in ok:
-        raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text}")
-    return response
-
-
 async def _members_present(
     client: httpx.AsyncClient, root: str, headers: dict[str, str], people: set[str]
 ) -> set[str]:
@@ -93,7 +87,7 @@ async def seed_activities(client: httpx.AsyncClient, urls: dict[str, str], token
     root = f"{urls['scheduling']}/api/scheduling/colleges/{COLLEGE}"
     officer = token(f"{COLLEGE}-officer", "officer", COLLEGE)
     for name, place, capacity in ROOMS:
-        _checked(
+        checked(
             await client.post(
                 f"{root}/rooms",
                 json={"room": name, "place": place, "capacity": capacity},
@@ -102,7 +96,7 @@ async def seed_activities(client: httpx.AsyncClient, urls: dict[str, str], token
             201,
             409,
         )
-    listed = _checked(
+    listed = checked(
         await client.get(f"{root}/activities", params={"limit": 200}, headers=officer), 200
     )
     existing = {a["title"] for a in listed.json()["items"]}
@@ -124,11 +118,11 @@ async def seed_activities(client: httpx.AsyncClient, urls: dict[str, str], token
             "people": list(people),
             "room": room,
         }
-        _checked(await client.post(f"{root}/activities", json=body, headers=officer), 201)
+        checked(await client.post(f"{root}/activities", json=body, headers=officer), 201)
         drafted += 1
     scheduled = 0
     for month in MONTHS:
-        plan = _checked(
+        plan = checked(
             await client.post(f"{root}/activities/plan", json={"month": month}, headers=officer),
             200,
         )

@@ -13,18 +13,15 @@ day's reception rota is reused, a repeated sign-in answers 200, a repeated hando
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from services.scheduling.domain.calendar_time import CAMPUS_TZ
+from tools.demo.scheduling.calls import Token, checked, solved_job
 from tools.demo.scheduling.rota import rota_name, this_monday
 
-Token = Callable[[str, str, str], dict[str, str]]
 COLLEGE = "cs"
 POST = "reception"
 PLACE = "校团委办公室 A203 前台"
@@ -39,12 +36,6 @@ NOTE = {
     "important_notes": "值班结束后务必切断电脑、打印机、饮水机的电源。",
 }
 WAIT_S = 120.0
-
-
-def _checked(response: httpx.Response, *ok: int) -> httpx.Response:
-    if response.status_code not in ok:
-        raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text}")
-    return response
 
 
 def _wall(at: datetime) -> tuple[date, str]:
@@ -99,13 +90,13 @@ def reception_name(day: date) -> str:
 async def _published_rota(
     client: httpx.AsyncClient, root: str, officer: dict[str, str], name: str
 ) -> dict[str, Any] | None:
-    listed = _checked(
+    listed = checked(
         await client.get(f"{root}/rotas", params={"limit": 200}, headers=officer), 200
     ).json()["items"]
     found = next((r for r in listed if r["name"] == name and r["status"] == "published"), None)
     if found is None:
         return None
-    detail: dict[str, Any] = _checked(
+    detail: dict[str, Any] = checked(
         await client.get(f"{root}/rotas/{found['rota_id']}", headers=officer), 200
     ).json()
     return detail
@@ -115,33 +106,18 @@ async def _publish_reception(
     client: httpx.AsyncClient, root: str, officer: dict[str, str], now: datetime
 ) -> dict[str, Any]:
     problem = reception_problem(now)
-    job = _checked(
-        await client.post(
-            f"{root}/solve-jobs",
-            json={"kind": "rota", "problem": problem, "time_limit_s": 5},
-            headers=officer,
-        ),
-        202,
-    ).json()
-    deadline = time.monotonic() + WAIT_S
-    while job["status"] in ("queued", "running"):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"solve job {job['job_id']} not done after {WAIT_S:g} s")
-        await asyncio.sleep(0.5)
-        job = _checked(
-            await client.get(f"{root}/solve-jobs/{job['job_id']}", headers=officer), 200
-        ).json()
-    if job["status"] != "done":
-        raise RuntimeError(f"solve job {job['job_id']} ended {job['status']}: {job['error']}")
-    drafted = _checked(
+    job_id = await solved_job(
+        client, root, officer, kind="rota", problem=problem, time_limit_s=5, wait_s=WAIT_S
+    )
+    drafted = checked(
         await client.post(
             f"{root}/rotas",
-            json={"job_id": job["job_id"], "name": problem["name"]},
+            json={"job_id": job_id, "name": problem["name"]},
             headers=officer,
         ),
         201,
     ).json()
-    detail: dict[str, Any] = _checked(
+    detail: dict[str, Any] = checked(
         await client.post(f"{root}/rotas/{drafted['rota_id']}/publish", headers=officer), 200
     ).json()
     return detail
@@ -157,10 +133,10 @@ async def _sign_in(
 ) -> str:
     """Sign `person` in for `shift` with the code its desk shows now: "late", "on time",
     or "closed" (the shift's window is over: the demo was loaded earlier)."""
-    code = _checked(
+    code = checked(
         await client.get(f"{root}/desk/{shift['post']}/code", headers=officer), 200
     ).json()["code"]
-    signed = _checked(
+    signed = checked(
         await client.post(
             f"{root}/check-ins",
             json={"code": code, "shift_id": str(shift["shift_id"])},
@@ -204,7 +180,7 @@ async def seed_desk(client: httpx.AsyncClient, urls: dict[str, str], token: Toke
     earlier, current = by_type[EARLIER], by_type[CURRENT]
     state = await _sign_in(client, root, officer, token, current, SIGNS_IN)
     parts.append(f"{SIGNS_IN} signed in at {POST} ({state})")
-    handed = _checked(
+    handed = checked(
         await client.post(
             f"{root}/shifts/{earlier['shift_id']}/handover",
             json=NOTE,

@@ -17,13 +17,13 @@ of that month exist, nothing is scheduled or taken again.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 
-Token = Callable[[str, str, str], dict[str, str]]
+from tools.demo.scheduling.calls import Token, checked
+
 COLLEGE = "cs"
 DEPARTMENT = "publicity"
 PRESIDIUM = "presidium"
@@ -32,12 +32,6 @@ SUPPLEMENT = "2026-autumn-supplement"
 PLACE = "学生活动中心 201"
 AGENDA = "总结上周宣传工作（海报、公众号推送），布置本周任务，分工到人"
 WAIT_S = 60.0
-
-
-def _checked(response: httpx.Response, *ok: int) -> httpx.Response:
-    if response.status_code not in ok:
-        raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text}")
-    return response
 
 
 def term_of(day: date) -> str:
@@ -53,7 +47,7 @@ async def _admit_the_member(client: httpx.AsyncClient, recruitment: str, token: 
     """A supplementary intake (补录) for publicity, through recruitment's API."""
     officer = token(f"{COLLEGE}-officer", "officer", COLLEGE)
     person, name = SANCTIONED
-    _checked(
+    checked(
         await client.post(
             f"{recruitment}/intakes",
             json={"intake_id": SUPPLEMENT, "title": "宣传部补录", "departments": {DEPARTMENT: 1}},
@@ -62,7 +56,7 @@ async def _admit_the_member(client: httpx.AsyncClient, recruitment: str, token: 
         201,
         409,
     )
-    _checked(
+    checked(
         await client.post(
             f"{recruitment}/intakes/{SUPPLEMENT}/applications",
             json={"name": name, "choices": [DEPARTMENT]},
@@ -71,7 +65,7 @@ async def _admit_the_member(client: httpx.AsyncClient, recruitment: str, token: 
         201,
         409,
     )
-    _checked(
+    checked(
         await client.put(
             f"{recruitment}/intakes/{SUPPLEMENT}/applications/{person}/assessments/{DEPARTMENT}",
             json={"communication": 78, "planning": 74},
@@ -80,7 +74,7 @@ async def _admit_the_member(client: httpx.AsyncClient, recruitment: str, token: 
         200,
         409,
     )
-    _checked(
+    checked(
         await client.post(f"{recruitment}/intakes/{SUPPLEMENT}/publish", headers=officer),
         200,
         409,
@@ -99,7 +93,7 @@ async def _series(
     last: date,
     term: str,
 ) -> list[dict[str, Any]]:
-    made = _checked(
+    made = checked(
         await client.post(
             f"{root}/meetings/series",
             json={
@@ -132,7 +126,7 @@ async def _people(
     """The department's members in scheduling's pool, waiting for the admitted member."""
     deadline = asyncio.get_running_loop().time() + WAIT_S
     while True:
-        read = _checked(await client.get(f"{root}/meetings/{meeting_id}", headers=officer), 200)
+        read = checked(await client.get(f"{root}/meetings/{meeting_id}", headers=officer), 200)
         members = [p["person_id"] for p in read.json()["people"] if p["member"]]
         if SANCTIONED[0] in members or asyncio.get_running_loop().time() > deadline:
             return members
@@ -142,7 +136,7 @@ async def _people(
 async def _ended(client: httpx.AsyncClient, recruitment: str, officer: dict[str, str]) -> bool:
     deadline = asyncio.get_running_loop().time() + WAIT_S
     while True:
-        found = _checked(
+        found = checked(
             await client.get(f"{recruitment}/people/{SANCTIONED[0]}/memberships", headers=officer),
             200,
         )
@@ -163,7 +157,7 @@ async def seed_meetings(client: httpx.AsyncClient, urls: dict[str, str], token: 
     today = datetime.now(UTC).date()
     first, last = today - timedelta(days=35), today - timedelta(days=3)
     term = term_of(first)
-    held = _checked(
+    held = checked(
         await client.get(
             f"{root}/meetings",
             params={
@@ -209,7 +203,7 @@ async def seed_meetings(client: httpx.AsyncClient, urls: dict[str, str], token: 
             sheet.append({"person_id": SANCTIONED[0], "attendance": "late"})
         if not sheet:
             continue
-        taken = _checked(
+        taken = checked(
             await client.post(
                 f"{root}/meetings/{meeting['meeting_id']}/attendance", json=sheet, headers=officer
             ),
@@ -225,7 +219,7 @@ async def seed_meetings(client: httpx.AsyncClient, urls: dict[str, str], token: 
             headers=token(others[-1], "student", COLLEGE),
         )
         if leave.status_code == 201:
-            _checked(
+            checked(
                 await client.post(
                     f"{root}/leave/{leave.json()['leave_id']}/decision",
                     json={"decision": "granted", "note": "同意，会后看会议记录"},

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 
 import httpx
 
+from tools.demo.scheduling.calls import Token, checked
 from tools.demo.scheduling.rota import MEMBERS, this_monday
 
-Token = Callable[[str, str, str], dict[str, str]]
 COLLEGE = "cs"
 INTAKE_ID = "2026-office-duty"
 ICS_MEMBER = "cs-2024001"
@@ -30,12 +29,6 @@ AWAY_MEMBER, AWAY_REASON = "cs-2024003", "参加程序设计竞赛"
 TERM_WEEKS = 18
 WAIT_S = 60.0
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-def _checked(response: httpx.Response, *ok: int) -> httpx.Response:
-    if response.status_code not in ok:
-        raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text}")
-    return response
 
 
 def term_timetable(
@@ -65,9 +58,9 @@ async def _join_the_office(client: httpx.AsyncClient, base: str, token: Token) -
     """The office intake in recruitment: every demo office member applies and is admitted."""
     officer = token(f"{COLLEGE}-officer", "officer", COLLEGE)
     intake = {"intake_id": INTAKE_ID, "title": "办公室值班人员补录", "departments": {"office": 8}}
-    _checked(await client.post(f"{base}/intakes", json=intake, headers=officer), 201, 409)
+    checked(await client.post(f"{base}/intakes", json=intake, headers=officer), 201, 409)
     for person, name, _ in MEMBERS:
-        _checked(
+        checked(
             await client.post(
                 f"{base}/intakes/{INTAKE_ID}/applications",
                 json={"name": name, "choices": ["office"]},
@@ -76,7 +69,7 @@ async def _join_the_office(client: httpx.AsyncClient, base: str, token: Token) -
             201,
             409,
         )
-        _checked(
+        checked(
             await client.put(
                 f"{base}/intakes/{INTAKE_ID}/applications/{person}/assessments/office",
                 json={"communication": 85, "planning": 80},
@@ -85,14 +78,14 @@ async def _join_the_office(client: httpx.AsyncClient, base: str, token: Token) -
             200,
             409,
         )
-    _checked(await client.post(f"{base}/intakes/{INTAKE_ID}/publish", headers=officer), 200, 409)
+    checked(await client.post(f"{base}/intakes/{INTAKE_ID}/publish", headers=officer), 200, 409)
 
 
 async def _office_in_pool(client: httpx.AsyncClient, root: str, officer: dict[str, str]) -> None:
     wanted = {person for person, _, _ in MEMBERS}
     deadline = time.monotonic() + WAIT_S
     while True:
-        listed = _checked(
+        listed = checked(
             await client.get(
                 f"{root}/members",
                 params={
@@ -126,12 +119,12 @@ async def seed_members(client: httpx.AsyncClient, urls: dict[str, str], token: T
         if person == ICS_MEMBER:
             ics = term_timetable(name, classes, monday)
             files = {"file": (f"{name}-课表.ics", ics, "text/calendar")}
-            _checked(await client.put(url, files=files, headers=own), 200)
+            checked(await client.put(url, files=files, headers=own), 200)
         else:
             slots = [{"weekday": d, "start": s, "end": e} for d, s, e in classes]
-            _checked(await client.put(url, json={"slots": slots}, headers=own), 200)
+            checked(await client.put(url, json={"slots": slots}, headers=own), 200)
     away_day = monday + timedelta(days=9)  # next week's Wednesday
-    availability = _checked(
+    availability = checked(
         await client.get(
             f"{root}/members/{AWAY_MEMBER}/availability",
             params={"from": away_day.isoformat(), "to": away_day.isoformat()},
@@ -145,7 +138,7 @@ async def seed_members(client: httpx.AsyncClient, urls: dict[str, str], token: T
             "ends_at": f"{away_day + timedelta(days=1)}T00:00:00+08:00",
             "reason": AWAY_REASON,
         }
-        _checked(
+        checked(
             await client.post(
                 f"{root}/members/{AWAY_MEMBER}/unavailability",
                 json=period,
@@ -153,7 +146,7 @@ async def seed_members(client: httpx.AsyncClient, urls: dict[str, str], token: T
             ),
             201,
         )
-    problem = _checked(
+    problem = checked(
         await client.post(
             f"{root}/rota-problems/office",
             json={"start": monday.isoformat(), "weeks": 2, "name": "办公室值班（示例）"},

@@ -11,17 +11,14 @@ left as it is.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from services.scheduling.domain.calendar_time import CAMPUS_TZ
+from tools.demo.scheduling.calls import Token, checked, solved_job
 
-Token = Callable[[str, str, str], dict[str, str]]
 COLLEGE = "cs"
 PLACE = "校团委办公室 A203"
 WAIT_S = 120.0
@@ -36,12 +33,6 @@ MEMBERS: tuple[tuple[str, str, tuple[tuple[int, str, str], ...]], ...] = (
     ("cs-2025001", "陈晨", ((0, "10:00", "11:35"),)),
     ("cs-2025003", "赵敏", ((3, "14:00", "17:25"),)),
 )
-
-
-def _checked(response: httpx.Response, *ok: int) -> httpx.Response:
-    if response.status_code not in ok:
-        raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text}")
-    return response
 
 
 def this_monday() -> date:
@@ -76,36 +67,12 @@ def rota_name(start: date) -> str:
     return f"校团委办公室值班表（{start.month}月{start.day}日起两周）"
 
 
-async def _solved_job(
-    client: httpx.AsyncClient, root: str, officer: dict[str, str], start: date
-) -> str:
-    job = _checked(
-        await client.post(
-            f"{root}/solve-jobs",
-            json={"kind": "rota", "problem": office_problem(start), "time_limit_s": 10},
-            headers=officer,
-        ),
-        202,
-    ).json()
-    deadline = time.monotonic() + WAIT_S
-    while job["status"] in ("queued", "running"):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"solve job {job['job_id']} not done after {WAIT_S:g} s")
-        await asyncio.sleep(0.5)
-        job = _checked(
-            await client.get(f"{root}/solve-jobs/{job['job_id']}", headers=officer), 200
-        ).json()
-    if job["status"] != "done":
-        raise RuntimeError(f"solve job {job['job_id']} ended {job['status']}: {job['error']}")
-    return str(job["job_id"])
-
-
 async def seed_rota(client: httpx.AsyncClient, urls: dict[str, str], token: Token) -> str:
     root = f"{urls['scheduling']}/api/scheduling/colleges/{COLLEGE}"
     officer = token(f"{COLLEGE}-officer", "officer", COLLEGE)
     start = this_monday()
     name = rota_name(start)
-    listed = _checked(
+    listed = checked(
         await client.get(f"{root}/rotas", params={"limit": 200}, headers=officer), 200
     ).json()["items"]
     mine = [r for r in listed if r["name"] == name]
@@ -115,14 +82,22 @@ async def seed_rota(client: httpx.AsyncClient, urls: dict[str, str], token: Toke
     if mine:
         rota_id = mine[0]["rota_id"]
     else:
-        job_id = await _solved_job(client, root, officer, start)
-        rota_id = _checked(
+        job_id = await solved_job(
+            client,
+            root,
+            officer,
+            kind="rota",
+            problem=office_problem(start),
+            time_limit_s=10,
+            wait_s=WAIT_S,
+        )
+        rota_id = checked(
             await client.post(
                 f"{root}/rotas", json={"job_id": job_id, "name": name}, headers=officer
             ),
             201,
         ).json()["rota_id"]
-    detail = _checked(
+    detail = checked(
         await client.post(f"{root}/rotas/{rota_id}/publish", headers=officer), 200
     ).json()
     seats = sum(len(shift["holders"]) for shift in detail["shifts"])

@@ -11,17 +11,14 @@ name is left as it is.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import httpx
 
 from services.scheduling.domain.calendar_time import CAMPUS_TZ
+from tools.demo.scheduling.calls import Token, checked, solved_job
 
-Token = Callable[[str, str, str], dict[str, str]]
 WAIT_S = 180.0
 
 # college -> schools (id, name, pupils per grade 3/4/5) and teams (id, [(person, name)]).
@@ -74,12 +71,6 @@ PROGRAMMES: dict[str, dict[str, Any]] = {
 }
 
 
-def _checked(response: httpx.Response, *ok: int) -> httpx.Response:
-    if response.status_code not in ok:
-        raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text}")
-    return response
-
-
 def programme_year(today: date) -> int:
     """This summer's programme, or next summer's once this one is over."""
     return today.year if (today.month, today.day) <= (8, 11) else today.year + 1
@@ -125,30 +116,6 @@ def summer_problem(college: str, year: int) -> dict[str, Any]:
     }
 
 
-async def _solved_job(
-    client: httpx.AsyncClient, root: str, officer: dict[str, str], problem: dict[str, Any]
-) -> str:
-    job = _checked(
-        await client.post(
-            f"{root}/solve-jobs",
-            json={"kind": "timetable", "problem": problem, "time_limit_s": 20},
-            headers=officer,
-        ),
-        202,
-    ).json()
-    deadline = time.monotonic() + WAIT_S
-    while job["status"] in ("queued", "running"):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"solve job {job['job_id']} not done after {WAIT_S:g} s")
-        await asyncio.sleep(0.5)
-        job = _checked(
-            await client.get(f"{root}/solve-jobs/{job['job_id']}", headers=officer), 200
-        ).json()
-    if job["status"] != "done":
-        raise RuntimeError(f"solve job {job['job_id']} ended {job['status']}: {job['error']}")
-    return str(job["job_id"])
-
-
 async def seed_timetable(client: httpx.AsyncClient, urls: dict[str, str], token: Token) -> str:
     year = programme_year(datetime.now(CAMPUS_TZ).date())
     reports = []
@@ -156,14 +123,22 @@ async def seed_timetable(client: httpx.AsyncClient, urls: dict[str, str], token:
         root = f"{urls['scheduling']}/api/scheduling/colleges/{college}"
         officer = token(f"{college}-officer", "officer", college)
         name = timetable_name(college, year)
-        listed = _checked(
+        listed = checked(
             await client.get(f"{root}/timetables", params={"limit": 200}, headers=officer), 200
         ).json()["items"]
         if any(t["name"] == name for t in listed):
             reports.append(f"{college} present")
             continue
-        job_id = await _solved_job(client, root, officer, summer_problem(college, year))
-        made = _checked(
+        job_id = await solved_job(
+            client,
+            root,
+            officer,
+            kind="timetable",
+            problem=summer_problem(college, year),
+            time_limit_s=20,
+            wait_s=WAIT_S,
+        )
+        made = checked(
             await client.post(
                 f"{root}/timetables", json={"job_id": job_id, "name": name}, headers=officer
             ),
