@@ -3,9 +3,10 @@ shifts, lessons, meetings and activities in a time range."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from uuid import UUID
 
 import asyncpg
@@ -161,87 +162,57 @@ async def remember(
 
 # --- a person's calendar -------------------------------------------------------------
 
+_SHIFTS = (
+    "SELECT s.shift_id, s.post, s.place, s.starts_at, s.ends_at, ss.version,"
+    " r.name AS rota_name"
+    " FROM shift_seats ss JOIN shifts s ON s.shift_id = ss.shift_id"
+    " JOIN rotas r ON r.rota_id = s.rota_id"
+    " WHERE ss.college = $1 AND ss.person_id = $2 AND r.status = 'published'"
+    " AND s.ends_at > $3 AND s.starts_at < $4"
+)
+
+# Lessons the person teaches, named as the timetable names its schools and classes
+# (a lesson shared by several classes, the evening film, names them all).
+_LESSONS = (
+    "SELECT l.lesson_id, coalesce(t.schools ->> l.school, l.school) AS school,"
+    " (SELECT string_agg(coalesce(t.classes -> c ->> 'name', c), '、' ORDER BY o)"
+    "  FROM unnest(l.class_ids) WITH ORDINALITY AS u(c, o)) AS class_id,"
+    " coalesce(nullif(l.course_name, ''), l.course) AS course, l.subject, l.room,"
+    " l.starts_at, l.ends_at, l.version"
+    " FROM lessons l JOIN timetables t ON t.timetable_id = l.timetable_id"
+    " WHERE l.college = $1 AND l.volunteer_id = $2 AND l.ends_at > $3 AND l.starts_at < $4"
+)
+
+# Meetings of every organisation the person is a current member of.
+_MEETINGS = (
+    "SELECT m.meeting_id, m.title, m.agenda, m.place, m.starts_at, m.ends_at,"
+    " m.status = 'cancelled' AS cancelled, m.version FROM meetings m"
+    " WHERE m.college = $1 AND m.ends_at > $3 AND m.starts_at < $4 AND EXISTS ("
+    "  SELECT 1 FROM memberships ms WHERE ms.college = m.college AND ms.person_id = $2"
+    "  AND ms.organisation_kind = m.organisation_kind"
+    "  AND ms.organisation_id = m.organisation_id AND ms.ended_at IS NULL)"
+)
+
+_ACTIVITIES = (
+    "SELECT activity_id, title, department_id, room, starts_at, ends_at, version"
+    " FROM activities WHERE college = $1 AND status = 'scheduled'"
+    " AND people @> ARRAY[$2::text] AND ends_at > $3 AND starts_at < $4"
+)
+
 
 async def calendar_of_person(
     conn: asyncpg.Connection, *, college: str, person_id: str, since: datetime, until: datetime
 ) -> list[FeedItem]:
-    """The person's shifts, lessons, meetings and activities overlapping [since, until)."""
+    """The person's shifts, lessons, meetings and activities overlapping [since, until):
+    each query takes ($1 college, $2 person, $3 since, $4 until)."""
     found: list[FeedItem] = []
-    for kind in (shifts_of, lessons_of, meetings_of, activities_of):
-        found.extend(
-            await kind(conn, college=college, person_id=person_id, since=since, until=until)
-        )
+    kinds: tuple[tuple[str, Callable[..., FeedItem]], ...] = (
+        (_SHIFTS, partial(shift_item, person_id=person_id)),
+        (_LESSONS, lesson_item),
+        (_MEETINGS, meeting_item),
+        (_ACTIVITIES, activity_item),
+    )
+    for query, item in kinds:
+        rows = await conn.fetch(query, college, person_id, since, until)
+        found.extend(item(**dict(row)) for row in rows)
     return found
-
-
-async def shifts_of(
-    conn: asyncpg.Connection, *, college: str, person_id: str, since: datetime, until: datetime
-) -> list[FeedItem]:
-    rows = await conn.fetch(
-        "SELECT s.shift_id, s.post, s.place, s.starts_at, s.ends_at, ss.version,"
-        " r.name AS rota_name"
-        " FROM shift_seats ss JOIN shifts s ON s.shift_id = ss.shift_id"
-        " JOIN rotas r ON r.rota_id = s.rota_id"
-        " WHERE ss.college = $1 AND ss.person_id = $2 AND r.status = 'published'"
-        " AND s.ends_at > $3 AND s.starts_at < $4",
-        college,
-        person_id,
-        since,
-        until,
-    )
-    return [shift_item(person_id=person_id, **dict(row)) for row in rows]
-
-
-async def meetings_of(
-    conn: asyncpg.Connection, *, college: str, person_id: str, since: datetime, until: datetime
-) -> list[FeedItem]:
-    """Meetings of every organisation the person is a current member of."""
-    rows = await conn.fetch(
-        "SELECT m.meeting_id, m.title, m.agenda, m.place, m.starts_at, m.ends_at,"
-        " m.status = 'cancelled' AS cancelled, m.version FROM meetings m"
-        " WHERE m.college = $1 AND m.ends_at > $3 AND m.starts_at < $4 AND EXISTS ("
-        "  SELECT 1 FROM memberships ms WHERE ms.college = m.college AND ms.person_id = $2"
-        "  AND ms.organisation_kind = m.organisation_kind"
-        "  AND ms.organisation_id = m.organisation_id AND ms.ended_at IS NULL)",
-        college,
-        person_id,
-        since,
-        until,
-    )
-    return [meeting_item(**dict(row)) for row in rows]
-
-
-async def lessons_of(
-    conn: asyncpg.Connection, *, college: str, person_id: str, since: datetime, until: datetime
-) -> list[FeedItem]:
-    """Lessons the person teaches, named as the timetable names its schools and classes
-    (a lesson shared by several classes, the evening film, names them all)."""
-    rows = await conn.fetch(
-        "SELECT l.lesson_id, coalesce(t.schools ->> l.school, l.school) AS school,"
-        " (SELECT string_agg(coalesce(t.classes -> c ->> 'name', c), '、' ORDER BY o)"
-        "  FROM unnest(l.class_ids) WITH ORDINALITY AS u(c, o)) AS class_id,"
-        " coalesce(nullif(l.course_name, ''), l.course) AS course, l.subject, l.room,"
-        " l.starts_at, l.ends_at, l.version"
-        " FROM lessons l JOIN timetables t ON t.timetable_id = l.timetable_id"
-        " WHERE l.college = $1 AND l.volunteer_id = $2 AND l.ends_at > $3 AND l.starts_at < $4",
-        college,
-        person_id,
-        since,
-        until,
-    )
-    return [lesson_item(**dict(row)) for row in rows]
-
-
-async def activities_of(
-    conn: asyncpg.Connection, *, college: str, person_id: str, since: datetime, until: datetime
-) -> list[FeedItem]:
-    rows = await conn.fetch(
-        "SELECT activity_id, title, department_id, room, starts_at, ends_at, version"
-        " FROM activities WHERE college = $1 AND status = 'scheduled'"
-        " AND people @> ARRAY[$2::text] AND ends_at > $3 AND starts_at < $4",
-        college,
-        person_id,
-        since,
-        until,
-    )
-    return [activity_item(**dict(row)) for row in rows]

@@ -20,6 +20,7 @@ from services.scheduling.domain.solve_jobs import (
     SolveJob,
     SolveKindName,
 )
+from services.scheduling.repository.rows import row_by_id
 from shared.paging import Paging
 
 _COLUMNS = (
@@ -64,13 +65,8 @@ async def insert_job(
 async def get_job(
     conn: asyncpg.Connection, *, college: str, job_id: UUID, for_update: bool = False
 ) -> SolveJob | None:
-    lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM solve_jobs WHERE college = $1 AND job_id = $2{lock}",
-        college,
-        job_id,
-    )
-    return _job(row) if row is not None else None
+    query = f"SELECT {_COLUMNS} FROM solve_jobs WHERE college = $1 AND job_id = $2"
+    return await row_by_id(conn, query, college, job_id, for_update=for_update, read=_job)
 
 
 async def list_jobs(

@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from services.scheduling.domain.meetings import Meeting, MeetingFilter, Organisation
+from services.scheduling.repository.rows import row_by_id
 from shared.paging import Paging
 
 _COLUMNS = (
@@ -65,13 +66,8 @@ async def insert_meetings(conn: asyncpg.Connection, meetings: Sequence[Meeting])
 async def get_meeting(
     conn: asyncpg.Connection, *, college: str, meeting_id: UUID, for_update: bool = False
 ) -> Meeting | None:
-    lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM meetings WHERE college = $1 AND meeting_id = $2{lock}",
-        college,
-        meeting_id,
-    )
-    return _meeting(row) if row else None
+    query = f"SELECT {_COLUMNS} FROM meetings WHERE college = $1 AND meeting_id = $2"
+    return await row_by_id(conn, query, college, meeting_id, for_update=for_update, read=_meeting)
 
 
 async def lock_meetings(

@@ -14,6 +14,7 @@ import asyncpg
 
 from services.scheduling.domain.rostering import Assignment
 from services.scheduling.domain.rotas import Absence, DatedShift, Rota
+from services.scheduling.repository.rows import row_by_id
 from shared.paging import Paging
 
 
@@ -107,12 +108,8 @@ async def insert_rota(conn: asyncpg.Connection, rota: Rota) -> None:
 async def get_rota(
     conn: asyncpg.Connection, *, college: str, rota_id: UUID, for_update: bool = False
 ) -> Rota | None:
-    row = await conn.fetchrow(
-        f"{_ROTA} WHERE college = $1 AND rota_id = $2{' FOR UPDATE' if for_update else ''}",
-        college,
-        rota_id,
-    )
-    return None if row is None else _rota(row)
+    query = f"{_ROTA} WHERE college = $1 AND rota_id = $2"
+    return await row_by_id(conn, query, college, rota_id, for_update=for_update, read=_rota)
 
 
 async def rota_of_job(conn: asyncpg.Connection, *, job_id: UUID) -> UUID | None:

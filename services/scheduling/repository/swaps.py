@@ -7,6 +7,7 @@ from uuid import UUID
 import asyncpg
 
 from services.scheduling.domain.shift_changes import Offer, Swap
+from services.scheduling.repository.rows import row_by_id
 from shared.paging import Paging
 
 _SWAP = (
@@ -48,12 +49,8 @@ async def insert_swap(conn: asyncpg.Connection, swap: Swap) -> None:
 async def get_swap(
     conn: asyncpg.Connection, *, college: str, swap_id: UUID, for_update: bool = False
 ) -> Swap | None:
-    row = await conn.fetchrow(
-        f"{_SWAP} WHERE college = $1 AND swap_id = $2{' FOR UPDATE' if for_update else ''}",
-        college,
-        swap_id,
-    )
-    return None if row is None else _swap(row)
+    query = f"{_SWAP} WHERE college = $1 AND swap_id = $2"
+    return await row_by_id(conn, query, college, swap_id, for_update=for_update, read=_swap)
 
 
 async def save_decision(conn: asyncpg.Connection, swap: Swap) -> None:
@@ -119,12 +116,8 @@ async def insert_offer(conn: asyncpg.Connection, offer: Offer) -> None:
 async def get_offer(
     conn: asyncpg.Connection, *, college: str, offer_id: UUID, for_update: bool = False
 ) -> Offer | None:
-    row = await conn.fetchrow(
-        f"{_OFFER} WHERE college = $1 AND offer_id = $2{' FOR UPDATE' if for_update else ''}",
-        college,
-        offer_id,
-    )
-    return None if row is None else _offer(row)
+    query = f"{_OFFER} WHERE college = $1 AND offer_id = $2"
+    return await row_by_id(conn, query, college, offer_id, for_update=for_update, read=_offer)
 
 
 async def save_taken(conn: asyncpg.Connection, offer: Offer) -> bool:

@@ -6,11 +6,9 @@ code rotation."""
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -18,10 +16,9 @@ import httpx
 import pytest
 
 from services.scheduling.service.desk import expect_sign_in
-from shared.config import service_environment
 from tests.support.auth import bearer
-from tools.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
-from tools.stack.processes import process_record, stop_record, tail
+from tests.support.replica import scheduling_replica
+from tools.stack import StackEndpoints
 
 COLLEGE = "cs"
 OFFICER = bearer("officer-desk", "officer", COLLEGE)
@@ -137,26 +134,10 @@ async def current_code(client: httpx.AsyncClient, base: str, post: str) -> str:
 @pytest.fixture(scope="module")
 def fast_desk(stack: StackEndpoints, service_dsns: dict[str, str]) -> Iterator[str]:
     """A second scheduling replica on the same schema whose code rotates every 5 s."""
-    port = free_port()
-    env = service_environment(
-        "scheduling",
-        database_url=service_dsns["scheduling"],
-        kafka_bootstrap=stack.kafka_bootstrap,
-        redis_url=stack.redis_url,
-        http_port=port,
-        environment="test",
-    )
-    env["SCHEDULING_DESK_CODE_ROTATION_S"] = str(SHORT_ROTATION_S)
-    log = Path(tempfile.mkdtemp(prefix="campusflow-desk-")) / "scheduling-fast-desk.log"
-    process = start_service_process("scheduling", env, log)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_http_ready(f"{url}/readyz", 60)
-        except Exception as error:
-            raise RuntimeError(
-                f"the fast desk replica is not ready: {error}\n{tail(log)}"
-            ) from error
+    with scheduling_replica(
+        stack,
+        service_dsns["scheduling"],
+        name="fast-desk",
+        settings={"SCHEDULING_DESK_CODE_ROTATION_S": str(SHORT_ROTATION_S)},
+    ) as (url, _):
         yield url
-    finally:
-        stop_record(process_record(process))

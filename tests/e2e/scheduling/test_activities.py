@@ -6,22 +6,18 @@ replica that planned them dies — and never once done."""
 from __future__ import annotations
 
 import asyncio
-import signal
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from shared.config import service_environment
 from shared.events.scheduling import ActivityScheduled, TaskDue
 from tests.e2e.scheduling.activities_support import College, campus, campus_day, overlap
 from tests.support.kafka import events_keyed, wait_until
-from tools.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
-from tools.stack.processes import process_record, stop_record, tail
+from tests.support.replica import scheduling_replica
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 SMALL_PLAN_LIMIT = 3
@@ -32,28 +28,13 @@ APRIL = "2031-04"
 def small_replica(stack: StackEndpoints, service_dsns: dict[str, str]) -> Iterator[Any]:
     """A second scheduling replica on the same schema that plans at most 3 activities;
     yields (url, kill) where kill() SIGKILLs it."""
-    port = free_port()
-    env = service_environment(
-        "scheduling",
-        database_url=service_dsns["scheduling"],
-        kafka_bootstrap=stack.kafka_bootstrap,
-        redis_url=stack.redis_url,
-        http_port=port,
-        environment="test",
-    )
-    env["SCHEDULING_SOLVE_MAX_ACTIVITIES"] = str(SMALL_PLAN_LIMIT)
-    log = Path(tempfile.mkdtemp(prefix="campusflow-activities-")) / "scheduling-small.log"
-    process = start_service_process("scheduling", env, log)
-    record = process_record(process)  # type: ignore[arg-type]
-    try:
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_http_ready(f"{url}/readyz", 60)
-        except Exception as error:
-            raise RuntimeError(f"the small replica is not ready: {error}\n{tail(log)}") from error
-        yield url, lambda: stop_record(record, sig=signal.SIGKILL)
-    finally:
-        stop_record(record)
+    with scheduling_replica(
+        stack,
+        service_dsns["scheduling"],
+        name="small",
+        settings={"SCHEDULING_SOLVE_MAX_ACTIVITIES": str(SMALL_PLAN_LIMIT)},
+    ) as replica:
+        yield replica
 
 
 def day(n: int) -> str:

@@ -15,7 +15,6 @@ import os
 import random
 import signal
 import subprocess
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -33,12 +32,12 @@ from services.scheduling.domain.solving import ProblemLimits
 from services.scheduling.domain.timetable_checker import check_timetable
 from services.scheduling.schemas.rostering import assignments_of_document, parse_rota_problem
 from services.scheduling.schemas.timetabling import lessons_from_document, parse_timetable_problem
-from shared.config import service_environment
 from tests.e2e.scheduling.desk_support import current_code, member, new_person, publish_shift
 from tests.support.auth import bearer
 from tests.support.kafka import wait_until
-from tools.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
-from tools.stack.processes import process_record, stop_record, tail
+from tests.support.replica import start_scheduling_replica
+from tools.stack import StackEndpoints
+from tools.stack.processes import process_record, stop_record
 
 pytestmark = pytest.mark.e2e
 
@@ -429,25 +428,13 @@ def start_replica(
     stack: StackEndpoints, dsn: str, name: str
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Another scheduling replica on the same schema, quick to take over stale claims."""
-    port = free_port()
-    env = service_environment(
-        "scheduling",
-        database_url=dsn,
-        kafka_bootstrap=stack.kafka_bootstrap,
-        redis_url=stack.redis_url,
-        http_port=port,
-        environment="test",
+    return start_scheduling_replica(
+        stack,
+        dsn,
+        name=name,
+        settings={"SCHEDULING_SOLVE_CLAIM_TIMEOUT_S": str(SHORT_CLAIM_TIMEOUT_S)},
+        ready_s=90,
     )
-    env["SCHEDULING_SOLVE_CLAIM_TIMEOUT_S"] = str(SHORT_CLAIM_TIMEOUT_S)
-    log = Path(tempfile.mkdtemp(prefix="campusflow-solve-")) / f"scheduling-{name}.log"
-    process = start_service_process("scheduling", env, log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http_ready(f"{url}/readyz", 90)
-    except Exception as error:
-        stop_record(process_record(process))
-        raise RuntimeError(f"replica {name} not ready: {error}\n{tail(log)}") from error
-    return process, url
 
 
 def alive(pids: set[int]) -> set[int]:
