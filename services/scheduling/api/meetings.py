@@ -8,7 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, status
 
 from services.scheduling.api.common import PREFIX, STAFF, College, Member, Officer, Paged, Settings
-from services.scheduling.domain.attendance import LeaveFilter, LeaveStatus, SanctionFilter
+from services.scheduling.domain.attendance import SanctionFilter
+from services.scheduling.domain.leave import LeaveFilter, LeaveStatus
 from services.scheduling.domain.meetings import (
     MIN_DEPARTMENT_MEETINGS_PER_MONTH,
     MeetingFilter,

@@ -8,13 +8,9 @@ from uuid import UUID
 
 import asyncpg
 
-from services.scheduling.domain.activities import (
-    Activity,
-    ActivityStatus,
-    PreparationTask,
-    TaskPlan,
-    TaskStatus,
-)
+from services.scheduling.domain.activities import Activity, ActivityStatus
+from services.scheduling.domain.activity_tasks import PreparationTask, TaskPlan, TaskStatus
+from services.scheduling.repository.rows import row_by_id
 from shared.paging import Paging
 
 _ACTIVITY_COLUMNS = (
@@ -290,13 +286,8 @@ async def tasks_of(
 async def get_task(
     conn: asyncpg.Connection, *, college: str, task_id: UUID, for_update: bool = False
 ) -> PreparationTask | None:
-    lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(
-        f"SELECT {_TASK_COLUMNS} FROM activity_tasks WHERE college = $1 AND task_id = $2{lock}",
-        college,
-        task_id,
-    )
-    return None if row is None else _task(row)
+    query = f"SELECT {_TASK_COLUMNS} FROM activity_tasks WHERE college = $1 AND task_id = $2"
+    return await row_by_id(conn, query, college, task_id, for_update=for_update, read=_task)
 
 
 async def set_deadlines(conn: asyncpg.Connection, tasks: Sequence[PreparationTask]) -> None:

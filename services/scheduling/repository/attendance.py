@@ -12,12 +12,12 @@ from services.scheduling.domain.attendance import (
     AttendanceRecord,
     AttendanceRule,
     ImposedSanction,
-    Leave,
-    LeaveFilter,
     SanctionFilter,
 )
+from services.scheduling.domain.leave import Leave, LeaveFilter
 from services.scheduling.domain.meetings import Organisation
 from services.scheduling.repository.meetings import with_organisation
+from services.scheduling.repository.rows import row_by_id
 from shared.events.scheduling import Attendance
 from shared.paging import Paging
 
@@ -71,13 +71,8 @@ async def record_decision(conn: asyncpg.Connection, leave: Leave) -> None:
 async def get_leave(
     conn: asyncpg.Connection, *, college: str, leave_id: UUID, for_update: bool = False
 ) -> Leave | None:
-    lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(
-        f"SELECT {_LEAVE} FROM leave_requests WHERE college = $1 AND leave_id = $2{lock}",
-        college,
-        leave_id,
-    )
-    return _leave(row) if row else None
+    query = f"SELECT {_LEAVE} FROM leave_requests WHERE college = $1 AND leave_id = $2"
+    return await row_by_id(conn, query, college, leave_id, for_update=for_update, read=_leave)
 
 
 async def open_leave_for_meeting(

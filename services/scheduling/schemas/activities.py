@@ -8,15 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.scheduling.domain.activities import (
-    MAX_DURATION_MIN,
-    MAX_PEOPLE,
-    MAX_TASK_OFFSET_MIN,
-    Activity,
-    PreparationTask,
-    TaskPlan,
-)
+from services.scheduling.domain.activities import MAX_DURATION_MIN, MAX_PEOPLE, Activity
 from services.scheduling.domain.activity_plans import CalendarOutcome
+from services.scheduling.domain.activity_tasks import MAX_TASK_OFFSET_MIN, PreparationTask, TaskPlan
 from shared.paging import Paging
 from shared.web.fields import AwareDateTime, Identifier, Line, SaneDate, StrictInt, Text
 

@@ -13,19 +13,21 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from services.scheduling.domain.activities import (
-    DEFAULT_TASKS,
     Activity,
     ActivityStatus,
-    PreparationTask,
-    TaskPlan,
-    complete_task,
     draft_activity,
     plan_range,
     schedule_activity,
     task_falls_due,
-    tasks_dated,
 )
 from services.scheduling.domain.activity_plans import CalendarOutcome, CalendarProblem
+from services.scheduling.domain.activity_tasks import (
+    DEFAULT_TASKS,
+    PreparationTask,
+    TaskPlan,
+    complete_task,
+    tasks_dated,
+)
 from services.scheduling.domain.rules import NotFound, RuleBroken
 from services.scheduling.repository import activities as repository
 from services.scheduling.service import SOURCE

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from services.scheduling.domain import attendance as rules
+from services.scheduling.domain import leave as leave_rules
 from services.scheduling.domain.attendance import (
     AttendanceRecord,
     ImposedSanction,
@@ -73,7 +74,7 @@ async def take_attendance(
             starts_at=meeting.starts_at,
             ends_at=meeting.ends_at,
         )
-        if rules.covers(granted, meeting)
+        if leave_rules.covers(granted, meeting)
     }
     previous = await repository.attendance_at(conn, meeting_id=meeting_id, person_ids=people)
     records = [
@@ -94,7 +95,7 @@ async def take_attendance(
     events = [rules.recorded_event(r, term=meeting.term) for r in changed]
     await append_to_outbox(conn, events, source=SOURCE, now=now)
     if any(r.attendance == "unexcused" for r in records):
-        window_closes = meeting.ends_at + rules.RETROACTIVE_LEAVE_WINDOW
+        window_closes = meeting.ends_at + leave_rules.RETROACTIVE_LEAVE_WINDOW
         if now < window_closes:
             await schedule(
                 conn,

@@ -15,13 +15,9 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from services.scheduling.domain import attendance as rules
-from services.scheduling.domain.attendance import (
-    AttendanceRecord,
-    ImposedSanction,
-    Leave,
-    LeaveDecision,
-    LeaveFilter,
-)
+from services.scheduling.domain import leave as leave_rules
+from services.scheduling.domain.attendance import AttendanceRecord, ImposedSanction
+from services.scheduling.domain.leave import Leave, LeaveDecision, LeaveFilter
 from services.scheduling.domain.meetings import Organisation
 from services.scheduling.domain.rules import NotFound, RuleBroken
 from services.scheduling.repository import attendance as repository
@@ -86,7 +82,7 @@ async def request_leave(
         person_ids=[person_id],
         during=(starts_at, ends_at) if ends_at > starts_at else None,
     )
-    leave, event = rules.request_leave(
+    leave, event = leave_rules.request_leave(
         college=college,
         leave_id=uuid4(),
         person_id=person_id,
@@ -104,7 +100,7 @@ async def request_leave(
     except asyncpg.UniqueViolationError as race:
         if race.constraint_name != ONE_PER_MEETING:
             raise
-        raise rules.request_leave_twice_broken() from race
+        raise leave_rules.request_leave_twice_broken() from race
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return leave
 
@@ -152,7 +148,7 @@ async def decide_leave(
     emits an AttendanceRecorded for each absence it now excuses, and the member's seats
     on published duty rotas within the leave are repaired (in this transaction)."""
     leave = await leave_of(conn, college=college, leave_id=leave_id, for_update=True)
-    decided, event = rules.decide_leave(
+    decided, event = leave_rules.decide_leave(
         leave, decision=decision, decided_by=decided_by, note=note, now=now
     )
     await repository.record_decision(conn, decided)

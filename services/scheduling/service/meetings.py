@@ -9,8 +9,9 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from services.scheduling.domain import meetings as rules
-from services.scheduling.domain.attendance import LeaveFilter, MeetingWithPeople, attendees
+from services.scheduling.domain.attendance import MeetingWithPeople, attendees
 from services.scheduling.domain.calendar_time import CAMPUS_TZ, at_campus
+from services.scheduling.domain.leave import LeaveFilter
 from services.scheduling.domain.meetings import (
     Meeting,
     MeetingFilter,

@@ -10,17 +10,19 @@ from uuid import UUID, uuid4
 import pytest
 
 from services.scheduling.domain.activities import (
-    DEFAULT_TASKS,
     Activity,
     ActivityStatus,
-    PreparationTask,
-    TaskPlan,
-    TaskStatus,
-    complete_task,
     draft_activity,
     plan_range,
     schedule_activity,
     task_falls_due,
+)
+from services.scheduling.domain.activity_tasks import (
+    DEFAULT_TASKS,
+    PreparationTask,
+    TaskPlan,
+    TaskStatus,
+    complete_task,
     tasks_dated,
 )
 from services.scheduling.domain.rules import RuleBroken

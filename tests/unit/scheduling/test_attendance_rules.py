@@ -12,7 +12,6 @@ from uuid import uuid4
 import pytest
 
 from services.scheduling.domain.attendance import (
-    RETROACTIVE_LEAVE_WINDOW,
     AttendanceRule,
     Mark,
     Standing,
@@ -20,6 +19,7 @@ from services.scheduling.domain.attendance import (
     sanction_due,
     tally,
 )
+from services.scheduling.domain.leave import RETROACTIVE_LEAVE_WINDOW
 from services.scheduling.domain.meetings import Organisation
 from shared.events.scheduling import Attendance
 

@@ -10,16 +10,18 @@ from uuid import uuid4
 import pytest
 
 from services.scheduling.domain.attendance import (
-    RETROACTIVE_LEAVE_WINDOW,
     AttendanceRecord,
-    Leave,
     attendees,
     changed,
+    excuse,
+    take_attendance,
+)
+from services.scheduling.domain.leave import (
+    RETROACTIVE_LEAVE_WINDOW,
+    Leave,
     covers,
     decide_leave,
-    excuse,
     request_leave,
-    take_attendance,
 )
 from services.scheduling.domain.meetings import Meeting, MeetingPlan, Organisation, schedule
 from shared.rules import RuleBroken
