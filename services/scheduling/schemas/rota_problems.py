@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.scheduling.domain.rostering import RotaProblem
 from services.scheduling.schemas.office_rota import PostDoc
-from services.scheduling.schemas.rostering import (
+from services.scheduling.schemas.rota_document import (
     CellDoc,
     CoverDoc,
     FairnessDoc,
