@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -357,56 +357,3 @@ def schedule_activity(
         ends_at=placement.ends_at,
     )
     return scheduled, event
-
-
-# --- the planning range --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanRange:
-    """The campus days a plan covers: drafts whose window opens on one of them."""
-
-    first_day: date
-    last_day: date
-
-    @property
-    def starts_at(self) -> datetime:
-        return at_campus(self.first_day, time(0))
-
-    @property
-    def ends_at(self) -> datetime:
-        return at_campus(self.last_day + timedelta(days=1), time(0))
-
-
-def plan_range(*, month: str | None, first_day: date | None, last_day: date | None) -> PlanRange:
-    if month is not None:
-        if first_day is not None or last_day is not None:
-            raise RuleBroken(
-                "month_or_range",
-                field="month",
-                message="give either a month or a range (from, to), not both",
-                invalid=True,
-            )
-        year, number = (int(part) for part in month.split("-"))
-        start = date(year, number, 1)
-        following = date(year + number // 12, number % 12 + 1, 1)
-        return PlanRange(start, following - timedelta(days=1))
-    if first_day is None or last_day is None:
-        raise RuleBroken(
-            "month_or_range",
-            field="month" if first_day is None and last_day is None else "to",
-            message="give a month (YYYY-MM) or a range with both from and to",
-            invalid=True,
-        )
-    if last_day < first_day:
-        raise RuleBroken(
-            "range_end_before_start", field="to", message="to is before from", invalid=True
-        )
-    if (last_day - first_day).days + 1 > MAX_WINDOW_DAYS:
-        raise RuleBroken(
-            "range_too_long",
-            field="to",
-            message=f"a plan covers at most {MAX_WINDOW_DAYS} days",
-            invalid=True,
-        )
-    return PlanRange(first_day, last_day)

@@ -16,11 +16,10 @@ from services.scheduling.domain.activities import (
     Activity,
     ActivityStatus,
     draft_activity,
-    plan_range,
     schedule_activity,
     task_falls_due,
 )
-from services.scheduling.domain.activity_plans import CalendarOutcome, CalendarProblem
+from services.scheduling.domain.activity_plans import CalendarOutcome, CalendarProblem, plan_range
 from services.scheduling.domain.activity_tasks import (
     DEFAULT_TASKS,
     PreparationTask,
