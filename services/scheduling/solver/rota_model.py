@@ -13,7 +13,7 @@ from typing import cast
 
 from ortools.sat.python import cp_model
 
-from services.scheduling.domain.rostering import MINUTES_PER_DAY, Assignment, RotaProblem, Staff
+from services.scheduling.domain.rostering import MINUTES_PER_DAY, Assignment, Staff
 from services.scheduling.solver.rota_variables import Cell, Key, Lit, RotaVariables
 
 __all__ = ["Cell", "Key", "Lit", "RotaModel"]
@@ -22,15 +22,7 @@ __all__ = ["Cell", "Key", "Lit", "RotaModel"]
 class RotaModel(RotaVariables):
     """Variables, hard rules and the weighted objective of one rota problem."""
 
-    def __init__(
-        self,
-        problem: RotaProblem,
-        *,
-        explain: bool = False,
-        pinned: Iterable[Assignment] = (),
-        only: set[Key] | None = None,
-    ) -> None:
-        super().__init__(problem, explain=explain, pinned=pinned, only=only)
+    def _rules(self) -> None:
         self._daily_rules()
         self._staff_rules()
         self._cover_rules()

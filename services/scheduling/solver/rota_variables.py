@@ -49,6 +49,10 @@ class RotaVariables:
         self._weekend_flags: list[tuple[cp_model.IntVar, list[Lit]]] = []
         self.load_range: tuple[cp_model.IntVar, cp_model.IntVar] | None = None
         self._variables()
+        self._rules()
+
+    def _rules(self) -> None:
+        """The rules and the objective over the variables: `RotaModel`'s."""
 
     # --- hard requirement groups -------------------------------------------------------
     def group(self, name: str) -> list[cp_model.IntVar]:
