@@ -42,7 +42,7 @@ def text(
     if not isinstance(value, str):
         raise bad(_at(field, key), "must be a string", "type")
     if len(value) > limit:
-        raise bad(_at(field, key), f"is longer than {limit} characters", "too-long")
+        raise bad(_at(field, key), f"is longer than {limit} characters", "too_long")
     return value
 
 
@@ -68,10 +68,10 @@ def integer(
     if isinstance(value, bool) or not isinstance(value, int):
         raise bad(_at(field, key), "must be a whole number", "type")
     if minimum is not None and value < minimum:
-        rule = "not-positive" if minimum == 1 else "too-small"
+        rule = "not_positive" if minimum == 1 else "too_small"
         raise bad(_at(field, key), f"must be at least {minimum}", rule)
     if maximum is not None and value > maximum:
-        raise bad(_at(field, key), f"must be at most {maximum}", "too-large")
+        raise bad(_at(field, key), f"must be at most {maximum}", "too_large")
     return value
 
 
@@ -108,7 +108,7 @@ def ids(
         if not isinstance(value, str):
             raise bad(where, "must be a string", "type")
         if value not in known:
-            raise bad(where, f"unknown {what} {value!r}", f"unknown-{what}")
+            raise bad(where, f"unknown {what} {value!r}", f"unknown_{what}")
         found.append(value)
     return tuple(found)
 

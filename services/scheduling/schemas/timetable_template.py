@@ -49,7 +49,7 @@ LANGUAGES = ("zh-CN", "en")
 def parse_summer_programme(document: dict[str, Any], limits: ProblemLimits) -> TimetableProblem:
     language = text(document, "language", "", default="zh-CN")
     if language not in LANGUAGES:
-        raise bad("language", f"must be one of {', '.join(LANGUAGES)}", "unknown-language")
+        raise bad("language", f"must be one of {', '.join(LANGUAGES)}", "unknown_language")
     year = integer(document, "year", "", default=date.today().year, minimum=2000, maximum=2100)
     first, last = default_dates(year)
     starts_on = day(document, "starts_on", "", default=first)
@@ -58,7 +58,7 @@ def parse_summer_programme(document: dict[str, Any], limits: ProblemLimits) -> T
     if span < 7 or span % 7:
         raise bad("ends_on", "the programme runs in whole weekly cycles from starts_on", "weeks")
     if span > limits.max_days:
-        raise bad("ends_on", f"more than {limits.max_days} days", "too-large")
+        raise bad("ends_on", f"more than {limits.max_days} days", "too_large")
     schools = _schools(document, language)
     teams = _teams(document, summer_periods(starts_on, language))
     if len(teams) > len(schools):
@@ -106,7 +106,7 @@ def _schools(document: dict[str, Any], language: str) -> tuple[SummerSchool, ...
             raise bad(
                 f"{at}.pupils",
                 f"{pupils} pupils: the programme takes {MIN_PUPILS}–{MAX_PUPILS} pupils a school",
-                "pupils-per-school",
+                "pupils_per_school",
             )
         rooms = _rooms(raw, at, school_id, classes, language, everything)
         screening = obj(raw.get("screening", {}), f"{at}.screening")
@@ -193,7 +193,7 @@ def _rooms(
             )
         rooms = tuple(found)
     if len(rooms) < 1:
-        raise bad(f"{at}.rooms", "a school needs at least one classroom", "no-room")
+        raise bad(f"{at}.rooms", "a school needs at least one classroom", "no_room")
     for m, room in enumerate(rooms):
         unique(f"{at}.rooms[{m}].id", everything, room.room_id, "room")
     return rooms
@@ -229,12 +229,12 @@ def _teams(document: dict[str, Any], periods: tuple[Any, ...]) -> tuple[Voluntee
         teaches = obj(raw.get("teaches", {}), f"{at}.teaches")
         for subject, volunteer_id in teaches.items():
             if subject not in SUBJECT_BY_ID:
-                raise bad(f"{at}.teaches.{subject}", "unknown subject", "unknown-subject")
+                raise bad(f"{at}.teaches.{subject}", "unknown subject", "unknown_subject")
             if volunteer_id not in members:
                 raise bad(
                     f"{at}.teaches.{subject}",
                     f"{volunteer_id!r} is not in the team",
-                    "unknown-volunteer",
+                    "unknown_volunteer",
                 )
         teams.append(VolunteerTeam(team_id, tuple(volunteers), dict(teaches)))
     return tuple(teams)
@@ -260,14 +260,14 @@ def _rotation(
         taken: set[str] = set()
         for team_id, school_id in raw.items():
             if team_id not in team_ids:
-                raise bad(f"{at}.{team_id}", "unknown team", "unknown-team")
+                raise bad(f"{at}.{team_id}", "unknown team", "unknown_team")
             if not isinstance(school_id, str) or school_id not in school_ids:
-                raise bad(f"{at}.{team_id}", f"unknown school {school_id!r}", "unknown-school")
+                raise bad(f"{at}.{team_id}", f"unknown school {school_id!r}", "unknown_school")
             if school_id in taken:
                 raise bad(
                     f"{at}.{team_id}",
                     f"two teams at {school_id!r} in one week",
-                    "one-team-a-school",
+                    "one_team_a_school",
                 )
             taken.add(school_id)
         placements.append(dict(raw))

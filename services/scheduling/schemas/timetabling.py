@@ -55,7 +55,7 @@ def parse_timetable_problem(data: object, limits: ProblemLimits) -> TimetablePro
         from services.scheduling.schemas.timetable_template import parse_summer_programme
 
         if document["template"] != TEMPLATE:
-            raise bad("template", f"unknown template (known: {TEMPLATE!r})", "unknown-template")
+            raise bad("template", f"unknown template (known: {TEMPLATE!r})", "unknown_template")
         problem = parse_summer_programme(document, limits)
     else:
         problem = _parse_general(document, limits)
@@ -136,7 +136,7 @@ def _parse_general(document: dict[str, Any], limits: ProblemLimits) -> Timetable
             )
         )
     if len(teachers) > limits.max_staff:
-        raise bad("teachers", f"more than {limits.max_staff} teachers", "too-large")
+        raise bad("teachers", f"more than {limits.max_staff} teachers", "too_large")
     courses = _courses(document, weeks, periods, classes, rooms, {t.teacher_id for t in teachers})
     problem = TimetableProblem(
         name=name,
@@ -175,7 +175,7 @@ def _periods(document: dict[str, Any]) -> tuple[Period, ...]:
         slots.add((weekday, index))
         starts, ends = wall(raw, "starts", at), wall(raw, "ends", at)
         if ends <= starts:
-            raise bad(f"{at}.ends", "must be after starts", "not-positive")
+            raise bad(f"{at}.ends", "must be after starts", "not_positive")
         periods.append(
             Period(period_id, weekday, index, starts, ends, text(raw, "name", at, default=""))
         )
@@ -206,11 +206,11 @@ def _courses(
         if len(set(class_ids)) != len(class_ids):
             raise bad(f"{at}.classes", "a class is listed twice", "duplicate")
         if len({school_of[k] for k in class_ids}) > 1:
-            raise bad(f"{at}.classes", "the classes of a course are of one school", "one-school")
+            raise bad(f"{at}.classes", "the classes of a course are of one school", "one_school")
         course_rooms = ids(raw, "rooms", at, room_school, "room")
         for m, room in enumerate(course_rooms):
             if room_school[room] != school_of[class_ids[0]]:
-                raise bad(f"{at}.rooms[{m}]", f"room {room!r} is at another school", "other-school")
+                raise bad(f"{at}.rooms[{m}]", f"room {room!r} is at another school", "other_school")
         lessons = integer(raw, "lessons", at, minimum=1, maximum=len(periods))
         courses.append(
             Course(
@@ -232,13 +232,13 @@ def _courses(
 def _known(raw: dict[str, Any], key: str, at: str, known: set[str], what: str) -> str:
     value = ident(raw, key, at)
     if value not in known:
-        raise bad(f"{at}.{key}", f"unknown {what} {value!r}", f"unknown-{what}")
+        raise bad(f"{at}.{key}", f"unknown {what} {value!r}", f"unknown_{what}")
     return value
 
 
 def check_room_for(problem: TimetableProblem, course: Course, field: str) -> None:
     if not problem.rooms_for(course):
-        raise bad(f"{field}.rooms", "no room of the course's school to hold it", "no-room")
+        raise bad(f"{field}.rooms", "no room of the course's school to hold it", "no_room")
 
 
 def check_periods_for(problem: TimetableProblem, course: Course, field: str) -> None:
@@ -248,7 +248,7 @@ def check_periods_for(problem: TimetableProblem, course: Course, field: str) -> 
             field,
             f"course {course.course_id!r} needs {course.lessons} lessons but only {free} "
             "periods are open to it (course, teacher and class unavailability)",
-            "more-lessons-than-periods",
+            "more_lessons_than_periods",
         )
 
 
@@ -257,10 +257,10 @@ def check_size(problem: TimetableProblem, limits: ProblemLimits, *, field: str) 
         raise bad(
             field,
             f"{problem.total_lessons} lessons exceed the limit of {limits.max_lessons}",
-            "too-large",
+            "too_large",
         )
     if problem.weeks * 7 > limits.max_days:
-        raise bad("weeks", f"more than {limits.max_days} days", "too-large")
+        raise bad("weeks", f"more than {limits.max_days} days", "too_large")
 
 
 # --- the result document ------------------------------------------------------------------

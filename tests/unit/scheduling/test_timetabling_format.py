@@ -71,20 +71,20 @@ def test_the_general_document_parses() -> None:
 @pytest.mark.parametrize(
     ("path", "value", "field", "rule"),
     [
-        ("courses.0.classes", ["g9"], "courses[0].classes[0]", "unknown-class"),
-        ("courses.0.teacher", "nobody", "courses[0].teacher", "unknown-teacher"),
-        ("courses.0.rooms", ["r9"], "courses[0].rooms[0]", "unknown-room"),
-        ("classes.0.school", "s9", "classes[0].school", "unknown-school"),
-        ("teachers.0.unavailable", ["sun-9"], "teachers[0].unavailable[0]", "unknown-period"),
-        ("courses.0.lessons", 0, "courses[0].lessons", "not-positive"),
-        ("courses.0.lessons", -2, "courses[0].lessons", "not-positive"),
-        ("courses.0.lessons", 4, "courses[0].lessons", "too-large"),
+        ("courses.0.classes", ["g9"], "courses[0].classes[0]", "unknown_class"),
+        ("courses.0.teacher", "nobody", "courses[0].teacher", "unknown_teacher"),
+        ("courses.0.rooms", ["r9"], "courses[0].rooms[0]", "unknown_room"),
+        ("classes.0.school", "s9", "classes[0].school", "unknown_school"),
+        ("teachers.0.unavailable", ["sun-9"], "teachers[0].unavailable[0]", "unknown_period"),
+        ("courses.0.lessons", 0, "courses[0].lessons", "not_positive"),
+        ("courses.0.lessons", -2, "courses[0].lessons", "not_positive"),
+        ("courses.0.lessons", 4, "courses[0].lessons", "too_large"),
         ("courses.0.lessons", "two", "courses[0].lessons", "type"),
-        ("courses.0.min_days", 3, "courses[0].min_days", "too-large"),
-        ("courses.0.week", 2, "courses[0].week", "too-large"),
-        ("rooms.0.capacity", 0, "rooms[0].capacity", "not-positive"),
-        ("classes.0.pupils", -1, "classes[0].pupils", "not-positive"),
-        ("periods.1.ends", "09:00", "periods[1].ends", "not-positive"),
+        ("courses.0.min_days", 3, "courses[0].min_days", "too_large"),
+        ("courses.0.week", 2, "courses[0].week", "too_large"),
+        ("rooms.0.capacity", 0, "rooms[0].capacity", "not_positive"),
+        ("classes.0.pupils", -1, "classes[0].pupils", "not_positive"),
+        ("periods.1.ends", "09:00", "periods[1].ends", "not_positive"),
         ("periods.1.starts", "9h30", "periods[1].starts", "format"),
         ("periods.1.id", "mon-1", "periods[1].id", "duplicate"),
         ("periods.1.index", 0, "periods[1].index", "duplicate"),
@@ -110,7 +110,7 @@ def test_more_lessons_than_open_periods_is_refused() -> None:
     # v1 is away on Tuesday: two periods left for three lessons.
     document = changed("courses.0.lessons", 3)
     broken = refused(document)
-    assert (broken.field, broken.rule) == ("courses[0].lessons", "more-lessons-than-periods")
+    assert (broken.field, broken.rule) == ("courses[0].lessons", "more_lessons_than_periods")
 
 
 def test_a_course_of_classes_of_two_schools_is_refused() -> None:
@@ -118,12 +118,12 @@ def test_a_course_of_classes_of_two_schools_is_refused() -> None:
     document["schools"].append({"id": "s2"})
     document["classes"].append({"id": "g4", "school": "s2", "pupils": 10})
     document["courses"][0]["classes"] = ["g3", "g4"]
-    assert refused(document).rule == "one-school"
+    assert refused(document).rule == "one_school"
 
 
 def test_an_oversize_problem_is_refused_before_any_solve() -> None:
     broken = refused(GENERAL, ProblemLimits(max_lessons=1))
-    assert (broken.field, broken.rule) == ("courses", "too-large")
+    assert (broken.field, broken.rule) == ("courses", "too_large")
 
 
 @pytest.mark.parametrize("document", [None, [], "x", 3])
@@ -134,26 +134,26 @@ def test_a_document_that_is_not_an_object_is_refused(document: object) -> None:
 @pytest.mark.parametrize(
     ("change", "field", "rule"),
     [
-        ({"template": "winter"}, "template", "unknown-template"),
+        ({"template": "winter"}, "template", "unknown_template"),
         ({"schools": []}, "schools", "required"),
-        ({"schools": [{"id": "s1", "pupils": 12}]}, "schools[0].pupils", "pupils-per-school"),
-        ({"schools": [{"id": "s1", "pupils": 61}]}, "schools[0].pupils", "pupils-per-school"),
+        ({"schools": [{"id": "s1", "pupils": 12}]}, "schools[0].pupils", "pupils_per_school"),
+        ({"schools": [{"id": "s1", "pupils": 61}]}, "schools[0].pupils", "pupils_per_school"),
         ({"teams": [{"id": "t", "volunteers": []}]}, "teams[0].volunteers", "required"),
         (
             {"teams": [{"id": "t", "volunteers": ["a"], "teaches": {"chess": "a"}}]},
             "teams[0].teaches.chess",
-            "unknown-subject",
+            "unknown_subject",
         ),
         (
             {"teams": [{"id": "t", "volunteers": ["a"], "teaches": {"english": "b"}}]},
             "teams[0].teaches.english",
-            "unknown-volunteer",
+            "unknown_volunteer",
         ),
         ({"ends_on": "2024-08-12"}, "ends_on", "weeks"),
         ({"rotation": [{"t": "s1"}]}, "rotation", "weeks"),
-        ({"rotation": [{"x": "s1"}] * 5}, "rotation[0].x", "unknown-team"),
-        ({"rotation": [{"t": "s9"}] * 5}, "rotation[0].t", "unknown-school"),
-        ({"language": "fr"}, "language", "unknown-language"),
+        ({"rotation": [{"x": "s1"}] * 5}, "rotation[0].x", "unknown_team"),
+        ({"rotation": [{"t": "s9"}] * 5}, "rotation[0].t", "unknown_school"),
+        ({"language": "fr"}, "language", "unknown_language"),
     ],
 )
 def test_bad_summer_documents_name_the_field(change: dict[str, Any], field: str, rule: str) -> None:
@@ -184,7 +184,7 @@ def test_a_volunteer_too_often_away_to_teach_is_named() -> None:
         ],
     }
     broken = refused(document)
-    assert (broken.field, broken.rule) == ("teams[0].volunteers", "more-lessons-than-periods")
+    assert (broken.field, broken.rule) == ("teams[0].volunteers", "more_lessons_than_periods")
 
 
 def test_the_result_document_has_views_and_reads_back() -> None:
