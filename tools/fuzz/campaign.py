@@ -12,16 +12,28 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.fuzz.findings import Finding, describe, logged_errors, merge, with_logged_errors
-from tools.fuzz.runs import MAX_EXAMPLES, PERSONAS, SEED, Persona, RunResult, plan_runs, run_one
+from tools.fuzz.runs import (
+    MAX_EXAMPLES,
+    PERSONAS,
+    SEED,
+    Persona,
+    RunPlan,
+    RunResult,
+    plan_runs,
+    run_one,
+)
 from tools.stack import StackError, read_stack_state
 from tools.stack.processes import REPO_ROOT
 
 STACK_UP_TIMEOUT_S = 600.0
 STACK_DOWN_S = 180.0
+# schemathesis runs at a time (service x persona), each a process of its own.
+CONCURRENT_RUNS = 2
 
 
 @dataclass
@@ -139,12 +151,16 @@ def fuzz_stack(
         failed = load_demo(service_urls(state_dir))
         if failed:
             notes.append(failed)
-    results = []
-    for plan in plan_runs(
-        urls, report_dir, personas=personas, max_examples=max_examples, seed=seed
-    ):
+    plans = plan_runs(urls, report_dir, personas=personas, max_examples=max_examples, seed=seed)
+
+    def run(plan: RunPlan) -> RunResult:
         progress(f"fuzzing {plan.service} as {plan.persona.name}...")
-        results.append(run_one(plan))
+        return run_one(plan)
+
+    # Each run is a schemathesis process of its own, mostly waiting on the services: two at
+    # a time keep both cores busy (the runs' own workers stay at one, see runs.WORKERS).
+    with ThreadPoolExecutor(max_workers=CONCURRENT_RUNS) as pool:
+        results = list(pool.map(run, plans))
     errors: dict[str, str] = {}
     for service in urls:
         errors.update(logged_errors(state_dir / "logs" / f"{service}.log"))

@@ -16,6 +16,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -59,8 +60,17 @@ def browser() -> Iterator[WebDriver]:
 
 
 def decode_qr(driver: WebDriver) -> str:
-    """Screenshot the QR code as the screen shows it and decode the PNG."""
-    png = driver.find_element(By.CSS_SELECTOR, "#qr svg").screenshot_as_png
+    """Screenshot the QR code as the screen shows it and decode the PNG. The page's script
+    replaces the SVG at each rotation: an element found just before is then stale, and is
+    looked up again."""
+    for _ in range(5):
+        try:
+            png = driver.find_element(By.CSS_SELECTOR, "#qr svg").screenshot_as_png
+            break
+        except StaleElementReferenceException:
+            time.sleep(0.2)
+    else:
+        raise AssertionError("the QR code's SVG was replaced under every screenshot")
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
     assert len(found) == 1, f"{len(found)} codes decoded from the screenshot"
     assert found[0].format == zxingcpp.BarcodeFormat.QRCode
