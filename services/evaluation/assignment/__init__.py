@@ -1,0 +1,1 @@
+"""ReviewAssigner: the optimisation engine behind committee review assignment."""
