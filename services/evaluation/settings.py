@@ -1,5 +1,25 @@
+from pydantic import Field
+
 from shared.config import ServiceSettings, service_settings_config
 
 
 class EvaluationSettings(ServiceSettings):
     model_config = service_settings_config("EVALUATION_")
+
+    # --- submissions: an uploaded PDF or DOCX, or text, and what is kept of it ---
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    report_max_characters: int = Field(default=200_000, ge=100)
+    # A PDF whose pages give fewer characters than this is a scan without a text layer.
+    pdf_min_text_characters: int = Field(default=50, ge=1)
+
+    # --- the similarity gate (defaults; a season sets its own threshold) ---
+    similarity_default_threshold: float = Field(default=0.08, gt=0, le=1)
+    # A fingerprint found in more than this share of a season's indexed reports (or in
+    # more than `similarity_common_min_reports` of them) is common phrasing: ignored.
+    similarity_common_share: float = Field(default=0.05, gt=0, le=1)
+    similarity_common_min_reports: int = Field(default=20, ge=2)
+    similarity_max_sources: int = Field(default=10, ge=1, le=50)
+
+    # --- committee review ---
+    default_reviews_per_report: int = Field(default=2, ge=1, le=10)
+    default_reviewer_load: int = Field(default=20, ge=1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.events import recruitment, scheduling
+from shared.events import evaluation, recruitment, scheduling
 from shared.events.base import DomainEvent
 
 DEAD_LETTER_SUFFIX = ".dlt"
@@ -107,6 +107,33 @@ SCHEDULING_TASKS = _scheduling(
     "tasks", 3, "Activity preparation tasks that fell due, keyed by task id."
 )
 
+
+def _evaluation(name: str, partitions: int, description: str) -> Topic:
+    return Topic(f"campusflow.evaluation.{name}", partitions, "evaluation", description)
+
+
+EVALUATION_REPORTS = _evaluation(
+    "reports",
+    6,
+    "Reports expected and submitted, similarity flags, integrity decisions and funds "
+    "reclaimed, keyed by report id.",
+)
+EVALUATION_REVIEWS = _evaluation(
+    "reviews",
+    6,
+    "Committee reviews assigned and submitted, grades finalised and recommendations, "
+    "keyed by report id.",
+)
+EVALUATION_AWARDS = _evaluation(
+    "awards", 3, "Prizes granted and withdrawn, excellence defenses, keyed by report id."
+)
+EVALUATION_CREDITS = _evaluation(
+    "credits", 6, "The credit ledger: credits awarded and revoked, keyed by student id."
+)
+EVALUATION_STAFF_ASSESSMENTS = _evaluation(
+    "staff-assessments", 3, "Staff assessments published per term, keyed by person id."
+)
+
 TOPICS: tuple[Topic, ...] = (
     RECRUITMENT_CAMPAIGNS,
     RECRUITMENT_APPLICATIONS,
@@ -126,6 +153,11 @@ TOPICS: tuple[Topic, ...] = (
     SCHEDULING_ATTENDANCE,
     SCHEDULING_ACTIVITIES,
     SCHEDULING_TASKS,
+    EVALUATION_REPORTS,
+    EVALUATION_REVIEWS,
+    EVALUATION_AWARDS,
+    EVALUATION_CREDITS,
+    EVALUATION_STAFF_ASSESSMENTS,
 )
 
 _TOPIC_OF: dict[type[DomainEvent], Topic] = {
@@ -170,6 +202,22 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     scheduling.AttendanceSanctionImposed: SCHEDULING_ATTENDANCE,
     scheduling.ActivityScheduled: SCHEDULING_ACTIVITIES,
     scheduling.TaskDue: SCHEDULING_TASKS,
+    evaluation.ReportExpected: EVALUATION_REPORTS,
+    evaluation.ReportSubmitted: EVALUATION_REPORTS,
+    evaluation.SimilarityFlagged: EVALUATION_REPORTS,
+    evaluation.IntegrityDecided: EVALUATION_REPORTS,
+    evaluation.FundsReclaimRequested: EVALUATION_REPORTS,
+    evaluation.ReviewAssigned: EVALUATION_REVIEWS,
+    evaluation.ReviewSubmitted: EVALUATION_REVIEWS,
+    evaluation.GradeFinalised: EVALUATION_REVIEWS,
+    evaluation.ReportRecommended: EVALUATION_REVIEWS,
+    evaluation.AwardGranted: EVALUATION_AWARDS,
+    evaluation.AwardWithdrawn: EVALUATION_AWARDS,
+    evaluation.DefenseScheduled: EVALUATION_AWARDS,
+    evaluation.DefenseDecided: EVALUATION_AWARDS,
+    evaluation.CreditsAwarded: EVALUATION_CREDITS,
+    evaluation.CreditsRevoked: EVALUATION_CREDITS,
+    evaluation.StaffAssessmentPublished: EVALUATION_STAFF_ASSESSMENTS,
 }
 
 EVENTS: tuple[EventSpec, ...] = tuple(EventSpec(model, topic) for model, topic in _TOPIC_OF.items())

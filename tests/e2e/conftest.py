@@ -15,11 +15,11 @@ from tools.stack.processes import process_record, stop_record, tail
 
 @pytest.fixture(scope="session")
 def services(stack: StackEndpoints, service_dsns: dict[str, str]) -> Iterator[dict[str, str]]:
-    """recruitment, scheduling and notifications running; yields service name -> base URL."""
+    """recruitment, scheduling, evaluation and notifications running; yields name -> base URL."""
     logs = Path(tempfile.mkdtemp(prefix="campusflow-e2e-"))
     started: dict[str, tuple[object, str, Path]] = {}
     try:
-        for name in ("recruitment", "scheduling", "notifications"):
+        for name in ("recruitment", "scheduling", "evaluation", "notifications"):
             port = free_port()
             env = service_environment(
                 name,

@@ -1,6 +1,25 @@
-"""Evaluation HTTP API: one router per aggregate under /api/evaluation (they arrive with its issue;
-health, readiness and metrics are the kernel's)."""
+"""Evaluation HTTP API: one router per aggregate, all under /api/evaluation/colleges/{college}."""
 
 from fastapi import APIRouter
 
-ROUTERS: tuple[APIRouter, ...] = ()
+from services.evaluation.api import (
+    awards,
+    credits,
+    grades,
+    integrity,
+    reports,
+    reviews,
+    seasons,
+    staff,
+)
+
+ROUTERS: tuple[APIRouter, ...] = (
+    seasons.router,
+    reports.router,
+    integrity.router,
+    reviews.router,
+    grades.router,
+    awards.router,
+    credits.router,
+    staff.router,
+)

@@ -1,0 +1,7 @@
+"""Evaluation routes: staff (filled in by issue 9's work)."""
+
+from fastapi import APIRouter
+
+from services.evaluation.api.common import PREFIX
+
+router = APIRouter(prefix=PREFIX, tags=["staff"])
