@@ -1,0 +1,247 @@
+"""SQL of award runs, borderline second looks, prizes, exclusions and excellence
+applications."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class AwardRow:
+    report_id: UUID
+    college: str
+    season: str
+    run_id: UUID
+    prize: str
+    calibrated_score: float
+    granted_at: datetime
+    withdrawn_at: datetime | None
+    withdraw_reason: str | None
+    title: str = ""
+    author_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SecondLook:
+    report_id: UUID
+    run_id: UUID
+    reviews_then: int
+    reviewer_id: str | None
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
+class Application:
+    report_id: UUID
+    college: str
+    season: str
+    applicant_id: str
+    applied_at: datetime
+
+
+# --- prizes and exclusions ---------------------------------------------------------------
+
+_AWARD = (
+    "SELECT a.report_id, a.college, a.season, a.run_id, a.prize, a.calibrated_score,"
+    " a.granted_at, a.withdrawn_at, a.withdraw_reason, r.title, r.author_ids"
+    " FROM awards a JOIN reports r USING (report_id)"
+)
+
+
+def _award(row: asyncpg.Record) -> AwardRow:
+    values = dict(row)
+    values["author_ids"] = tuple(values["author_ids"])
+    return AwardRow(**values)
+
+
+async def award_of(
+    conn: asyncpg.Connection, *, report_id: UUID, for_update: bool = False
+) -> AwardRow | None:
+    lock = " FOR UPDATE OF a" if for_update else ""
+    row = await conn.fetchrow(f"{_AWARD} WHERE a.report_id = $1{lock}", report_id)
+    return None if row is None else _award(row)
+
+
+async def awards_of_season(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> list[AwardRow]:
+    rows = await conn.fetch(
+        f"{_AWARD} WHERE a.college = $1 AND a.season = $2"
+        " ORDER BY array_position(ARRAY['first','second','third','honourable'], a.prize),"
+        " a.calibrated_score DESC, a.report_id",
+        college,
+        season,
+    )
+    return [_award(row) for row in rows]
+
+
+async def insert_awards(conn: asyncpg.Connection, awards: list[AwardRow]) -> None:
+    await conn.executemany(
+        "INSERT INTO awards (report_id, college, season, run_id, prize, calibrated_score,"
+        " granted_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        [
+            (
+                a.report_id,
+                a.college,
+                a.season,
+                a.run_id,
+                a.prize,
+                a.calibrated_score,
+                a.granted_at,
+            )
+            for a in awards
+        ],
+    )
+
+
+async def withdraw_award(
+    conn: asyncpg.Connection, *, report_id: UUID, reason: str, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE awards SET withdrawn_at = $2, withdraw_reason = $3"
+        " WHERE report_id = $1 AND withdrawn_at IS NULL",
+        report_id,
+        now,
+        reason,
+    )
+
+
+async def exclude(
+    conn: asyncpg.Connection, *, college: str, report_id: UUID, reason: str, now: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO award_exclusions (report_id, college, reason, excluded_at)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (report_id) DO NOTHING",
+        report_id,
+        college,
+        reason,
+        now,
+    )
+
+
+async def excluded_of_season(conn: asyncpg.Connection, *, college: str, season: str) -> set[UUID]:
+    """Reports out of every award run: an exclusion recorded, or misconduct decided."""
+    rows = await conn.fetch(
+        "SELECT report_id FROM reports WHERE college = $1 AND season = $2"
+        " AND (integrity = 'misconduct'"
+        " OR report_id IN (SELECT report_id FROM award_exclusions))",
+        college,
+        season,
+    )
+    return {row["report_id"] for row in rows}
+
+
+# --- runs and borderline second looks -----------------------------------------------------
+
+
+async def lock_season(conn: asyncpg.Connection, *, college: str, season: str) -> bool:
+    """Serialise award runs of a season (the season row, FOR UPDATE); False if unknown."""
+    found = await conn.fetchval(
+        "SELECT 1 FROM seasons WHERE college = $1 AND season = $2 FOR UPDATE", college, season
+    )
+    return found is not None
+
+
+async def final_run(conn: asyncpg.Connection, *, college: str, season: str) -> UUID | None:
+    found: UUID | None = await conn.fetchval(
+        "SELECT run_id FROM award_runs WHERE college = $1 AND season = $2 AND status = 'final'",
+        college,
+        season,
+    )
+    return found
+
+
+async def insert_run(
+    conn: asyncpg.Connection,
+    *,
+    run_id: UUID,
+    college: str,
+    season: str,
+    config: dict[str, Any],
+    status: str,
+    held_back: list[UUID],
+    by: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO award_runs (run_id, college, season, config, status, held_back,"
+        " started_by, started_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)",
+        run_id,
+        college,
+        season,
+        json.dumps(config),
+        status,
+        held_back,
+        by,
+        now,
+    )
+
+
+async def second_looks(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> dict[UUID, SecondLook]:
+    rows = await conn.fetch(
+        "SELECT report_id, run_id, reviews_then, reviewer_id, requested_at"
+        " FROM award_second_looks WHERE college = $1 AND season = $2",
+        college,
+        season,
+    )
+    return {row["report_id"]: SecondLook(**dict(row)) for row in rows}
+
+
+async def insert_second_look(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    season: str,
+    look: SecondLook,
+) -> None:
+    await conn.execute(
+        "INSERT INTO award_second_looks (report_id, college, season, run_id, reviews_then,"
+        " reviewer_id, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        look.report_id,
+        college,
+        season,
+        look.run_id,
+        look.reviews_then,
+        look.reviewer_id,
+        look.requested_at,
+    )
+
+
+# --- excellence applications --------------------------------------------------------------
+
+
+async def insert_application(conn: asyncpg.Connection, application: Application) -> bool:
+    """False when the report already applied."""
+    inserted = await conn.fetchval(
+        "INSERT INTO excellence_applications (report_id, college, season, applicant_id,"
+        " applied_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (report_id) DO NOTHING"
+        " RETURNING true",
+        application.report_id,
+        application.college,
+        application.season,
+        application.applicant_id,
+        application.applied_at,
+    )
+    return bool(inserted)
+
+
+async def applications_of_season(
+    conn: asyncpg.Connection, *, college: str, season: str, unscheduled: bool = False
+) -> list[Application]:
+    where = " AND report_id NOT IN (SELECT report_id FROM defenses)" if unscheduled else ""
+    rows = await conn.fetch(
+        "SELECT report_id, college, season, applicant_id, applied_at"
+        f" FROM excellence_applications WHERE college = $1 AND season = $2{where}"
+        " ORDER BY applied_at, report_id",
+        college,
+        season,
+    )
+    return [Application(**dict(row)) for row in rows]
