@@ -1,7 +1,151 @@
-"""Evaluation routes: staff (filled in by issue 9's work)."""
+"""Staff assessment (考核): terms, officers' scores, publishing a member's assessment and
+reading it back with the scheduling events behind every figure."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-from services.evaluation.api.common import PREFIX
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from services.evaluation.api.common import (
+    PREFIX,
+    Anyone,
+    College,
+    Officer,
+    Paged,
+    is_chair,
+)
+from services.evaluation.schemas.staff import (
+    AssessmentPage,
+    AssessmentView,
+    EvidenceView,
+    PublishedView,
+    ScoreForm,
+    ScoresView,
+    ScoreView,
+    TermForm,
+    TermView,
+    TracedView,
+)
+from services.evaluation.service import staff as service
+from shared.rules import NotFound
+from shared.web.dependencies import Now, ReadOnly, Transaction
+from shared.web.fields import Identifier
 
 router = APIRouter(prefix=PREFIX, tags=["staff"])
+
+TermPath = Annotated[Identifier, Path(max_length=32, examples=["2026-autumn"])]
+PersonPath = Annotated[Identifier, Path(max_length=64)]
+
+
+@router.put("/terms/{term}", summary="Set an assessment term's window (officer or chair)")
+async def put_term(
+    college: College, term: TermPath, form: TermForm, officer: Officer, conn: Transaction, now: Now
+) -> TermView:
+    row = await service.set_term(
+        conn,
+        college=college,
+        term=term,
+        starts_at=form.starts_at,
+        ends_at=form.ends_at,
+        by=officer.user_id,
+        now=now,
+    )
+    return TermView.of(row)
+
+
+@router.get("/terms/{term}", summary="An assessment term's window")
+async def get_term(college: College, term: TermPath, caller: Anyone, conn: ReadOnly) -> TermView:
+    return TermView.of(await service.term_of(conn, college=college, term=term))
+
+
+@router.put(
+    "/terms/{term}/scores/{person_id}",
+    summary="An officer's scores of a member for the term: attitude, ability, teamwork (0–10)",
+)
+async def put_scores(
+    college: College,
+    term: TermPath,
+    person_id: PersonPath,
+    form: ScoreForm,
+    officer: Officer,
+    conn: Transaction,
+    now: Now,
+) -> ScoresView:
+    scores = await service.score_member(
+        conn,
+        college=college,
+        term=term,
+        person_id=person_id,
+        officer_id=officer.user_id,
+        scores={"attitude": form.attitude, "ability": form.ability, "teamwork": form.teamwork},
+        comment=form.comment,
+        now=now,
+    )
+    return ScoresView(term=term, person_id=person_id, scores=[ScoreView.of(s) for s in scores])
+
+
+@router.post(
+    "/terms/{term}/assessments/{person_id}/publish",
+    status_code=status.HTTP_201_CREATED,
+    summary="Compute and publish a member's assessment (201 a new version, 200 unchanged)",
+)
+async def publish(
+    college: College,
+    term: TermPath,
+    person_id: PersonPath,
+    officer: Officer,
+    conn: Transaction,
+    now: Now,
+    response: Response,
+) -> PublishedView:
+    published = await service.publish(
+        conn, college=college, term=term, person_id=person_id, by=officer.user_id, now=now
+    )
+    if not published.new:
+        response.status_code = status.HTTP_200_OK
+    return PublishedView(
+        **AssessmentView.of(published.assessment).model_dump(), new_version=published.new
+    )
+
+
+@router.get(
+    "/terms/{term}/assessments/{person_id}",
+    summary="A member's assessment with the events behind each figure (officer, chair, or"
+    " the member themself)",
+)
+async def get_assessment(
+    college: College,
+    term: TermPath,
+    person_id: PersonPath,
+    caller: Anyone,
+    conn: ReadOnly,
+    version: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> TracedView:
+    staff = is_chair(caller) or caller.has_any("officer")
+    if not staff and caller.user_id != person_id:
+        raise NotFound("assessment", f"{term}/{person_id}")
+    traced = await service.assessment_of(
+        conn, college=college, term=term, person_id=person_id, version=version
+    )
+    return TracedView(
+        **AssessmentView.of(traced.assessment).model_dump(),
+        evidence=[EvidenceView.of(f) for f in traced.evidence],
+        officer_scores=[ScoreView.of(s, officer_shown=staff) for s in traced.scores],
+    )
+
+
+@router.get(
+    "/terms/{term}/assessments",
+    summary="The latest published assessment of each member for the term (officer, chair)",
+)
+async def list_assessments(
+    college: College, term: TermPath, officer: Officer, conn: ReadOnly, paging: Paged
+) -> AssessmentPage:
+    found = await service.assessments_of_term(conn, college=college, term=term, paging=paging)
+    return AssessmentPage(
+        term=term,
+        items=[AssessmentView.of(a) for a in found],
+        limit=paging.limit,
+        offset=paging.offset,
+    )

@@ -1,0 +1,146 @@
+"""Staff assessment (考核) as the API takes and shows it: terms, officers' scores, and
+assessments whose every figure names the events it came from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.evaluation.domain.staff_assessment import SCORE_MAX, SCORE_MIN
+from services.evaluation.repository.staff import AssessmentRow, FactRow, ScoreRow, TermRow
+from shared.web.fields import AwareDateTime, Text
+
+Score = Annotated[float, Field(ge=SCORE_MIN, le=SCORE_MAX, allow_inf_nan=False)]
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TermForm(_Form):
+    """The term's window: shift, sign-in and handover facts count in [starts_at, ends_at);
+    attendance and sanction facts count when they carry the term's label."""
+
+    starts_at: AwareDateTime
+    ends_at: AwareDateTime
+
+
+class TermView(BaseModel):
+    term: str
+    starts_at: datetime
+    ends_at: datetime
+    updated_by: str
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: TermRow) -> TermView:
+        return cls(**{k: getattr(row, k) for k in cls.model_fields})
+
+
+class ScoreForm(_Form):
+    """An officer's scores of a member for the term, each 0–10; replaces the officer's own."""
+
+    attitude: Score
+    ability: Score
+    teamwork: Score
+    comment: Annotated[Text, Field(max_length=1000)] = ""
+
+
+class ScoreView(BaseModel):
+    score_id: UUID
+    officer_id: str | None = Field(description="Shown to officers and the chair only")
+    criterion: Literal["attitude", "ability", "teamwork"]
+    score: float
+    comment: str
+    at: datetime
+
+    @classmethod
+    def of(cls, row: ScoreRow, *, officer_shown: bool = True) -> ScoreView:
+        return cls(
+            score_id=row.score_id,
+            officer_id=row.officer_id if officer_shown else None,
+            criterion=row.criterion,
+            score=row.score,
+            comment=row.comment,
+            at=row.at,
+        )
+
+
+class ScoresView(BaseModel):
+    term: str
+    person_id: str
+    scores: list[ScoreView]
+
+
+class FigureView(BaseModel):
+    """A count, a criterion (value 0–1, its renormalised weight and points in the total)
+    or the total (0–100); `events` the scheduling event ids it came from, `scores` the
+    officers' score ids. A criterion with no evidence has value null and no weight."""
+
+    name: str
+    kind: Literal["count", "criterion", "total"]
+    value: float | None
+    weight: float | None
+    points: float | None
+    events: list[UUID]
+    scores: list[UUID]
+
+
+class EvidenceView(BaseModel):
+    """One scheduling event a figure came from, as it was received."""
+
+    event_id: UUID
+    kind: str
+    occurred_at: datetime
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: FactRow) -> EvidenceView:
+        return cls(
+            event_id=row.event_id, kind=row.kind, occurred_at=row.occurred_at, data=row.payload
+        )
+
+
+class AssessmentView(BaseModel):
+    assessment_id: UUID
+    person_id: str
+    term: str
+    version: int
+    total: float
+    published_by: str
+    published_at: datetime
+    figures: list[FigureView]
+
+    @classmethod
+    def of(cls, row: AssessmentRow) -> AssessmentView:
+        return cls(
+            assessment_id=row.assessment_id,
+            person_id=row.person_id,
+            term=row.term,
+            version=row.version,
+            total=row.total,
+            published_by=row.published_by,
+            published_at=row.published_at,
+            figures=[FigureView.model_validate(f) for f in row.figures],
+        )
+
+
+class PublishedView(AssessmentView):
+    new_version: bool = Field(description="False: nothing changed since the latest version")
+
+
+class TracedView(AssessmentView):
+    """The assessment with the evidence: every event its figures name, and the scores."""
+
+    evidence: list[EvidenceView]
+    officer_scores: list[ScoreView]
+
+
+class AssessmentPage(BaseModel):
+    term: str
+    items: list[AssessmentView]
+    limit: int
+    offset: int

@@ -1,0 +1,249 @@
+"""Staff assessment use cases: terms, officers' scores, publishing a member's assessment
+for a term, and reading it back with the events each figure came from.
+
+Publishing folds every stored fact of the member that falls in the term (facts come
+from scheduling's events, in any order, replays ignored) and the officers' scores, with
+the domain's `assess`, and stores the figures. Publishing again gives a new VERSION
+only when a figure changed (a new fact, a new score, a moved term window); publishing
+with nothing new returns the latest version and emits nothing. Every version is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from services.evaluation.domain.staff_assessment import (
+    CRITERIA,
+    SCORE_MAX,
+    SCORE_MIN,
+    WEIGHTS,
+    Criterion,
+    DutyRecord,
+    Figure,
+    OfficerScore,
+    Term,
+    assess,
+)
+from services.evaluation.repository import staff as repository
+from services.evaluation.repository.staff import AssessmentRow, FactRow, ScoreRow, TermRow
+from services.evaluation.service import SOURCE
+from services.evaluation.service.staff_facts import fact_of
+from shared.events.evaluation import AssessmentFigure, StaffAssessmentPublished
+from shared.messaging.outbox import append_to_outbox
+from shared.paging import Paging
+from shared.rules import NotFound, RuleBroken
+
+
+@dataclass(frozen=True)
+class Published:
+    assessment: AssessmentRow
+    new: bool
+
+
+@dataclass(frozen=True)
+class Traced:
+    """An assessment and the facts its figures name (the evidence, by event id)."""
+
+    assessment: AssessmentRow
+    evidence: tuple[FactRow, ...]
+    scores: tuple[ScoreRow, ...]
+
+
+# --- terms -------------------------------------------------------------------------------------
+
+
+async def set_term(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    term: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    by: str,
+    now: datetime,
+) -> TermRow:
+    Term(term, starts_at, ends_at)  # the domain's check: a term ends after it starts
+    row = TermRow(college, term, starts_at, ends_at, by, now)
+    await repository.upsert_term(conn, row)
+    return row
+
+
+async def term_of(
+    conn: asyncpg.Connection, *, college: str, term: str, for_update: bool = False
+) -> TermRow:
+    found = await repository.get_term(conn, college=college, term=term, for_update=for_update)
+    if found is None:
+        raise NotFound("term", term)
+    return found
+
+
+# --- officers' scores -------------------------------------------------------------------------
+
+
+async def score_member(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    term: str,
+    person_id: str,
+    officer_id: str,
+    scores: dict[Criterion, float],
+    comment: str,
+    now: datetime,
+) -> list[ScoreRow]:
+    """The officer's scores of the member (one per criterion given), replacing theirs."""
+    await term_of(conn, college=college, term=term)
+    for criterion, value in scores.items():
+        if criterion not in CRITERIA:
+            raise RuleBroken(
+                "unknown_criterion", field=criterion, message="not a criterion", invalid=True
+            )
+        if not SCORE_MIN <= value <= SCORE_MAX:
+            raise RuleBroken(
+                "score_out_of_range",
+                field=criterion,
+                message=f"{criterion} is scored between {SCORE_MIN:g} and {SCORE_MAX:g}",
+                invalid=True,
+            )
+    for criterion, value in scores.items():
+        await repository.put_score(
+            conn,
+            college=college,
+            term=term,
+            person_id=person_id,
+            officer_id=officer_id,
+            score=ScoreRow(uuid4(), officer_id, criterion, value, comment, now),
+        )
+    return await repository.scores_of(conn, college=college, term=term, person_id=person_id)
+
+
+# --- publishing ---------------------------------------------------------------------------------
+
+
+def _figures(record: DutyRecord) -> tuple[float | None, list[dict[str, object]]]:
+    """The stored figures: each with its value, its weight and points in the total, and the
+    ids it came from (scheduling's event ids; officers' score ids for their criteria)."""
+    scores = {s.score_id for s in record.officer_scores}
+    result = assess(record)
+    weighed = [c for c in result.criteria if c.value is not None]
+    mass = sum(WEIGHTS[c.name] for c in weighed)
+
+    def entry(kind: str, figure: Figure, weight: float | None, points: float | None) -> dict:
+        return {
+            "name": figure.name,
+            "kind": kind,
+            "value": figure.value,
+            "weight": weight,
+            "points": points,
+            "events": sorted(str(i) for i in figure.sources if i not in scores),
+            "scores": sorted(str(i) for i in figure.sources if i in scores),
+        }
+
+    figures = [entry("count", f, None, None) for f in result.counts]
+    for c in result.criteria:
+        share = WEIGHTS[c.name] / mass if c.value is not None and mass else None
+        points = None if share is None else round(100 * share * (c.value or 0.0), 2)
+        figures.append(entry("criterion", c, None if share is None else round(share, 6), points))
+    figures.append(entry("total", result.total, None, result.total.value))
+    return result.total.value, figures
+
+
+def _event_figures(figures: list[dict]) -> list[AssessmentFigure]:
+    """The event's figures: those with a value, `score` their points in the total (the
+    value for counts), `events` how many events (or officers' scores) made each."""
+    return [
+        AssessmentFigure(
+            name=f["name"],
+            value=float(f["value"]),
+            score=float(f["points"] if f["points"] is not None else f["value"]),
+            events=len(f["events"]) + len(f["scores"]),
+        )
+        for f in figures
+        if f["value"] is not None
+    ]
+
+
+async def publish(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    term: str,
+    person_id: str,
+    by: str,
+    now: datetime,
+) -> Published:
+    """Compute and store the member's assessment for the term; StaffAssessmentPublished."""
+    window = await term_of(conn, college=college, term=term, for_update=True)
+    record = DutyRecord(person_id, Term(window.term, window.starts_at, window.ends_at))
+    facts = await repository.facts_of(conn, college=college, person_id=person_id, term=window)
+    record = record.fold_all(fact_of(f) for f in facts)
+    for s in await repository.scores_of(conn, college=college, term=term, person_id=person_id):
+        record = record.score(OfficerScore(s.score_id, s.officer_id, s.criterion, s.score))  # type: ignore[arg-type]
+    total, figures = _figures(record)
+    if total is None:
+        raise RuleBroken(
+            "nothing_to_assess",
+            field="person_id",
+            message=f"{person_id} has no duty record and no officer's score in term {term}",
+        )
+    latest = await repository.assessment_of(conn, college=college, term=term, person_id=person_id)
+    if latest is not None and latest.figures == figures:
+        return Published(latest, new=False)
+    assessment = AssessmentRow(
+        assessment_id=uuid4(),
+        college=college,
+        person_id=person_id,
+        term=term,
+        version=1 if latest is None else latest.version + 1,
+        total=total,
+        figures=figures,
+        published_by=by,
+        published_at=now,
+    )
+    await repository.insert_assessment(conn, assessment)
+    event = StaffAssessmentPublished(
+        college=college,
+        assessment_id=assessment.assessment_id,
+        person_id=person_id,
+        term=term,
+        total=total,
+        figures=_event_figures(figures),
+        published_at=now,
+    )
+    await append_to_outbox(conn, [event], source=SOURCE, now=now)
+    return Published(assessment, new=True)
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+async def assessment_of(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    term: str,
+    person_id: str,
+    version: int | None = None,
+) -> Traced:
+    """The member's assessment (latest, or the version asked) with its evidence."""
+    found = await repository.assessment_of(
+        conn, college=college, term=term, person_id=person_id, version=version
+    )
+    if found is None:
+        raise NotFound("assessment", f"{term}/{person_id}")
+    event_ids = sorted({UUID(i) for f in found.figures for i in f["events"]}, key=str)
+    score_ids = {i for f in found.figures for i in f["scores"]}
+    evidence = await repository.facts_by_ids(conn, college=college, event_ids=event_ids)
+    scores = await repository.scores_of(conn, college=college, term=term, person_id=person_id)
+    return Traced(found, tuple(evidence), tuple(s for s in scores if str(s.score_id) in score_ids))
+
+
+async def assessments_of_term(
+    conn: asyncpg.Connection, *, college: str, term: str, paging: Paging
+) -> list[AssessmentRow]:
+    await term_of(conn, college=college, term=term)
+    return await repository.latest_of_term(conn, college=college, term=term, paging=paging)
