@@ -1,0 +1,269 @@
+"""The similarity gate at submission: index the version, find and verify matches, flag.
+
+Candidates come from the college's inverted index (this season's cohort and every past
+season): each of the submission's fingerprints is looked up, at most `cap + 1` postings
+each, and a fingerprint found in more than `cap` reports is common phrasing, ignored
+(`cap` = the larger of `similarity_common_min_reports` and `similarity_common_share` of
+the college's indexed reports). Template text and the references section never yield
+fingerprints (the domain's `prepare`). The reports sharing the most fingerprints are
+verified exactly on their submitted text (the domain's `check`); a report never matches
+itself, and a report sharing an author with this one is the authors' own earlier work,
+not counted. Containment above the season's threshold flags the report for the chair.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.evaluation.domain.similarity import (
+    DEFAULT_K,
+    Fingerprint,
+    PreparedReport,
+    SimilarityResult,
+    Template,
+    check,
+    prepare,
+)
+from services.evaluation.domain.similarity_text import body_end, normalise
+from services.evaluation.repository import fingerprints as index
+from services.evaluation.repository import integrity as results
+from services.evaluation.service import SOURCE
+from services.evaluation.settings import EvaluationSettings
+from shared.events.evaluation import SimilarityFlagged, SimilarSource
+from shared.messaging.outbox import append_to_outbox
+from shared.rules import NotFound
+
+_FIELDS = EvaluationSettings.model_fields
+
+
+@dataclass(frozen=True)
+class GateLimits:
+    """The gate's settings (EvaluationSettings' similarity_* values)."""
+
+    common_share: float = float(_FIELDS["similarity_common_share"].default)
+    common_min_reports: int = int(_FIELDS["similarity_common_min_reports"].default)
+    max_sources: int = int(_FIELDS["similarity_max_sources"].default)
+
+    @classmethod
+    def of(cls, settings: EvaluationSettings) -> GateLimits:
+        return cls(
+            settings.similarity_common_share,
+            settings.similarity_common_min_reports,
+            settings.similarity_max_sources,
+        )
+
+    def cap(self, documents: int) -> int:
+        """More reports than this holding a fingerprint make it common phrasing."""
+        return max(self.common_min_reports, math.ceil(self.common_share * documents))
+
+    @property
+    def candidates(self) -> int:
+        """How many of the best-sharing reports are verified exactly."""
+        return 3 * self.max_sources
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """What the gate found for one version (also what the bench measures)."""
+
+    result: SimilarityResult
+    threshold: float
+    flagged: bool
+    ignored_fingerprints: int
+    sources: dict[str, index.IndexedDocument]
+    candidates: int
+    characters: int
+
+
+_TEMPLATES: dict[str, Template] = {}
+
+
+def template_of(text: str) -> Template:
+    """The season's template, hashed once per text."""
+    template = _TEMPLATES.get(text)
+    if template is None:
+        if len(_TEMPLATES) > 64:
+            _TEMPLATES.clear()
+        template = _TEMPLATES[text] = Template.of([text]) if text.strip() else Template(frozenset())
+    return template
+
+
+async def find_matches(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    query: PreparedReport,
+    own_authors: tuple[str, ...],
+    threshold: float,
+    limits: GateLimits,
+) -> GateOutcome:
+    """Candidates from the index, verified exactly; the report itself and its authors'
+    own reports excluded. Reads only: indexes nothing."""
+    report_id = query.report_id
+    cap = limits.cap(await index.documents_in_college(conn, college=college))
+    hashes = sorted({f.hash for f in query.fingerprints})
+    common: dict[int, int] = {}
+    seeds: dict[int, list[Fingerprint]] = defaultdict(list)  # document -> its shared prints
+    for posting in await index.postings(conn, college=college, hashes=hashes, limit=cap + 1):
+        if len(posting.document_ids) > cap:
+            common[posting.hash] = len(posting.document_ids)
+            continue
+        for document_id, position in zip(posting.document_ids, posting.positions, strict=True):
+            seeds[document_id].append(Fingerprint(posting.hash, position))
+    ranked = sorted(seeds, key=lambda d: (-len(seeds[d]), d))
+    own_authors_set = set(own_authors)
+    chosen: list[index.IndexedDocument] = []
+    # Looked up in slices: most of the best-sharing documents are usually kept.
+    for start in range(0, len(ranked), limits.candidates):
+        window = ranked[start : start + limits.candidates]
+        by_id = {d.document_id: d for d in await index.documents(conn, document_ids=window)}
+        for document_id in window:
+            document = by_id.get(document_id)
+            if document is not None and str(document.report_id) != report_id:
+                chosen.append(document)
+        if len(chosen) >= limits.candidates:
+            break
+    chosen = chosen[: limits.candidates]
+    texts = await index.bodies(conn, versions=[(d.report_id, d.version) for d in chosen])
+    sources: dict[str, index.IndexedDocument] = {}
+    own: list[PreparedReport] = []
+    others: list[PreparedReport] = []
+    for document in chosen:
+        text = texts.get((document.report_id, document.version))
+        if text is None:
+            continue
+        source_id = str(document.report_id)
+        sources[source_id] = document
+        prepared = PreparedReport(
+            source_id,
+            normalise(text, 0, body_end(text)),
+            (),
+            tuple(seeds[document.document_id]),
+            DEFAULT_K,
+        )
+        (own if own_authors_set & set(document.author_ids) else others).append(prepared)
+    if own:
+        # The authors' own earlier text counts like template text: neither matched nor
+        # part of the report's size.
+        mask = list(query.template_mask)
+        for match in check(query, own, common, cap, threshold).matches:
+            for p in match.passages:
+                mask[p.start : p.end] = [True] * (p.end - p.start)
+        query = replace(query, template_mask=tuple(mask))
+    result = check(query, others, common, cap, threshold)
+    return GateOutcome(
+        result,
+        threshold,
+        result.containment > threshold,
+        len(common),
+        sources,
+        len(chosen),
+        query.size,
+    )
+
+
+def passages_json(query_text: str, source_text: str | None, match: Any) -> list[dict[str, Any]]:
+    """Each passage: positions on both sides ([start, end) in the submitted texts), text."""
+    return [
+        {
+            "start": p.original_start,
+            "end": p.original_end,
+            "source_start": p.source_original_start,
+            "source_end": p.source_original_end,
+            "characters": p.length,
+            "text": query_text[p.original_start : p.original_end],
+        }
+        for p in match.passages
+    ]
+
+
+async def gate_submission(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    season: str,
+    report_id: UUID,
+    version: int,
+    body: str,
+    now: datetime,
+    limits: GateLimits | None = None,
+) -> None:
+    """Check this version against the college's index, store the result, flag above the
+    season's threshold (SimilarityFlagged), and index it in place of its earlier version."""
+    limits = limits or GateLimits()
+    found = await index.season_settings(conn, college=college, season=season)
+    if found is None:
+        raise NotFound("season", season)
+    threshold, template_text = found
+    query = prepare(str(report_id), body, template_of(template_text))
+    outcome = await find_matches(
+        conn,
+        college=college,
+        query=query,
+        own_authors=await index.authors_of(conn, report_id=report_id),
+        threshold=threshold,
+        limits=limits,
+    )
+    matches = outcome.result.matches[: limits.max_sources]
+    await results.store_result(
+        conn,
+        college=college,
+        season=season,
+        report_id=report_id,
+        version=version,
+        containment=min(1.0, outcome.result.containment),
+        threshold=threshold,
+        flagged=outcome.flagged,
+        characters=outcome.characters,
+        ignored_fingerprints=outcome.ignored_fingerprints,
+        matches=[
+            results.StoredMatch(
+                outcome.sources[m.source_id].report_id,
+                outcome.sources[m.source_id].version,
+                outcome.sources[m.source_id].season,
+                min(1.0, m.containment),
+                passages_json(body, None, m),
+            )
+            for m in matches
+        ],
+        now=now,
+    )
+    first: dict[int, int] = {}
+    for f in query.fingerprints:
+        first.setdefault(f.hash, f.position)
+    await index.replace_document(
+        conn,
+        college=college,
+        season=season,
+        report_id=report_id,
+        version=version,
+        prints=sorted(first.items()),
+        now=now,
+    )
+    if outcome.flagged and await results.flag_report(conn, report_id=report_id):
+        event = SimilarityFlagged(
+            college=college,
+            report_id=report_id,
+            season=season,
+            version=version,
+            containment=min(1.0, outcome.result.containment),
+            threshold=threshold,
+            sources=[
+                SimilarSource(
+                    report_id=outcome.sources[m.source_id].report_id,
+                    season=outcome.sources[m.source_id].season,
+                    containment=min(1.0, m.containment),
+                    passages=len(m.passages),
+                )
+                for m in matches
+            ],
+            flagged_at=now,
+        )
+        await append_to_outbox(conn, [event], source=SOURCE, now=now)
