@@ -298,10 +298,8 @@ async def assigned_reports(
 
 
 async def grade_finalised_at(conn: asyncpg.Connection, *, report_id: UUID) -> datetime | None:
-    """When the report's grade was made final; None while it is not (or no grades table yet)."""
-    if not await conn.fetchval("SELECT to_regclass('grades') IS NOT NULL"):
-        return None
+    """When the report's grade was made final; None while it is not."""
     value: datetime | None = await conn.fetchval(
-        "SELECT max(finalised_at) FROM grades WHERE report_id = $1", report_id
+        "SELECT finalised_at FROM grades WHERE report_id = $1", report_id
     )
     return value

@@ -20,6 +20,7 @@ from services.evaluation.domain.calibration import (
     Review,
     calibrate,
 )
+from services.evaluation.repository import reviewers as committee
 from services.evaluation.repository import reviews as repository
 from shared.rules import NotFound
 
@@ -59,6 +60,13 @@ async def season_calibration(conn: asyncpg.Connection, *, college: str, season: 
     if not reviews:
         return NO_REVIEWS
     return calibrate(reviews)
+
+
+async def calibration_of(conn: asyncpg.Connection, *, college: str, season: str) -> Calibration:
+    """The chair's / a teacher's view: the season's calibration (404 for no such season)."""
+    if not await committee.season_exists(conn, college=college, season=season):
+        raise NotFound("season", season)
+    return await season_calibration(conn, college=college, season=season)
 
 
 async def report_scores(conn: asyncpg.Connection, *, college: str, report_id: UUID) -> ReportScores:
