@@ -6,15 +6,31 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
 
+import httpx
+from aiokafka import AIOKafkaProducer
 from docx import Document
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
+
+from shared.events.base import DomainEvent
+from shared.events.codec import encode
+from shared.events.evaluation import ReportExpected, ReportSubmitted
+from shared.events.recruitment import (
+    ProjectTeamApproved,
+    ProjectTeamRegistered,
+    ProjectTeamRejected,
+)
+from tests.support.auth import bearer
+from tests.support.kafka import group_caught_up, wait_until
 
 SEEDS = Path("/work/shared/seeds")
 CJK_FONT = "STSong-Light"
@@ -114,3 +130,131 @@ def png_bytes() -> bytes:
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+# --- the running service: seasons, requirements, recruitment's team events ----------------
+
+COLLEGE = "cs"
+CHAIR = bearer("cs-chair", "college_admin", COLLEGE)
+TEACHER = bearer("cs-teacher", "teacher", COLLEGE)
+TEAM_CONSUMER_GROUP = "campusflow.evaluation.team-reports"
+TEAM_TOPIC = "campusflow.recruitment.project-teams"
+EXPECTED = ReportExpected.event_type
+SUBMITTED = ReportSubmitted.event_type
+
+
+def evaluation_base(services: dict[str, str], college: str = COLLEGE) -> str:
+    return f"{services['evaluation']}/api/evaluation/colleges/{college}"
+
+
+def new_season_name() -> str:
+    return f"2026-t{uuid4().hex[:8]}"
+
+
+async def put_season(
+    client: httpx.AsyncClient,
+    base: str,
+    season: str,
+    *,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    term_starts_on: date = date(2026, 9, 7),
+) -> dict[str, Any]:
+    """A season whose window is open now unless told otherwise."""
+    now = datetime.now(UTC)
+    body = {
+        "title": "2026年暑期社会实践报告",
+        "term_starts_on": term_starts_on.isoformat(),
+        "opens_at": (opens_at or now - timedelta(days=1)).isoformat(),
+        "closes_at": (closes_at or now + timedelta(days=13)).isoformat(),
+    }
+    response = await client.put(f"{base}/seasons/{season}", json=body, headers=CHAIR)
+    assert response.status_code in (200, 201), response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def require_individual(
+    client: httpx.AsyncClient, base: str, season: str, student: str
+) -> dict[str, Any]:
+    response = await client.post(
+        f"{base}/seasons/{season}/individual-requirements",
+        json={"student_id": student, "title": "个人社会实践报告"},
+        headers=CHAIR,
+    )
+    assert response.status_code == 201, response.text
+    report: dict[str, Any] = response.json()
+    return report
+
+
+async def produce(bootstrap: str, *events: tuple[DomainEvent, UUID]) -> None:
+    """Recruitment's events onto Kafka exactly as its outbox relay sends them."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for event, event_id in events:
+            encoded = encode(
+                event, source="/campusflow/recruitment", now=datetime.now(UTC), event_id=event_id
+            )
+            await producer.send_and_wait(
+                encoded.topic, encoded.value, key=encoded.key, headers=encoded.headers
+            )
+    finally:
+        await producer.stop()
+
+
+async def consumed(bootstrap: str) -> None:
+    """Until evaluation's team consumer has committed everything on recruitment's topic."""
+    await wait_until(
+        lambda: group_caught_up(bootstrap, TEAM_CONSUMER_GROUP, TEAM_TOPIC),
+        timeout_s=60,
+        what="evaluation's team consumer to catch up",
+        every_s=0.5,
+    )
+
+
+def registered(
+    team_id: UUID, season: str, leader: str, members: list[str], college: str = COLLEGE
+) -> ProjectTeamRegistered:
+    return ProjectTeamRegistered(
+        college=college,
+        team_id=team_id,
+        season=season,
+        title="“童心同行”乡村留守儿童关爱实践队",
+        leader_id=leader,
+        member_ids=members,
+        advisor_id="t-advisor",
+        registered_at=datetime(2026, 5, 10, 9, 0, tzinfo=UTC),
+    )
+
+
+def approved(team_id: UUID, season: str, project_class: str = "I") -> ProjectTeamApproved:
+    return ProjectTeamApproved(
+        college=COLLEGE,
+        team_id=team_id,
+        season=season,
+        project_class=project_class,  # type: ignore[arg-type]
+        budget_yuan=3000 if project_class == "I" else None,
+        approved_at=datetime(2026, 5, 20, 9, 0, tzinfo=UTC),
+    )
+
+
+def rejected(team_id: UUID, season: str) -> ProjectTeamRejected:
+    return ProjectTeamRejected(
+        college=COLLEGE,
+        team_id=team_id,
+        season=season,
+        reason="实践方案安全预案不完整",
+        rejected_at=datetime(2026, 5, 20, 9, 0, tzinfo=UTC),
+    )
+
+
+async def season_reports(
+    client: httpx.AsyncClient, base: str, season: str, headers: dict[str, str] = CHAIR
+) -> list[dict[str, Any]]:
+    response = await client.get(
+        f"{base}/seasons/{season}/reports", params={"limit": 200}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
