@@ -1,7 +1,75 @@
-"""Evaluation routes: integrity (filled in by issue 9's work)."""
+"""Similarity checks, open flags and the chair's integrity decision (诚信审查)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-from services.evaluation.api.common import PREFIX
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from services.evaluation.api.common import PREFIX, Chair, College, Paged, Teacher
+from services.evaluation.schemas.integrity import (
+    DecisionForm,
+    DecisionView,
+    FlagPage,
+    FlagView,
+    SimilarityView,
+)
+from services.evaluation.service import integrity as service
+from shared.web.dependencies import Now, ReadOnly, Transaction
+from shared.web.fields import Identifier
 
 router = APIRouter(prefix=PREFIX, tags=["integrity"])
+
+
+@router.get(
+    "/reports/{report_id}/similarity",
+    summary="A report's similarity check: matching reports, passages on both sides, containment",
+)
+async def similarity(
+    college: College,
+    report_id: UUID,
+    reader: Teacher,
+    conn: ReadOnly,
+    version: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+) -> SimilarityView:
+    found = await service.similarity_of(conn, college=college, report_id=report_id, version=version)
+    return SimilarityView.model_validate(found)
+
+
+@router.get("/seasons/{season}/flags", summary="Reports of a season waiting for a decision")
+async def flags(
+    college: College, season: Identifier, chair: Chair, conn: ReadOnly, page: Paged
+) -> FlagPage:
+    items, total = await service.open_flags(conn, college=college, season=season, paging=page)
+    return FlagPage(
+        items=[FlagView.model_validate(item) for item in items],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "/reports/{report_id}/integrity-decision",
+    summary="Decide a flagged report: cleared, or misconduct (credits revoked, prize "
+    "withdrawn, funds reclaimed for a Class I team)",
+)
+async def decide(
+    college: College,
+    report_id: UUID,
+    form: DecisionForm,
+    chair: Chair,
+    conn: Transaction,
+    now: Now,
+) -> DecisionView:
+    decided = await service.decide(
+        conn,
+        college=college,
+        report_id=report_id,
+        decision=form.decision,
+        reason=form.reason,
+        decided_by=chair.user_id,
+        now=now,
+    )
+    return DecisionView.model_validate(decided)

@@ -27,6 +27,7 @@ from services.evaluation.domain.similarity import (
     Fingerprint,
     PreparedReport,
     SimilarityResult,
+    SourceMatch,
     Template,
     check,
     prepare,
@@ -80,6 +81,7 @@ class GateOutcome:
     sources: dict[str, index.IndexedDocument]
     candidates: int
     characters: int
+    texts: dict[str, str]
 
 
 _TEMPLATES: dict[str, Template] = {}
@@ -133,6 +135,7 @@ async def find_matches(
     chosen = chosen[: limits.candidates]
     texts = await index.bodies(conn, versions=[(d.report_id, d.version) for d in chosen])
     sources: dict[str, index.IndexedDocument] = {}
+    source_texts: dict[str, str] = {}
     own: list[PreparedReport] = []
     others: list[PreparedReport] = []
     for document in chosen:
@@ -141,6 +144,7 @@ async def find_matches(
             continue
         source_id = str(document.report_id)
         sources[source_id] = document
+        source_texts[source_id] = text
         prepared = PreparedReport(
             source_id,
             normalise(text, 0, body_end(text)),
@@ -166,11 +170,12 @@ async def find_matches(
         sources,
         len(chosen),
         query.size,
+        source_texts,
     )
 
 
-def passages_json(query_text: str, source_text: str | None, match: Any) -> list[dict[str, Any]]:
-    """Each passage: positions on both sides ([start, end) in the submitted texts), text."""
+def passages_json(query_text: str, source_text: str, match: SourceMatch) -> list[dict[str, Any]]:
+    """Each passage: positions on both sides ([start, end) in the submitted texts), texts."""
     return [
         {
             "start": p.original_start,
@@ -179,6 +184,7 @@ def passages_json(query_text: str, source_text: str | None, match: Any) -> list[
             "source_end": p.source_original_end,
             "characters": p.length,
             "text": query_text[p.original_start : p.original_end],
+            "source_text": source_text[p.source_original_start : p.source_original_end],
         }
         for p in match.passages
     ]
@@ -229,7 +235,7 @@ async def gate_submission(
                 outcome.sources[m.source_id].version,
                 outcome.sources[m.source_id].season,
                 min(1.0, m.containment),
-                passages_json(body, None, m),
+                passages_json(body, outcome.texts[m.source_id], m),
             )
             for m in matches
         ],
