@@ -195,3 +195,13 @@ async def insert_recommendation(
         now,
     )
     return bool(inserted)
+
+
+async def rubric_range(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> tuple[float, float]:
+    """The season's rubric score range (REVIEWS' `rubrics`, read only); 0–100 without one."""
+    row = await conn.fetchrow(
+        "SELECT low, high FROM rubrics WHERE college = $1 AND season = $2", college, season
+    )
+    return (0.0, 100.0) if row is None else (float(row["low"]), float(row["high"]))
