@@ -28,7 +28,7 @@ from services.evaluation.domain.reports import (
     submitted_event,
 )
 from services.evaluation.repository import reports as repository
-from services.evaluation.service import SOURCE, assignments
+from services.evaluation.service import SOURCE, assignments, similarity
 from services.evaluation.service.documents import Limits, read_submission, text_submission
 from services.evaluation.service.seasons import season_of
 from shared.messaging.outbox import append_to_outbox
@@ -149,15 +149,26 @@ async def _submit(
     updated = await repository.record_submitted(
         conn, report_id=report_id, version=version.version, late=late, at=now
     )
-    await _after_version(conn, report=updated, version=version, body=submission.body, now=now)
+    # ReportSubmitted first: the report's events keep their order (a flag follows it).
     await append_to_outbox(conn, [submitted_event(updated, version)], source=SOURCE, now=now)
+    await _after_version(conn, report=updated, version=version, body=submission.body, now=now)
     return updated, version
 
 
 async def _after_version(
     conn: asyncpg.Connection, *, report: Report, version: ReportVersion, body: str, now: datetime
 ) -> None:
-    """Reviewers for a report arriving after the season's assignment run (first version)."""
+    """The similarity gate on every version; reviewers for a report arriving after the
+    season's assignment run on its first (both in this transaction, CONTRACTS.md)."""
+    await similarity.gate_submission(
+        conn,
+        college=report.college,
+        season=report.season,
+        report_id=report.report_id,
+        version=version.version,
+        body=body,
+        now=now,
+    )
     if version.version == 1:
         await assignments.assign_on_arrival(
             conn, college=report.college, season=report.season, report_id=report.report_id, now=now

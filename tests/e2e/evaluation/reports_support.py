@@ -9,7 +9,7 @@ import zipfile
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import httpx
@@ -228,12 +228,14 @@ def registered(
     )
 
 
-def approved(team_id: UUID, season: str, project_class: str = "I") -> ProjectTeamApproved:
+def approved(
+    team_id: UUID, season: str, project_class: Literal["I", "II"] = "I"
+) -> ProjectTeamApproved:
     return ProjectTeamApproved(
         college=COLLEGE,
         team_id=team_id,
         season=season,
-        project_class=project_class,  # type: ignore[arg-type]
+        project_class=project_class,
         budget_yuan=3000 if project_class == "I" else None,
         approved_at=datetime(2026, 5, 20, 9, 0, tzinfo=UTC),
     )

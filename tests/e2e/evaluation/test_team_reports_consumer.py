@@ -47,19 +47,16 @@ async def expected_events(bootstrap: str, report_id: str) -> list[dict]:
 async def one_expected_each(bootstrap: str, reports: list[dict]) -> None:
     """Each report's ReportExpected published, and only once (given the relay time)."""
     for report in reports:
-        await wait_until(
-            lambda r=report: _published(bootstrap, r["report_id"]),
-            timeout_s=30,
-            what="ReportExpected on Kafka",
-        )
+        report_id = report["report_id"]
+
+        async def published(report_id: str = report_id) -> bool:
+            return len(await expected_events(bootstrap, report_id)) >= 1
+
+        await wait_until(published, timeout_s=30, what="ReportExpected on Kafka")
     await asyncio.sleep(2)  # a second one, if any were written, would be out by now
     for report in reports:
         events = await expected_events(bootstrap, report["report_id"])
         assert len(events) == 1, events
-
-
-async def _published(bootstrap: str, report_id: str) -> bool:
-    return len(await expected_events(bootstrap, report_id)) >= 1
 
 
 async def test_both_orders_replayed_twice_give_one_report_and_one_event_per_team(
