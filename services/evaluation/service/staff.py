@@ -184,7 +184,8 @@ async def publish(
     for s in await repository.scores_of(conn, college=college, term=term, person_id=person_id):
         record = record.score(OfficerScore(s.score_id, s.officer_id, s.criterion, s.score))  # type: ignore[arg-type]
     total, figures = _figures(record)
-    if total is None:
+    if total is None or not (record.facts or record.officer_scores):
+        # Conduct alone (no sanction = 1) is no record of a member at all.
         raise RuleBroken(
             "nothing_to_assess",
             field="person_id",
