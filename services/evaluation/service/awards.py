@@ -3,17 +3,23 @@ misconduct, and excellence applications; each runs in the one transaction it is 
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 
+from services.evaluation.domain.awards import TIERS, AwardConfig, AwardResult, award
+from services.evaluation.domain.calibration import ReportCalibration
 from services.evaluation.repository import awards as repository
 from services.evaluation.repository import grades as grades_repository
+from services.evaluation.repository.awards import Application, AwardRow, SecondLook
 from services.evaluation.service import SOURCE
-from shared.events.evaluation import AwardWithdrawn
+from services.evaluation.service.assignments import assign_one_more
+from services.evaluation.service.calibrations import season_calibration
+from shared.events.evaluation import AwardGranted, AwardWithdrawn
 from shared.messaging.outbox import append_to_outbox
-from shared.rules import NotFound
+from shared.rules import NotFound, RuleBroken
 
 
 async def withdraw_for_misconduct(
@@ -38,3 +44,207 @@ async def withdraw_for_misconduct(
         withdrawn_at=now,
     )
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    """A borderline report: its placement waits for one more review."""
+
+    report_id: UUID
+    reviewer_id: str | None
+    requested_at: datetime
+    reviews_then: int
+
+
+@dataclass(frozen=True)
+class AwardRun:
+    run_id: UUID
+    season: str
+    status: str  # 'pending' (borderline reports wait for one more review) or 'final'
+    result: AwardResult
+    scores: dict[str, ReportCalibration]
+    held_back: tuple[HeldBack, ...]
+    granted: tuple[AwardRow, ...]
+
+
+async def _candidates(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> tuple[list[ReportCalibration], set[str], set[str]]:
+    """The season's calibrated reports (exclusions and misconduct out), the graded
+    passing ones among them, and every excluded id."""
+    calibration = await season_calibration(conn, college=college, season=season)
+    excluded = {
+        str(i) for i in await repository.excluded_of_season(conn, college=college, season=season)
+    }
+    grades = await grades_repository.grades_of_season(conn, college=college, season=season)
+    passing = {str(g.report_id) for g in grades if g.passed} - excluded
+    calibrated = [r for r in calibration.reports if r.report_id not in excluded]
+    return calibrated, passing, excluded
+
+
+async def run_awards(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    season: str,
+    config: AwardConfig,
+    by: str,
+    now: datetime,
+) -> AwardRun:
+    """Screen the season's graded, passing reports on calibrated scores and place the
+    prizes. Borderline reports get one more reviewer (REVIEWS' assign_one_more) and the
+    run stays pending; a run with none held back grants the prizes (AwardGranted each)."""
+    if not await repository.lock_season(conn, college=college, season=season):
+        raise NotFound("season", season)
+    if await repository.final_run(conn, college=college, season=season) is not None:
+        raise RuleBroken(
+            "awards_already_granted",
+            field="season",
+            message="the season's prizes are already granted",
+        )
+    calibrated, passing, _ = await _candidates(conn, college=college, season=season)
+    screened = [r for r in calibrated if r.report_id in passing]
+    if not screened:
+        raise RuleBroken(
+            "no_graded_reports",
+            field="season",
+            message="no report of the season has a passing final grade and calibrated scores",
+        )
+    looks = await repository.second_looks(conn, college=college, season=season)
+    scores = {r.report_id: r for r in screened}
+    again = {
+        str(report_id)
+        for report_id, look in looks.items()
+        if str(report_id) in scores
+        and (look.reviewer_id is None or scores[str(report_id)].reviews > look.reviews_then)
+    }
+    result = award(screened, passed=passing, reviewed_again=again, config=config)
+    run_id = uuid4()
+    status = "final" if result.final else "pending"
+    await repository.insert_run(
+        conn,
+        run_id=run_id,
+        college=college,
+        season=season,
+        config=asdict(config),
+        status=status,
+        held_back=[UUID(i) for i in result.held_back],
+        by=by,
+        now=now,
+    )
+    held: list[HeldBack] = []
+    for report_id in (UUID(i) for i in result.held_back):
+        look = looks.get(report_id)
+        if look is None:
+            reviewer = await assign_one_more(conn, college=college, report_id=report_id, now=now)
+            look = SecondLook(report_id, run_id, scores[str(report_id)].reviews, reviewer, now)
+            await repository.insert_second_look(conn, college=college, season=season, look=look)
+        held.append(HeldBack(report_id, look.reviewer_id, look.requested_at, look.reviews_then))
+    granted: list[AwardRow] = []
+    if result.final:
+        granted = await _grant(
+            conn,
+            college=college,
+            season=season,
+            run_id=run_id,
+            result=result,
+            scores=scores,
+            now=now,
+        )
+    return AwardRun(run_id, season, status, result, scores, tuple(held), tuple(granted))
+
+
+async def _grant(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    season: str,
+    run_id: UUID,
+    result: AwardResult,
+    scores: dict[str, ReportCalibration],
+    now: datetime,
+) -> list[AwardRow]:
+    rows = [
+        AwardRow(
+            report_id=UUID(report_id),
+            college=college,
+            season=season,
+            run_id=run_id,
+            prize=tier,
+            calibrated_score=scores[report_id].calibrated,
+            granted_at=now,
+            withdrawn_at=None,
+            withdraw_reason=None,
+        )
+        for tier in TIERS
+        for report_id in result.prizes[tier]
+    ]
+    await repository.insert_awards(conn, rows)
+    authors = {
+        str(r.report_id): r.author_ids
+        for r in await grades_repository.reports_of_season(conn, college=college, season=season)
+    }
+    events = [
+        AwardGranted(
+            college=college,
+            report_id=row.report_id,
+            season=season,
+            prize=row.prize,
+            calibrated_score=row.calibrated_score,
+            author_ids=list(authors[str(row.report_id)]),
+            granted_at=now,
+        )
+        for row in rows
+    ]
+    await append_to_outbox(conn, events, source=SOURCE, now=now)
+    return rows
+
+
+async def awards_of_season(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> list[AwardRow]:
+    if not await grades_repository.season_exists(conn, college=college, season=season):
+        raise NotFound("season", season)
+    return await repository.awards_of_season(conn, college=college, season=season)
+
+
+async def apply_for_excellence(
+    conn: asyncpg.Connection, *, college: str, report_id: UUID, applicant_id: str, now: datetime
+) -> Application:
+    """A passing report within the college's top 30% (calibrated) applies for the
+    excellence review (the route lets only its submitter call this)."""
+    report = await grades_repository.report_facts(conn, college=college, report_id=report_id)
+    if report is None:
+        raise NotFound("report", report_id)
+    grade = await grades_repository.grade_of(conn, college=college, report_id=report_id)
+    if grade is None or not grade.passed:
+        raise RuleBroken(
+            "not_passed",
+            field="report_id",
+            message="only a report with a final passing grade may apply for the excellence review",
+        )
+    calibrated, passing, excluded = await _candidates(conn, college=college, season=report.season)
+    if str(report_id) in excluded:
+        raise RuleBroken(
+            "misconduct", field="report_id", message="the report is out of the awards (misconduct)"
+        )
+    result = award(calibrated, passed=passing)
+    if str(report_id) not in result.excellence_eligible:
+        raise RuleBroken(
+            "not_in_top_share",
+            field="report_id",
+            message="only passing reports within the college's top 30% on calibrated scores"
+            " may apply for the excellence review",
+        )
+    application = Application(report_id, college, report.season, applicant_id, now)
+    if not await repository.insert_application(conn, application):
+        raise RuleBroken("already_applied", field="report_id", message="the report already applied")
+    return application
+
+
+async def applications_of_season(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> list[Application]:
+    if not await grades_repository.season_exists(conn, college=college, season=season):
+        raise NotFound("season", season)
+    return await repository.applications_of_season(conn, college=college, season=season)

@@ -205,3 +205,42 @@ async def wait_for_events(
 
     await wait_until(arrived, timeout_s=timeout_s, what=f"{count} x {event_type} keyed {key}")
     return found
+
+
+# Three reviewers of known leniency, and a small fixed wobble so the noise is estimable.
+BIASES = {"rv-a": 2.0, "rv-b": 0.0, "rv-c": -2.0}
+WOBBLE = (0.3, -0.2, -0.1, 0.2, -0.3, 0.1)
+
+
+async def graded_season(
+    client: httpx.AsyncClient,
+    services: dict[str, str],
+    service_dsns: dict[str, str],
+    qualities: list[float],
+    *,
+    advisor: str | None = None,
+) -> tuple[str, list[UUID], list[tuple[str, ...]]]:
+    """A season whose reports (one per quality, in that order) were each reviewed by
+    rv-a, rv-b and rv-c and graded by the teacher; returns the season, ids and authors."""
+    season = await make_season(service_dsns)
+    ids: list[UUID] = []
+    authors: list[tuple[str, ...]] = []
+    for n, quality in enumerate(qualities):
+        scores = {
+            reviewer: quality + bias + WOBBLE[(n + k) % len(WOBBLE)]
+            for k, (reviewer, bias) in enumerate(BIASES.items())
+        }
+        report_id, people = await reviewed_report(
+            service_dsns,
+            season,
+            scores,
+            authors=(f"{season}-lead{n}", f"{season}-mate{n}"),
+            advisor=advisor,
+        )
+        ids.append(report_id)
+        authors.append(people)
+    base = api(services)
+    for report_id in ids:
+        graded = await grade(client, base, report_id)
+        assert graded.status_code == 200, graded.text
+    return season, ids, authors
