@@ -123,7 +123,7 @@ def read_submission(data: bytes, *, filename: str, content_type: str, limits: Li
         source=kind,
         body=body,
         sha256=hashlib.sha256(data).hexdigest(),
-        filename=filename[:255] or None,
+        filename=_clean(filename.replace("\n", " "))[:255] or None,
         file=data,
         content_type=CONTENT_TYPES[kind],
     )

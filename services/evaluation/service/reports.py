@@ -152,7 +152,8 @@ async def _submit(
     # ReportSubmitted first: the report's events keep their order (a flag follows it).
     await append_to_outbox(conn, [submitted_event(updated, version)], source=SOURCE, now=now)
     await _after_version(conn, report=updated, version=version, body=submission.body, now=now)
-    return updated, version
+    # As it stands after the gate (which may have flagged it).
+    return await _submittable(conn, college=college, report_id=report_id, by=by), version
 
 
 async def _after_version(

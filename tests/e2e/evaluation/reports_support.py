@@ -5,6 +5,7 @@ seed texts (/work/shared/seeds) they are written from."""
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -49,6 +50,15 @@ def report_text(start: int = 0, characters: int = 1200, name_prefix: str = "002"
     lines = [line.strip() for line in seed_text(name_prefix).splitlines() if line.strip()]
     text = "\n".join(lines)
     return text[start : start + characters]
+
+
+def unique_text(characters: int = 1500, seed: int | None = None) -> str:
+    """Text no earlier run has written: the seed's own characters in a fresh random order
+    (no 13-character run in common with any other report), in lines of 30."""
+    alphabet = sorted({c for c in seed_text("002") if "\u4e00" <= c <= "\u9fff"})
+    pick = random.Random(seed if seed is not None else uuid4().int)
+    chosen = "".join(pick.choice(alphabet) for _ in range(characters))
+    return "\n".join(chosen[i : i + 30] for i in range(0, characters, 30))
 
 
 def pdf_of(text: str) -> bytes:

@@ -33,6 +33,7 @@ from tests.e2e.evaluation.reports_support import (
     scanned_pdf,
     season_reports,
     truncated,
+    unique_text,
 )
 from tests.support.auth import bearer
 from tests.support.kafka import events_keyed, wait_until
@@ -352,3 +353,37 @@ async def test_seasons_and_requirements_refuse_bad_input(services: dict[str, str
         assert again.status_code == 409
         assert again.json()["errors"][0]["rule"] == "requirement_exists"
         assert len(await season_reports(client, base, season)) == 1
+
+
+async def test_each_version_passes_the_similarity_gate_in_its_transaction(
+    services: dict[str, str],
+) -> None:
+    """A copy of a classmate's report is flagged at submission (the gate runs with it)."""
+    base = evaluation_base(services)
+    season = new_season_name()
+    async with httpx.AsyncClient(timeout=30) as client:
+        await put_season(client, base, season)
+        original, copier = f"s-{uuid4().hex[:6]}", f"s-{uuid4().hex[:6]}"
+        first = await require_individual(client, base, season, original)
+        second = await require_individual(client, base, season, copier)
+        text = unique_text(2000)
+        own = await client.post(
+            f"{base}/reports/{first['report_id']}/versions",
+            json={"text": text},
+            headers=bearer(original, "student", "cs"),
+        )
+        assert own.status_code == 201, own.text
+        assert own.json()["report"]["integrity"] == "clear"
+        copied = await _upload(
+            client,
+            base,
+            second["report_id"],
+            bearer(copier, "student", "cs"),
+            pdf_of(text),
+            "抄袭.pdf",
+            PDF,
+        )
+        assert copied.status_code == 201, copied.text
+        assert copied.json()["report"]["integrity"] == "flagged"
+        report = await client.get(f"{base}/reports/{second['report_id']}", headers=CHAIR)
+        assert report.json()["integrity"] == "flagged"

@@ -55,6 +55,13 @@ def test_a_docx_gives_its_paragraphs_and_tables_in_order() -> None:
     assert "湘西" in read.body and read.body.count("日期") == 1
 
 
+def test_a_file_name_keeps_no_control_characters() -> None:
+    read = read_submission(
+        docx_of(["正文"]), filename="报告\x00\n名.docx", content_type=DOCX, limits=LIMITS
+    )
+    assert read.filename == "报告 名.docx"
+
+
 def test_an_unnamed_octet_stream_is_judged_by_its_bytes() -> None:
     read = read_submission(
         pdf_of(report_text()), filename="", content_type="application/octet-stream", limits=LIMITS
