@@ -145,7 +145,7 @@ async def _season(
     return _Season(reports=reports, problem=problem)
 
 
-def _solve(
+def solve_for(
     whole: ReviewAssignmentProblem, targets: set[str], min_reviewers: int
 ) -> tuple[ReviewAssignmentResult, AssignmentCheck]:
     """Solve for the target reports only (the others' assignments count as loads), then
@@ -231,7 +231,7 @@ async def run_assignment(
     await committee.lock_season_assignment(conn, college=college, season=season)
     minimum = await _reviews_per_report(conn, college=college, season=season)
     whole = (await _season(conn, college=college, season=season, min_reviewers=minimum)).problem
-    result, check = _solve(whole, {r.report_id for r in whole.reports}, minimum)
+    result, check = solve_for(whole, {r.report_id for r in whole.reports}, minimum)
     if result.shortfalls:
         raise RuleBroken(
             "reviewers_short",
@@ -285,7 +285,7 @@ async def assign_on_arrival(
     target = str(report_id)
     if target not in {r.report_id for r in whole.reports}:
         return  # not submitted (or not of this season): nothing to assign
-    result, _ = _solve(whole, {target}, minimum)
+    result, _ = solve_for(whole, {target}, minimum)
     await _store(
         conn,
         college=college,
@@ -314,7 +314,7 @@ async def assign_one_more(
     whole = (await _season(conn, college=college, season=season, min_reviewers=0)).problem
     target = str(report_id)
     held = sum(1 for a in whole.existing if a.report_id == target)
-    result, _ = _solve(whole, {target}, held + 1)
+    result, _ = solve_for(whole, {target}, held + 1)
     if not result.new_assignments:
         return None
     await _store(

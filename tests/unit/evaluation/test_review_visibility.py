@@ -1,0 +1,138 @@
+"""Who sees what of a report's reviews (capability 4), rule by rule and as a property."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.evaluation.repository.reviews import AssignmentRow, ReviewRow
+from services.evaluation.service.reviews import visible_reviews
+
+pytestmark = pytest.mark.unit
+
+REPORT = uuid4()
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def review(reviewer: str, minutes: int, score: float, comment: str = "") -> ReviewRow:
+    at = T0 + timedelta(minutes=minutes)
+    return ReviewRow(REPORT, reviewer, {"a": score}, score, comment or f"by {reviewer}", at, at)
+
+
+ASSIGNED = [AssignmentRow(REPORT, v, "initial", T0) for v in ("v1", "v2", "v3")]
+REVIEWS = [review("v2", 5, 80), review("v1", 9, 60)]
+
+
+def test_the_chair_and_a_teacher_see_everything_with_identities() -> None:
+    for viewer in ("chair", "teacher"):
+        seen = visible_reviews(
+            report_id=REPORT,
+            viewer=viewer,
+            viewer_id="x",
+            reviews=REVIEWS,
+            assigned=ASSIGNED,
+            grade_final=False,
+        )
+        assert [(r.reviewer_id, r.label, r.score) for r in seen.reviews] == [
+            ("v2", "reviewer 1", 80),
+            ("v1", "reviewer 2", 60),
+        ]
+        assert len(seen.assigned) == 3 and seen.others_visible
+
+
+def test_a_reviewer_sees_nothing_before_their_own_and_no_identities_after() -> None:
+    before = visible_reviews(
+        report_id=REPORT,
+        viewer="reviewer",
+        viewer_id="v3",
+        reviews=REVIEWS,
+        assigned=ASSIGNED,
+        grade_final=False,
+    )
+    assert before.reviews == () and before.others_visible is False and before.assigned == ()
+    after = visible_reviews(
+        report_id=REPORT,
+        viewer="reviewer",
+        viewer_id="v1",
+        reviews=REVIEWS,
+        assigned=ASSIGNED,
+        grade_final=False,
+    )
+    assert [(r.reviewer_id, r.label, r.score) for r in after.reviews] == [
+        ("v1", "mine", 60),
+        (None, "reviewer 1", 80),
+    ]
+    assert after.assigned == ()
+
+
+def test_an_author_sees_only_comments_and_only_after_the_final_grade() -> None:
+    pending = visible_reviews(
+        report_id=REPORT,
+        viewer="author",
+        viewer_id="s1",
+        reviews=REVIEWS,
+        assigned=ASSIGNED,
+        grade_final=False,
+    )
+    assert pending.reviews == () and pending.grade_final is False
+    final = visible_reviews(
+        report_id=REPORT,
+        viewer="author",
+        viewer_id="s1",
+        reviews=REVIEWS,
+        assigned=ASSIGNED,
+        grade_final=True,
+    )
+    assert [
+        (r.reviewer_id, r.scores, r.score, r.submitted_at, r.comment) for r in final.reviews
+    ] == [
+        (None, None, None, None, "by v2"),
+        (None, None, None, None, "by v1"),
+    ]
+    assert final.assigned == ()
+
+
+reviews_strategy = st.lists(
+    st.builds(
+        review,
+        st.sampled_from(["v1", "v2", "v3", "v4"]),
+        st.integers(0, 100),
+        st.floats(0, 100),
+    ),
+    max_size=4,
+    unique_by=lambda r: r.reviewer_id,
+)
+
+
+@given(reviews_strategy, st.sampled_from(["v1", "v2", "v3", "v4"]), st.booleans())
+def test_property_no_identity_or_score_leaks(
+    reviews: list[ReviewRow], me: str, final: bool
+) -> None:
+    as_author = visible_reviews(
+        report_id=REPORT,
+        viewer="author",
+        viewer_id="s1",
+        reviews=reviews,
+        assigned=ASSIGNED,
+        grade_final=final,
+    )
+    assert all(
+        r.reviewer_id is None and r.scores is None and r.score is None for r in as_author.reviews
+    )
+    assert len(as_author.reviews) == (len(reviews) if final else 0)
+    as_reviewer = visible_reviews(
+        report_id=REPORT,
+        viewer="reviewer",
+        viewer_id=me,
+        reviews=reviews,
+        assigned=ASSIGNED,
+        grade_final=final,
+    )
+    submitted = any(r.reviewer_id == me for r in reviews)
+    assert len(as_reviewer.reviews) == (len(reviews) if submitted else 0)
+    assert {r.reviewer_id for r in as_reviewer.reviews} <= {me, None}
+    assert [r.label for r in as_reviewer.reviews].count("mine") == int(submitted)
