@@ -124,7 +124,7 @@ async def score_member(
 # --- publishing ---------------------------------------------------------------------------------
 
 
-def _figures(record: DutyRecord) -> tuple[float | None, list[dict[str, object]]]:
+def stored_figures(record: DutyRecord) -> tuple[float | None, list[dict[str, object]]]:
     """The stored figures: each with its value, its weight and points in the total, and the
     ids it came from (scheduling's event ids; officers' score ids for their criteria)."""
     scores = {s.score_id for s in record.officer_scores}
@@ -152,7 +152,7 @@ def _figures(record: DutyRecord) -> tuple[float | None, list[dict[str, object]]]
     return result.total.value, figures
 
 
-def _event_figures(figures: list[dict]) -> list[AssessmentFigure]:
+def event_figures(figures: list[dict]) -> list[AssessmentFigure]:
     """The event's figures: those with a value, `score` their points in the total (the
     value for counts), `events` how many events (or officers' scores) made each."""
     return [
@@ -183,7 +183,7 @@ async def publish(
     record = record.fold_all(fact_of(f) for f in facts)
     for s in await repository.scores_of(conn, college=college, term=term, person_id=person_id):
         record = record.score(OfficerScore(s.score_id, s.officer_id, s.criterion, s.score))  # type: ignore[arg-type]
-    total, figures = _figures(record)
+    total, figures = stored_figures(record)
     if total is None or not (record.facts or record.officer_scores):
         # Conduct alone (no sanction = 1) is no record of a member at all.
         raise RuleBroken(
@@ -212,7 +212,7 @@ async def publish(
         person_id=person_id,
         term=term,
         total=total,
-        figures=_event_figures(figures),
+        figures=event_figures(figures),
         published_at=now,
     )
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
