@@ -95,8 +95,15 @@ async def score_member(
     comment: str,
     now: datetime,
 ) -> list[ScoreRow]:
-    """The officer's scores of the member (one per criterion given), replacing theirs."""
+    """The officer's scores of the member (one per criterion given), replacing theirs;
+    never of the officer themself."""
     await term_of(conn, college=college, term=term)
+    if officer_id == person_id:
+        raise RuleBroken(
+            "own_assessment",
+            field="person_id",
+            message="an officer does not score their own assessment",
+        )
     for criterion, value in scores.items():
         if criterion not in CRITERIA:
             raise RuleBroken(

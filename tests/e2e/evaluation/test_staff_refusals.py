@@ -124,6 +124,10 @@ async def test_bad_input_is_refused_and_changes_nothing(
                 f"{fl_base}/terms/{term}/scores/{person}", json=SCORES, headers=OFFICER
             )
         ).status_code == 403
+        own_scores = await client.put(
+            f"{base}/terms/{term}/scores/cs-officer-2", json=SCORES, headers=OFFICER
+        )
+        assert own_scores.status_code == 409 and rules(own_scores) == {"own_assessment"}
         assert await scores_held(dsn, term) == 0
 
         # A member with scores: published; they read their own, not another's.
