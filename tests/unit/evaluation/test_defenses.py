@@ -5,6 +5,7 @@ broken rule, and the decision's score stays in range."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import combinations, permutations, product
 from uuid import UUID, uuid4
 
 import pytest
@@ -253,3 +254,43 @@ def test_any_plan_the_scheduler_makes_passes_the_independent_checker(
         panel_size=problem.panel_size,
     )
     assert violations == []
+
+
+def exists_plan(problem: DefenseProblem) -> bool:
+    """Brute force over every slot order and panel: does any plan pass the checker?"""
+    conflicted = {h.report_id: h.conflicted for h in problem.hearings}
+    ids = [m.person_id for m in problem.members]
+    panels = list(combinations(ids, problem.panel_size))
+    for chosen in permutations(problem.slots, len(problem.hearings)):
+        for seats in product(panels, repeat=len(problem.hearings)):
+            plan = [
+                Defense(uuid4(), h.report_id, s.room, s.starts_at, s.ends_at, panel)
+                for h, s, panel in zip(problem.hearings, chosen, seats, strict=True)
+            ]
+            if not check_defenses(
+                plan, members=problem.members, conflicted=conflicted, panel_size=problem.panel_size
+            ):
+                return True
+    return False
+
+
+@st.composite
+def small_problems(draw: st.DrawFn) -> DefenseProblem:
+    problem = draw(problems())
+    hearings = problem.hearings[:2]
+    return DefenseProblem(
+        hearings=hearings,
+        slots=problem.slots[:4],
+        members=problem.members[:4],
+        panel_size=min(problem.panel_size, 2, len(problem.members[:4])),
+    )
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_problems())
+def test_the_scheduler_refuses_only_when_no_plan_exists(problem: DefenseProblem) -> None:
+    try:
+        solve(problem)
+    except RuleBroken as refused:
+        assert refused.rule == "defense_schedule_infeasible"
+        assert not exists_plan(problem)
