@@ -54,6 +54,9 @@ class ServiceSettings(BaseSettings):
     # /healthz fails (so an orchestrator restarts the pod) once a background loop has
     # been crashing or failing every round for this long.
     loop_failing_limit_s: float = Field(default=300.0, gt=0)
+    # The largest request body any route takes (413 beyond it, before it is read); a
+    # service that takes file uploads raises it in its own settings.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     log_level: str = "INFO"
 
     @field_validator("database_url")

@@ -8,6 +8,8 @@ class EvaluationSettings(ServiceSettings):
 
     # --- submissions: an uploaded PDF or DOCX, or text, and what is kept of it ---
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # The request around an upload: the file plus its multipart envelope.
+    max_body_bytes: int = Field(default=10 * 1024 * 1024 + 64 * 1024, ge=1024)
     report_max_characters: int = Field(default=200_000, ge=100)
     # A PDF whose pages give fewer characters than this is a scan without a text layer.
     pdf_min_text_characters: int = Field(default=50, ge=1)
@@ -23,3 +25,8 @@ class EvaluationSettings(ServiceSettings):
     # --- committee review ---
     default_reviews_per_report: int = Field(default=2, ge=1, le=10)
     default_reviewer_load: int = Field(default=20, ge=1)
+
+    def model_post_init(self, __context: object) -> None:
+        super().model_post_init(__context)
+        if self.max_body_bytes < self.upload_max_bytes:
+            raise ValueError("max_body_bytes must hold an upload of upload_max_bytes")

@@ -118,7 +118,7 @@ def create_app(
     # The last added runs first: request id and access log, then the body's size, then
     # the characters of the request target and body, then the routes.
     app.add_middleware(InputGuard)
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, service=service)
     # Copy the mapping: a caller mutating theirs later must not change the probe.
     app.include_router(_probe_router(service, dict(readiness_checks), liveness_check))

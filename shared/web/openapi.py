@@ -53,7 +53,11 @@ PROBLEM_STATUSES: dict[int, tuple[str, bool]] = {
     403: ("Forbidden: the caller's roles or college do not allow this", True),
     404: ("Not Found", False),
     409: ("Conflict: the request breaks a rule about the current state", False),
-    413: (f"Content Too Large: the body is over {MAX_BODY_BYTES} bytes", False),
+    413: (
+        f"Content Too Large: the body is over the service's max_body_bytes"
+        f" (default {MAX_BODY_BYTES} bytes)",
+        False,
+    ),
     422: ("Unprocessable Content: the input breaks a rule; `errors` names each field", False),
     503: (
         "Service Unavailable: a dependency is away for a moment; retry after Retry-After seconds",

@@ -18,7 +18,7 @@ from shared.web.app import create_app
 from shared.web.limits import MAX_BODY_BYTES, BodySizeLimit
 from tests.support.http_server import serve
 
-from .support import TokenFactory, bearer, make_settings
+from .support import TokenFactory, bearer, make_settings, things_router
 
 pytestmark = pytest.mark.unit
 
@@ -51,6 +51,21 @@ def test_a_chunked_huge_body_is_refused(client: TestClient, make_token: TokenFac
 def test_an_ordinary_body_passes(client: TestClient, make_token: TokenFactory) -> None:
     response = client.post("/api/things/cs", json={"name": "x"}, headers=bearer(make_token()))
     assert response.status_code != 413
+
+
+def test_a_service_that_takes_uploads_raises_its_own_limit(make_token: TokenFactory) -> None:
+    body = b"{" + b" " * (2 * MAX_BODY_BYTES) + b"}"
+    headers = {**bearer(make_token()), "content-type": "application/json"}
+    for limit, refused in ((4 * MAX_BODY_BYTES, False), (MAX_BODY_BYTES, True)):
+        app = create_app(
+            service="testsvc",
+            settings=make_settings(max_body_bytes=limit),
+            readiness_checks={},
+            routers=[things_router()],
+        )
+        with TestClient(app, raise_server_exceptions=False) as client:
+            response = client.post("/api/things/cs", content=body, headers=headers)
+        assert (response.status_code == 413) is refused
 
 
 # --- Counting what arrives, not what the headers say --------------------------------
