@@ -19,6 +19,7 @@ from shared.web.fields import Identifier, Line, StrictBool, StrictInt, Text
 
 Person = Annotated[Identifier, Field(max_length=64)]
 Score = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+SCORE_BOUND = 1_000_000.0  # a rubric's range stays within ± this (weighted sums stay finite)
 Comment = Annotated[Text, Field(max_length=4000)]
 Reason = Annotated[Line, Field(min_length=1, max_length=500)]
 
@@ -111,8 +112,8 @@ class RubricForm(_Form):
     [min_score, max_score]; `reviews_per_report`: committee reviewers each report needs."""
 
     criteria: Annotated[list[CriterionForm], Field(min_length=1, max_length=20)]
-    min_score: Score = 0.0
-    max_score: Score = 100.0
+    min_score: Annotated[Score, Field(ge=-SCORE_BOUND, le=SCORE_BOUND)] = 0.0
+    max_score: Annotated[Score, Field(ge=-SCORE_BOUND, le=SCORE_BOUND)] = 100.0
     reviews_per_report: Annotated[StrictInt, Field(ge=1, le=10)] = 2
 
 
