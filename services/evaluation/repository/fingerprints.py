@@ -170,3 +170,11 @@ async def replace_document(
         college,
     )
     return int(document_id)
+
+
+async def document_of(conn: asyncpg.Connection, *, report_id: UUID) -> int | None:
+    """The document id under which the report's current version is indexed."""
+    found = await conn.fetchval(
+        "SELECT document_id FROM similarity_documents WHERE report_id = $1", report_id
+    )
+    return None if found is None else int(found)

@@ -119,20 +119,26 @@ async def find_matches(
             continue
         for document_id, position in zip(posting.document_ids, posting.positions, strict=True):
             seeds[document_id].append(Fingerprint(posting.hash, position))
+    # Best-sharing first; a report whose shared fingerprints all lie among those of
+    # reports already chosen adds no passage of its own (the same text held by many
+    # reports, e.g. moderately common phrasing): it is not verified again.
+    own_document = await index.document_of(conn, report_id=UUID(report_id))
     ranked = sorted(seeds, key=lambda d: (-len(seeds[d]), d))
-    own_authors_set = set(own_authors)
-    chosen: list[index.IndexedDocument] = []
-    # Looked up in slices: most of the best-sharing documents are usually kept.
-    for start in range(0, len(ranked), limits.candidates):
-        window = ranked[start : start + limits.candidates]
-        by_id = {d.document_id: d for d in await index.documents(conn, document_ids=window)}
-        for document_id in window:
-            document = by_id.get(document_id)
-            if document is not None and str(document.report_id) != report_id:
-                chosen.append(document)
-        if len(chosen) >= limits.candidates:
+    claimed: set[int] = set()
+    picked: list[int] = []
+    for document_id in ranked:
+        if document_id == own_document:
+            continue
+        shared = {f.hash for f in seeds[document_id]}
+        if shared <= claimed:
+            continue
+        claimed |= shared
+        picked.append(document_id)
+        if len(picked) == limits.candidates:
             break
-    chosen = chosen[: limits.candidates]
+    found = {d.document_id: d for d in await index.documents(conn, document_ids=picked)}
+    chosen = [found[d] for d in picked if d in found]
+    own_authors_set = set(own_authors)
     texts = await index.bodies(conn, versions=[(d.report_id, d.version) for d in chosen])
     sources: dict[str, index.IndexedDocument] = {}
     source_texts: dict[str, str] = {}
@@ -190,6 +196,33 @@ def passages_json(query_text: str, source_text: str, match: SourceMatch) -> list
     ]
 
 
+async def check_submission(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    season: str,
+    report_id: UUID,
+    body: str,
+    limits: GateLimits,
+) -> tuple[PreparedReport, GateOutcome]:
+    """The gate's read half: the report prepared against the season's template, and its
+    verified matches in the college's index (what the bench times)."""
+    found = await index.season_settings(conn, college=college, season=season)
+    if found is None:
+        raise NotFound("season", season)
+    threshold, template_text = found
+    query = prepare(str(report_id), body, template_of(template_text))
+    outcome = await find_matches(
+        conn,
+        college=college,
+        query=query,
+        own_authors=await index.authors_of(conn, report_id=report_id),
+        threshold=threshold,
+        limits=limits,
+    )
+    return query, outcome
+
+
 async def gate_submission(
     conn: asyncpg.Connection,
     *,
@@ -204,19 +237,10 @@ async def gate_submission(
     """Check this version against the college's index, store the result, flag above the
     season's threshold (SimilarityFlagged), and index it in place of its earlier version."""
     limits = limits or GateLimits()
-    found = await index.season_settings(conn, college=college, season=season)
-    if found is None:
-        raise NotFound("season", season)
-    threshold, template_text = found
-    query = prepare(str(report_id), body, template_of(template_text))
-    outcome = await find_matches(
-        conn,
-        college=college,
-        query=query,
-        own_authors=await index.authors_of(conn, report_id=report_id),
-        threshold=threshold,
-        limits=limits,
+    query, outcome = await check_submission(
+        conn, college=college, season=season, report_id=report_id, body=body, limits=limits
     )
+    threshold = outcome.threshold
     matches = outcome.result.matches[: limits.max_sources]
     await results.store_result(
         conn,

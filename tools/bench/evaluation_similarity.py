@@ -1,0 +1,596 @@
+"""The similarity gate benchmark (`campusflow bench evaluation`): an index of 100,000
+reports in PostgreSQL, one report checked against it, recall and false flags.
+
+A scratch schema gets evaluation's migrations. One college holds 100,000 background
+reports of ~3,000 characters (seed-made Chinese prose, `evaluation_similarity_corpus`,
+each with the committee's template, a references section and a few sentences of common
+report phrasing) plus the labelled sources. Reports, versions (with their text) and
+documents are loaded with COPY; the fingerprints are written to a binary COPY file first
+and `index_build_s` times what the database does: COPY of the fingerprints, the lookup
+B-tree and BRIN built, ANALYZE.
+
+The background reports' fingerprints are the gate's winnowing (k = 13, w = 8, positions in
+the normalised text) over their normalised text, hashed by a vectorised 63-bit hash
+instead of the domain's blake2b: hashing 300 million 13-grams one by one in Python would
+take half an hour, and the background is unrelated to every query by construction, so
+the index has the same size and shape and every lookup the same cost. The sentences of
+common phrasing carry the domain's own hashes (so the queries that hold them do hit their
+long posting lists, and the common-phrasing cap is exercised), and the labelled sources,
+copies and negatives go through the gate's own code (`prepare`, `check_submission`).
+
+`similarity_p95_ms` is the gate's read half for one ~3,000-character report: prepare it
+against the template, look up its fingerprints, fetch and verify the candidates.
+Positives copy runs of 13–250 characters of one source covering 10–40% of the report,
+as they were, lightly edited, in Traditional script, or with punctuation changed:
+recall = share flagged AND naming their source. Negatives are unrelated reports sharing
+the template, the references and common phrasing: false flags = share flagged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import random
+import shutil
+import struct
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from services.evaluation.domain.similarity import (
+    DEFAULT_K,
+    DEFAULT_WINDOW,
+    Template,
+    kgram_hashes,
+    prepare,
+    winnow,
+)
+from services.evaluation.domain.similarity_text import normalise_char
+from services.evaluation.service.similarity import GateLimits, check_submission
+from shared.db.provision import provision_schema, service_dsn
+from tools.bench.evaluation_similarity_corpus import (
+    REFERENCES,
+    TEMPLATE,
+    clauses,
+    copy_into,
+    full_report,
+    synthetic_body,
+)
+from tools.bench.pipeline import drop_schema
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "evaluation" / "migrations"
+COLLEGE = "bench"
+SEASON = "2026-autumn"
+THRESHOLD = 0.08
+SEED = 9
+MASK63 = (1 << 63) - 1
+GOAL_P95_MS = 200.0
+
+# Common report phrasing: the first ten in about a fifth of the reports each (common, so
+# ignored), the rest in about one report in a hundred each (rare enough to be matched).
+COMMON_PHRASES = (
+    "在学院团委的统一部署和指导下，我们团队认真筹备并顺利完成了本次暑期社会实践活动",
+    "通过这次社会实践，我们深刻认识到理论联系实际的重要性，也看到了自身的不足",
+    "衷心感谢指导教师在整个实践过程中给予我们的悉心指导和大力支持",
+    "本次实践活动得到了当地政府、学校和村民的热情接待与积极配合",
+    "我们将继续发扬志愿服务精神，把所学知识运用到服务社会的实践中去",
+    "实践团队成员分工明确、团结协作，圆满完成了预定的各项调研任务",
+    "调研过程中我们共发放问卷三百余份，回收有效问卷二百八十余份",
+    "此次社会实践既是一次锻炼，也是一次成长，让我们受益匪浅",
+    "我们深入田间地头和农户家中，面对面了解群众的真实需求",
+    "实践结束后，团队对收集到的资料进行了系统整理和认真分析",
+    "支教期间我们为留守儿童开设了美术、音乐、科学和英语等课程",
+    "我们走访了镇卫生院和村卫生室，了解基层医疗服务的现状",
+    "团队利用课余时间整理访谈记录，形成了近两万字的调研笔记",
+    "在老党员的讲述中，我们感受到了艰苦奋斗的革命精神",
+    "返校后我们将调研成果整理成报告，提交给当地有关部门参考",
+    "我们组织了防溺水安全教育讲座，向孩子们普及自救常识",
+    "村里的年轻人大多外出务工，留下的多是老人和孩子",
+    "通过与村干部座谈，我们了解到乡村振兴工作的具体进展",
+    "电商直播为当地农产品打开了销路，也带动了村民增收",
+    "我们协助社区开展垃圾分类宣传，挨家挨户发放宣传手册",
+)
+VERY_COMMON = 10
+
+
+@dataclass(frozen=True)
+class Size:
+    background: int
+    sources: int
+    positives: int
+    negatives: int
+
+
+FULL = Size(background=100_000, sources=120, positives=160, negatives=200)
+QUICK = Size(background=5_000, sources=60, positives=64, negatives=80)
+
+
+# --- fingerprints of the background, vectorised -------------------------------------------
+
+
+def _multipliers(k: int) -> np.ndarray:
+    rng = np.random.default_rng(SEED)
+    return rng.integers(1, 2**63, size=k, dtype=np.uint64) | np.uint64(1)
+
+
+_MULT = _multipliers(DEFAULT_K)
+
+
+def fast_hashes(codes: np.ndarray, k: int = DEFAULT_K) -> np.ndarray:
+    """A 63-bit hash of every k-gram of a code-point array (splitmix64 of a weighted sum)."""
+    n = len(codes) - k + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            h += codes[j : j + n] * _MULT[j]
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return (h & np.uint64(MASK63)).astype(np.int64)
+
+
+def fast_winnow(hashes: np.ndarray, window: int = DEFAULT_WINDOW) -> tuple[np.ndarray, np.ndarray]:
+    """The domain's robust winnowing (rightmost minimum per window, once each): (hash, pos)."""
+    if len(hashes) == 0:
+        return hashes, np.zeros(0, dtype=np.int64)
+    if len(hashes) <= window:
+        best = len(hashes) - 1 - int(np.argmin(hashes[::-1]))
+        return hashes[best : best + 1], np.array([best])
+    windows = sliding_window_view(hashes, window)
+    best = np.arange(len(windows)) + (window - 1 - np.argmin(windows[:, ::-1], axis=1))
+    keep = np.ones(len(best), dtype=bool)
+    keep[1:] = best[1:] != best[:-1]
+    positions = best[keep]
+    return hashes[positions], positions
+
+
+def _check_fast_winnow() -> None:
+    """The vectorised winnowing picks exactly what the domain's does."""
+    rng = random.Random(SEED)
+    for _ in range(20):
+        text = "".join(map(normalise_char, synthetic_body(rng, rng.randint(5, 800))))
+        hashes = kgram_hashes(text, DEFAULT_K)
+        expected = [(f.hash, f.position) for f in winnow(hashes, DEFAULT_WINDOW)]
+        got_h, got_p = fast_winnow(np.array(hashes, dtype=np.int64))
+        if list(zip(got_h.tolist(), got_p.tolist(), strict=True)) != expected:
+            raise AssertionError("the bench's winnowing differs from the domain's")
+
+
+@dataclass
+class Phrase:
+    text: str
+    normal: str
+    hashes: np.ndarray  # winnowed, the domain's hashes
+    positions: np.ndarray
+
+
+def _phrases() -> list[Phrase]:
+    out = []
+    for text in COMMON_PHRASES:
+        normal = "".join(map(normalise_char, text))
+        prints = winnow(kgram_hashes(normal, DEFAULT_K), DEFAULT_WINDOW)
+        out.append(
+            Phrase(
+                text + "。",
+                normal,
+                np.array([f.hash for f in prints], dtype=np.int64),
+                np.array([f.position for f in prints], dtype=np.int64),
+            )
+        )
+    return out
+
+
+class Background:
+    """Unrelated reports made fast: fragments of the seeds' clauses, mixed at random."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        pool = clauses()
+        picker = random.Random(seed)
+        fragments: set[str] = set()
+        while len(fragments) < 40_000:
+            clause = picker.choice(pool)
+            length = min(len(clause), picker.randint(2, 6))
+            start = picker.randrange(0, len(clause) - length + 1)
+            fragments.add(clause[start : start + length])
+        self.fragments = sorted(fragments)
+        normals = ["".join(map(normalise_char, f)) for f in self.fragments]
+        self.lengths = np.array([len(n) for n in normals], dtype=np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]])
+        self.flat = np.array([ord(c) for c in "".join(normals)], dtype=np.uint64)
+        self.phrases = _phrases()
+        self.offset = len("".join(map(normalise_char, TEMPLATE)))
+        self.marks = "，，，、；。。"
+
+    def _codes(self, picks: np.ndarray) -> np.ndarray:
+        lengths = self.lengths[picks]
+        ends = np.cumsum(lengths)
+        index = np.repeat(self.starts[picks] - ends + lengths, lengths) + np.arange(ends[-1])
+        return self.flat[index]
+
+    def _prose(self, picks: np.ndarray, marks: np.ndarray) -> str:
+        fragments, punctuation = self.fragments, self.marks
+        return "".join(
+            fragments[f] + (punctuation[m] if j % 4 == 3 else "")
+            for j, (f, m) in enumerate(zip(picks.tolist(), marks.tolist(), strict=True))
+        )
+
+    def report(self) -> tuple[str, np.ndarray, np.ndarray]:
+        """(text, fingerprint hashes, positions): one per distinct hash, first position."""
+        rng = self.rng
+        picks = rng.integers(0, len(self.fragments), size=640)
+        marks = rng.integers(0, len(self.marks), size=640)
+        phrases = [int(i) for i in rng.integers(0, VERY_COMMON, size=2)]
+        if rng.random() < 0.2:
+            phrases.append(int(rng.integers(VERY_COMMON, len(self.phrases))))
+        cuts = sorted(int(c) for c in rng.integers(1, len(picks), size=len(phrases)))
+        text: list[str] = []
+        all_h: list[np.ndarray] = []
+        all_p: list[np.ndarray] = []
+        position = self.offset
+        start = 0
+        for cut, phrase_index in [*zip(cuts, phrases, strict=True), (len(picks), -1)]:
+            if cut > start:
+                codes = self._codes(picks[start:cut])
+                h, p = fast_winnow(fast_hashes(codes))
+                all_h.append(h)
+                all_p.append(p + position)
+                position += len(codes)
+                text.append(self._prose(picks[start:cut], marks[start:cut]))
+                start = cut
+            if phrase_index >= 0:
+                phrase = self.phrases[phrase_index]
+                all_h.append(phrase.hashes)
+                all_p.append(phrase.positions + position)
+                position += len(phrase.normal)
+                text.append(phrase.text)
+        hashes = np.concatenate(all_h)
+        positions = np.concatenate(all_p)
+        unique, first = np.unique(hashes, return_index=True)
+        return full_report("".join(text)), unique, positions[first]
+
+
+# --- COPY files -------------------------------------------------------------------------
+
+_PRINT_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l1", ">i4"),
+        ("hash", ">i8"),
+        ("l2", ">i4"),
+        ("doc", ">i4"),
+        ("l3", ">i4"),
+        ("pos", ">i4"),
+        ("l4", ">i4"),
+        ("college", f"S{len(COLLEGE)}"),
+    ]
+)
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+
+
+def write_prints(
+    out: IO[bytes], document_id: int, hashes: np.ndarray, positions: np.ndarray
+) -> None:
+    rows = np.empty(len(hashes), dtype=_PRINT_ROW)
+    rows["n"] = 4
+    rows["l1"] = 8
+    rows["hash"] = hashes
+    rows["l2"] = 4
+    rows["doc"] = document_id
+    rows["l3"] = 4
+    rows["pos"] = positions
+    rows["l4"] = len(COLLEGE)
+    rows["college"] = COLLEGE.encode()
+    out.write(rows.tobytes())
+
+
+@dataclass
+class Loaded:
+    report_id: UUID
+    document_id: int
+    text: str
+    prints: int
+
+
+def _report_rows(loaded: list[Loaded], now: datetime) -> Iterator[tuple[Any, ...]]:
+    for item in loaded:
+        yield (
+            COLLEGE,
+            item.report_id,
+            SEASON,
+            "individual",
+            f"s{item.document_id:06d}",
+            [f"s{item.document_id:06d}"],
+            now,
+            1,
+            now,
+        )
+
+
+def _version_rows(loaded: list[Loaded], now: datetime) -> Iterator[tuple[Any, ...]]:
+    for item in loaded:
+        yield (
+            item.report_id,
+            1,
+            COLLEGE,
+            f"s{item.document_id:06d}",
+            now,
+            False,
+            "text",
+            hashlib.sha256(item.text.encode()).hexdigest(),
+            item.text,
+            len(item.text),
+        )
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+async def run_similarity_bench(
+    admin_dsn: str, *, quick: bool, progress: Callable[[str], None] = print, keep: bool = False
+) -> dict[str, float | int]:
+    """Build the index in a scratch schema, time the gate, measure recall and false flags."""
+    size = QUICK if quick else FULL
+    schema = f"bench_similarity_{uuid4().hex[:8]}"
+    progress(f"similarity: scratch schema {schema} with evaluation's migrations")
+    if keep:
+        progress(f"similarity: keeping {schema} (DSN {service_dsn(admin_dsn, schema)})")
+    folder = Path(tempfile.mkdtemp(prefix="similarity-migrations-"))
+    try:
+        for migration in sorted(MIGRATIONS.glob("*.sql")):
+            # the first names the service's own schema; the scratch schema stands in
+            sql = migration.read_text("utf-8").replace("SCHEMA evaluation ", f"SCHEMA {schema} ")
+            (folder / migration.name).write_text(sql, "utf-8")
+        dsn = await provision_schema(admin_dsn, schema, migrations=folder)
+        return await _run(dsn, size, progress)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if not keep:
+            await drop_schema(admin_dsn, schema)
+
+
+async def _run(dsn: str, size: Size, progress: Callable[[str], None]) -> dict[str, float | int]:
+    _check_fast_winnow()
+    now = datetime(2026, 9, 20, 2, 0, tzinfo=UTC)
+    rng = random.Random(SEED)
+    template = Template.of([TEMPLATE])
+    background = Background(SEED)
+    loaded: list[Loaded] = []
+    total_prints = 0
+    started = time.perf_counter()
+    with tempfile.NamedTemporaryFile(prefix="similarity-prints-", suffix=".copy") as copy_file:
+        out = copy_file.file
+        out.write(_COPY_HEADER)
+        for n in range(1, size.background + 1):
+            text, hashes, positions = background.report()
+            write_prints(out, n, hashes, positions)
+            loaded.append(Loaded(uuid4(), n, text, len(hashes)))
+            total_prints += len(hashes)
+            if n % 10_000 == 0:
+                progress(f"similarity: {n:,} background reports fingerprinted")
+        sources: list[Loaded] = []
+        for i in range(size.sources):
+            text = full_report(synthetic_body(rng))
+            prepared = prepare("source", text, template)
+            first: dict[int, int] = {}
+            for f in prepared.fingerprints:
+                first.setdefault(f.hash, f.position)
+            document_id = size.background + 1 + i
+            write_prints(
+                out,
+                document_id,
+                np.array(list(first), dtype=np.int64),
+                np.array(list(first.values()), dtype=np.int64),
+            )
+            item = Loaded(uuid4(), document_id, text, len(first))
+            sources.append(item)
+            loaded.append(item)
+            total_prints += len(first)
+        out.write(b"\xff\xff")
+        out.flush()
+        fingerprint_s = time.perf_counter() - started
+        progress(
+            f"similarity: {len(loaded):,} reports, {total_prints:,} fingerprints "
+            f"in {fingerprint_s:.0f} s; loading"
+        )
+        conn = await asyncpg.connect(dsn)
+        try:
+            index_build_s, corpus_s = await _load(conn, loaded, Path(copy_file.name), now)
+        finally:
+            await conn.close()
+    progress(
+        f"similarity: reports loaded in {corpus_s:.1f} s, index built in {index_build_s:.1f} s"
+    )
+    conn = await asyncpg.connect(dsn)
+    try:
+        figures = await _measure(conn, size, sources, rng, progress)
+    finally:
+        await conn.close()
+    return {
+        "index_build_s": round(index_build_s, 2),
+        **figures,
+        "similarity_index_reports": len(loaded),
+        "similarity_index_fingerprints": total_prints,
+        "similarity_fingerprint_s": round(fingerprint_s, 1),
+        "similarity_corpus_load_s": round(corpus_s, 1),
+    }
+
+
+async def _load(
+    conn: asyncpg.Connection, loaded: list[Loaded], prints: Path, now: datetime
+) -> tuple[float, float]:
+    started = time.perf_counter()
+    await conn.execute(
+        """
+        INSERT INTO seasons (college, season, title, term_starts_on, opens_at, closes_at,
+                             template_text, similarity_threshold, created_at, updated_at)
+        VALUES ($1, $2, 'bench', $3, $4, $5, $6, $7, $4, $4)
+        """,
+        COLLEGE,
+        SEASON,
+        date(2026, 9, 7),
+        now - timedelta(days=14),
+        now + timedelta(days=1),
+        TEMPLATE,
+        THRESHOLD,
+    )
+    await conn.copy_records_to_table(
+        "reports",
+        records=_report_rows(loaded, now),
+        columns=[
+            "college",
+            "report_id",
+            "season",
+            "kind",
+            "submitter_id",
+            "author_ids",
+            "expected_at",
+            "current_version",
+            "first_submitted_at",
+        ],
+    )
+    await conn.copy_records_to_table(
+        "report_versions",
+        records=_version_rows(loaded, now),
+        columns=[
+            "report_id",
+            "version",
+            "college",
+            "submitted_by",
+            "submitted_at",
+            "late",
+            "source",
+            "sha256",
+            "body",
+            "characters",
+        ],
+    )
+    corpus_s = time.perf_counter() - started
+    started = time.perf_counter()
+    await conn.execute("SET maintenance_work_mem = '1GB'")
+    await conn.execute("DROP INDEX similarity_fingerprints_lookup")
+    await conn.execute("DROP INDEX similarity_fingerprints_of_document")
+    await conn.copy_records_to_table(
+        "similarity_documents",
+        records=((i.report_id, i.document_id, COLLEGE, SEASON, 1, i.prints, now) for i in loaded),
+        columns=[
+            "report_id",
+            "document_id",
+            "college",
+            "season",
+            "version",
+            "fingerprints",
+            "indexed_at",
+        ],
+    )
+    await conn.copy_to_table(
+        "similarity_fingerprints",
+        source=prints,
+        columns=["hash", "document_id", "position", "college"],
+        format="binary",
+    )
+    await conn.execute(
+        "CREATE INDEX similarity_fingerprints_lookup"
+        " ON similarity_fingerprints (college, hash) INCLUDE (document_id, position)"
+    )
+    await conn.execute(
+        "CREATE INDEX similarity_fingerprints_of_document"
+        " ON similarity_fingerprints USING brin (document_id) WITH (pages_per_range = 8)"
+    )
+    await conn.execute("SELECT setval('similarity_document_ids', $1)", len(loaded))
+    for table in ("similarity_fingerprints", "similarity_documents", "reports", "report_versions"):
+        await conn.execute(f"VACUUM (ANALYZE) {table}")
+    return time.perf_counter() - started, corpus_s
+
+
+async def _measure(
+    conn: asyncpg.Connection,
+    size: Size,
+    sources: list[Loaded],
+    rng: random.Random,
+    progress: Callable[[str], None],
+) -> dict[str, float | int]:
+    limits = GateLimits()
+    phrases = [p.text for p in _phrases()]
+    timings: list[float] = []
+
+    async def timed(text: str) -> Any:
+        started = time.perf_counter()
+        _, outcome = await check_submission(
+            conn, college=COLLEGE, season=SEASON, report_id=uuid4(), body=text, limits=limits
+        )
+        timings.append((time.perf_counter() - started) * 1000)
+        return outcome
+
+    def with_phrases(body: str) -> str:
+        chosen = rng.sample(phrases[:VERY_COMMON], 2) + rng.sample(phrases[VERY_COMMON:], 1)
+        parts = body.split("。")
+        for phrase in chosen:
+            parts.insert(rng.randrange(len(parts) + 1), phrase.rstrip("。"))
+        return "。".join(parts)
+
+    # warm-up: connections, plans, the template's hashes
+    await timed(full_report(synthetic_body(rng)))
+    timings.clear()
+    found = 0
+    modes = ("plain", "edit", "t2s", "punct")
+    shares = (0.10, 0.15, 0.25, 0.40)
+    missed: list[str] = []
+    for i in range(size.positives):
+        source = sources[i % len(sources)]
+        source_body = source.text[len(TEMPLATE) + 2 : -len(REFERENCES)]
+        mode, share = modes[i % 4], shares[(i // 4) % 4]
+        host, _ = copy_into(with_phrases(synthetic_body(rng)), source_body, rng, share, mode)
+        outcome = await timed(full_report(host))
+        named = str(source.report_id) in {m.source_id for m in outcome.result.matches}
+        if outcome.flagged and named:
+            found += 1
+        else:
+            missed.append(f"{mode}@{share:.2f}: containment {outcome.result.containment:.3f}")
+    progress(
+        f"similarity: recall {found}/{size.positives}" + (f" missed {missed[:5]}" if missed else "")
+    )
+    false_flags = 0
+    for _ in range(size.negatives):
+        outcome = await timed(full_report(with_phrases(synthetic_body(rng))))
+        false_flags += outcome.flagged
+    progress(f"similarity: false flags {false_flags}/{size.negatives}")
+    ordered = sorted(timings)
+    p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    p50 = ordered[len(ordered) // 2]
+    progress(f"similarity: p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(ordered)} checks")
+    return {
+        "similarity_p95_ms": round(p95, 1),
+        "similarity_recall": round(found / size.positives, 4),
+        "similarity_false_flag_rate": round(false_flags / size.negatives, 4),
+        "similarity_p50_ms": round(p50, 1),
+        "similarity_samples": len(ordered),
+    }
+
+
+def main() -> None:  # pragma: no cover - a manual run: python -m tools.bench.evaluation_similarity
+    import json
+    import sys
+
+    admin_dsn = sys.argv[1]
+    quick = "--quick" in sys.argv
+    keep = "--keep" in sys.argv
+    print(json.dumps(asyncio.run(run_similarity_bench(admin_dsn, quick=quick, keep=keep))))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
