@@ -20,6 +20,7 @@ from tests.e2e.evaluation.grades_support import (
     graded_season,
     problem,
     student,
+    unique,
     wait_for_events,
 )
 from tests.support.auth import bearer
@@ -47,6 +48,10 @@ async def test_applications_defenses_and_decisions(
     services: dict[str, str], service_dsns: dict[str, str], stack: StackEndpoints
 ) -> None:
     base = api(services)
+    # People and rooms of this run only: earlier runs' defenses keep theirs busy.
+    tag = unique("d")
+    t1, t2, t3, t4 = (f"{tag}-t{n}" for n in range(1, 5))
+    a, b, c = (f"{tag}-A", f"{tag}-B", f"{tag}-C")
     async with httpx.AsyncClient(timeout=30) as client:
         # Ten reports, the last one failing; the top 30% of ten is three.
         season, ids, authors = await graded_season(
@@ -54,7 +59,7 @@ async def test_applications_defenses_and_decisions(
             services,
             service_dsns,
             [95, 92, 89, 86, 83, 80, 77, 74, 71, 50],
-            advisor="t1",
+            advisor=t1,
         )
 
         def apply(n: int, who: str | None = None) -> object:
@@ -79,14 +84,14 @@ async def test_applications_defenses_and_decisions(
         url = f"{base}/seasons/{season}/defenses/schedule"
         backwards = slot("文科楼 301", 0) | {"ends_at": MORNING.isoformat()}
         bad = await client.post(
-            url, json={"slots": [backwards], "members": members("t2", "t3")}, headers=CHAIR
+            url, json={"slots": [backwards], "members": members(t2, t3)}, headers=CHAIR
         )
         assert problem(bad) == (422, "slots.0.ends_at", "slot_ends_before_start")
         few = await client.post(
             url,
             json={
-                "slots": [slot("A", 0), slot("B", 0)],
-                "members": members("t2", "t3"),
+                "slots": [slot(a, 0), slot(b, 0)],
+                "members": members(t2, t3),
                 "panel_size": 2,
             },
             headers=CHAIR,
@@ -96,27 +101,27 @@ async def test_applications_defenses_and_decisions(
         clash = await client.post(
             url,
             json={
-                "slots": [slot("A", 0), slot("B", 0), slot("C", 0)],
-                "members": members("t1", "t2", "t3", "t4"),
+                "slots": [slot(a, 0), slot(b, 0), slot(c, 0)],
+                "members": members(t1, t2, t3, t4),
                 "panel_size": 2,
             },
             headers=CHAIR,
         )
         assert problem(clash) == (409, "slots", "defense_schedule_infeasible")
         by_teacher = await client.post(
-            url, json={"slots": [slot("A", 0)], "members": members("t2")}, headers=TEACHER
+            url, json={"slots": [slot(a, 0)], "members": members(t2)}, headers=TEACHER
         )
         assert by_teacher.status_code == 403
         assert await fetch(service_dsns, "SELECT 1 FROM defenses WHERE season = $1", season) == []
 
         form = {
-            "slots": [slot("A", 0), slot("B", 0), slot("A", 30), slot("B", 30), slot("A", 60)],
+            "slots": [slot(a, 0), slot(b, 0), slot(a, 30), slot(b, 30), slot(a, 60)],
             "members": [
-                {"person_id": "t1"},
-                {"person_id": "t2"},
-                {"person_id": "t3"},
+                {"person_id": t1},
+                {"person_id": t2},
+                {"person_id": t3},
                 {
-                    "person_id": "t4",
+                    "person_id": t4,
                     "available": [
                         {
                             "starts_at": (MORNING + timedelta(minutes=30)).isoformat(),
@@ -133,8 +138,8 @@ async def test_applications_defenses_and_decisions(
         assert sorted(d["report_id"] for d in plan) == sorted(str(i) for i in ids[:3])
         for d in plan:
             assert len(d["panel_ids"]) == 2
-            assert "t1" not in d["panel_ids"]  # t1 advised every report
-            if "t4" in d["panel_ids"]:
+            assert t1 not in d["panel_ids"]  # t1 advised every report
+            if t4 in d["panel_ids"]:
                 assert datetime.fromisoformat(d["starts_at"]) >= MORNING + timedelta(minutes=30)
         for a, b in combinations(plan, 2):
             if a["starts_at"] == b["starts_at"]:
@@ -149,7 +154,7 @@ async def test_applications_defenses_and_decisions(
 
         defense = next(d for d in plan if d["report_id"] == str(ids[0]))
         decision_url = f"{base}/defenses/{defense['defense_id']}/decision"
-        outsider = next(p for p in ("t2", "t3", "t4") if p not in defense["panel_ids"])
+        outsider = next(p for p in (t2, t3, t4) if p not in defense["panel_ids"])
         stranger = await client.post(
             decision_url,
             json={"score": 90, "excellent": True},

@@ -20,6 +20,7 @@ from tests.e2e.evaluation.grades_support import (
     problem,
     reviewed_report,
     student,
+    unique,
     wait_for_events,
 )
 from tests.support.auth import bearer
@@ -199,7 +200,7 @@ async def test_only_teachers_of_the_college_grade(
 async def test_a_college_sets_its_scale_and_grades_by_it(
     services: dict[str, str], service_dsns: dict[str, str]
 ) -> None:
-    college = "ma"
+    college = unique("ma")  # a college of its own: the scale is per college
     ma_chair = bearer("ma-chair", "college_admin", college)
     ma_teacher = bearer("ma-teacher", "teacher", college)
     base = api(services, college)
