@@ -5,18 +5,21 @@ whatever defense slot s holds. Constraints (see domain/defenses.py for the rules
 - each hearing takes exactly one slot; a slot holds at most one hearing (used[s]);
 - a used slot has exactly `panel_size` members, an unused one none;
 - two overlapping slots never share a member, and two overlapping slots of one room
-  are never both used;
+  are never both used (one clique constraint per slot start: spans form an interval
+  graph);
 - a member sits only where available and not already busy in an existing defense; a
   slot whose room an existing defense holds at that time is not offered;
 - a member never sits on the panel of a report they authored or advised.
 Objective: the most defenses any one member sits in, as low as possible, then the
-earliest slots. One worker: the same problem gives the same plan.
+earliest slots; proven optimal on a college's usual few defenses, the best found within
+`TIME_LIMIT_S` on large ones (40 defenses x 100 slots x 50 members: a valid plan within the
+limit). Every plan is feasible: the objective only orders valid plans. One worker: the
+same problem gives the same plan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import combinations
 from uuid import UUID
 
 from ortools.sat.python import cp_model
@@ -29,7 +32,7 @@ from services.evaluation.domain.defenses import (
 )
 from shared.rules import RuleBroken
 
-TIME_LIMIT_S = 10.0
+TIME_LIMIT_S = 5.0
 
 
 def schedule_defenses(
@@ -77,14 +80,17 @@ def schedule_defenses(
                 for s in range(len(slots)):
                     if (s, m) in p:
                         model.add_bool_or([x[h, s].Not(), p[s, m].Not()])
-    for a, b in combinations(range(len(slots)), 2):
-        if not slots[a].overlaps(slots[b]):
-            continue
-        if slots[a].room == slots[b].room:
-            model.add(used[a] + used[b] <= 1)
+    # Overlapping spans: any two that overlap both contain the later one's start, so
+    # "at most one among the slots running at each slot's start" is exactly "no two
+    # overlapping" (one constraint per start, member and room instead of one per pair).
+    for start in sorted({slot.starts_at for slot in slots}):
+        running = [s for s, slot in enumerate(slots) if slot.starts_at <= start < slot.ends_at]
+        for room in {slots[s].room for s in running}:
+            model.add(sum(used[s] for s in running if slots[s].room == room) <= 1)
         for m in range(len(problem.members)):
-            if (a, m) in p and (b, m) in p:
-                model.add_at_most_one([p[a, m], p[b, m]])
+            seats = [p[s, m] for s in running if (s, m) in p]
+            if len(seats) > 1:
+                model.add_at_most_one(seats)
     most = model.new_int_var(0, len(hearings), "most")
     for m in range(len(problem.members)):
         model.add(sum(p.get((s, m), 0) for s in range(len(slots))) <= most)
