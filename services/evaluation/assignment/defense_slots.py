@@ -100,6 +100,13 @@ def schedule_defenses(
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = 1
     status = solver.solve(model)
+    if status == cp_model.UNKNOWN:
+        raise RuleBroken(
+            "defense_schedule_timeout",
+            field="slots",
+            message=f"no plan was found within {time_limit_s:g} s; schedule fewer defenses"
+            " at a time or offer fewer slots",
+        )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuleBroken(
             "defense_schedule_infeasible",
