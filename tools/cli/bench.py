@@ -259,3 +259,37 @@ def scheduling_command(
     sys.stdout.flush()
     sys.stdout.write(json_line({**figures, "machine": machine()}) + "\n")
     sys.stdout.flush()
+
+
+@app.command("evaluation")
+def evaluation_command(
+    quick: bool = typer.Option(
+        False, "--quick", help="Small instances and few seeds (a smoke run, not the figures)."
+    ),
+    state_dir: Path | None = typer.Option(
+        None,
+        "--state-dir",
+        help="Use the stack running there, else start a temporary one "
+        "[default: $CAMPUSFLOW_STATE_DIR or /tmp/campusflow-stack].",
+    ),
+) -> None:
+    """Similarity gate on PostgreSQL, review assignment and calibration gain, each re-judged."""
+    from tools.bench.evaluation import EvaluationBench, run_evaluation
+    from tools.bench.report import json_line, machine
+
+    _quiet_libraries()
+    directory = (state_dir or default_state_dir()).expanduser().resolve()
+    try:
+        with _terminate_as_interrupt(), _bench_stack(directory) as (endpoints, origin):
+            figures = asyncio.run(
+                _run(endpoints, origin, EvaluationBench(quick=quick), run_evaluation)
+            )
+    except StackError as exc:
+        errors.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        errors.print("interrupted; everything the bench started was stopped")
+        raise typer.Exit(130) from None
+    sys.stdout.flush()
+    sys.stdout.write(json_line({**figures, "stack": origin, "machine": machine()}) + "\n")
+    sys.stdout.flush()

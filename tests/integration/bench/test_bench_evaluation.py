@@ -1,0 +1,42 @@
+"""`campusflow bench evaluation --quick` runs on the real stack and ends with one JSON line
+holding every figure the issue names (the figures themselves are not judged here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tools.bench.evaluation import GOALS, KEYS
+from tools.cli import bench
+from tools.stack import StackEndpoints
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_quick_run_ends_with_one_json_line_of_every_figure(
+    stack: StackEndpoints,
+    service_dsns: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The session's stack stands for "the stack running in --state-dir" (its own state
+    # directory is not exposed); nothing of the bench itself is replaced.
+    monkeypatch.setattr(bench, "running_endpoints", lambda directory: stack)
+    result = CliRunner().invoke(
+        bench.app, ["evaluation", "--quick", "--state-dir", str(tmp_path)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) > 3, result.stdout  # progress first
+    figures = json.loads(lines[-1])
+    assert list(figures)[: len(KEYS)] == list(KEYS)
+    for key in KEYS:
+        assert isinstance(figures[key], int | float), (key, figures[key])
+    assert figures["quick"] is True and figures["stack"] == "existing"
+    assert set(figures["goals_met"]) == {goal.key for goal in GOALS}
+    # The quick instances are small enough to meet the assignment goals every time.
+    assert figures["assignment_conflicts"] == 0 and figures["assignment_load_spread"] <= 1
+    assert len(figures["calibration_gain_per_seed"]) == 3
