@@ -119,7 +119,8 @@ class FundsReclaimRequested(DomainEvent):
 
 class ReviewAssigned(DomainEvent):
     """A committee reviewer was assigned a report (at the season's run, on a late arrival,
-    or as the one more reviewer a borderline report gets)."""
+    as the one more reviewer a borderline report gets, or in place of a reviewer who
+    declared a conflict with it)."""
 
     event_type = "campusflow.evaluation.review.assigned.v1"
     key_field = "report_id"
@@ -127,7 +128,7 @@ class ReviewAssigned(DomainEvent):
     report_id: UUID
     season: Season
     reviewer_id: PersonId
-    why: Literal["initial", "late_arrival", "borderline"]
+    why: Literal["initial", "late_arrival", "borderline", "conflict_replacement"]
     assigned_at: AwareDatetime
 
 
