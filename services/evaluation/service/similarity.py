@@ -14,6 +14,7 @@ not counted. Containment above the season's threshold flags the report for the c
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -97,6 +98,23 @@ def template_of(text: str) -> Template:
     return template
 
 
+# How many reports a college's index holds, re-counted at most every few seconds: the
+# common-phrasing cap moves with it only once past a few hundred reports.
+_COUNT_TTL_S = 10.0
+_COUNTS: dict[str, tuple[int, float]] = {}
+
+
+async def _documents_in_college(conn: asyncpg.Connection, college: str) -> int:
+    cached = _COUNTS.get(college)
+    if cached is not None and time.monotonic() - cached[1] < _COUNT_TTL_S:
+        return cached[0]
+    count = await index.documents_in_college(conn, college=college)
+    if len(_COUNTS) > 1000:
+        _COUNTS.clear()
+    _COUNTS[college] = (count, time.monotonic())
+    return count
+
+
 async def find_matches(
     conn: asyncpg.Connection,
     *,
@@ -109,7 +127,7 @@ async def find_matches(
     """Candidates from the index, verified exactly; the report itself and its authors'
     own reports excluded. Reads only: indexes nothing."""
     report_id = query.report_id
-    cap = limits.cap(await index.documents_in_college(conn, college=college))
+    cap = limits.cap(await _documents_in_college(conn, college))
     hashes = sorted({f.hash for f in query.fingerprints})
     common: dict[int, int] = {}
     seeds: dict[int, list[Fingerprint]] = defaultdict(list)  # document -> its shared prints
