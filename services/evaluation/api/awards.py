@@ -46,7 +46,10 @@ SeasonPath = Annotated[Identifier, Path(max_length=64)]
     "/seasons/{season}/award-runs",
     status_code=status.HTTP_201_CREATED,
     responses={
-        202: {"description": "Borderline reports sent for one more review; nothing granted"}
+        202: {
+            "model": AwardRunView,
+            "description": "Borderline reports sent for one more review; nothing granted",
+        }
     },
     summary="Screen the season's passing reports on calibrated scores and grant the prizes",
 )
