@@ -43,8 +43,11 @@ async def connect(service_dsns: dict[str, str]) -> asyncpg.Connection:
     return await asyncpg.connect(service_dsns["evaluation"])
 
 
-async def make_season(service_dsns: dict[str, str], college: str = "cs") -> str:
-    """A season with a 0–100 rubric and four committee reviewers (load 100 each)."""
+async def make_season(
+    service_dsns: dict[str, str], college: str = "cs", *, rubric: tuple[float, float] = (0, 100)
+) -> str:
+    """A season with a rubric scored within `rubric` (default 0–100) and four committee
+    reviewers (load 100 each)."""
     season = unique("2026-autumn")
     now = datetime.now(UTC)
     conn = await connect(service_dsns)
@@ -62,11 +65,13 @@ async def make_season(service_dsns: dict[str, str], college: str = "cs") -> str:
             )
             await conn.execute(
                 "INSERT INTO rubrics (college, season, criteria, low, high, reviews_per_report,"
-                " updated_by, updated_at) VALUES ($1, $2, $3::jsonb, 0, 100, 2, 'cs-chair', $4)",
+                " updated_by, updated_at) VALUES ($1, $2, $3::jsonb, $5, $6, 2, 'cs-chair', $4)",
                 college,
                 season,
                 json.dumps([{"key": "overall", "name": "总体评价", "weight": 1.0}]),
                 now,
+                rubric[0],
+                rubric[1],
             )
             await conn.executemany(
                 "INSERT INTO season_reviewers (college, season, reviewer_id, load, updated_by,"

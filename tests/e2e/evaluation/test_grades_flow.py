@@ -244,3 +244,16 @@ async def test_a_college_sets_its_scale_and_grades_by_it(
         graded = await client.post(f"{base}/reports/{report_id}/grade", json={}, headers=ma_teacher)
         assert graded.status_code == 200, graded.text
         assert graded.json()["grade"] == "A"
+
+
+async def test_a_rubric_scored_out_of_ten_maps_onto_the_scale(
+    services: dict[str, str], service_dsns: dict[str, str]
+) -> None:
+    season = await make_season(service_dsns, rubric=(1, 10))
+    report_id, _ = await reviewed_report(service_dsns, season, {"rv-a": 9.1, "rv-b": 9.2})
+    async with httpx.AsyncClient(timeout=15) as client:
+        final = await grade(client, api(services), report_id)
+    assert final.status_code == 200, final.text
+    # 9.15 on 1–10 is (9.15 - 1) / 9 = 90.56% of the range: 优.
+    assert final.json()["committee_score"] == 90.56
+    assert final.json()["grade"] == "优"
