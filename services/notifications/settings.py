@@ -1,5 +1,65 @@
+from pydantic import Field, SecretStr
+
 from shared.config import ServiceSettings, service_settings_config
+
+# Only for the local stack and tests; production must set its own.
+LOCAL_LINK_SECRET = "campusflow-local-notification-link-secret-not-for-production"
 
 
 class NotificationsSettings(ServiceSettings):
     model_config = service_settings_config("NOTIFICATIONS_")
+
+    # --- the dispatcher (a background loop on every replica; rows claimed SKIP LOCKED) ---
+    dispatch_batch_size: int = Field(default=200, ge=1, le=5000)
+    dispatch_idle_sleep_s: float = Field(default=0.5, gt=0, le=30)
+    # A claimed delivery whose worker vanished is taken over after this long.
+    dispatch_claim_timeout_s: float = Field(default=60.0, gt=0)
+    # Temporary failures are retried with exponential backoff and jitter up to this many
+    # attempts, then the message fails over to the recipient's next channel.
+    dispatch_max_attempts: int = Field(default=5, ge=1, le=50)
+
+    # --- email over SMTP (aiosmtplib) ---
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=0, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
+    email_from: str = "Campusflow <noreply@campusflow.local>"
+
+    # --- SMS through one provider's HTTP API (template id + variables) ---
+    sms_provider_url: str = "http://127.0.0.1:8990"
+    sms_access_key: SecretStr = SecretStr("local-sms-access-key")
+    sms_sign_name: str = "Campusflow"
+    sms_timeout_s: float = Field(default=10.0, gt=0)
+
+    # --- IM bots through Apprise (DingTalk, WeCom, Feishu) ---
+    im_timeout_s: float = Field(default=10.0, gt=0)
+
+    # --- protection in Redis (losing Redis loses only these, never a message) ---
+    rate_per_recipient_per_min: int = Field(default=30, ge=1)
+    rate_per_channel_per_s: int = Field(default=200, ge=1)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_open_s: float = Field(default=60.0, gt=0)
+
+    # --- outbound webhooks ---
+    webhook_retry_window_s: float = Field(default=24 * 3600.0, ge=24 * 3600.0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+
+    # --- links in messages (acknowledge an escalation): signed, and where they point ---
+    link_secret: SecretStr = SecretStr(LOCAL_LINK_SECRET)
+    public_base_url: str = "http://127.0.0.1:8004"
+
+    # --- reminders: how long before the thing itself (comma-separated minutes) ---
+    shift_reminder_leads_min: str = "1440,60"
+    meeting_reminder_leads_min: str = "1440,60"
+    lesson_reminder_leads_min: str = "60"
+    deadline_reminder_leads_min: str = "2880,1440"
+    task_reminder_leads_min: str = "1440"
+
+    def model_post_init(self, __context: object) -> None:
+        super().model_post_init(__context)
+        if self.environment == "production" and (
+            self.link_secret.get_secret_value() == LOCAL_LINK_SECRET
+        ):
+            raise ValueError("the local link secret may not be used in production")

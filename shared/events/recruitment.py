@@ -303,6 +303,37 @@ class BeneficiaryUpdated(DomainEvent):
     updated_at: datetime
 
 
+class PupilDroppedOut(DomainEvent):
+    """A child in the register stopped attending school (辍学): a return-to-school notice
+    (返校通知书) goes to the guardian, and the case escalates to the township if the child
+    has not returned by `return_by`. Guardians and township contacts are found by the
+    notifications service's own directory, never from this event."""
+
+    event_type = "campusflow.recruitment.pupil.dropped_out.v1"
+    key_field = "beneficiary_id"
+
+    case_id: UUID
+    beneficiary_id: UUID
+    school_id: str = Field(min_length=1, max_length=64)
+    county: str = Field(min_length=1, max_length=64)
+    reported_by: PersonId
+    return_by: datetime
+    reported_at: datetime
+
+
+class PupilReturnedToSchool(DomainEvent):
+    """A child who had dropped out is back at school: the dropout case closes."""
+
+    event_type = "campusflow.recruitment.pupil.returned.v1"
+    key_field = "beneficiary_id"
+
+    case_id: UUID
+    beneficiary_id: UUID
+    school_id: str = Field(min_length=1, max_length=64)
+    recorded_by: PersonId
+    returned_at: datetime
+
+
 class PairingCreated(DomainEvent):
     """A volunteer was paired with a child (一对一 or 多对一), with the reasons why."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.events import evaluation, recruitment, scheduling
+from shared.events import evaluation, notifications, recruitment, scheduling
 from shared.events.base import DomainEvent
 
 DEAD_LETTER_SUFFIX = ".dlt"
@@ -106,6 +106,9 @@ SCHEDULING_ACTIVITIES = _scheduling(
 SCHEDULING_TASKS = _scheduling(
     "tasks", 3, "Activity preparation tasks that fell due, keyed by task id."
 )
+SCHEDULING_INCIDENTS = _scheduling(
+    "incidents", 3, "Safety incidents on outings and activities, keyed by incident id."
+)
 
 
 def _evaluation(name: str, partitions: int, description: str) -> Topic:
@@ -134,6 +137,21 @@ EVALUATION_STAFF_ASSESSMENTS = _evaluation(
     "staff-assessments", 3, "Staff assessments published per term, keyed by person id."
 )
 
+
+def _notifications(name: str, partitions: int, description: str) -> Topic:
+    return Topic(f"campusflow.notifications.{name}", partitions, "notifications", description)
+
+
+NOTIFICATIONS_DELIVERIES = _notifications(
+    "deliveries",
+    6,
+    "What became of each message: sent, delivered, failed (with failover), dropped; "
+    "keyed by message id.",
+)
+NOTIFICATIONS_ESCALATIONS = _notifications(
+    "escalations", 3, "Escalation chains started, escalated and closed, keyed by chain id."
+)
+
 TOPICS: tuple[Topic, ...] = (
     RECRUITMENT_CAMPAIGNS,
     RECRUITMENT_APPLICATIONS,
@@ -153,11 +171,14 @@ TOPICS: tuple[Topic, ...] = (
     SCHEDULING_ATTENDANCE,
     SCHEDULING_ACTIVITIES,
     SCHEDULING_TASKS,
+    SCHEDULING_INCIDENTS,
     EVALUATION_REPORTS,
     EVALUATION_REVIEWS,
     EVALUATION_AWARDS,
     EVALUATION_CREDITS,
     EVALUATION_STAFF_ASSESSMENTS,
+    NOTIFICATIONS_DELIVERIES,
+    NOTIFICATIONS_ESCALATIONS,
 )
 
 _TOPIC_OF: dict[type[DomainEvent], Topic] = {
@@ -179,6 +200,8 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     recruitment.ProjectTeamRejected: RECRUITMENT_PROJECT_TEAMS,
     recruitment.BeneficiaryRegistered: RECRUITMENT_BENEFICIARIES,
     recruitment.BeneficiaryUpdated: RECRUITMENT_BENEFICIARIES,
+    recruitment.PupilDroppedOut: RECRUITMENT_BENEFICIARIES,
+    recruitment.PupilReturnedToSchool: RECRUITMENT_BENEFICIARIES,
     recruitment.PairingCreated: RECRUITMENT_PAIRINGS,
     recruitment.PairingEnded: RECRUITMENT_PAIRINGS,
     recruitment.MembershipStarted: RECRUITMENT_MEMBERSHIPS,
@@ -202,6 +225,7 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     scheduling.AttendanceSanctionImposed: SCHEDULING_ATTENDANCE,
     scheduling.ActivityScheduled: SCHEDULING_ACTIVITIES,
     scheduling.TaskDue: SCHEDULING_TASKS,
+    scheduling.IncidentReported: SCHEDULING_INCIDENTS,
     evaluation.ReportExpected: EVALUATION_REPORTS,
     evaluation.ReportSubmitted: EVALUATION_REPORTS,
     evaluation.SimilarityFlagged: EVALUATION_REPORTS,
@@ -218,6 +242,13 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     evaluation.CreditsAwarded: EVALUATION_CREDITS,
     evaluation.CreditsRevoked: EVALUATION_CREDITS,
     evaluation.StaffAssessmentPublished: EVALUATION_STAFF_ASSESSMENTS,
+    notifications.MessageSent: NOTIFICATIONS_DELIVERIES,
+    notifications.MessageDelivered: NOTIFICATIONS_DELIVERIES,
+    notifications.MessageFailed: NOTIFICATIONS_DELIVERIES,
+    notifications.MessageDropped: NOTIFICATIONS_DELIVERIES,
+    notifications.EscalationStarted: NOTIFICATIONS_ESCALATIONS,
+    notifications.EscalationEscalated: NOTIFICATIONS_ESCALATIONS,
+    notifications.EscalationClosed: NOTIFICATIONS_ESCALATIONS,
 }
 
 EVENTS: tuple[EventSpec, ...] = tuple(EventSpec(model, topic) for model, topic in _TOPIC_OF.items())

@@ -311,3 +311,24 @@ class TaskDue(DomainEvent):
     title: ShortText
     assignee_id: PersonId | None = None
     due_at: AwareDatetime
+
+
+class IncidentReported(DomainEvent):
+    """A safety incident on an outing or activity: the escalation chain starts (teacher,
+    then grade leader, then the moral-education office) until someone acknowledges."""
+
+    event_type = "campusflow.scheduling.incident.reported.v1"
+    key_field = "incident_id"
+
+    incident_id: UUID
+    activity_id: UUID | None = None
+    department_id: ShortText
+    title: ShortText
+    summary: LongText = ""
+    place: str = Field(default="", max_length=200)
+    reported_by: PersonId
+    teacher_id: PersonId | None = Field(
+        default=None, description="The teacher in charge of the outing, told first"
+    )
+    occurred_at: AwareDatetime
+    reported_at: AwareDatetime

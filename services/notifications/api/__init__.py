@@ -2,6 +2,24 @@
 
 from fastapi import APIRouter
 
-from services.notifications.api import notices
+from services.notifications.api import (
+    deliveries,
+    directory,
+    escalations,
+    notices,
+    preferences,
+    reminders,
+    templates,
+    webhooks,
+)
 
-ROUTERS: tuple[APIRouter, ...] = (notices.router,)
+ROUTERS: tuple[APIRouter, ...] = (
+    notices.router,
+    preferences.router,
+    templates.router,
+    deliveries.router,
+    webhooks.router,
+    directory.router,
+    escalations.router,
+    reminders.router,
+)

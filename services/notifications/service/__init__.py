@@ -1,2 +1,4 @@
-"""Notifications use cases, one module per aggregate; each runs in the one transaction
-it is handed."""
+"""Notification use cases; each runs in the one transaction it is handed."""
+
+# The CloudEvents source of every event notifications publishes.
+SOURCE = "/campusflow/notifications"

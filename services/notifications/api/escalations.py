@@ -1,0 +1,5 @@
+"""Notifications routes: escalations (filled in by issue 10's work)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["escalations"])
