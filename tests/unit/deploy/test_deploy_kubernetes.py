@@ -57,6 +57,7 @@ PRODUCTION_SECRETS: dict[str, dict[str, str]] = {
         "beneficiary-index-key": "production-blind-index-key-of-at-least-32-chars",
     },
     "scheduling-desk-code": {"desk-code-secret": "production-duty-desk-code-secret"},
+    "notifications-providers": {"link-secret": "production-notification-link-secret"},
 } | {
     f"{service}-db-credentials": {"username": service, "password": f"{service}-password"}
     for service in SERVICES
