@@ -26,6 +26,7 @@ from services.evaluation.schemas.reviews import (
     ConflictForm,
     ConflictList,
     ConflictView,
+    DeclaredConflictView,
     OneMoreView,
     ReportReviewsView,
     ReviewerForm,
@@ -40,6 +41,7 @@ from services.evaluation.schemas.reviews import (
 )
 from services.evaluation.service import assignments as assignment_service
 from services.evaluation.service import calibrations as calibration_service
+from services.evaluation.service import review_conflicts as conflict_service
 from services.evaluation.service import reviews as service
 from shared.web.dependencies import Now, ReadOnly, Transaction
 from shared.web.fields import Identifier
@@ -117,7 +119,8 @@ async def reviewers(
 @router.post(
     f"{SEASON}/conflicts",
     status_code=status.HTTP_201_CREATED,
-    summary="Declare a conflict of interest (a reviewer for themself, the chair for anyone)",
+    summary="Declare a conflict of interest (a reviewer for themself, the chair for anyone);"
+    " a held report is released and one replacement appointed",
 )
 async def declare_conflict(
     college: College,
@@ -126,11 +129,11 @@ async def declare_conflict(
     reviewer: Reviewer,
     conn: Transaction,
     now: Now,
-) -> ConflictView:
+) -> DeclaredConflictView:
     reviewer_id = form.reviewer_id or reviewer.user_id
     if reviewer_id != reviewer.user_id and not is_chair(reviewer):
         raise Problem.forbidden("a reviewer declares conflicts only for themself")
-    found = await service.declare_conflict(
+    found = await conflict_service.declare_conflict(
         conn,
         college=college,
         season=season,
@@ -141,7 +144,7 @@ async def declare_conflict(
         declared_by=reviewer.user_id,
         now=now,
     )
-    return ConflictView.model_validate(found)
+    return DeclaredConflictView.of(found)
 
 
 @router.get(f"{SEASON}/conflicts", summary="Declared conflicts (the chair: all; a reviewer: own)")

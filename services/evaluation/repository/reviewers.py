@@ -143,9 +143,11 @@ async def season_reviewers(
         " COALESCE(r.class_id, (SELECT min(m.class_id) FROM class_members m"
         "   WHERE m.college = r.college AND m.person_id = r.reviewer_id)) AS class_id,"
         " (SELECT count(*) FROM review_assignments a WHERE a.college = r.college"
-        "   AND a.season = r.season AND a.reviewer_id = r.reviewer_id) AS assigned,"
+        "   AND a.season = r.season AND a.reviewer_id = r.reviewer_id"
+        "   AND a.released_at IS NULL) AS assigned,"
         " (SELECT count(*) FROM reviews v WHERE v.college = r.college"
-        "   AND v.season = r.season AND v.reviewer_id = r.reviewer_id) AS submitted"
+        "   AND v.season = r.season AND v.reviewer_id = r.reviewer_id"
+        "   AND v.withdrawn_at IS NULL) AS submitted"
         " FROM season_reviewers r WHERE r.college = $1 AND r.season = $2"
         " AND ($3::text IS NULL OR r.reviewer_id = $3) ORDER BY r.reviewer_id",
         college,
@@ -177,6 +179,29 @@ async def insert_conflict(
         conflict.declared_at,
     )
     return bool(status == "INSERT 0 1")
+
+
+async def conflict_named(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    season: str,
+    reviewer_id: str,
+    report_id: UUID | None,
+    person_id: str | None,
+) -> DeclaredConflict | None:
+    """The conflict already declared about this report (or person) by this reviewer."""
+    row = await conn.fetchrow(
+        "SELECT conflict_id, reviewer_id, report_id, person_id, reason, declared_by, declared_at"
+        " FROM review_conflicts WHERE college = $1 AND season = $2 AND reviewer_id = $3"
+        " AND report_id IS NOT DISTINCT FROM $4 AND person_id IS NOT DISTINCT FROM $5",
+        college,
+        season,
+        reviewer_id,
+        report_id,
+        person_id,
+    )
+    return None if row is None else DeclaredConflict(**dict(row))
 
 
 async def conflicts_of_season(

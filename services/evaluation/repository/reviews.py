@@ -42,6 +42,20 @@ class ReviewRow:
     comment: str
     submitted_at: datetime
     updated_at: datetime
+    withdrawn_at: datetime | None = None  # withdrawn from calibration (a conflict declared)
+
+
+@dataclass(frozen=True)
+class ReleasedAssignment:
+    """An assignment released because its reviewer declared a conflict (kept as a record)."""
+
+    report_id: UUID
+    reviewer_id: str
+    why: str
+    assigned_at: datetime
+    released_at: datetime
+    released_by: str
+    released_for: UUID  # the declared conflict
 
 
 @dataclass(frozen=True)
@@ -138,7 +152,8 @@ async def assignments_of_season(
 ) -> list[AssignmentRow]:
     rows = await conn.fetch(
         "SELECT report_id, reviewer_id, why, assigned_at FROM review_assignments"
-        " WHERE college = $1 AND season = $2 ORDER BY report_id, reviewer_id",
+        " WHERE college = $1 AND season = $2 AND released_at IS NULL"
+        " ORDER BY report_id, reviewer_id",
         college,
         season,
     )
@@ -150,7 +165,7 @@ async def assignments_of_report(
 ) -> list[AssignmentRow]:
     rows = await conn.fetch(
         "SELECT report_id, reviewer_id, why, assigned_at FROM review_assignments"
-        " WHERE report_id = $1 ORDER BY assigned_at, reviewer_id",
+        " WHERE report_id = $1 AND released_at IS NULL ORDER BY assigned_at, reviewer_id",
         report_id,
     )
     return [AssignmentRow(**dict(row)) for row in rows]
@@ -173,9 +188,82 @@ async def insert_assignments(
     )
 
 
+async def insert_replacement(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    season: str,
+    report_id: UUID,
+    reviewer_id: str,
+    conflict_id: UUID,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO review_assignments (college, season, report_id, reviewer_id, why,"
+        " replaces_conflict, assigned_at) VALUES ($1, $2, $3, $4, 'conflict_replacement', $5, $6)",
+        college,
+        season,
+        report_id,
+        reviewer_id,
+        conflict_id,
+        now,
+    )
+
+
+async def release_assignment(
+    conn: asyncpg.Connection,
+    *,
+    report_id: UUID,
+    reviewer_id: str,
+    conflict_id: UUID,
+    released_by: str,
+    now: datetime,
+) -> bool:
+    """Mark the held assignment released by the conflict; False when it was not held."""
+    status = await conn.execute(
+        "UPDATE review_assignments SET released_at = $3, released_by = $4, released_for = $5"
+        " WHERE report_id = $1 AND reviewer_id = $2 AND released_at IS NULL",
+        report_id,
+        reviewer_id,
+        now,
+        released_by,
+        conflict_id,
+    )
+    return bool(status == "UPDATE 1")
+
+
+async def released_of_season(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> list[ReleasedAssignment]:
+    rows = await conn.fetch(
+        "SELECT report_id, reviewer_id, why, assigned_at, released_at, released_by, released_for"
+        " FROM review_assignments WHERE college = $1 AND season = $2 AND released_at IS NOT NULL"
+        " ORDER BY released_at, report_id, reviewer_id",
+        college,
+        season,
+    )
+    return [ReleasedAssignment(**dict(row)) for row in rows]
+
+
+async def withdraw_review(
+    conn: asyncpg.Connection, *, report_id: UUID, reviewer_id: str, reason: str, now: datetime
+) -> bool:
+    """Withdraw the submitted review from calibration (kept); False when there is none."""
+    status = await conn.execute(
+        "UPDATE reviews SET withdrawn_at = $3, withdrawn_reason = $4"
+        " WHERE report_id = $1 AND reviewer_id = $2 AND withdrawn_at IS NULL",
+        report_id,
+        reviewer_id,
+        now,
+        reason,
+    )
+    return bool(status == "UPDATE 1")
+
+
 async def is_assigned(conn: asyncpg.Connection, *, report_id: UUID, reviewer_id: str) -> bool:
     found = await conn.fetchval(
-        "SELECT true FROM review_assignments WHERE report_id = $1 AND reviewer_id = $2",
+        "SELECT true FROM review_assignments WHERE report_id = $1 AND reviewer_id = $2"
+        " AND released_at IS NULL",
         report_id,
         reviewer_id,
     )
@@ -184,7 +272,7 @@ async def is_assigned(conn: asyncpg.Connection, *, report_id: UUID, reviewer_id:
 
 # --- reviews ---------------------------------------------------------------------------
 
-_REVIEW = "report_id, reviewer_id, scores, score, comment, submitted_at, updated_at"
+_REVIEW = "report_id, reviewer_id, scores, score, comment, submitted_at, updated_at, withdrawn_at"
 
 
 def _review(row: asyncpg.Record) -> ReviewRow:
@@ -194,6 +282,7 @@ def _review(row: asyncpg.Record) -> ReviewRow:
 
 
 async def reviews_of_report(conn: asyncpg.Connection, *, report_id: UUID) -> list[ReviewRow]:
+    """Every review of the report, a withdrawn one included (marked)."""
     rows = await conn.fetch(
         f"SELECT {_REVIEW} FROM reviews WHERE report_id = $1 ORDER BY submitted_at, reviewer_id",
         report_id,
@@ -206,7 +295,7 @@ async def reviews_of_season(
 ) -> list[ReviewRow]:
     rows = await conn.fetch(
         f"SELECT {_REVIEW} FROM reviews WHERE college = $1 AND season = $2"
-        " ORDER BY report_id, reviewer_id",
+        " AND withdrawn_at IS NULL ORDER BY report_id, reviewer_id",
         college,
         season,
     )
@@ -261,6 +350,7 @@ async def assigned_reports(
         "   AND v.version = r.current_version"
         " LEFT JOIN reviews w ON w.report_id = a.report_id AND w.reviewer_id = a.reviewer_id"
         " WHERE a.college = $1 AND a.reviewer_id = $2 AND ($3::text IS NULL OR a.season = $3)"
+        " AND a.released_at IS NULL"
         " ORDER BY a.assigned_at, a.report_id",
         college,
         reviewer_id,

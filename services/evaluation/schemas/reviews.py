@@ -14,6 +14,7 @@ from services.evaluation.domain.calibration import Calibration
 from services.evaluation.repository.reviewers import RubricRow
 from services.evaluation.repository.reviews import AssignedReport
 from services.evaluation.service.assignments import AssignmentRun, SeasonAssignments
+from services.evaluation.service.review_conflicts import ConflictDeclared
 from services.evaluation.service.reviews import ReportReviews
 from shared.web.fields import Identifier, Line, StrictBool, StrictInt, Text
 
@@ -98,6 +99,32 @@ class ConflictList(BaseModel):
     items: list[ConflictView]
 
 
+class ReleaseView(_View):
+    """A held assignment the conflict released: `replaced_by` null means nobody eligible
+    was left (then `below_minimum` is true and the report shows in the season's
+    below_minimum); `review_withdrawn`: the reviewer's submitted review left calibration."""
+
+    report_id: UUID
+    released_reviewer_id: str
+    replaced_by: str | None
+    review_withdrawn: bool
+    reviewers: int
+    below_minimum: bool
+
+
+class DeclaredConflictView(ConflictView):
+    released: list[ReleaseView]
+
+    @classmethod
+    def of(cls, found: ConflictDeclared) -> DeclaredConflictView:
+        return cls.model_validate(
+            {
+                **ConflictView.model_validate(found.conflict).model_dump(),
+                "released": [ReleaseView.model_validate(r) for r in found.releases],
+            }
+        )
+
+
 # --- the rubric ------------------------------------------------------------------------
 
 
@@ -166,8 +193,16 @@ class AssignmentRunView(BaseModel):
 class AssignmentView(_View):
     report_id: UUID
     reviewer_id: str
-    why: Literal["initial", "late_arrival", "borderline"]
+    why: Literal["initial", "late_arrival", "borderline", "conflict_replacement"]
     assigned_at: datetime
+
+
+class ReleasedView(AssignmentView):
+    """An assignment released by a conflict its reviewer declared (kept as a record)."""
+
+    released_at: datetime
+    released_by: str
+    released_for: UUID  # the conflict
 
 
 class ShortView(BaseModel):
@@ -180,6 +215,7 @@ class SeasonAssignmentsView(BaseModel):
     load_spread: int
     assignments: list[AssignmentView]
     below_minimum: list[ShortView]
+    released: list[ReleasedView]
 
     @classmethod
     def of(cls, found: SeasonAssignments) -> SeasonAssignmentsView:
@@ -191,6 +227,7 @@ class SeasonAssignmentsView(BaseModel):
                 ShortView(report_id=UUID(s.report_id), missing=s.missing)
                 for s in found.below_minimum
             ],
+            released=[ReleasedView.model_validate(r) for r in found.released],
         )
 
 
@@ -243,6 +280,7 @@ class VisibleReviewView(_View):
     score: float | None
     comment: str
     submitted_at: datetime | None
+    withdrawn_at: datetime | None  # withdrawn from calibration (shown to chair/teacher only)
 
 
 class ReportReviewsView(_View):

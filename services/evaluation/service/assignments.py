@@ -9,6 +9,10 @@ advisory lock until its transaction ends, so two runs or arrivals never race.
 Conflicts: the reviewer is one of the report's authors (or of its team), the team's
 advisor, declared a conflict about the report or about one of its authors, or is in the
 same class as one of its authors (their class on the reviewer list, else their roster's).
+
+The one exception to "never removed": a conflict declared about a report the reviewer
+already holds RELEASES that assignment (kept as a record, no longer a load) and appoints
+one replacement (why='conflict_replacement'), see service/review_conflicts.py.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from services.evaluation.domain.review_assignment import (
 from services.evaluation.repository import reviewers as committee
 from services.evaluation.repository import reviews as repository
 from services.evaluation.repository.reviewers import DeclaredConflict, SeasonReviewer
-from services.evaluation.repository.reviews import AssignmentRow, ReportFacts
+from services.evaluation.repository.reviews import AssignmentRow, ReleasedAssignment, ReportFacts
 from services.evaluation.service import SOURCE
 from shared.events.evaluation import ReviewAssigned
 from shared.messaging.outbox import append_to_outbox
@@ -125,6 +129,14 @@ class _Season:
     problem: ReviewAssignmentProblem  # every submitted report, every reviewer, every assignment
 
 
+async def season_problem(
+    conn: asyncpg.Connection, *, college: str, season: str, min_reviewers: int
+) -> ReviewAssignmentProblem:
+    """Every submitted report, every reviewer, every held assignment of the season."""
+    found = await _season(conn, college=college, season=season, min_reviewers=min_reviewers)
+    return found.problem
+
+
 async def _season(
     conn: asyncpg.Connection, *, college: str, season: str, min_reviewers: int
 ) -> _Season:
@@ -192,6 +204,18 @@ async def _store(
     await repository.insert_assignments(
         conn, college=college, season=season, pairs=pairs, why=why, run_id=run_id, now=now
     )
+    await announce_assigned(conn, college=college, season=season, pairs=pairs, why=why, now=now)
+
+
+async def announce_assigned(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    season: str,
+    pairs: Sequence[tuple[UUID, str]],
+    why: str,
+    now: datetime,
+) -> None:
     await append_to_outbox(
         conn,
         [
@@ -335,6 +359,17 @@ class SeasonAssignments:
     below_minimum: tuple[Shortfall, ...]  # submitted reports with fewer reviewers than needed
     load_spread: int
     reviews_per_report: int | None
+    released: tuple[ReleasedAssignment, ...] = ()  # by declared conflicts, kept as records
+
+
+async def season_check(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> tuple[ReviewAssignmentProblem, AssignmentCheck]:
+    """The season's held assignments as the independent checker judges them."""
+    rubric = await committee.rubric_of(conn, college=college, season=season)
+    minimum = rubric.reviews_per_report if rubric is not None else 0
+    problem = (await _season(conn, college=college, season=season, min_reviewers=minimum)).problem
+    return problem, check_assignment(problem, problem.existing)
 
 
 async def season_assignments(
@@ -343,13 +378,12 @@ async def season_assignments(
     if not await committee.season_exists(conn, college=college, season=season):
         raise NotFound("season", season)
     rubric = await committee.rubric_of(conn, college=college, season=season)
-    minimum = rubric.reviews_per_report if rubric is not None else 0
-    season_state = await _season(conn, college=college, season=season, min_reviewers=minimum)
-    check = check_assignment(season_state.problem, season_state.problem.existing)
+    _, check = await season_check(conn, college=college, season=season)
     rows = await repository.assignments_of_season(conn, college=college, season=season)
     return SeasonAssignments(
         assignments=tuple(rows),
         below_minimum=check.below_minimum,
         load_spread=check.load_spread,
         reviews_per_report=None if rubric is None else rubric.reviews_per_report,
+        released=tuple(await repository.released_of_season(conn, college=college, season=season)),
     )

@@ -1,4 +1,4 @@
-"""The committee's setup (class rosters, reviewers, declared conflicts, the rubric), review
+"""The committee's setup (class rosters, reviewers, the conflicts declared, the rubric), review
 submission and who sees which reviews (capability 4).
 
 Visibility of a report's reviews, decided by `visible_reviews`:
@@ -10,6 +10,8 @@ Visibility of a report's reviews, decided by `visible_reviews`:
 - an author (student) sees only the comments, and only once the grade is final; never a
   reviewer's identity or a score;
 - anyone else: the report is not found (404), so nothing leaks.
+A review withdrawn from calibration (its reviewer declared a conflict afterwards, see
+service/review_conflicts.py) is shown, marked, to the chair and a teacher only.
 A reviewer may resubmit (update) their review until the report's grade is final; the
 first submission time is kept, each submission emits ReviewSubmitted.
 """
@@ -20,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 
@@ -102,54 +104,6 @@ async def reviewers_of(
 ) -> list[SeasonReviewer]:
     await _season_of_college(conn, college=college, season=season)
     return await committee.season_reviewers(conn, college=college, season=season)
-
-
-async def declare_conflict(
-    conn: asyncpg.Connection,
-    *,
-    college: str,
-    season: str,
-    reviewer_id: str,
-    report_id: UUID | None,
-    person_id: str | None,
-    reason: str,
-    declared_by: str,
-    now: datetime,
-) -> DeclaredConflict:
-    """Record a conflict (about a report of the season, or about a person). Refused when it
-    concerns a report the reviewer already holds: assignments are never moved silently."""
-    await _season_of_college(conn, college=college, season=season)
-    await committee.lock_season_assignment(conn, college=college, season=season)
-    if report_id is not None:
-        facts = await repository.report_facts(conn, college=college, report_id=report_id)
-        if facts is None or facts.season != season:
-            raise NotFound("report", report_id)
-        held = [report_id]
-    else:
-        held = [
-            r.report_id
-            for r in await repository.submitted_reports(conn, college=college, season=season)
-            if person_id in r.author_ids
-        ]
-    for held_id in held:
-        if await repository.is_assigned(conn, report_id=held_id, reviewer_id=reviewer_id):
-            raise RuleBroken(
-                "conflict_with_assigned_report",
-                field="report_id" if report_id is not None else "person_id",
-                message=f"{reviewer_id} is already assigned report {held_id}: the chair must"
-                " handle this conflict",
-            )
-    conflict = DeclaredConflict(
-        conflict_id=uuid4(),
-        reviewer_id=reviewer_id,
-        report_id=report_id,
-        person_id=person_id,
-        reason=reason,
-        declared_by=declared_by,
-        declared_at=now,
-    )
-    await committee.insert_conflict(conn, college=college, season=season, conflict=conflict)
-    return conflict
 
 
 async def conflicts_of(
@@ -300,6 +254,7 @@ class VisibleReview:
     score: float | None
     comment: str
     submitted_at: datetime | None
+    withdrawn_at: datetime | None = None  # withdrawn from calibration (chair/teacher only)
 
 
 @dataclass(frozen=True)
@@ -322,16 +277,26 @@ def visible_reviews(
     grade_final: bool,
 ) -> ReportReviews:
     """What this viewer may see of the report's reviews (rules in the module docstring)."""
-    ordered = sorted(reviews, key=lambda r: (r.submitted_at, r.reviewer_id))
-    labels = {r.reviewer_id: f"reviewer {i}" for i, r in enumerate(ordered, start=1)}
     if viewer in ("chair", "teacher"):
+        every = sorted(reviews, key=lambda r: (r.submitted_at, r.reviewer_id))
         shown = tuple(
             VisibleReview(
-                r.reviewer_id, labels[r.reviewer_id], r.scores, r.score, r.comment, r.submitted_at
+                r.reviewer_id,
+                f"reviewer {i}",
+                r.scores,
+                r.score,
+                r.comment,
+                r.submitted_at,
+                r.withdrawn_at,
             )
-            for r in ordered
+            for i, r in enumerate(every, start=1)
         )
         return ReportReviews(report_id, viewer, shown, True, tuple(assigned), grade_final)
+    ordered = sorted(
+        (r for r in reviews if r.withdrawn_at is None),
+        key=lambda r: (r.submitted_at, r.reviewer_id),
+    )
+    labels = {r.reviewer_id: f"reviewer {i}" for i, r in enumerate(ordered, start=1)}
     if viewer == "author":
         if not grade_final:
             return ReportReviews(report_id, viewer, (), False, (), grade_final)
