@@ -178,3 +178,35 @@ async def document_of(conn: asyncpg.Connection, *, report_id: UUID) -> int | Non
         "SELECT document_id FROM similarity_documents WHERE report_id = $1", report_id
     )
     return None if found is None else int(found)
+
+
+async def known_common(
+    conn: asyncpg.Connection, *, college: str, hashes: Sequence[int], cap: int
+) -> set[int]:
+    """Of these hashes, those already counted in more than `cap` reports of the college."""
+    rows = await conn.fetch(
+        "SELECT hash FROM similarity_common_hashes"
+        " WHERE college = $1 AND hash = ANY($2::bigint[]) AND reports > $3",
+        college,
+        list(hashes),
+        cap,
+    )
+    return {row["hash"] for row in rows}
+
+
+async def record_common(conn: asyncpg.Connection, *, college: str, counts: dict[int, int]) -> None:
+    """Hashes just found in more reports than the cap, with that count (a lower bound)."""
+    await conn.execute(
+        """
+        INSERT INTO similarity_common_hashes (college, hash, reports)
+        SELECT $1, c.hash, c.reports
+          FROM unnest($2::bigint[], $3::integer[]) AS c (hash, reports)
+         ORDER BY c.hash
+        ON CONFLICT (college, hash) DO UPDATE
+           SET reports = greatest(similarity_common_hashes.reports, EXCLUDED.reports),
+               counted_at = now()
+        """,
+        college,
+        list(counts),
+        list(counts.values()),
+    )

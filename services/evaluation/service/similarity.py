@@ -129,14 +129,20 @@ async def find_matches(
     report_id = query.report_id
     cap = limits.cap(await _documents_in_college(conn, college))
     hashes = sorted({f.hash for f in query.fingerprints})
-    common: dict[int, int] = {}
+    # Fingerprints already known to be common are not looked up again.
+    known = await index.known_common(conn, college=college, hashes=hashes, cap=cap)
+    common: dict[int, int] = dict.fromkeys(known, cap + 1)
+    found_common: dict[int, int] = {}
     seeds: dict[int, list[Fingerprint]] = defaultdict(list)  # document -> its shared prints
-    for posting in await index.postings(conn, college=college, hashes=hashes, limit=cap + 1):
+    rare = [h for h in hashes if h not in known]
+    for posting in await index.postings(conn, college=college, hashes=rare, limit=cap + 1):
         if len(posting.document_ids) > cap:
-            common[posting.hash] = len(posting.document_ids)
+            found_common[posting.hash] = common[posting.hash] = len(posting.document_ids)
             continue
         for document_id, position in zip(posting.document_ids, posting.positions, strict=True):
             seeds[document_id].append(Fingerprint(posting.hash, position))
+    if found_common:
+        await index.record_common(conn, college=college, counts=found_common)
     # Best-sharing first; a report whose shared fingerprints all lie among those of
     # reports already chosen adds no passage of its own (the same text held by many
     # reports, e.g. moderately common phrasing): it is not verified again.

@@ -175,3 +175,15 @@ async def test_common_phrasing_across_many_reports_is_ignored(conn: asyncpg.Conn
     late = [await integrity(conn, r) for r in reports[4:]]
     assert late == ["clear", "clear"]
     assert (await result(conn, reports[5], 1))["ignored_fingerprints"] > 0
+    # remembered as common: the next check skips them without reading their postings
+    remembered = await conn.fetchval(
+        "SELECT count(*) FROM similarity_common_hashes WHERE college = $1 AND reports > 3",
+        college,
+    )
+    assert remembered > 0
+    extra = await new_report(conn, college, "2026-autumn", ["c-extra"])
+    await submit(
+        conn, college, "2026-autumn", extra, boilerplate + unrelated_body(1200), limits=limits
+    )
+    assert await integrity(conn, extra) == "clear"
+    assert (await result(conn, extra, 1))["ignored_fingerprints"] >= remembered
