@@ -1,0 +1,232 @@
+"""SQL of deliveries and their attempts: queued, claimed SKIP LOCKED by any replica's
+dispatcher, recorded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.notifications.domain.delivery_records import Attempt, ClaimedDelivery, Delivery
+
+
+async def insert_delivery(
+    conn: asyncpg.Connection,
+    *,
+    delivery_id: UUID,
+    message_id: UUID,
+    college: str,
+    channel: str,
+    dedupe_key: str,
+    template_version: int,
+    status: str,
+    now: datetime,
+) -> bool:
+    """Queue (or, for the inbox, record as delivered) one channel's delivery of a message;
+    False when its dedupe key (or id) already exists: nothing is sent twice."""
+    made = await conn.fetchval(
+        "INSERT INTO deliveries (delivery_id, message_id, college, channel, dedupe_key,"
+        " template_version, status, attempts, next_attempt_at, created_at, updated_at)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7, CASE WHEN $7 = 'queued' THEN 0 ELSE 1 END, $8,$8,$8)"
+        " ON CONFLICT DO NOTHING RETURNING true",
+        delivery_id,
+        message_id,
+        college,
+        channel,
+        dedupe_key,
+        template_version,
+        status,
+        now,
+    )
+    if made and status != "queued":
+        await conn.execute(
+            "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, finished_at,"
+            " outcome) VALUES ($1, 1, $2, $2, $3)",
+            delivery_id,
+            now,
+            status,
+        )
+    return bool(made)
+
+
+async def claim_due(
+    conn: asyncpg.Connection,
+    *,
+    claimer: str,
+    now: datetime,
+    claim_for_s: float,
+    limit: int,
+) -> list[ClaimedDelivery]:
+    """Claim due deliveries: queued ones whose time came, and ones being sent whose claim
+    lapsed (their dispatcher vanished). Each claim opens a new attempt."""
+    until = now + timedelta(seconds=claim_for_s)
+    rows = await conn.fetch(
+        "WITH due AS ("
+        "  SELECT delivery_id FROM deliveries"
+        "  WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1"
+        "  ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        " UPDATE deliveries d SET status = 'sending', claimed_by = $3, claimed_until = $4,"
+        "  next_attempt_at = $4, attempts = d.attempts + 1, updated_at = $1"
+        " FROM due, messages m WHERE d.delivery_id = due.delivery_id"
+        "  AND m.message_id = d.message_id"
+        " RETURNING d.delivery_id, d.message_id, d.college, d.channel, d.attempts,"
+        "  m.event_id, m.recipient_id, m.kind, m.fields, m.locale, m.channels",
+        now,
+        limit,
+        claimer,
+        until,
+    )
+    if rows:
+        await conn.executemany(
+            "INSERT INTO delivery_attempts (delivery_id, attempt, started_at)"
+            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [(row["delivery_id"], row["attempts"], now) for row in rows],
+        )
+    return [
+        ClaimedDelivery(
+            delivery_id=row["delivery_id"],
+            message_id=row["message_id"],
+            college=row["college"],
+            channel=row["channel"],
+            attempt=row["attempts"],
+            event_id=row["event_id"],
+            recipient_id=row["recipient_id"],
+            kind=row["kind"],
+            fields=_fields(row["fields"]),
+            locale=row["locale"],
+            channels=tuple(row["channels"]),
+        )
+        for row in rows
+    ]
+
+
+async def still_claimed(
+    conn: asyncpg.Connection, *, delivery_id: UUID, claimer: str, attempt: int
+) -> bool:
+    """Lock the delivery if this dispatcher's claim on it still holds (nobody took it
+    over after a lapse)."""
+    found = await conn.fetchval(
+        "SELECT true FROM deliveries WHERE delivery_id = $1 AND status = 'sending'"
+        " AND claimed_by = $2 AND attempts = $3 FOR UPDATE",
+        delivery_id,
+        claimer,
+        attempt,
+    )
+    return bool(found)
+
+
+async def finish_attempt(
+    conn: asyncpg.Connection,
+    *,
+    delivery_id: UUID,
+    attempt: int,
+    outcome: str,
+    detail: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "UPDATE delivery_attempts SET finished_at = $3, outcome = $4, detail = $5"
+        " WHERE delivery_id = $1 AND attempt = $2",
+        delivery_id,
+        attempt,
+        now,
+        outcome,
+        detail[:2000],
+    )
+
+
+async def counted_tries(conn: asyncpg.Connection, delivery_id: UUID) -> int:
+    """Attempts that count toward the limit: all but rate-limited ones (an attempt whose
+    dispatcher vanished counts: a delivery that crashes its sender cannot loop forever)."""
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM delivery_attempts WHERE delivery_id = $1"
+            " AND outcome IS DISTINCT FROM 'rate_limited'",
+            delivery_id,
+        )
+    )
+
+
+async def update_delivery(
+    conn: asyncpg.Connection,
+    *,
+    delivery_id: UUID,
+    status: str,
+    now: datetime,
+    next_attempt_at: datetime | None = None,
+    provider_message_id: str | None = None,
+    last_error: str | None = None,
+) -> None:
+    await conn.execute(
+        "UPDATE deliveries SET status = $2, updated_at = $3,"
+        " next_attempt_at = COALESCE($4, next_attempt_at),"
+        " provider_message_id = COALESCE($5, provider_message_id),"
+        " last_error = COALESCE($6, last_error), claimed_by = NULL, claimed_until = NULL"
+        " WHERE delivery_id = $1",
+        delivery_id,
+        status,
+        now,
+        next_attempt_at,
+        provider_message_id,
+        last_error,
+    )
+
+
+async def channels_tried(conn: asyncpg.Connection, message_id: UUID) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT channel FROM deliveries WHERE message_id = $1 ORDER BY created_at", message_id
+    )
+    return [row["channel"] for row in rows]
+
+
+async def deliveries_of(conn: asyncpg.Connection, message_ids: Sequence[UUID]) -> list[Delivery]:
+    """Deliveries of messages with their attempts, in the order they were made."""
+    rows = await conn.fetch(
+        "SELECT * FROM deliveries WHERE message_id = ANY($1::uuid[])"
+        " ORDER BY created_at, delivery_id",
+        list(message_ids),
+    )
+    attempts = await conn.fetch(
+        "SELECT * FROM delivery_attempts WHERE delivery_id = ANY($1::uuid[])"
+        " ORDER BY delivery_id, attempt",
+        [row["delivery_id"] for row in rows],
+    )
+    by_delivery: dict[UUID, list[Attempt]] = {}
+    for a in attempts:
+        by_delivery.setdefault(a["delivery_id"], []).append(
+            Attempt(
+                attempt=a["attempt"],
+                started_at=a["started_at"],
+                finished_at=a["finished_at"],
+                outcome=a["outcome"],
+                detail=a["detail"],
+            )
+        )
+    return [_delivery_of(row, by_delivery.get(row["delivery_id"], [])) for row in rows]
+
+
+def _delivery_of(row: Any, tries: list[Attempt]) -> Delivery:
+    return Delivery(
+        delivery_id=row["delivery_id"],
+        message_id=row["message_id"],
+        college=row["college"],
+        channel=row["channel"],
+        dedupe_key=row["dedupe_key"],
+        template_version=row["template_version"],
+        status=row["status"],
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        provider_message_id=row["provider_message_id"],
+        last_error=row["last_error"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        tries=tries,
+    )
+
+
+def _fields(value: Any) -> dict[str, object]:
+    return json.loads(value) if isinstance(value, str) else dict(value)

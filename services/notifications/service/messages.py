@@ -1,0 +1,280 @@
+"""The message pipeline's entry: `notify` turns what an event means into one message per
+recipient, planned (PREFS), worded (TEMPLATES), put in the inbox at once and queued for
+the first outside channel; the dispatcher (service/dispatch.py) does the rest.
+
+Every function runs in the transaction it is handed and writes its outbox events there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import date, datetime
+from uuid import UUID
+
+import asyncpg
+
+from services.notifications.domain.delivery import (
+    INAPP,
+    MessageStatus,
+    Plan,
+    PlanAction,
+    Rendering,
+    dedupe_key,
+    delivery_id_for,
+    failover_path,
+    first_outside,
+    message_id_for,
+    missing_fields,
+    status_when_started,
+)
+from services.notifications.domain.delivery_records import InboxNotice, Message
+from services.notifications.domain.kinds import KINDS
+from services.notifications.repository import deliveries as delivery_rows
+from services.notifications.repository import messages as message_rows
+from services.notifications.repository import notices as notice_rows
+from services.notifications.service import SOURCE
+from shared.events.base import DomainEvent
+from shared.events.notifications import MessageDelivered, MessageDropped
+from shared.messaging.outbox import append_to_outbox
+
+# How a message is planned and worded: PREFS' plan_delivery and TEMPLATES'
+# render_message (tests may hand pure local ones to `make_messages`).
+Planner = Callable[..., Awaitable[Plan]]
+Renderer = Callable[..., Awaitable[Rendering]]
+
+
+async def notify(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    event_id: UUID,
+    kind: str,
+    recipient_ids: Sequence[str],
+    fields: Mapping[str, object],
+    subject_id: str = "",
+    now: datetime,
+    channels: Sequence[str] | None = None,
+) -> list[UUID]:
+    """One message per recipient (id = uuid5(event id, recipient, kind)); a replay returns
+    the ids it made before and sends nothing. Missing declared fields -> ValueError."""
+    # The hooks of PREFS and TEMPLATES (imported here: the modules arrive with their work).
+    from services.notifications.service.preferences import plan_delivery
+    from services.notifications.service.templates import render_message
+
+    return await make_messages(
+        conn,
+        college=college,
+        event_id=event_id,
+        kind=kind,
+        recipient_ids=recipient_ids,
+        fields=fields,
+        subject_id=subject_id,
+        now=now,
+        channels=channels,
+        plan=plan_delivery,
+        render=render_message,
+    )
+
+
+async def make_messages(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    event_id: UUID,
+    kind: str,
+    recipient_ids: Sequence[str],
+    fields: Mapping[str, object],
+    subject_id: str,
+    now: datetime,
+    channels: Sequence[str] | None,
+    plan: Planner,
+    render: Renderer,
+) -> list[UUID]:
+    declared = KINDS.get(kind)
+    if declared is None:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    given = stored_fields(fields)
+    missing = missing_fields(declared.fields, given)
+    if missing:
+        raise ValueError(f"kind {kind!r} lacks its declared fields: {', '.join(missing)}")
+    own = {name: value for name, value in given.items() if name in declared.fields}
+    recipients = list(dict.fromkeys(recipient_ids))
+    ids = [message_id_for(event_id, recipient, kind) for recipient in recipients]
+    made_before = await message_rows.existing_ids(conn, ids)
+    events: list[DomainEvent] = []
+    for recipient, message_id in zip(recipients, ids, strict=True):
+        if message_id in made_before:
+            continue
+        planned = await plan(conn, college=college, recipient_id=recipient, kind=kind, now=now)
+        action = PlanAction(planned.action)
+        if declared.critical and action is not PlanAction.SEND:
+            action = PlanAction.SEND  # critical kinds are never held, dropped or digested
+        path = failover_path(planned.channels, channels)
+        rendered = None
+        if action is PlanAction.SEND:
+            rendered = await render(
+                conn, college=college, kind=kind, locale=planned.locale, fields=own
+            )
+        message = Message(
+            message_id=message_id,
+            college=college,
+            event_id=event_id,
+            recipient_id=recipient,
+            kind=kind,
+            category=declared.category.value,
+            priority=declared.priority.value,
+            subject_id=subject_id,
+            fields=own,
+            locale=planned.locale,
+            channels=path,
+            status=_status_for(action, path),
+            hold_until=planned.hold_until if action is PlanAction.HOLD else None,
+            created_at=now,
+            updated_at=now,
+        )
+        if not await message_rows.insert_message(conn, message):
+            continue  # a concurrent replay made it
+        if rendered is not None:
+            events += await start_message(conn, message, rendered, now=now)
+        elif action is PlanAction.DROP:
+            events.append(
+                MessageDropped(
+                    college=college,
+                    message_id=message_id,
+                    recipient_id=recipient,
+                    kind=kind,
+                    reason="quiet_hours" if planned.channels else "switched_off",
+                    dropped_at=now,
+                )
+            )
+    if events:
+        await append_to_outbox(conn, events, source=SOURCE, now=now)
+    return ids
+
+
+def _status_for(action: PlanAction, path: Sequence[str]) -> MessageStatus:
+    if action is PlanAction.HOLD:
+        return MessageStatus.HELD
+    if action is PlanAction.DROP:
+        return MessageStatus.DROPPED
+    if action is PlanAction.DIGEST:
+        return MessageStatus.DIGESTED
+    return status_when_started(path)
+
+
+async def start_message(
+    conn: asyncpg.Connection, message: Message, rendered: Rendering, *, now: datetime
+) -> list[DomainEvent]:
+    """Put a message on its way: its notice in the inbox at once when 'inapp' is on the
+    path, a queued delivery for its first outside channel. Returns the events to publish."""
+    events: list[DomainEvent] = []
+    if INAPP in message.channels:
+        events += await deliver_in_app(conn, message, rendered, now=now)
+    outside = first_outside(message.channels)
+    if outside is not None:
+        await queue_delivery(conn, message, outside, rendered.version, now=now)
+    return events
+
+
+async def queue_delivery(
+    conn: asyncpg.Connection, message: Message, channel: str, version: int, *, now: datetime
+) -> bool:
+    return await delivery_rows.insert_delivery(
+        conn,
+        delivery_id=delivery_id_for(message.message_id, channel),
+        message_id=message.message_id,
+        college=message.college,
+        channel=channel,
+        dedupe_key=dedupe_key(message.event_id, message.recipient_id, channel, version),
+        template_version=version,
+        status="queued",
+        now=now,
+    )
+
+
+async def deliver_in_app(
+    conn: asyncpg.Connection, message: Message, rendered: Rendering, *, now: datetime
+) -> list[DomainEvent]:
+    """The notice (id = the message's), recorded as an in-app delivery; nothing when it
+    is already in the inbox."""
+    recorded = await delivery_rows.insert_delivery(
+        conn,
+        delivery_id=delivery_id_for(message.message_id, INAPP),
+        message_id=message.message_id,
+        college=message.college,
+        channel=INAPP,
+        dedupe_key=dedupe_key(message.event_id, message.recipient_id, INAPP, rendered.version),
+        template_version=rendered.version,
+        status="delivered",
+        now=now,
+    )
+    if not recorded:
+        return []
+    await notice_rows.insert_message_notice(
+        conn,
+        InboxNotice(
+            id=message.message_id,
+            college=message.college,
+            recipient_id=message.recipient_id,
+            kind=message.kind,
+            title=rendered.title,
+            body=rendered.body,
+            subject_id=message.subject_id,
+            created_at=now,
+            read_at=None,
+            priority=message.priority,
+            category=message.category,
+            message_id=message.message_id,
+        ),
+    )
+    return [
+        MessageDelivered(
+            college=message.college,
+            message_id=message.message_id,
+            recipient_id=message.recipient_id,
+            kind=message.kind,
+            channel="inapp",
+            delivered_at=now,
+        )
+    ]
+
+
+async def release_held(
+    conn: asyncpg.Connection, *, now: datetime, limit: int, render: Renderer
+) -> int:
+    """Start the held messages whose hold ended (locked SKIP LOCKED: one replica each)."""
+    held = await message_rows.claim_held_due(conn, now=now, limit=limit)
+    events: list[DomainEvent] = []
+    for message in held:
+        rendered = await render(
+            conn,
+            college=message.college,
+            kind=message.kind,
+            locale=message.locale,
+            fields=message.fields,
+        )
+        events += await start_message(conn, message, rendered, now=now)
+        await message_rows.set_status(
+            conn, message.message_id, status_when_started(message.channels), now=now
+        )
+    if events:
+        await append_to_outbox(conn, events, source=SOURCE, now=now)
+    return len(held)
+
+
+def stored_fields(fields: Mapping[str, object]) -> dict[str, object]:
+    """The fields as they are stored and rendered (JSON: times as ISO 8601 text), so the
+    notice written now and a delivery rendered later read the same."""
+    normalised: dict[str, object] = json.loads(
+        json.dumps(dict(fields), default=_json_value, ensure_ascii=False)
+    )
+    return normalised
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
