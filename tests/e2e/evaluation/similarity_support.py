@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from services.evaluation.service.similarity import GateLimits, gate_submission
-from tools.bench.evaluation_similarity_corpus import full_report, synthetic_body
+from tools.bench.evaluation_similarity_corpus import synthetic_body
 
 T0 = datetime(2026, 9, 7, 2, 0, tzinfo=UTC)
 _rng = random.Random()
@@ -181,6 +181,3 @@ async def flagged_events(conn: asyncpg.Connection, report_id: UUID) -> int:
             str(report_id).encode(),
         )
     )
-
-
-__all__ = ["full_report"]
