@@ -1,0 +1,127 @@
+"""Email over SMTP (aiosmtplib): one MIME message per delivery.
+
+The message carries a Message-ID derived from the delivery's idempotency key, so every
+attempt of one delivery has the same Message-ID and a relay or mail client that dedupes
+by Message-ID shows one copy. An SMTP server itself does not dedupe, so
+`honours_idempotency_key` is False: a crash between the server's 250 and the dispatcher's
+record can make a second copy (same Message-ID) on the next attempt.
+
+Classification of answers (RFC 5321 reply classes):
+- connection refused / reset, timeouts, 4yz replies -> temporary (retry later);
+- 5yz replies (550 mailbox unavailable, 553 bad mailbox name, 554...) -> permanent;
+- an address that is not a plain `local@domain` -> permanent, without connecting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+import aiosmtplib
+
+from services.notifications.channels import Outgoing, SendOutcome, SendResult
+from services.notifications.settings import NotificationsSettings
+
+# The header naming the Campusflow message (a receiver can trace it back).
+MESSAGE_HEADER = "X-Campusflow-Message-Id"
+DELIVERY_HEADER = "X-Campusflow-Delivery-Id"
+KIND_HEADER = "X-Campusflow-Kind"
+
+_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+def valid_email_address(address: str) -> bool:
+    """A plain ASCII `local@domain.tld` (what every relay accepts without SMTPUTF8)."""
+    return len(address) <= 254 and bool(_ADDRESS.match(address)) and ".." not in address
+
+
+def message_id_for(idempotency_key: str, email_from: str) -> str:
+    """The same Message-ID for every attempt of one delivery."""
+    digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:32]
+    domain = parseaddr(email_from)[1].rpartition("@")[2] or "campusflow.local"
+    return f"<{digest}@{domain}>"
+
+
+def build_message(outgoing: Outgoing, *, email_from: str, now: datetime) -> EmailMessage:
+    """The MIME message: non-ASCII subject as RFC 2047 UTF-8 encoded words (done by the
+    email package's default policy when serialised), text/plain UTF-8 body plus a
+    text/html alternative."""
+    message = EmailMessage()
+    message["From"] = email_from
+    message["To"] = Address(addr_spec=outgoing.address)
+    message["Subject"] = outgoing.title
+    message["Date"] = format_datetime(now.astimezone(UTC))
+    message["Message-ID"] = message_id_for(outgoing.idempotency_key, email_from)
+    message[MESSAGE_HEADER] = str(outgoing.message_id)
+    message[DELIVERY_HEADER] = str(outgoing.delivery_id)
+    message[KIND_HEADER] = outgoing.kind
+    message["Content-Language"] = outgoing.locale
+    message.set_content(outgoing.body, subtype="plain", charset="utf-8")
+    paragraphs = "".join(
+        f"<p>{html.escape(part).replace(chr(10), '<br>')}</p>"
+        for part in outgoing.body.split("\n\n")
+        if part.strip()
+    )
+    message.add_alternative(
+        f'<!doctype html><html lang="{html.escape(outgoing.locale)}"><head>'
+        f'<meta charset="utf-8"><title>{html.escape(outgoing.title)}</title></head>'
+        f"<body>{paragraphs}</body></html>",
+        subtype="html",
+        charset="utf-8",
+    )
+    return message
+
+
+def classify_smtp_error(error: BaseException) -> SendResult:
+    """What an aiosmtplib error means for the dispatcher."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        codes = [refused.code for refused in error.recipients]
+        detail = "; ".join(f"{r.code} {r.message}" for r in error.recipients)
+        permanent = bool(codes) and all(code >= 500 for code in codes)
+        return SendResult(
+            SendOutcome.PERMANENT_FAILURE if permanent else SendOutcome.TEMPORARY_FAILURE,
+            detail=f"recipient refused: {detail}",
+        )
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        outcome = (
+            SendOutcome.PERMANENT_FAILURE if error.code >= 500 else SendOutcome.TEMPORARY_FAILURE
+        )
+        return SendResult(outcome, detail=f"smtp {error.code} {error.message}")
+    # Timeouts, refused or dropped connections, anything else on the wire: retry later.
+    return SendResult(SendOutcome.TEMPORARY_FAILURE, detail=f"{type(error).__name__}: {error}")
+
+
+class EmailSender:
+    channel = "email"
+    honours_idempotency_key = False
+
+    def __init__(self, settings: NotificationsSettings) -> None:
+        self._settings = settings
+
+    async def send(self, outgoing: Outgoing) -> SendResult:
+        settings = self._settings
+        if not valid_email_address(outgoing.address):
+            return SendResult(
+                SendOutcome.PERMANENT_FAILURE,
+                detail=f"not an email address: {outgoing.address!r}",
+            )
+        message = build_message(outgoing, email_from=settings.email_from, now=datetime.now(UTC))
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username,
+                password=password,
+                start_tls=settings.smtp_starttls,
+                timeout=settings.smtp_timeout_s,
+            )
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
+            return classify_smtp_error(error)
+        return SendResult(SendOutcome.SENT, provider_message_id=message["Message-ID"])
