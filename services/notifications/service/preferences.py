@@ -1,0 +1,277 @@
+"""A person's choices, and the hooks the pipeline asks them through.
+
+Hooks (run in the caller's transaction): `plan_delivery` (the plan for one message),
+`contact_address`, `set_contact_point` (validates the address), `ensure_person`.
+The rest are the use cases of the person's own API (`/api/notifications/me/...`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from services.notifications.domain.digests import DEFAULT_DIGEST_WINDOW, DigestWindow
+from services.notifications.domain.kinds import Category, kind_named
+from services.notifications.domain.preferences import (
+    CONTACT_CHANNELS,
+    CategoryPreference,
+    Channel,
+    DeliveryPlan,
+    check_category_preference,
+    check_locale,
+    default_preference,
+    normalise_address,
+    plan,
+)
+from services.notifications.domain.quiet_hours import QuietHours, zone_named
+from services.notifications.repository import preferences as repository
+from shared.rules import NotFound, RuleBroken
+from shared.timers import schedule
+
+# The durable timer that sends a person's digest (handled in service/digests.py).
+DIGEST_ACTION = "notifications.digest"
+
+
+def digest_timer_key(college: str, person_id: str) -> str:
+    return f"{college}:{person_id}"
+
+
+# --- hooks ----------------------------------------------------------------------------
+
+
+async def plan_delivery(
+    conn: asyncpg.Connection, *, college: str, recipient_id: str, kind: str, now: datetime
+) -> DeliveryPlan:
+    """The plan for one message of `kind` to `recipient_id` now (see domain/preferences).
+
+    A message left for the digest arms the person's digest timer in this transaction.
+    """
+    the_kind = kind_named(kind)
+    person = await repository.person(conn, college=college, person_id=recipient_id)
+    reachable = await repository.contact_points(conn, college=college, person_id=recipient_id)
+    chosen = await repository.preferences(
+        conn, college=college, person_id=recipient_id, category=the_kind.category.value
+    )
+    window = await repository.quiet_hours(conn, college=college, person_id=recipient_id)
+    decision = plan(
+        kind=the_kind,
+        preference=chosen.get(the_kind.category),
+        reachable=set(reachable),
+        quiet_hours=window,
+        zone=zone_named(person.time_zone),
+        locale=person.locale,
+        now=now,
+    )
+    if decision.action == "digest":
+        await arm_digest(conn, college=college, person_id=recipient_id, now=now)
+    return decision
+
+
+async def contact_address(
+    conn: asyncpg.Connection, *, college: str, person_id: str, channel: str
+) -> str | None:
+    """Where `person_id` is reached on `channel` ('email', 'sms', 'im'); None if nowhere."""
+    return await repository.contact_address(
+        conn, college=college, person_id=person_id, channel=channel
+    )
+
+
+def _contact_channel(channel: str) -> Channel:
+    if channel not in {c.value for c in CONTACT_CHANNELS}:
+        raise RuleBroken(
+            "unknown_channel",
+            field="channel",
+            message=f"{channel!r} is not a contact channel (email, sms, im)",
+            invalid=True,
+        )
+    return Channel(channel)
+
+
+async def set_contact_point(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    channel: str,
+    address: str,
+    now: datetime,
+) -> None:
+    """Record where `person_id` is reached on `channel`; a bad address is refused
+    (RuleBroken naming `address`), an unknown channel too (naming `channel`)."""
+    stored = normalise_address(_contact_channel(channel), address)
+    await repository.ensure_person(
+        conn, college=college, person_id=person_id, display_name=None, now=now
+    )
+    await repository.put_contact_point(
+        conn, college=college, person_id=person_id, channel=channel, address=stored, now=now
+    )
+
+
+async def ensure_person(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    display_name: str | None,
+    now: datetime,
+) -> None:
+    """The person's row (defaults: zh-CN, Asia/Shanghai); a given name replaces the old."""
+    await repository.ensure_person(
+        conn, college=college, person_id=person_id, display_name=display_name, now=now
+    )
+
+
+# --- digests' timer ---------------------------------------------------------------------
+
+
+async def arm_digest(
+    conn: asyncpg.Connection, *, college: str, person_id: str, now: datetime
+) -> datetime:
+    """Make the person's digest timer due at their next digest time; return that time."""
+    person = await repository.person(conn, college=college, person_id=person_id)
+    window = await repository.digest_window(conn, college=college, person_id=person_id)
+    due_at = (window or DEFAULT_DIGEST_WINDOW).next_at(now, zone_named(person.time_zone))
+    await schedule(
+        conn,
+        kind=DIGEST_ACTION,
+        key=digest_timer_key(college, person_id),
+        due_at=due_at,
+        payload={"college": college, "person_id": person_id},
+    )
+    return due_at
+
+
+# --- the person's own choices -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    preference: CategoryPreference
+    chosen: bool  # False: the default, nothing chosen yet
+    critical: bool
+
+
+@dataclass(frozen=True)
+class MyPreferences:
+    locale: str
+    time_zone: str
+    contact_points: dict[str, str]
+    quiet_hours: QuietHours | None
+    digest_window: DigestWindow | None
+    categories: list[CategoryChoice]
+
+
+async def my_preferences(
+    conn: asyncpg.Connection, *, college: str, person_id: str
+) -> MyPreferences:
+    person = await repository.person(conn, college=college, person_id=person_id)
+    reachable = await repository.contact_points(conn, college=college, person_id=person_id)
+    chosen = await repository.preferences(conn, college=college, person_id=person_id)
+    categories = [
+        CategoryChoice(
+            chosen.get(category) or default_preference(category, reachable),
+            category in chosen,
+            category is Category.SAFETY,
+        )
+        for category in Category
+    ]
+    return MyPreferences(
+        locale=person.locale,
+        time_zone=person.time_zone,
+        contact_points=reachable,
+        quiet_hours=await repository.quiet_hours(conn, college=college, person_id=person_id),
+        digest_window=await repository.digest_window(conn, college=college, person_id=person_id),
+        categories=categories,
+    )
+
+
+async def choose(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    choices: Sequence[CategoryPreference],
+    now: datetime,
+) -> None:
+    """Replace the choices for the categories given (others keep theirs); all or nothing."""
+    seen: set[Category] = set()
+    for index, choice in enumerate(choices):
+        field = f"categories[{index}]"
+        if choice.category in seen:
+            raise RuleBroken(
+                "category_twice",
+                field=f"{field}.category",
+                message=f"{choice.category} is given twice",
+                invalid=True,
+            )
+        seen.add(choice.category)
+        check_category_preference(choice, field=field)
+    await repository.ensure_person(
+        conn, college=college, person_id=person_id, display_name=None, now=now
+    )
+    await repository.put_preferences(
+        conn, college=college, person_id=person_id, choices=choices, now=now
+    )
+
+
+async def set_quiet_hours(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    window: QuietHours | None,
+    now: datetime,
+) -> None:
+    await repository.put_quiet_hours(
+        conn, college=college, person_id=person_id, window=window, now=now
+    )
+
+
+async def set_digest_window(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    window: DigestWindow | None,
+    now: datetime,
+) -> None:
+    """Set (or, None, forget) the window; messages already waiting go at the new time."""
+    await repository.put_digest_window(
+        conn, college=college, person_id=person_id, window=window, now=now
+    )
+    waiting = await repository.waiting_for_digest(
+        conn, college=college, person_id=person_id, until=None
+    )
+    if waiting:
+        await arm_digest(conn, college=college, person_id=person_id, now=now)
+
+
+async def set_locale_and_zone(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    locale: str | None = None,
+    time_zone: str | None = None,
+    now: datetime,
+) -> None:
+    if locale is not None:
+        check_locale(locale)
+    if time_zone is not None:
+        zone_named(time_zone)
+    await repository.set_locale_and_zone(
+        conn, college=college, person_id=person_id, locale=locale, time_zone=time_zone, now=now
+    )
+
+
+async def remove_contact_point(
+    conn: asyncpg.Connection, *, college: str, person_id: str, channel: str
+) -> None:
+    _contact_channel(channel)
+    if not await repository.delete_contact_point(
+        conn, college=college, person_id=person_id, channel=channel
+    ):
+        raise NotFound("contact point", channel)
