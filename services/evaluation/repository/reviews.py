@@ -260,6 +260,18 @@ async def withdraw_review(
     return bool(status == "UPDATE 1")
 
 
+async def hold_assignment(conn: asyncpg.Connection, *, report_id: UUID, reviewer_id: str) -> bool:
+    """Lock the held assignment until commit (a conflict releasing it waits, or is waited
+    for and then seen); False when it is not held."""
+    found = await conn.fetchval(
+        "SELECT true FROM review_assignments WHERE report_id = $1 AND reviewer_id = $2"
+        " AND released_at IS NULL FOR UPDATE",
+        report_id,
+        reviewer_id,
+    )
+    return bool(found)
+
+
 async def is_assigned(conn: asyncpg.Connection, *, report_id: UUID, reviewer_id: str) -> bool:
     found = await conn.fetchval(
         "SELECT true FROM review_assignments WHERE report_id = $1 AND reviewer_id = $2"

@@ -201,9 +201,9 @@ async def submit_review(
     """Score an assigned report on the season's rubric (or update one's review while the
     grade is not final); emits ReviewSubmitted with the weighted score."""
     facts = await repository.report_facts(conn, college=college, report_id=report_id)
-    if facts is None or not await repository.is_assigned(
+    if facts is None or not await repository.hold_assignment(
         conn, report_id=report_id, reviewer_id=reviewer_id
-    ):
+    ):  # locked: a conflict released concurrently is waited for, then seen
         raise NotFound("report", report_id)  # an unassigned report is not revealed
     row = await committee.rubric_of(conn, college=college, season=facts.season)
     if row is None:

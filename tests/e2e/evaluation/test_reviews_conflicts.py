@@ -7,7 +7,9 @@ season's assignments are judged valid by the independent checker."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -16,6 +18,7 @@ import httpx
 import pytest
 
 from services.evaluation.service.assignments import season_check
+from services.evaluation.service.review_conflicts import declare_conflict
 from tests.e2e.evaluation.reviews_support import (
     COLLEGE,
     api,
@@ -301,4 +304,52 @@ async def test_bad_declarations_are_refused_and_change_nothing(
         assert await assignments(client, base, season) == before
         listed = await client.get(url, headers=chair())
         assert listed.json()["items"] == []
+        await checked(dsn, season)
+
+
+async def test_a_review_submitted_while_the_conflict_is_declared_waits_and_is_refused(
+    services: dict[str, str], service_dsns: dict[str, str]
+) -> None:
+    dsn, base = service_dsns["evaluation"], api(services)
+    season = await new_season(dsn)
+    a, b, c = unique("a"), unique("b"), unique("c")
+    report = await new_report(dsn, season, authors=[unique("stu")])
+    async with httpx.AsyncClient(timeout=30) as client:
+        await committee(client, base, season, [a, b, c], load=1)
+        assert (await run(client, base, season)).status_code == 201
+        held = reviewers_of(await assignments(client, base, season), report)
+        conflicted = sorted(held)[0]
+        conn = await asyncpg.connect(dsn)
+        try:
+            declaring = conn.transaction()
+            await declaring.start()
+            found = await declare_conflict(
+                conn,
+                college=COLLEGE,
+                season=season,
+                reviewer_id=conflicted,
+                report_id=report,
+                person_id=None,
+                reason="亲属",
+                declared_by=conflicted,
+                now=datetime.now(UTC),
+            )
+            assert [r.report_id for r in found.releases] == [report]
+            submitting = asyncio.create_task(
+                client.put(
+                    f"{base}/reports/{report}/reviews/mine",
+                    json={"scores": scores(90, 90, 90)},
+                    headers=reviewer(conflicted),
+                )
+            )
+            await asyncio.sleep(1.0)
+            assert not submitting.done()  # waits for the declaration's transaction
+            await declaring.commit()
+            assert (await submitting).status_code == 404
+            stored = await conn.fetchval(
+                "SELECT count(*) FROM reviews WHERE report_id = $1", report
+            )
+            assert stored == 0
+        finally:
+            await conn.close()
         await checked(dsn, season)
