@@ -115,6 +115,43 @@ async def _documents_in_college(conn: asyncpg.Connection, college: str) -> int:
     return count
 
 
+async def _candidates(
+    conn: asyncpg.Connection,
+    seeds: dict[int, list[Fingerprint]],
+    *,
+    report_id: UUID,
+    own_authors: set[str],
+    limits: GateLimits,
+) -> list[index.IndexedDocument]:
+    """The reports worth verifying, best-sharing first (the authors' own first among
+    equals). A report whose shared fingerprints all lie among those of reports already
+    chosen adds no passage of its own (the same text held by many reports, e.g.
+    moderately common phrasing): it is not verified again — unless it is the authors'
+    own, whose text must be known to be set aside. Looked up a window at a time; a window
+    adding nobody ends the search (the rest share even less)."""
+    own_document = await index.document_of(conn, report_id=report_id)
+    ranked = sorted((d for d in seeds if d != own_document), key=lambda d: (-len(seeds[d]), d))
+    window = 3 * limits.candidates
+    claimed: set[int] = set()
+    chosen: list[index.IndexedDocument] = []
+    for start in range(0, len(ranked), window):
+        found = await index.documents(conn, document_ids=ranked[start : start + window])
+        found.sort(key=lambda d: (-len(seeds[d.document_id]), not own_authors & set(d.author_ids)))
+        added = 0
+        for document in found:
+            shared = {f.hash for f in seeds[document.document_id]}
+            if shared <= claimed and not own_authors & set(document.author_ids):
+                continue
+            claimed |= shared
+            chosen.append(document)
+            added += 1
+            if len(chosen) == limits.candidates:
+                return chosen
+        if not added:
+            break
+    return chosen
+
+
 async def find_matches(
     conn: asyncpg.Connection,
     *,
@@ -124,8 +161,9 @@ async def find_matches(
     threshold: float,
     limits: GateLimits,
 ) -> GateOutcome:
-    """Candidates from the index, verified exactly; the report itself and its authors'
-    own reports excluded. Reads only: indexes nothing."""
+    """Candidates from the index, verified exactly; the report itself excluded and its
+    authors' own reports' text treated like template text. Indexes nothing (it only
+    remembers the fingerprints it found common)."""
     report_id = query.report_id
     cap = limits.cap(await _documents_in_college(conn, college))
     hashes = sorted({f.hash for f in query.fingerprints})
@@ -143,26 +181,10 @@ async def find_matches(
             seeds[document_id].append(Fingerprint(posting.hash, position))
     if found_common:
         await index.record_common(conn, college=college, counts=found_common)
-    # Best-sharing first; a report whose shared fingerprints all lie among those of
-    # reports already chosen adds no passage of its own (the same text held by many
-    # reports, e.g. moderately common phrasing): it is not verified again.
-    own_document = await index.document_of(conn, report_id=UUID(report_id))
-    ranked = sorted(seeds, key=lambda d: (-len(seeds[d]), d))
-    claimed: set[int] = set()
-    picked: list[int] = []
-    for document_id in ranked:
-        if document_id == own_document:
-            continue
-        shared = {f.hash for f in seeds[document_id]}
-        if shared <= claimed:
-            continue
-        claimed |= shared
-        picked.append(document_id)
-        if len(picked) == limits.candidates:
-            break
-    found = {d.document_id: d for d in await index.documents(conn, document_ids=picked)}
-    chosen = [found[d] for d in picked if d in found]
     own_authors_set = set(own_authors)
+    chosen = await _candidates(
+        conn, seeds, report_id=UUID(report_id), own_authors=own_authors_set, limits=limits
+    )
     texts = await index.bodies(conn, versions=[(d.report_id, d.version) for d in chosen])
     sources: dict[str, index.IndexedDocument] = {}
     source_texts: dict[str, str] = {}

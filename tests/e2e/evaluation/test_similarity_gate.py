@@ -187,3 +187,26 @@ async def test_common_phrasing_across_many_reports_is_ignored(conn: asyncpg.Conn
     )
     assert await integrity(conn, extra) == "clear"
     assert (await result(conn, extra, 1))["ignored_fingerprints"] >= remembered
+
+
+async def test_own_text_also_copied_by_another_is_still_own_work(
+    conn: asyncpg.Connection,
+) -> None:
+    """Alice's passage, copied by Bob, reused by Alice in a new report: Bob's report holds
+    exactly the same shared fingerprints as Alice's (re-indexed, newer) earlier report, yet
+    the text is hers and her new report is not flagged."""
+    college = unique_college()
+    await new_season(conn, college, "2025-autumn")
+    await new_season(conn, college, "2026-autumn")
+    passage = unrelated_body(600)
+    old = await new_report(conn, college, "2025-autumn", ["alice"])
+    old_text = unrelated_body(1500) + "\n\n" + passage
+    await submit(conn, college, "2025-autumn", old, old_text)
+    bob = await new_report(conn, college, "2026-autumn", ["bob"])
+    await submit(conn, college, "2026-autumn", bob, unrelated_body(1500) + "\n\n" + passage)
+    assert await integrity(conn, bob) == "flagged"
+    await submit(conn, college, "2025-autumn", old, old_text)  # re-indexed after Bob's
+    new = await new_report(conn, college, "2026-autumn", ["alice"])
+    await submit(conn, college, "2026-autumn", new, passage + "\n\n" + unrelated_body(1500))
+    assert await integrity(conn, new) == "clear"
+    assert await matches(conn, new, 1) == []
