@@ -16,6 +16,7 @@ import httpx
 
 from shared.config import LOCAL_JWT_SECRET
 from shared.web.auth import issue_local_token
+from tools.demo.evaluation import seed_evaluation
 from tools.demo.recruitment.beneficiaries import seed_beneficiaries
 from tools.demo.recruitment.campaigns import CAMPAIGN_DETAILS, first_position, seed_campaigns
 from tools.demo.recruitment.corps import seed_corps
@@ -177,7 +178,9 @@ async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport
         # scheduling: the office members' timetables, the published office rota, sign-ins
         # with a handover and a no-show, the summer timetable of the demo's schools, a
         # month of meetings (one sanction ends a membership in recruitment), the activity
-        # calendar.
+        # calendar. Then evaluation: the report season of the approved teams and individual
+        # requirements, one flagged copy decided as misconduct, reviews, grades, prizes, a
+        # defense, credits and a staff assessment from the duty records.
         for seed_part in (
             seed_selection,
             seed_intake,
@@ -191,6 +194,7 @@ async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport
             seed_timetable,
             seed_meetings,
             seed_activities,
+            seed_evaluation,
         ):
             report.parts.append(await seed_part(client, urls, demo_token))
     return report

@@ -10,11 +10,17 @@ neutral (60%, bias ~ N(0, 1.5Â²)); every review adds independent noise ~ N(0, 4Â
 is clipped to [0, 100]. Each report gets `reviews_per_report` distinct reviewers (an
 int, or an inclusive (low, high) range drawn per report), chosen from the
 least-loaded reviewers with random tie-breaks, as a fair assignment would.
+
+The same round also gives the ceiling: an oracle that knows every reviewer's true bias
+and subtracts it. No bias correction can do better on average, so `oracle_gain` says how
+much of the possible gain the estimate reaches (with two reviews per report, the
+remaining error is the reviews' own noise, which no correction removes).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,6 +44,12 @@ def top_agreement(estimate: np.ndarray, truth: np.ndarray, share: float = TOP_SH
     return len(true_top & est_top) / size
 
 
+@dataclass(frozen=True)
+class SimulatedGain:
+    gain: float  # calibrated minus raw mean, percentage points of top-10% agreement
+    oracle_gain: float  # true biases subtracted, minus raw mean: the ceiling
+
+
 def simulate_calibration_gain(
     seed: int,
     reports: int,
@@ -45,6 +57,16 @@ def simulate_calibration_gain(
     reviews_per_report: int | tuple[int, int],
 ) -> float:
     """Top-10% agreement with the truth, calibrated minus raw mean, in percentage points."""
+    return simulate_calibration(seed, reports, reviewers, reviews_per_report).gain
+
+
+def simulate_calibration(
+    seed: int,
+    reports: int,
+    reviewers: int,
+    reviews_per_report: int | tuple[int, int],
+) -> SimulatedGain:
+    """The calibrated gain and the oracle's ceiling on the same simulated round."""
     low, high = (
         (reviews_per_report, reviews_per_report)
         if isinstance(reviews_per_report, int)
@@ -69,6 +91,7 @@ def simulate_calibration_gain(
     load = np.zeros(reviewers)
     reviews: list[Review] = []
     raw = np.empty(reports)
+    oracle = np.empty(reports)
     for i in range(reports):
         count = int(rng.integers(low, high + 1))
         order = np.lexsort((rng.random(reviewers), load))
@@ -76,6 +99,7 @@ def simulate_calibration_gain(
         load[chosen] += 1
         scores = np.clip(quality[i] + bias[chosen] + rng.normal(0.0, NOISE_SD, count), 0.0, 100.0)
         raw[i] = scores.mean()
+        oracle[i] = (scores - bias[chosen]).mean()
         reviews.extend(
             Review(report_id=f"r{i:06d}", reviewer_id=f"v{j:04d}", score=float(s))
             for j, s in zip(chosen.tolist(), scores.tolist(), strict=True)
@@ -83,4 +107,8 @@ def simulate_calibration_gain(
 
     result = calibrate(reviews)
     calibrated = np.array([r.calibrated for r in result.reports])  # ids sort as indices
-    return 100.0 * (top_agreement(calibrated, quality) - top_agreement(raw, quality))
+    raw_agreement = top_agreement(raw, quality)
+    return SimulatedGain(
+        gain=100.0 * (top_agreement(calibrated, quality) - raw_agreement),
+        oracle_gain=100.0 * (top_agreement(oracle, quality) - raw_agreement),
+    )

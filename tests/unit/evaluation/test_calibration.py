@@ -15,7 +15,10 @@ from services.evaluation.domain.calibration import (
     calibrate,
     is_borderline,
 )
-from services.evaluation.domain.calibration_simulation import simulate_calibration_gain
+from services.evaluation.domain.calibration_simulation import (
+    simulate_calibration,
+    simulate_calibration_gain,
+)
 from shared.rules import RuleBroken
 
 pytestmark = pytest.mark.unit
@@ -186,3 +189,13 @@ def test_the_simulation_is_reproducible_from_its_seed() -> None:
 def test_the_simulation_refuses_an_impossible_round() -> None:
     with pytest.raises(ValueError):
         simulate_calibration_gain(0, 10, 2, 3)
+
+
+def test_the_calibrated_gain_stays_near_the_oracle_ceiling() -> None:
+    # The oracle subtracts the true biases: no correction beats it on average. The least
+    # squares estimate must come close to it, and beat the raw mean.
+    outcomes = [simulate_calibration(seed, 1000, 60, 2) for seed in (0, 1, 2, 3)]
+    gain = sum(o.gain for o in outcomes) / len(outcomes)
+    ceiling = sum(o.oracle_gain for o in outcomes) / len(outcomes)
+    assert gain > 0
+    assert ceiling - gain < 3.0, (gain, ceiling)
