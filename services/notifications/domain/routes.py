@@ -1,0 +1,387 @@
+"""The routing table: which event tells whom what (code, reviewed like code).
+
+Each route maps one event type to a notification kind (domain/kinds.py), the people it
+concerns and the kind's fields. Recipients and fields are pure functions of the event
+and the facts notifications folded from earlier events (its read models, and its
+contact directory) — never read from another service's schema. The service looks up
+only the facts a route declares it needs. Every declared field of the kind is given,
+None when the event and the facts do not say.
+
+An event type without a route is counted and skipped (service/routing.py). Reminders and
+escalation chains (shift_reminder, incident_alert, return_to_school_notice, ...) start
+from the same events in their own consumers, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from services.notifications.domain.route_model import Facts, Need, Route
+from shared.events import evaluation as ev
+from shared.events import recruitment as rc
+from shared.events import scheduling as sc
+from shared.events.base import DomainEvent
+
+E = TypeVar("E", bound=DomainEvent)
+
+
+def _campaign(
+    event: rc.ApplicationSubmitted
+    | rc.InterviewScheduled
+    | rc.ApplicantAdmitted
+    | rc.ApplicantWaitlisted
+    | rc.ApplicantRejected
+    | rc.ApplicantPromoted,
+    facts: Facts,
+) -> str:
+    """What the applicant knows the campaign by: its title, its id failing that."""
+    title = getattr(event, "campaign_title", None)
+    return title or facts.campaign_title or event.campaign_id
+
+
+def _team_title(facts: Facts) -> str | None:
+    return facts.team.title if facts.team else None
+
+
+def _report_title(facts: Facts) -> str | None:
+    if facts.report and facts.report.title:
+        return facts.report.title
+    return _team_title(facts)
+
+
+def _report_authors(facts: Facts) -> tuple[str, ...]:
+    return facts.report.author_ids if facts.report else ()
+
+
+def _shift(facts: Facts, name: str) -> object:
+    return getattr(facts.shift, name) if facts.shift else None
+
+
+def _route(
+    event: type[E],
+    kind: str,
+    recipients: Callable[[E, Facts], Iterable[str | None]],
+    fields: Callable[[E, Facts], Mapping[str, object]],
+    *needs: Need,
+    subject: Callable[[E], object] | None = None,
+) -> Route[Any]:
+    return Route(event, kind, recipients, fields, frozenset(needs), subject)
+
+
+C, T, R, S, M = Need.CAMPAIGN, Need.TEAM, Need.REPORT, Need.SHIFT, Need.MEETING
+
+_RECRUITMENT: tuple[Route[Any], ...] = (
+    _route(
+        rc.ApplicationSubmitted,
+        "application_received",
+        lambda e, f: [e.applicant_id],
+        lambda e, f: {
+            "applicant_name": e.applicant_name,
+            "campaign": _campaign(e, f),
+            "submitted_at": e.submitted_at,
+        },
+        C,
+    ),
+    _route(
+        rc.InterviewScheduled,
+        "interview_scheduled",
+        lambda e, f: [e.applicant_id],
+        lambda e, f: {
+            "campaign": _campaign(e, f),
+            "starts_at": e.starts_at,
+            "ends_at": e.ends_at,
+            "place": e.place,
+        },
+        C,
+    ),
+    _route(
+        rc.ApplicantAdmitted,
+        "applicant_admitted",
+        lambda e, f: [e.applicant_id],
+        lambda e, f: {"campaign": _campaign(e, f), "squad": e.squad_id},
+        C,
+    ),
+    _route(
+        rc.ApplicantWaitlisted,
+        "applicant_waitlisted",
+        lambda e, f: [e.applicant_id],
+        lambda e, f: {"campaign": _campaign(e, f), "rank": e.rank},
+        C,
+    ),
+    _route(
+        rc.ApplicantRejected,
+        "applicant_rejected",
+        lambda e, f: [e.applicant_id],
+        lambda e, f: {"campaign": _campaign(e, f), "reason": e.reason},
+        C,
+    ),
+    _route(
+        rc.ApplicantPromoted,
+        "applicant_promoted",
+        lambda e, f: [e.applicant_id],
+        lambda e, f: {"campaign": _campaign(e, f)},
+        C,
+    ),
+    _route(
+        rc.MembershipStarted,
+        "membership_started",
+        lambda e, f: [e.person_id],
+        lambda e, f: {"organisation": e.organisation_id, "role": e.role},
+        subject=lambda e: e.membership_id,
+    ),
+    _route(
+        rc.MembershipEnded,
+        "membership_ended",
+        lambda e, f: [e.person_id],
+        lambda e, f: {"organisation": e.organisation_id, "how": e.how, "reason": e.reason},
+        subject=lambda e: e.membership_id,
+    ),
+    _route(
+        rc.ProjectTeamApproved,
+        "team_approved",
+        lambda e, f: f.team.everyone if f.team else (),
+        lambda e, f: {
+            "title": _team_title(f),
+            "project_class": e.project_class,
+            "budget_yuan": e.budget_yuan,
+        },
+        T,
+    ),
+    _route(
+        rc.ProjectTeamRejected,
+        "team_rejected",
+        lambda e, f: f.team.everyone if f.team else (),
+        lambda e, f: {"title": _team_title(f), "reason": e.reason},
+        T,
+    ),
+    _route(
+        rc.PairingCreated,
+        "pairing_created",
+        lambda e, f: [e.volunteer_id],
+        lambda e, f: {"school": e.school_id, "reasons": list(e.reasons)},
+        subject=lambda e: e.pairing_id,
+    ),
+    _route(
+        rc.PairingEnded,
+        "pairing_ended",
+        lambda e, f: [e.volunteer_id],
+        lambda e, f: {"school": f.pairing_school, "reason": e.reason},
+        Need.PAIRING,
+        subject=lambda e: e.pairing_id,
+    ),
+)
+
+_SCHEDULING: tuple[Route[Any], ...] = (
+    _route(
+        sc.ShiftAssigned,
+        "shift_assigned",
+        lambda e, f: [e.person_id],
+        lambda e, f: {
+            "post": e.post,
+            "place": e.place or None,
+            "starts_at": e.starts_at,
+            "ends_at": e.ends_at,
+        },
+    ),
+    _route(
+        sc.ShiftChanged,
+        "shift_changed",
+        # The one who now holds the seat, and the one who no longer does.
+        lambda e, f: [e.to_person_id, e.from_person_id],
+        lambda e, f: {
+            "post": _shift(f, "post"),
+            "place": _shift(f, "place") or None,
+            "starts_at": e.starts_at,
+            "ends_at": e.ends_at,
+            "why": e.why,
+        },
+        S,
+    ),
+    _route(
+        sc.ShiftCancelled,
+        "shift_cancelled",
+        lambda e, f: [e.person_id],
+        lambda e, f: {"post": _shift(f, "post"), "starts_at": e.starts_at, "reason": e.reason},
+        S,
+    ),
+    _route(
+        sc.ShiftOffered,
+        "shift_offered",
+        lambda e, f: [p for p in e.eligible if p != e.person_id],
+        lambda e, f: {"post": _shift(f, "post"), "starts_at": e.starts_at},
+        S,
+        subject=lambda e: e.offer_id,
+    ),
+    _route(
+        sc.SwapDecided,
+        "swap_decided",
+        lambda e, f: [f.swap.requester_id, f.swap.partner_id] if f.swap else (),
+        lambda e, f: {"decision": e.decision, "reason": e.reason or None},
+        Need.SWAP,
+    ),
+    _route(
+        sc.DutyMissed,
+        "duty_missed",
+        lambda e, f: [e.person_id],
+        lambda e, f: {"post": e.post, "starts_at": e.starts_at},
+    ),
+    _route(
+        sc.HandoverRecorded,
+        "handover_recorded",
+        # The next shift at the same post takes over; nobody is told when it is not known.
+        lambda e, f: [p for p in f.next_shift_holders if p != e.person_id],
+        lambda e, f: {
+            "post": e.post,
+            "unfinished_tasks": e.unfinished_tasks or None,
+            "recorded_at": e.recorded_at,
+        },
+        Need.NEXT_SHIFT_HOLDERS,
+        subject=lambda e: e.handover_id,
+    ),
+    _route(
+        sc.MeetingScheduled,
+        "meeting_scheduled",
+        lambda e, f: f.members,
+        lambda e, f: {
+            "title": e.title,
+            "agenda": e.agenda or None,
+            "place": e.place or None,
+            "starts_at": e.starts_at,
+            "ends_at": e.ends_at,
+        },
+        Need.MEMBERS,
+    ),
+    _route(
+        sc.MeetingCancelled,
+        "meeting_cancelled",
+        lambda e, f: f.members,
+        lambda e, f: {
+            "title": f.meeting.title if f.meeting else None,
+            "starts_at": f.meeting.starts_at if f.meeting else None,
+        },
+        M,
+        Need.MEMBERS,
+    ),
+    _route(
+        sc.LeaveDecided,
+        "leave_decided",
+        lambda e, f: [e.person_id],
+        lambda e, f: {"decision": e.decision},
+    ),
+    _route(
+        sc.AttendanceSanctionImposed,
+        "attendance_sanction",
+        lambda e, f: [e.person_id],
+        lambda e, f: {"sanction": e.sanction, "reason": e.reason, "term": e.term},
+        subject=lambda e: e.sanction_id,
+    ),
+    _route(
+        sc.ActivityScheduled,
+        "activity_scheduled",
+        lambda e, f: e.people,
+        lambda e, f: {
+            "title": e.title,
+            "room": e.room or None,
+            "starts_at": e.starts_at,
+            "ends_at": e.ends_at,
+        },
+    ),
+    _route(
+        sc.TaskDue,
+        "task_due",
+        lambda e, f: [e.assignee_id],
+        lambda e, f: {"title": e.title, "activity": f.activity_title, "due_at": e.due_at},
+        Need.ACTIVITY,
+    ),
+)
+
+_EVALUATION: tuple[Route[Any], ...] = (
+    _route(
+        ev.ReportExpected,
+        "report_expected",
+        lambda e, f: e.author_ids,
+        lambda e, f: {"title": e.title or _team_title(f), "closes_at": e.closes_at},
+        T,
+    ),
+    _route(
+        ev.ReviewAssigned,
+        "review_assigned",
+        lambda e, f: [e.reviewer_id],
+        lambda e, f: {"title": _report_title(f), "season": e.season},
+        R,
+    ),
+    _route(
+        ev.SimilarityFlagged,
+        "similarity_flagged",
+        lambda e, f: f.committee_chairs,
+        lambda e, f: {"title": _report_title(f), "containment": e.containment},
+        R,
+        Need.COMMITTEE_CHAIR,
+    ),
+    _route(
+        ev.IntegrityDecided,
+        "integrity_decided",
+        lambda e, f: _report_authors(f),
+        lambda e, f: {"title": _report_title(f), "decision": e.decision, "reason": e.reason},
+        R,
+    ),
+    _route(
+        ev.GradeFinalised,
+        "grade_finalised",
+        lambda e, f: e.author_ids,
+        lambda e, f: {"title": _report_title(f), "grade": e.grade, "passed": e.passed},
+        R,
+    ),
+    _route(
+        ev.AwardGranted,
+        "award_granted",
+        lambda e, f: e.author_ids,
+        lambda e, f: {"title": _report_title(f), "prize": e.prize},
+        R,
+    ),
+    _route(
+        ev.DefenseScheduled,
+        "defense_scheduled",
+        # The authors defend; the panel sits.
+        lambda e, f: [*_report_authors(f), *e.panel_ids],
+        lambda e, f: {
+            "title": _report_title(f),
+            "room": e.room or None,
+            "starts_at": e.starts_at,
+            "ends_at": e.ends_at,
+        },
+        R,
+        subject=lambda e: e.defense_id,
+    ),
+    _route(
+        ev.CreditsAwarded,
+        "credits_awarded",
+        lambda e, f: [e.student_id],
+        lambda e, f: {"credits": e.credits, "balance": e.balance, "season": e.season},
+        subject=lambda e: e.entry_id,
+    ),
+    _route(
+        ev.CreditsRevoked,
+        "credits_revoked",
+        lambda e, f: [e.student_id],
+        lambda e, f: {"credits": e.credits, "balance": e.balance, "reason": e.reason},
+        subject=lambda e: e.entry_id,
+    ),
+    _route(
+        ev.StaffAssessmentPublished,
+        "staff_assessment_published",
+        lambda e, f: [e.person_id],
+        lambda e, f: {"term": e.term, "total": e.total},
+        subject=lambda e: e.assessment_id,
+    ),
+)
+
+ROUTES: dict[str, Route[Any]] = {
+    route.event_type: route for route in (*_RECRUITMENT, *_SCHEDULING, *_EVALUATION)
+}
+
+
+def route_for(event_type: str) -> Route[Any] | None:
+    """The event type's route, or None: no one is told (the event is counted and skipped)."""
+    return ROUTES.get(event_type)
