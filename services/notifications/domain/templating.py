@@ -58,6 +58,7 @@ MAX_BODY_CHARS = 20_000
 # What `*` may build and how far `**` may go in a template (a sandbox bound on work).
 _MAX_PRODUCT_LENGTH = 10_000
 _MAX_EXPONENT = 64
+_MAX_POWER_BITS = 4096
 _FORBIDDEN_TAGS = {
     nodes.Extends: "extends",
     nodes.Include: "include",
@@ -83,6 +84,9 @@ class _Sandbox(SandboxedEnvironment):
         if operator_ == "**":
             if isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
                 raise SecurityError(f"an exponent above {_MAX_EXPONENT} is not allowed")
+            if isinstance(left, int) and isinstance(right, int | float):
+                if left.bit_length() * abs(right) > _MAX_POWER_BITS:
+                    raise SecurityError(f"a power above 2**{_MAX_POWER_BITS} is not allowed")
             return operator.pow(left, right)
         size = max(_length(left), 1) * max(_length(right), 1)
         if (_length(left) or _length(right)) and size > _MAX_PRODUCT_LENGTH:
@@ -98,6 +102,11 @@ def _length(value: Any) -> int:
     return 0
 
 
+def _absent_as_nothing(value: Any) -> Any:
+    """A declared field the event did not carry (None) prints as nothing, not "None"."""
+    return "" if value is None else value
+
+
 def _environment() -> SandboxedEnvironment:
     env = _Sandbox(
         undefined=StrictUndefined,
@@ -105,6 +114,7 @@ def _environment() -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        finalize=_absent_as_nothing,
     )
     env.globals.clear()
     env.filters.update(FILTERS)
