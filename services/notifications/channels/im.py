@@ -17,10 +17,13 @@ the payload, headers and signing are the real plugin's.
 Apprise answers only True/False. The reason is read from what the plugin logs during
 this call (captured per call through a context variable, so concurrent sends do not mix):
 an HTTP status other than 2xx is logged as "error=NNN": 4xx other than 408/429 ->
-permanent; 5xx, 408, 429, connection errors and anything unexplained -> temporary. A URL
-Apprise cannot parse, or an unsupported scheme -> permanent. Vendors that answer HTTP 200
-with an error code in the JSON body (DingTalk's errcode) are reported as sent: Apprise
-does not read that body. No vendor bot API takes an idempotency key:
+permanent; 5xx, 408, 429, connection errors and anything unexplained -> temporary;
+Feishu's "HTTP 200 but code != 0" refusal -> permanent (11232, frequency limited ->
+temporary). A URL
+Apprise cannot parse, or an unsupported scheme -> permanent. DingTalk and WeCom answer
+HTTP 200 with an errcode in the JSON body for a refused message (bad keyword, bad
+signature); Apprise 2.3's plugins for them do not read that body, so such a message is
+reported as sent. No vendor bot API takes an idempotency key:
 `honours_idempotency_key` is False.
 """
 
@@ -43,6 +46,9 @@ _captured: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "campusflow_apprise_log", default=None
 )
 _HTTP_STATUS = re.compile(r"error=(\d{3})")
+# Feishu answers HTTP 200 with a non-zero code when it refuses a payload; Apprise logs it.
+_VENDOR_REFUSAL = re.compile(r"rejected our notification: code=(\d+)")
+VENDOR_TEMPORARY_CODES = frozenset({"11232"})  # Feishu: frequency limited
 
 
 class _CallLog(logging.Handler):
@@ -67,6 +73,11 @@ def scheme_of(url: str) -> str:
 def classify_failure(log_lines: list[str]) -> SendResult:
     detail = " | ".join(log_lines)[-500:] or "apprise reported a failure"
     for line in log_lines:
+        refusal = _VENDOR_REFUSAL.search(line)
+        if refusal:
+            temporary = refusal.group(1) in VENDOR_TEMPORARY_CODES
+            outcome = SendOutcome.TEMPORARY_FAILURE if temporary else SendOutcome.PERMANENT_FAILURE
+            return SendResult(outcome, detail=detail)
         match = _HTTP_STATUS.search(line)
         if match:
             status = int(match.group(1))

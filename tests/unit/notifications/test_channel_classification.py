@@ -216,3 +216,7 @@ def test_im_failures_are_classified_from_apprise_logs() -> None:
     assert classify_failure(["... error=503."]).outcome is T
     assert classify_failure(["A Connection error occured sending x."]).outcome is T
     assert classify_failure([]).outcome is T
+    refused = ["Feishu rejected our notification: code=19021 msg=sign match fail"]
+    assert classify_failure(refused).outcome is P
+    limited = ["Feishu rejected our notification: code=11232 msg=frequency limited"]
+    assert classify_failure(limited).outcome is T
