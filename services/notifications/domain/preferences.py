@@ -104,6 +104,24 @@ def check_category_preference(pref: CategoryPreference, *, field: str = "") -> N
         )
 
 
+def category_preference(
+    category: Category,
+    channels: tuple[Channel, ...],
+    *,
+    enabled: bool,
+    quiet: QuietHandling,
+    digest: bool,
+    field: str,
+) -> CategoryPreference:
+    """A choice made through a form: refused, naming `field`.<what>, if it cannot be."""
+    try:
+        return CategoryPreference(category, channels, enabled, quiet, digest)
+    except RuleBroken as refused:
+        raise RuleBroken(
+            refused.rule, field=f"{field}.{refused.field}", message=refused.message, invalid=True
+        ) from None
+
+
 def default_preference(category: Category, reachable: Collection[str]) -> CategoryPreference:
     """What a category does for a person who chose nothing for it."""
     channels: tuple[Channel, ...] = (Channel.INAPP,)
@@ -155,7 +173,7 @@ def plan(
     path = _reachable_path(chosen.channels, reachable)
     path = path or [Channel.INAPP]
     if not chosen.enabled:
-        return decided("drop", path)
+        return decided("drop", ())  # no path: switched off, not quiet hours
     if chosen.digest and kind.name != "digest":
         return decided("digest", path)
     if quiet_hours is not None:

@@ -13,20 +13,23 @@ from datetime import datetime
 
 import asyncpg
 
-from services.notifications.domain.digests import DEFAULT_DIGEST_WINDOW, DigestWindow
+from services.notifications.domain.digests import (
+    DEFAULT_DIGEST_WINDOW,
+    DigestWindow,
+    parse_window,
+)
 from services.notifications.domain.kinds import Category, kind_named
 from services.notifications.domain.preferences import (
     CONTACT_CHANNELS,
     CategoryPreference,
     Channel,
     DeliveryPlan,
-    check_category_preference,
     check_locale,
     default_preference,
     normalise_address,
     plan,
 )
-from services.notifications.domain.quiet_hours import QuietHours, zone_named
+from services.notifications.domain.quiet_hours import QuietHours, parse_wall_time, zone_named
 from services.notifications.repository import preferences as repository
 from shared.rules import NotFound, RuleBroken
 from shared.timers import schedule
@@ -35,8 +38,9 @@ from shared.timers import schedule
 DIGEST_ACTION = "notifications.digest"
 
 
-def digest_timer_key(college: str, person_id: str) -> str:
-    return f"{college}:{person_id}"
+def digest_timer_key(college: str, person_id: str, due_at: datetime) -> str:
+    """One timer per person and period: a firing timer is never moved by the next one."""
+    return f"{college}:{person_id}:{due_at.isoformat()}"
 
 
 # --- hooks ----------------------------------------------------------------------------
@@ -137,7 +141,7 @@ async def arm_digest(
     await schedule(
         conn,
         kind=DIGEST_ACTION,
-        key=digest_timer_key(college, person_id),
+        key=digest_timer_key(college, person_id, due_at),
         due_at=due_at,
         payload={"college": college, "person_id": person_id},
     )
@@ -161,15 +165,17 @@ class MyPreferences:
     contact_points: dict[str, str]
     quiet_hours: QuietHours | None
     digest_window: DigestWindow | None
+    digest_next_at: datetime
     categories: list[CategoryChoice]
 
 
 async def my_preferences(
-    conn: asyncpg.Connection, *, college: str, person_id: str
+    conn: asyncpg.Connection, *, college: str, person_id: str, now: datetime
 ) -> MyPreferences:
     person = await repository.person(conn, college=college, person_id=person_id)
     reachable = await repository.contact_points(conn, college=college, person_id=person_id)
     chosen = await repository.preferences(conn, college=college, person_id=person_id)
+    window = await repository.digest_window(conn, college=college, person_id=person_id)
     categories = [
         CategoryChoice(
             chosen.get(category) or default_preference(category, reachable),
@@ -183,7 +189,8 @@ async def my_preferences(
         time_zone=person.time_zone,
         contact_points=reachable,
         quiet_hours=await repository.quiet_hours(conn, college=college, person_id=person_id),
-        digest_window=await repository.digest_window(conn, college=college, person_id=person_id),
+        digest_window=window,
+        digest_next_at=(window or DEFAULT_DIGEST_WINDOW).next_at(now, zone_named(person.time_zone)),
         categories=categories,
     )
 
@@ -196,10 +203,13 @@ async def choose(
     choices: Sequence[CategoryPreference],
     now: datetime,
 ) -> None:
-    """Replace the choices for the categories given (others keep theirs); all or nothing."""
+    """Replace the choices for the categories given (others keep theirs); all or nothing.
+
+    Each choice was checked when made (`category_preference`); a category given twice is
+    refused here."""
     seen: set[Category] = set()
     for index, choice in enumerate(choices):
-        field = f"categories[{index}]"
+        field = f"categories.{index}"
         if choice.category in seen:
             raise RuleBroken(
                 "category_twice",
@@ -208,7 +218,6 @@ async def choose(
                 invalid=True,
             )
         seen.add(choice.category)
-        check_category_preference(choice, field=field)
     await repository.ensure_person(
         conn, college=college, person_id=person_id, display_name=None, now=now
     )
@@ -222,9 +231,21 @@ async def set_quiet_hours(
     *,
     college: str,
     person_id: str,
-    window: QuietHours | None,
+    starts: str | None,
+    ends: str | None,
     now: datetime,
 ) -> None:
+    """Set the window ("22:00", "07:00"; in the person's zone), or forget it (both None).
+
+    Refused naming the field: a time that is not HH:MM, a window of zero length."""
+    window = None
+    if starts is not None or ends is not None:
+        window = QuietHours(
+            parse_wall_time(starts or "", field="starts"), parse_wall_time(ends or "", field="ends")
+        )
+    await repository.ensure_person(
+        conn, college=college, person_id=person_id, display_name=None, now=now
+    )
     await repository.put_quiet_hours(
         conn, college=college, person_id=person_id, window=window, now=now
     )
@@ -235,12 +256,17 @@ async def set_digest_window(
     *,
     college: str,
     person_id: str,
-    window: DigestWindow | None,
+    window: str | None,
     now: datetime,
 ) -> None:
-    """Set (or, None, forget) the window; messages already waiting go at the new time."""
+    """Set ("daily 20:00", "weekly fri 18:30") or forget (None: back to the default) the
+    window; messages already waiting go at the new time."""
+    parsed = parse_window(window, field="window") if window is not None else None
+    await repository.ensure_person(
+        conn, college=college, person_id=person_id, display_name=None, now=now
+    )
     await repository.put_digest_window(
-        conn, college=college, person_id=person_id, window=window, now=now
+        conn, college=college, person_id=person_id, window=parsed, now=now
     )
     waiting = await repository.waiting_for_digest(
         conn, college=college, person_id=person_id, until=None
@@ -265,6 +291,10 @@ async def set_locale_and_zone(
     await repository.set_locale_and_zone(
         conn, college=college, person_id=person_id, locale=locale, time_zone=time_zone, now=now
     )
+    if time_zone is not None and await repository.waiting_for_digest(
+        conn, college=college, person_id=person_id, until=None
+    ):
+        await arm_digest(conn, college=college, person_id=person_id, now=now)
 
 
 async def remove_contact_point(

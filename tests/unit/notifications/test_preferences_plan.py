@@ -73,7 +73,8 @@ def test_a_path_left_empty_by_missing_contact_points_falls_back_to_in_app() -> N
 
 def test_a_category_switched_off_drops_its_messages() -> None:
     off = duty(Channel.EMAIL, enabled=False)
-    assert decide("shift_assigned", off).action == "drop"
+    dropped = decide("shift_assigned", off)
+    assert dropped.action == "drop" and dropped.channels == ()
     # ... and not the other categories'.
     assert decide("meeting_scheduled", None).action == "send"
 
