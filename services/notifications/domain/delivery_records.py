@@ -22,6 +22,7 @@ class Message:
     locale: str
     channels: tuple[str, ...]
     status: str
+    time_zone: str
     hold_until: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -69,6 +70,7 @@ class ClaimedDelivery:
     fields: dict[str, object]
     locale: str
     channels: tuple[str, ...]
+    time_zone: str
 
 
 @dataclass(frozen=True)

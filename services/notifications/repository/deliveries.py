@@ -74,7 +74,7 @@ async def claim_due(
         " FROM due, messages m WHERE d.delivery_id = due.delivery_id"
         "  AND m.message_id = d.message_id"
         " RETURNING d.delivery_id, d.message_id, d.college, d.channel, d.attempts,"
-        "  m.event_id, m.recipient_id, m.kind, m.fields, m.locale, m.channels",
+        "  m.event_id, m.recipient_id, m.kind, m.fields, m.locale, m.channels, m.time_zone",
         now,
         limit,
         claimer,
@@ -99,6 +99,7 @@ async def claim_due(
             fields=_fields(row["fields"]),
             locale=row["locale"],
             channels=tuple(row["channels"]),
+            time_zone=row["time_zone"],
         )
         for row in rows
     ]

@@ -26,7 +26,8 @@ async def insert_message(conn: asyncpg.Connection, message: Message) -> bool:
     made = await conn.fetchval(
         "INSERT INTO messages (message_id, college, event_id, recipient_id, kind, category,"
         " priority, subject_id, fields, locale, channels, status, hold_until, created_at,"
-        " updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10,$11,$12,$13,$14,$15)"
+        " updated_at, time_zone)"
+        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10,$11,$12,$13,$14,$15,$16)"
         " ON CONFLICT (message_id) DO NOTHING RETURNING true",
         message.message_id,
         message.college,
@@ -43,6 +44,7 @@ async def insert_message(conn: asyncpg.Connection, message: Message) -> bool:
         message.hold_until,
         message.created_at,
         message.updated_at,
+        message.time_zone,
     )
     return bool(made)
 
@@ -108,4 +110,5 @@ def message_of(row: Any) -> Message:
         hold_until=row["hold_until"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        time_zone=row["time_zone"],
     )

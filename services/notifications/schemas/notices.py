@@ -1,4 +1,4 @@
-"""A person's notices as the API shows them."""
+"""A person's inbox as the API shows it."""
 
 from __future__ import annotations
 
@@ -19,9 +19,23 @@ class NoticeView(BaseModel):
     subject_id: str
     created_at: datetime
     read: bool = False
+    read_at: datetime | None = None
+    priority: str = "normal"
+    category: str = "recruitment"
+    # The message the notice came from (None for the applicant notices of before).
+    message_id: UUID | None = None
 
 
 class NoticePage(BaseModel):
     items: list[NoticeView]
     limit: int
     offset: int
+
+
+class UnreadCount(BaseModel):
+    unread: int
+    critical: int  # of which critical (safety incidents, escalations)
+
+
+class MarkedRead(BaseModel):
+    marked: int

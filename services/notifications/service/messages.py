@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
@@ -28,15 +29,18 @@ from services.notifications.domain.delivery import (
     missing_fields,
     status_when_started,
 )
-from services.notifications.domain.delivery_records import InboxNotice, Message
+from services.notifications.domain.delivery_records import Delivery, InboxNotice, Message
 from services.notifications.domain.kinds import KINDS
 from services.notifications.repository import deliveries as delivery_rows
 from services.notifications.repository import messages as message_rows
 from services.notifications.repository import notices as notice_rows
 from services.notifications.service import SOURCE
+from services.notifications.service.preferences import plan_delivery
+from services.notifications.service.templates import render_message
 from shared.events.base import DomainEvent
 from shared.events.notifications import MessageDelivered, MessageDropped
 from shared.messaging.outbox import append_to_outbox
+from shared.rules import NotFound
 
 # How a message is planned and worded: PREFS' plan_delivery and TEMPLATES'
 # render_message (tests may hand pure local ones to `make_messages`).
@@ -58,10 +62,6 @@ async def notify(
 ) -> list[UUID]:
     """One message per recipient (id = uuid5(event id, recipient, kind)); a replay returns
     the ids it made before and sends nothing. Missing declared fields -> ValueError."""
-    # The hooks of PREFS and TEMPLATES (imported here: the modules arrive with their work).
-    from services.notifications.service.preferences import plan_delivery
-    from services.notifications.service.templates import render_message
-
     return await make_messages(
         conn,
         college=college,
@@ -114,7 +114,12 @@ async def make_messages(
         rendered = None
         if action is PlanAction.SEND:
             rendered = await render(
-                conn, college=college, kind=kind, locale=planned.locale, fields=own
+                conn,
+                college=college,
+                kind=kind,
+                locale=planned.locale,
+                fields=own,
+                time_zone=planned.time_zone,
             )
         message = Message(
             message_id=message_id,
@@ -132,6 +137,7 @@ async def make_messages(
             hold_until=planned.hold_until if action is PlanAction.HOLD else None,
             created_at=now,
             updated_at=now,
+            time_zone=planned.time_zone,
         )
         if not await message_rows.insert_message(conn, message):
             continue  # a concurrent replay made it
@@ -253,6 +259,7 @@ async def release_held(
             kind=message.kind,
             locale=message.locale,
             fields=message.fields,
+            time_zone=message.time_zone,
         )
         events += await start_message(conn, message, rendered, now=now)
         await message_rows.set_status(
@@ -278,3 +285,81 @@ def _json_value(value: object) -> object:
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     return str(value)
+
+
+# --- reading: the inbox and delivery tracking ----------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageWithPath:
+    message: Message
+    deliveries: list[Delivery]
+
+
+async def inbox(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    limit: int,
+    offset: int,
+    unread_only: bool = False,
+) -> list[InboxNotice]:
+    return await notice_rows.inbox(
+        conn,
+        college=college,
+        recipient_id=person_id,
+        limit=limit,
+        offset=offset,
+        unread_only=unread_only,
+    )
+
+
+async def unread_counts(
+    conn: asyncpg.Connection, *, college: str, person_id: str
+) -> tuple[int, int]:
+    return await notice_rows.unread_counts(conn, college=college, recipient_id=person_id)
+
+
+async def mark_read(
+    conn: asyncpg.Connection, *, college: str, person_id: str, notice_id: UUID, now: datetime
+) -> InboxNotice:
+    """Mark one of the caller's notices read; someone else's is not found."""
+    notice = await notice_rows.mark_read(
+        conn, college=college, recipient_id=person_id, notice_id=notice_id, now=now
+    )
+    if notice is None:
+        raise NotFound("notice", notice_id)
+    return notice
+
+
+async def mark_all_read(
+    conn: asyncpg.Connection, *, college: str, person_id: str, now: datetime
+) -> int:
+    return await notice_rows.mark_all_read(conn, college=college, recipient_id=person_id, now=now)
+
+
+async def messages_of(
+    conn: asyncpg.Connection, *, college: str, person_id: str, limit: int, offset: int
+) -> list[MessageWithPath]:
+    found = await message_rows.messages_of_recipient(
+        conn, college=college, recipient_id=person_id, limit=limit, offset=offset
+    )
+    return await _with_paths(conn, found)
+
+
+async def message_record(
+    conn: asyncpg.Connection, *, college: str, message_id: UUID
+) -> MessageWithPath:
+    found = await message_rows.message(conn, college=college, message_id=message_id)
+    if found is None:
+        raise NotFound("message", message_id)
+    return (await _with_paths(conn, [found]))[0]
+
+
+async def _with_paths(conn: asyncpg.Connection, found: Sequence[Message]) -> list[MessageWithPath]:
+    deliveries = await delivery_rows.deliveries_of(conn, [m.message_id for m in found])
+    by_message: dict[UUID, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_message.setdefault(delivery.message_id, []).append(delivery)
+    return [MessageWithPath(m, by_message.get(m.message_id, [])) for m in found]

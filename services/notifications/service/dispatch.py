@@ -1,0 +1,226 @@
+"""The dispatcher: a supervised background loop on every replica.
+
+Each round it releases the held messages whose hold ended, claims due deliveries
+(`FOR UPDATE SKIP LOCKED`: replicas never share one; a claim lapses after
+`dispatch_claim_timeout_s` and another replica takes the delivery over), words each
+(TEMPLATES, from the fields stored on the message), finds the contact point (PREFS),
+asks Redis whether it may send (rate limits, circuit breaker), calls the channel's
+sender with the delivery's idempotency key, and records the attempt (dispatch_record).
+
+Exactly once: a delivery is sent again only when a dispatcher died (or its claim
+lapsed) between the provider accepting it and the record's commit. Then the next
+attempt carries the same idempotency key: a provider that honours it makes no second
+copy; one that does not (SMTP) makes one more per such crash, at most
+`dispatch_max_attempts` in all (abandoned attempts count toward the limit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import asyncpg
+import structlog
+
+from services.notifications.channels import ChannelSender, Outgoing, SendOutcome
+from services.notifications.channels.registry import channel_senders
+from services.notifications.domain.delivery import Rendering, idempotency_key
+from services.notifications.domain.delivery_records import ClaimedDelivery
+from services.notifications.repository import deliveries as delivery_rows
+from services.notifications.service.dispatch_record import AttemptResult, record_attempt
+from services.notifications.service.messages import Renderer, release_held
+from services.notifications.service.preferences import contact_address
+from services.notifications.service.protection import Limits, Protection
+from services.notifications.service.templates import render_message
+from services.notifications.settings import NotificationsSettings
+from shared.config import ServiceSettings
+from shared.supervisor import Loop, LoopHealth, sleep_or_stop
+
+log = structlog.get_logger(__name__)
+
+# How many sends of one round run at once.
+SEND_CONCURRENCY = 50
+AddressLookup = Callable[..., Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    claimed: ClaimedDelivery
+    rendering: Rendering | None
+    address: str | None
+    problem: str  # why it cannot be sent ('' when it can)
+
+
+def limits_of(settings: NotificationsSettings) -> Limits:
+    return Limits(
+        per_recipient_per_min=settings.rate_per_recipient_per_min,
+        per_channel_per_s=settings.rate_per_channel_per_s,
+        breaker_failures=settings.breaker_failures,
+        breaker_open_s=settings.breaker_open_s,
+    )
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        settings: NotificationsSettings,
+        *,
+        senders: Mapping[str, ChannelSender],
+        protection: Protection,
+        render: Renderer,
+        address: AddressLookup,
+        claimer: str | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.senders = senders
+        self.protection = protection
+        self.render = render
+        self.address = address
+        self.claimer = claimer or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
+        self.jitter = jitter
+        self._sending = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    async def run(self, stop: asyncio.Event, health: LoopHealth) -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    busy = await self.round()
+                    health.succeeded()
+                except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+                    health.failed(error)
+                    log.warning("dispatch round failed", error=repr(error)[:300])
+                    busy = False
+                if not busy:
+                    await sleep_or_stop(stop, self.settings.dispatch_idle_sleep_s)
+        finally:
+            await self.protection.close()
+
+    async def round(self, now: datetime | None = None) -> bool:
+        """One round; True when there may be more due at once (a full batch)."""
+        now = now or datetime.now(UTC)
+        batch = self.settings.dispatch_batch_size
+        async with self.pool.acquire() as conn, conn.transaction():
+            released = await release_held(conn, now=now, limit=batch, render=self.render)
+        prepared = await self._claim(now)
+        await asyncio.gather(*(self._dispatch(item) for item in prepared))
+        return released >= batch or len(prepared) >= batch
+
+    async def _claim(self, now: datetime) -> list[_Prepared]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            claimed = await delivery_rows.claim_due(
+                conn,
+                claimer=self.claimer,
+                now=now,
+                claim_for_s=self.settings.dispatch_claim_timeout_s,
+                limit=self.settings.dispatch_batch_size,
+            )
+            return [await self._prepare(conn, item) for item in claimed]
+
+    async def _prepare(self, conn: asyncpg.Connection, claimed: ClaimedDelivery) -> _Prepared:
+        try:
+            async with conn.transaction():  # a savepoint: a bad template spoils only itself
+                rendering = await self.render(
+                    conn,
+                    college=claimed.college,
+                    kind=claimed.kind,
+                    locale=claimed.locale,
+                    fields=claimed.fields,
+                    time_zone=claimed.time_zone,
+                )
+        except Exception as error:  # a template that cannot word it: fail, never block
+            log.warning("delivery cannot be worded", delivery_id=str(claimed.delivery_id))
+            return _Prepared(claimed, None, None, f"cannot be worded: {error!r}"[:500])
+        address = await self.address(
+            conn, college=claimed.college, person_id=claimed.recipient_id, channel=claimed.channel
+        )
+        if address is None:
+            return _Prepared(claimed, rendering, None, f"no {claimed.channel} contact point")
+        if claimed.channel not in self.senders:
+            return _Prepared(claimed, rendering, address, f"no sender for {claimed.channel}")
+        return _Prepared(claimed, rendering, address, "")
+
+    async def _dispatch(self, item: _Prepared) -> None:
+        async with self._sending:
+            result = await self._attempt(item)
+        now = datetime.now(UTC)
+        async with self.pool.acquire() as conn, conn.transaction():
+            decision = await record_attempt(
+                conn,
+                item.claimed,
+                result,
+                item.rendering,
+                claimer=self.claimer,
+                max_attempts=self.settings.dispatch_max_attempts,
+                now=now,
+                jitter=self.jitter(),
+            )
+        if decision is None:
+            log.warning("claim lapsed before recording", delivery_id=str(item.claimed.delivery_id))
+
+    async def _attempt(self, item: _Prepared) -> AttemptResult:
+        claimed = item.claimed
+        if item.problem or item.rendering is None or item.address is None:
+            return AttemptResult("permanent_failure", item.problem)
+        if await self.protection.breaker_open(claimed.channel):
+            return AttemptResult("breaker_open", f"{claimed.channel} circuit breaker open")
+        wait_s = await self.protection.wait_before_sending(
+            college=claimed.college, recipient_id=claimed.recipient_id, channel=claimed.channel
+        )
+        if wait_s > 0:
+            return AttemptResult("rate_limited", f"wait {wait_s:.1f} s", retry_after_s=wait_s)
+        outgoing = Outgoing(
+            message_id=claimed.message_id,
+            delivery_id=claimed.delivery_id,
+            attempt=claimed.attempt,
+            channel=claimed.channel,
+            college=claimed.college,
+            recipient_id=claimed.recipient_id,
+            address=item.address,
+            locale=item.rendering.locale,
+            kind=claimed.kind,
+            title=item.rendering.title,
+            body=item.rendering.body,
+            fields=dict(claimed.fields),
+            idempotency_key=idempotency_key(claimed.delivery_id),
+        )
+        sender = self.senders[claimed.channel]
+        try:
+            # Within the claim: a send still running when it lapses could be sent twice.
+            sent = await asyncio.wait_for(
+                sender.send(outgoing), timeout=self.settings.dispatch_claim_timeout_s * 0.8
+            )
+        except TimeoutError:
+            await self.protection.provider_failed(claimed.channel)
+            return AttemptResult("temporary_failure", "the provider did not answer in time")
+        except Exception as error:  # a sender's own bug: retried, then failed over
+            log.exception("channel sender raised", channel=claimed.channel)
+            return AttemptResult("temporary_failure", f"sender error: {error!r}"[:500])
+        if sent.outcome is SendOutcome.TEMPORARY_FAILURE:
+            await self.protection.provider_failed(claimed.channel)
+        elif sent.outcome is not SendOutcome.PERMANENT_FAILURE:
+            await self.protection.provider_succeeded(claimed.channel)
+        return AttemptResult(sent.outcome.value, sent.detail, sent.provider_message_id)
+
+
+def dispatch_loop(pool: asyncpg.Pool, settings: ServiceSettings) -> Loop:
+    """The kernel's factory for the supervised "dispatch" loop (real senders and hooks)."""
+    if not isinstance(settings, NotificationsSettings):
+        raise TypeError("the dispatcher needs the notifications service's settings")
+    dispatcher = Dispatcher(
+        pool,
+        settings,
+        senders=channel_senders(settings),
+        protection=Protection.from_url(settings.redis_url, limits_of(settings)),
+        render=render_message,
+        address=contact_address,
+    )
+    return dispatcher.run
