@@ -101,22 +101,30 @@ class SmtpSink:
         )
         self.host = host
         self.port = port
+        self.connections = 0  # how many SMTP sessions were opened (for tests)
+        self._sessions: list[SMTP] = []
         self._server: asyncio.base_events.Server | None = None
+
+    def _session(self) -> SMTP:
+        handler: Any = self.handler
+        session = SMTP(handler, hostname="campusflow-sink", enable_SMTPUTF8=True)
+        self.connections += 1
+        self._sessions.append(session)
+        return session
 
     async def start(self) -> SmtpSink:
         loop = asyncio.get_running_loop()
-        handler: Any = self.handler
-        self._server = await loop.create_server(
-            lambda: SMTP(handler, hostname="campusflow-sink", enable_SMTPUTF8=True),
-            host=self.host,
-            port=self.port,
-        )
+        self._server = await loop.create_server(self._session, host=self.host, port=self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            for session in self._sessions:  # drop the open sessions too
+                if session.transport is not None:
+                    session.transport.close()
+            self._sessions.clear()
             await self._server.wait_closed()
             self._server = None
 

@@ -4,7 +4,9 @@ The message carries a Message-ID derived from the delivery's idempotency key, so
 attempt of one delivery has the same Message-ID and a relay or mail client that dedupes
 by Message-ID shows one copy. An SMTP server itself does not dedupe, so
 `honours_idempotency_key` is False: a crash between the server's 250 and the dispatcher's
-record can make a second copy (same Message-ID) on the next attempt.
+record can make a second copy (same Message-ID) on the next attempt; so can a kept
+connection the server drops after taking the message but before answering (the sender
+then sends once more on a fresh connection).
 
 Classification of answers (RFC 5321 reply classes):
 - connection refused / reset, timeouts, 4yz replies -> temporary (retry later);
@@ -14,6 +16,7 @@ Classification of answers (RFC 5321 reply classes):
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import re
@@ -97,31 +100,88 @@ def classify_smtp_error(error: BaseException) -> SendResult:
 
 
 class EmailSender:
+    """Sends over a few kept-open SMTP connections (per event loop): connecting and
+    EHLO cost about as much as the message itself. A kept connection the server has
+    dropped in the meantime is replaced once, at once; any other error closes the
+    connection and is classified."""
+
     channel = "email"
     honours_idempotency_key = False
+    max_idle_connections = 8
 
     def __init__(self, settings: NotificationsSettings) -> None:
         self._settings = settings
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        domain = parseaddr(settings.email_from)[1].rpartition("@")[2]
+        # Our EHLO name: without one aiosmtplib asks the resolver (getfqdn) every time.
+        self._local_hostname = domain or "campusflow.local"
+
+    def _new_client(self) -> aiosmtplib.SMTP:
+        settings = self._settings
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        return aiosmtplib.SMTP(
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=password,
+            start_tls=settings.smtp_starttls,
+            timeout=settings.smtp_timeout_s,
+            local_hostname=self._local_hostname,
+        )
+
+    def _kept_client(self) -> aiosmtplib.SMTP | None:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # connections belong to the loop that made them
+            self._idle, self._loop = [], loop
+        while self._idle:
+            client = self._idle.pop()
+            if client.is_connected:
+                return client
+        return None
+
+    def _keep(self, client: aiosmtplib.SMTP) -> None:
+        if len(self._idle) < self.max_idle_connections:
+            self._idle.append(client)
+        else:
+            client.close()
 
     async def send(self, outgoing: Outgoing) -> SendResult:
-        settings = self._settings
         if not valid_email_address(outgoing.address):
             return SendResult(
                 SendOutcome.PERMANENT_FAILURE,
                 detail=f"not an email address: {outgoing.address!r}",
             )
-        message = build_message(outgoing, email_from=settings.email_from, now=datetime.now(UTC))
-        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        message = build_message(
+            outgoing, email_from=self._settings.email_from, now=datetime.now(UTC)
+        )
+        client = self._kept_client()
+        if client is not None:
+            try:
+                await client.send_message(message)
+            except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
+                client.close()  # dropped while idle: go on with a fresh connection
+            except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
+                client.close()
+                return classify_smtp_error(error)
+            else:
+                self._keep(client)
+                return SendResult(SendOutcome.SENT, provider_message_id=message["Message-ID"])
+        client = self._new_client()
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                username=settings.smtp_username,
-                password=password,
-                start_tls=settings.smtp_starttls,
-                timeout=settings.smtp_timeout_s,
-            )
+            await client.connect()
+            await client.send_message(message)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
+            client.close()
             return classify_smtp_error(error)
+        self._keep(client)
         return SendResult(SendOutcome.SENT, provider_message_id=message["Message-ID"])
+
+    async def aclose(self) -> None:
+        """Quit the kept connections (at shutdown; optional)."""
+        idle, self._idle = self._idle, []
+        for client in idle:
+            try:
+                await client.quit()
+            except (TimeoutError, aiosmtplib.SMTPException, OSError):
+                client.close()

@@ -152,3 +152,35 @@ async def test_the_sink_runs_as_its_own_process_and_lists_what_arrived(tmp_path:
     assert listing.returncode == 0
     [line] = stdout.decode("utf-8").splitlines()
     assert line.endswith(f"\t{ZH_TITLE}") and "li.lei@campus.edu.cn" in line
+
+
+async def test_one_kept_connection_carries_many_messages(tmp_path: Path) -> None:
+    async with SmtpSink(tmp_path) as sink:
+        sender = EmailSender(channel_settings(smtp_port=sink.port))
+        for n in range(3):
+            outgoing = an_outgoing("email", f"student{n}@campus.edu.cn")
+            assert (await sender.send(outgoing)).outcome is SendOutcome.SENT
+        assert sink.connections == 1
+        assert len(sink.messages()) == 3
+        await sender.aclose()
+
+
+async def test_a_kept_connection_the_server_dropped_is_replaced(tmp_path: Path) -> None:
+    sink = await SmtpSink(tmp_path).start()
+    sender = EmailSender(channel_settings(smtp_port=sink.port))
+    assert (await sender.send(an_outgoing("email", "a@campus.edu.cn"))).outcome is (
+        SendOutcome.SENT
+    )
+    await sink.stop()  # drops the kept connection
+    await asyncio.sleep(0.05)
+    again = await SmtpSink(tmp_path, port=sink.port).start()
+    try:
+        result = await sender.send(an_outgoing("email", "b@campus.edu.cn"))
+        assert result.outcome is SendOutcome.SENT, result.detail
+        assert again.connections == 1
+        assert [m.message["To"] for m in again.messages()] == [
+            "a@campus.edu.cn",
+            "b@campus.edu.cn",
+        ]
+    finally:
+        await again.stop()
