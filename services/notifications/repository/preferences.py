@@ -63,6 +63,46 @@ async def person(conn: asyncpg.Connection, *, college: str, person_id: str) -> P
     return Person(person_id, row["display_name"], row["locale"], row["time_zone"])
 
 
+@dataclass(frozen=True)
+class PlanningFacts:
+    """All a delivery plan reads about a person, for one category (one round trip)."""
+
+    person: Person
+    reachable: frozenset[str]
+    preference: CategoryPreference | None
+    quiet_hours: QuietHours | None
+
+
+async def planning_facts(
+    conn: asyncpg.Connection, *, college: str, person_id: str, category: str
+) -> PlanningFacts:
+    row = await conn.fetchrow(
+        "SELECT p.display_name, p.locale, p.time_zone,"
+        " (SELECT coalesce(array_agg(c.channel), '{}') FROM contact_points c"
+        "   WHERE c.college = $1 AND c.person_id = $2) AS reachable,"
+        " q.starts, q.ends,"
+        " f.category, f.channels, f.enabled, f.quiet_handling, f.digest"
+        " FROM (SELECT 1) AS one"
+        " LEFT JOIN people p ON p.college = $1 AND p.person_id = $2"
+        " LEFT JOIN quiet_hours q ON q.college = $1 AND q.person_id = $2"
+        " LEFT JOIN preferences f ON f.college = $1 AND f.person_id = $2 AND f.category = $3",
+        college,
+        person_id,
+        category,
+    )
+    assert row is not None  # (SELECT 1) always gives one row
+    if row["locale"] is None:
+        person = Person(person_id, None, DEFAULT_LOCALE, DEFAULT_TIME_ZONE)
+    else:
+        person = Person(person_id, row["display_name"], row["locale"], row["time_zone"])
+    return PlanningFacts(
+        person=person,
+        reachable=frozenset(row["reachable"]),
+        preference=_preference(row) if row["category"] is not None else None,
+        quiet_hours=QuietHours(row["starts"], row["ends"]) if row["starts"] is not None else None,
+    )
+
+
 async def set_locale_and_zone(
     conn: asyncpg.Connection,
     *,

@@ -54,19 +54,16 @@ async def plan_delivery(
     A message left for the digest arms the person's digest timer in this transaction.
     """
     the_kind = kind_named(kind)
-    person = await repository.person(conn, college=college, person_id=recipient_id)
-    reachable = await repository.contact_points(conn, college=college, person_id=recipient_id)
-    chosen = await repository.preferences(
+    facts = await repository.planning_facts(
         conn, college=college, person_id=recipient_id, category=the_kind.category.value
     )
-    window = await repository.quiet_hours(conn, college=college, person_id=recipient_id)
     decision = plan(
         kind=the_kind,
-        preference=chosen.get(the_kind.category),
-        reachable=set(reachable),
-        quiet_hours=window,
-        zone=zone_named(person.time_zone),
-        locale=person.locale,
+        preference=facts.preference,
+        reachable=facts.reachable,
+        quiet_hours=facts.quiet_hours,
+        zone=zone_named(facts.person.time_zone),
+        locale=facts.person.locale,
         now=now,
     )
     if decision.action == "digest":
