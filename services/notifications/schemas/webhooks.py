@@ -1,0 +1,177 @@
+"""Request and response models of the webhook routes (college admins)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.notifications.domain.webhooks import MAX_URL_LENGTH
+from services.notifications.repository.webhooks import AttemptRecord, DeliveryRecord, Endpoint
+from services.notifications.service.webhooks import EndpointWithSecret
+from shared.paging import Paging
+from shared.web.fields import AwareDateTime, Line, StrictBool
+
+FORM = ConfigDict(extra="forbid")
+Url = Annotated[Line, Field(min_length=1, max_length=MAX_URL_LENGTH)]
+Description = Annotated[Line, Field(max_length=200)]
+EventType = Annotated[Line, Field(min_length=1, max_length=100)]
+EventTypes = Annotated[list[EventType], Field(max_length=200)]
+DeliveryStatus = Literal["pending", "delivered", "failed"]
+
+
+class EndpointForm(BaseModel):
+    """A new endpoint: where (http or https; public addresses only in production), which
+    event types (none listed: every event type), and whether it is active."""
+
+    model_config = FORM
+
+    url: Url
+    description: Description = ""
+    event_types: EventTypes = Field(default_factory=list)
+    active: StrictBool = True
+
+
+class EndpointChange(BaseModel):
+    """What changes; fields left out stay as they are."""
+
+    model_config = FORM
+
+    url: Url | None = None
+    description: Description | None = None
+    event_types: EventTypes | None = None
+    active: StrictBool | None = None
+
+
+class ReplayForm(BaseModel):
+    """Send again every event offered to the endpoint that occurred in [from, to)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    occurred_from: AwareDateTime = Field(alias="from")
+    occurred_to: AwareDateTime = Field(alias="to")
+
+
+class EndpointView(BaseModel):
+    endpoint_id: UUID
+    college: str
+    url: str
+    description: str
+    event_types: list[str]
+    active: bool
+    secret_rotated_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, endpoint: Endpoint) -> EndpointView:
+        return cls(
+            endpoint_id=endpoint.endpoint_id,
+            college=endpoint.college,
+            url=endpoint.url,
+            description=endpoint.description,
+            event_types=list(endpoint.event_types),
+            active=endpoint.active,
+            secret_rotated_at=endpoint.secret_rotated_at,
+            created_at=endpoint.created_at,
+            updated_at=endpoint.updated_at,
+        )
+
+
+class EndpointWithSecretView(EndpointView):
+    """The endpoint and its signing secret: shown this once (creation or rotation)."""
+
+    secret: str
+
+    @classmethod
+    def with_secret(cls, created: EndpointWithSecret) -> EndpointWithSecretView:
+        return cls(**EndpointView.of(created.endpoint).model_dump(), secret=created.secret)
+
+
+class EndpointList(BaseModel):
+    items: list[EndpointView]
+
+
+class AttemptView(BaseModel):
+    attempt: int
+    started_at: datetime
+    finished_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class DeliveryView(BaseModel):
+    delivery_id: UUID
+    sequence: int
+    event_id: UUID
+    event_type: str
+    occurred_at: datetime
+    replay_of: UUID | None
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    first_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    finished_at: datetime | None
+    created_at: datetime
+    attempt_log: list[AttemptView]
+
+    @classmethod
+    def of(cls, record: DeliveryRecord, attempts: Sequence[AttemptRecord]) -> DeliveryView:
+        return cls(
+            delivery_id=record.delivery_id,
+            sequence=record.sequence,
+            event_id=record.event_id,
+            event_type=record.event_type,
+            occurred_at=record.occurred_at,
+            replay_of=record.replay_of,
+            status=record.status,
+            attempts=record.attempts,
+            next_attempt_at=record.next_attempt_at,
+            first_attempt_at=record.first_attempt_at,
+            last_status_code=record.last_status_code,
+            last_error=record.last_error,
+            finished_at=record.finished_at,
+            created_at=record.created_at,
+            attempt_log=[
+                AttemptView(
+                    attempt=a.attempt,
+                    started_at=a.started_at,
+                    finished_at=a.finished_at,
+                    status_code=a.status_code,
+                    error=a.error,
+                    duration_ms=a.duration_ms,
+                )
+                for a in attempts
+            ],
+        )
+
+
+class DeliveryPage(BaseModel):
+    """An endpoint's deliveries, the highest sequence first."""
+
+    items: list[DeliveryView]
+    limit: int
+    offset: int
+
+    @classmethod
+    def listing(
+        cls,
+        records: Iterable[DeliveryRecord],
+        attempts: Mapping[UUID, Sequence[AttemptRecord]],
+        paging: Paging,
+    ) -> DeliveryPage:
+        return cls(
+            items=[DeliveryView.of(r, attempts.get(r.delivery_id, ())) for r in records],
+            limit=paging.limit,
+            offset=paging.offset,
+        )
+
+
+class ReplayView(BaseModel):
+    queued: int
