@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.notifications.api import ROUTERS
 from services.notifications.consumers import CONSUMERS
+from services.notifications.due_actions import DUE_ACTIONS
 from services.notifications.service.dispatch import dispatch_loop
 from services.notifications.settings import NotificationsSettings
 from shared.runtime import ServiceDefinition, run
@@ -14,6 +15,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     routers=ROUTERS,
     consumers=CONSUMERS,
+    due_actions=DUE_ACTIONS,
     # The dispatcher on every replica: deliveries claimed SKIP LOCKED, held ones released.
     background_loops={"dispatch": dispatch_loop},
 )

@@ -91,7 +91,9 @@ SCHEDULING_DUTY = _scheduling(
     "duty", 6, "Duty sign-ins (签到), no-shows and handovers (交接), keyed by shift id."
 )
 SCHEDULING_TIMETABLES = _scheduling(
-    "timetables", 1, "Teaching timetables published, keyed by timetable id."
+    "timetables",
+    1,
+    "Teaching timetables published, and their dated lessons, keyed by timetable id.",
 )
 SCHEDULING_MEETINGS = _scheduling(
     "meetings", 6, "Meetings scheduled and cancelled, attendance taken, keyed by meeting id."
@@ -217,6 +219,7 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     scheduling.DutyMissed: SCHEDULING_DUTY,
     scheduling.HandoverRecorded: SCHEDULING_DUTY,
     scheduling.TimetablePublished: SCHEDULING_TIMETABLES,
+    scheduling.LessonAssigned: SCHEDULING_TIMETABLES,
     scheduling.MeetingScheduled: SCHEDULING_MEETINGS,
     scheduling.MeetingCancelled: SCHEDULING_MEETINGS,
     scheduling.AttendanceRecorded: SCHEDULING_MEETINGS,

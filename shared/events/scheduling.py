@@ -186,6 +186,25 @@ class TimetablePublished(DomainEvent):
     published_at: AwareDatetime
 
 
+class LessonAssigned(DomainEvent):
+    """One dated lesson of a published timetable and the volunteer who teaches it (支教).
+
+    Emitted per lesson with TimetablePublished, so each volunteer is told and reminded."""
+
+    event_type = "campusflow.scheduling.lesson.assigned.v1"
+    key_field = "timetable_id"
+
+    lesson_id: UUID
+    timetable_id: UUID
+    volunteer_id: PersonId
+    school: ShortText
+    class_name: ShortText
+    subject: ShortText
+    room: str = Field(default="", max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
 # --- meetings, leave and attendance (会议 / 请假 / 考勤) ---------------------------------
 
 

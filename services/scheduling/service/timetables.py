@@ -26,7 +26,7 @@ from services.scheduling.domain.timetabling import TimetableProblem
 from services.scheduling.repository import timetables as repository
 from services.scheduling.schemas.timetabling import lessons_from_document, parse_timetable_problem
 from services.scheduling.service import SOURCE
-from shared.events.scheduling import TimetablePublished
+from shared.events.scheduling import LessonAssigned, TimetablePublished
 from shared.messaging.outbox import append_to_outbox
 from shared.paging import Paging
 
@@ -107,8 +107,29 @@ async def publish_timetable(
         lessons=len(dated),
         published_at=now,
     )
-    await append_to_outbox(conn, [event], source=SOURCE, now=now)
+    await append_to_outbox(conn, [event, *_lesson_events(timetable, dated)], source=SOURCE, now=now)
     return timetable
+
+
+def _lesson_events(timetable: Timetable, dated: list[PublishedLesson]) -> list[LessonAssigned]:
+    """One LessonAssigned per dated lesson: its volunteer is told and reminded of it."""
+    return [
+        LessonAssigned(
+            college=lesson.college,
+            lesson_id=lesson.lesson_id,
+            timetable_id=lesson.timetable_id,
+            volunteer_id=lesson.volunteer_id,
+            school=(timetable.schools.get(lesson.school) or lesson.school)[:200],
+            class_name=(
+                str(timetable.classes.get(lesson.class_id, {}).get("name") or lesson.class_id)
+            )[:200],
+            subject=(lesson.subject or lesson.course_name or lesson.course)[:200],
+            room=lesson.room[:200],
+            starts_at=lesson.starts_at,
+            ends_at=lesson.ends_at,
+        )
+        for lesson in dated
+    ]
 
 
 def _stored(read: Callable[[], T], job_id: UUID) -> T:

@@ -1,0 +1,210 @@
+"""SQL of reminders: their subjects (as the events last described them) and each
+person's reminders of them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class Subject:
+    college: str
+    subject_kind: str
+    subject_id: str
+    starts_at: datetime
+    fields: dict[str, Any]
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class Reminder:
+    reminder_id: UUID
+    college: str
+    subject_kind: str
+    subject_id: str
+    person_id: str
+    lead_s: int
+    kind: str
+    starts_at: datetime
+    fire_at: datetime
+    status: str
+    fired_at: datetime | None
+
+
+_REMINDER_COLUMNS = (
+    "reminder_id, college, subject_kind, subject_id, person_id, lead_s, kind, starts_at,"
+    " fire_at, status, fired_at"
+)
+
+
+def _json_value(value: object) -> object:
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else str(value)
+
+
+def _reminder(row: asyncpg.Record) -> Reminder:
+    return Reminder(**dict(row))
+
+
+async def put_subject(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    subject_kind: str,
+    subject_id: str,
+    starts_at: datetime,
+    fields: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO reminder_subjects (college, subject_kind, subject_id, starts_at, fields,"
+        " cancelled, updated_at) VALUES ($1, $2, $3, $4, $5::jsonb, false, $6)"
+        " ON CONFLICT (college, subject_kind, subject_id) DO UPDATE SET"
+        " starts_at = EXCLUDED.starts_at, fields = EXCLUDED.fields, cancelled = false,"
+        " updated_at = EXCLUDED.updated_at",
+        college,
+        subject_kind,
+        subject_id,
+        starts_at,
+        json.dumps(dict(fields), ensure_ascii=False, default=_json_value),
+        now,
+    )
+
+
+async def subject(
+    conn: asyncpg.Connection, *, college: str, subject_kind: str, subject_id: str
+) -> Subject | None:
+    row = await conn.fetchrow(
+        "SELECT college, subject_kind, subject_id, starts_at, fields, cancelled"
+        " FROM reminder_subjects WHERE college = $1 AND subject_kind = $2 AND subject_id = $3",
+        college,
+        subject_kind,
+        subject_id,
+    )
+    if row is None:
+        return None
+    return Subject(**{**dict(row), "fields": json.loads(row["fields"])})
+
+
+async def cancel_subject(
+    conn: asyncpg.Connection, *, college: str, subject_kind: str, subject_id: str, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE reminder_subjects SET cancelled = true, updated_at = $4"
+        " WHERE college = $1 AND subject_kind = $2 AND subject_id = $3",
+        college,
+        subject_kind,
+        subject_id,
+        now,
+    )
+
+
+async def reminders_of_subject(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    subject_kind: str,
+    subject_id: str,
+    person_id: str | None = None,
+) -> list[Reminder]:
+    rows = await conn.fetch(
+        f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE college = $1 AND subject_kind = $2"
+        " AND subject_id = $3 AND ($4::text IS NULL OR person_id = $4)"
+        " ORDER BY person_id, fire_at",
+        college,
+        subject_kind,
+        subject_id,
+        person_id,
+    )
+    return [_reminder(row) for row in rows]
+
+
+async def put_reminder(conn: asyncpg.Connection, reminder: Reminder, *, now: datetime) -> bool:
+    """Insert the reminder, or move it (back to pending at its new time). One already
+    sent for the same subject time stays sent. True when it is pending afterwards."""
+    status = await conn.fetchval(
+        "INSERT INTO reminders (reminder_id, college, subject_kind, subject_id, person_id,"
+        " lead_s, kind, starts_at, fire_at, status, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10)"
+        " ON CONFLICT (reminder_id) DO UPDATE SET"
+        " status = CASE WHEN reminders.status = 'sent'"
+        "   AND reminders.starts_at = EXCLUDED.starts_at THEN 'sent' ELSE 'pending' END,"
+        " fire_at = CASE WHEN reminders.status = 'sent'"
+        "   AND reminders.starts_at = EXCLUDED.starts_at THEN reminders.fire_at"
+        "   ELSE EXCLUDED.fire_at END,"
+        " starts_at = EXCLUDED.starts_at, updated_at = EXCLUDED.updated_at"
+        " RETURNING status",
+        reminder.reminder_id,
+        reminder.college,
+        reminder.subject_kind,
+        reminder.subject_id,
+        reminder.person_id,
+        reminder.lead_s,
+        reminder.kind,
+        reminder.starts_at,
+        reminder.fire_at,
+        now,
+    )
+    return bool(status == "pending")
+
+
+async def set_status(
+    conn: asyncpg.Connection,
+    *,
+    reminder_id: UUID,
+    status: str,
+    now: datetime,
+    fired: bool = False,
+) -> None:
+    await conn.execute(
+        "UPDATE reminders SET status = $2, updated_at = $3,"
+        " fired_at = CASE WHEN $4 THEN $3 ELSE fired_at END WHERE reminder_id = $1",
+        reminder_id,
+        status,
+        now,
+        fired,
+    )
+
+
+async def reminder(conn: asyncpg.Connection, *, reminder_id: UUID) -> Reminder | None:
+    row = await conn.fetchrow(
+        f"SELECT {_REMINDER_COLUMNS} FROM reminders WHERE reminder_id = $1 FOR UPDATE",
+        reminder_id,
+    )
+    return None if row is None else _reminder(row)
+
+
+async def upcoming_of_person(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    after: datetime,
+    limit: int,
+    offset: int,
+) -> list[tuple[Reminder, dict[str, Any]]]:
+    rows = await conn.fetch(
+        "SELECT r.reminder_id, r.college, r.subject_kind, r.subject_id, r.person_id, r.lead_s,"
+        " r.kind, r.starts_at, r.fire_at, r.status, r.fired_at, s.fields"
+        " FROM reminders r JOIN reminder_subjects s USING (college, subject_kind, subject_id)"
+        " WHERE r.college = $1 AND r.person_id = $2 AND r.status = 'pending'"
+        " AND r.starts_at > $3 ORDER BY r.fire_at, r.reminder_id LIMIT $4 OFFSET $5",
+        college,
+        person_id,
+        after,
+        limit,
+        offset,
+    )
+    found = []
+    for row in rows:
+        values = dict(row)
+        fields = json.loads(values.pop("fields"))
+        found.append((Reminder(**values), fields))
+    return found
