@@ -7,7 +7,7 @@ A template file holds the title and the body as two blocks:
     你将于 {{ starts_at | campus_time }} 在{{ place }}值班（{{ post }}）。
     {% endblock %}
 
-Text outside the two blocks is ignored; the title is folded onto one line. Templates run
+Nothing else may stand beside the two blocks; the title is folded onto one line. Templates run
 in Jinja2's `SandboxedEnvironment` (no attribute starting with `_`, no unsafe calls, `*`
 and `**` bounded) with `StrictUndefined` (a misspelt name fails instead of printing
 nothing) and no globals: every name a template reads must be one of its kind's declared
@@ -140,6 +140,27 @@ def refused(rule: str, message: str) -> RuleBroken:
     return RuleBroken(rule, field="source", message=message, invalid=True)
 
 
+def _only_blocks_at_top(tree: nodes.Template) -> None:
+    """Nothing but the title and body blocks (and blank lines) at a template's top: what
+    stood beside them would never be rendered, so it is refused rather than ignored."""
+    for node in tree.body:
+        if isinstance(node, nodes.Block):
+            if node.name not in BLOCKS:
+                raise refused(
+                    "template_blocks",
+                    f"{{% block {node.name} %}} is not a block of a message (title, body)",
+                )
+            continue
+        blank = isinstance(node, nodes.Output) and all(
+            isinstance(part, nodes.TemplateData) and not part.data.strip() for part in node.nodes
+        )
+        if not blank:
+            raise refused(
+                "template_outside_blocks",
+                f"line {node.lineno} stands outside the title and body blocks",
+            )
+
+
 @lru_cache(maxsize=2048)
 def _compile(kind: Kind, source: str) -> Template:
     if len(source) > MAX_SOURCE_CHARS:
@@ -155,6 +176,7 @@ def _compile(kind: Kind, source: str) -> Template:
     for node_type, tag in _FORBIDDEN_TAGS.items():
         if tree.find(node_type) is not None:
             raise refused("template_forbidden_tag", f"{{% {tag} %}} is not allowed in a template")
+    _only_blocks_at_top(tree)
     names = {block.name for block in tree.find_all(nodes.Block)}
     missing = [block for block in BLOCKS if block not in names]
     if missing:

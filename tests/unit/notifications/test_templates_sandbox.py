@@ -70,13 +70,16 @@ def test_a_field_of_another_kind_is_refused() -> None:
     [
         (wrap("{{ post "), "template_syntax"),
         (wrap("{% if post %}no end"), "template_syntax"),
-        ("{% block title %}t{% endblock %} no body", "template_blocks"),
+        ("{% block title %}t{% endblock %}", "template_blocks"),
         ("{% block body %}b{% endblock %}", "template_blocks"),
         (wrap("{% include 'x.j2' %}"), "template_forbidden_tag"),
         ("{% extends 'base.j2' %}" + wrap("x"), "template_forbidden_tag"),
         (wrap("{% import 'm.j2' as m %}"), "template_forbidden_tag"),
         (wrap("x", title="{% if post == 'never' %}t{% endif %}"), "template_blocks"),
         (wrap("x" * 20_001), "template_too_long"),
+        (wrap("x") + "{{ post }}", "template_outside_blocks"),
+        ("{% set x = 1 %}" + wrap("x"), "template_outside_blocks"),
+        (wrap("x") + "{% block footer %}f{% endblock %}", "template_blocks"),
     ],
 )
 def test_a_template_that_does_not_parse_or_stand_alone_is_refused(source: str, rule: str) -> None:
