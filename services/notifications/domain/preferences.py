@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo
 
 from services.notifications.domain.kinds import Category, Kind
@@ -200,6 +200,15 @@ def _bad_address(rule: str, message: str) -> RuleBroken:
     return RuleBroken(rule, field="address", message=message, invalid=True)
 
 
+def _bot_url(text: str) -> SplitResult | None:
+    if len(text) > 2000 or not text.isascii() or not text.isprintable() or " " in text:
+        return None
+    try:
+        return urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+
+
 def normalise_address(channel: Channel, address: str) -> str:
     """The address as stored, or refused naming `address`.
 
@@ -222,7 +231,7 @@ def normalise_address(channel: Channel, address: str) -> str:
             )
         return f"+86{match.group(1)}"
     if channel is Channel.IM:
-        parts = urlsplit(text) if len(text) <= 2000 and text.isprintable() else None
+        parts = _bot_url(text)
         if parts is None or parts.scheme.lower() not in IM_SCHEMES or not parts.netloc:
             raise _bad_address(
                 "bad_im_url",

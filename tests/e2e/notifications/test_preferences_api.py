@@ -46,13 +46,16 @@ def test_contact_points_are_validated_and_normalised(me: Me) -> None:
         ("sms", "12345"),
         ("im", "https://hooks.example.com/x"),
         ("im", "slack://a/b/c"),
+        ("im", "dingtalk://[abc"),
+        ("email", "a@b.c" + "o" * 300),
     ]:
         status, fields = refused_field(me.put(f"/contact-points/{channel}", {"address": address}))
         assert (status, fields) == (422, ["address"]), (channel, address)
     status, fields = refused_field(me.put("/contact-points/fax", {"address": "010-1234"}))
     assert (status, fields) == (422, ["channel"])
-    status, fields = refused_field(me.put("/contact-points/inapp", {"address": "x"}))
-    assert (status, fields) == (422, ["channel"])
+    for channel in ("inapp", "电子邮件", "EMAIL"):
+        status, fields = refused_field(me.put(f"/contact-points/{channel}", {"address": "x"}))
+        assert (status, fields) == (422, ["channel"]), channel
     # Nothing changed by the refusals.
     assert me.get().json()["contact_points"] == {
         "sms": "+8613812345678",
@@ -148,6 +151,8 @@ def test_quiet_hours_digest_window_locale_and_time_zone(me: Me) -> None:
         ("/digest-window", {"window": "daily 24:30"}, "window"),
         ("/time-zone", {"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
         ("/time-zone", {"time_zone": "Asia/../../etc"}, "time_zone"),
+        ("/time-zone", {"time_zone": ""}, "time_zone"),
+        ("/quiet-hours", {"starts": "٠١:٠٠", "ends": "07:00"}, "starts"),
         ("/locale", {"locale": "fr"}, "locale"),
     ]
     for path, body, field in refusals:

@@ -192,7 +192,16 @@ def test_im_bot_urls_of_the_three_platforms(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["https://oapi.dingtalk.com/robot", "slack://a/b/c", "dingtalk://", "wecombot"]
+    "url",
+    [
+        "https://oapi.dingtalk.com/robot",
+        "slack://a/b/c",
+        "dingtalk://",
+        "wecombot",
+        "dingtalk://[abc",
+        "feishu://tök",
+        "feishu://a b",
+    ],
 )
 def test_other_im_urls_are_refused(url: str) -> None:
     with pytest.raises(RuleBroken) as refused:
