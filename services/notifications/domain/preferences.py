@@ -192,8 +192,9 @@ _EMAIL = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-# Apprise URL schemes of the IM bots the service sends through.
-IM_SCHEMES = ("dingtalk", "wecombot", "feishu")
+# Apprise URL schemes of the IM bots a person may give: DingTalk, WeCom, Feishu (and
+# lark://, Apprise's other name for the Feishu plugin).
+IM_SCHEMES = ("dingtalk", "wecombot", "feishu", "lark")
 
 
 def _bad_address(rule: str, message: str) -> RuleBroken:
@@ -215,7 +216,7 @@ def normalise_address(channel: Channel, address: str) -> str:
     email: a syntactically valid address (at most 254 characters); sms: a mainland mobile
     number, 11 digits starting with 1, optionally after +86, stored as +86XXXXXXXXXXX;
     im: an Apprise URL of a DingTalk, WeCom or Feishu bot (dingtalk://, wecombot://,
-    feishu://) with a token.
+    feishu:// or lark://) with a token.
     """
     text = address.strip()
     if channel is Channel.EMAIL:

@@ -185,7 +185,8 @@ def test_bad_mobile_numbers_are_refused(number: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["dingtalk://token123", "wecombot://botkey", "feishu://token/", "FEISHU://t"]
+    "url",
+    ["dingtalk://token123", "dingtalk://secret@token/", "wecombot://k", "feishu://t/", "lark://t"],
 )
 def test_im_bot_urls_of_the_three_platforms(url: str) -> None:
     assert normalise_address(Channel.IM, url) == url
