@@ -60,11 +60,17 @@ SAMPLES: dict[str, object] = {
     "ack_url": "https://campusflow.example/api/notifications/ack/3f2a9c",
     "return_by": _START + timedelta(days=7),
     "county": "青山县",
+    # As PREFS' digest gives them: per kind its label, count and the messages' own titles.
     "items": [
-        {"kind": "shift_assigned", "title": "排班通知", "count": 2},
-        {"kind": "meeting_scheduled", "title": "会议通知", "count": 1},
+        {"kind": "shift_assigned", "title": "排班通知", "count": 1, "titles": ["排班通知"]},
+        {
+            "kind": "meeting_scheduled",
+            "title": "会议通知",
+            "count": 2,
+            "titles": ["Meeting: 学生会部长例会", "Meeting: 迎新晚会筹备会"],
+        },
     ],
-    "period": "2026-12-01",
+    "period": "2026-11-30 20:00 – 2026-12-01 20:00",
 }
 
 # A field whose meaning (and so its values) differs by kind.
