@@ -240,6 +240,20 @@ _SCHEDULING: tuple[Route[Any], ...] = (
         subject=lambda e: e.handover_id,
     ),
     _route(
+        sc.LessonAssigned,
+        "lesson_assigned",
+        lambda e, f: [e.volunteer_id],
+        lambda e, f: {
+            "school": e.school,
+            "class_name": e.class_name,
+            "subject": e.subject,
+            "room": e.room or None,
+            "starts_at": e.starts_at,
+            "ends_at": e.ends_at,
+        },
+        subject=lambda e: e.lesson_id,
+    ),
+    _route(
         sc.MeetingScheduled,
         "meeting_scheduled",
         lambda e, f: f.members,

@@ -15,6 +15,7 @@ from services.notifications.domain.route_model import route_event
 from services.notifications.domain.routes import route_for
 from services.notifications.service import read_models
 from services.notifications.service.messages import notify
+from services.notifications.service.webhooks import offer_to_webhooks
 from shared.events.base import DomainEvent, Envelope
 
 log = structlog.get_logger(__name__)
@@ -39,8 +40,18 @@ ROUTED = Counter(
 async def route(
     conn: asyncpg.Connection, event: DomainEvent, envelope: Envelope, *, now: datetime
 ) -> int:
-    """Remember the event's facts and tell whom it concerns; how many people were told."""
+    """Remember the event's facts, offer it to the college's webhooks (routed or not) and
+    tell whom it concerns; how many people were told."""
     await read_models.fold(conn, event)
+    await offer_to_webhooks(
+        conn,
+        college=event.college,
+        event_type=envelope.type,
+        event_id=envelope.id,
+        occurred_at=envelope.time,
+        data=event.model_dump(mode="json"),
+        now=now,
+    )
     found = route_for(envelope.type)
     if found is None:
         UNROUTED.labels(envelope.type).inc()

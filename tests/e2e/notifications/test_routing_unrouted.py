@@ -17,6 +17,7 @@ from shared.events import notifications as nt
 from shared.events import recruitment as rc
 from shared.events.registry import RECRUITMENT_APPLICATIONS
 from tests.e2e.notifications.routing_support import (
+    admin,
     kinds_of,
     metric,
     produce,
@@ -138,3 +139,59 @@ async def test_a_malformed_event_is_dead_lettered_and_the_next_one_routed(
             "applicant_admitted",
             "application_received",
         ]
+
+
+async def test_every_consumed_event_routed_or_not_is_offered_to_the_colleges_webhooks(
+    services: dict[str, str], stack: StackEndpoints
+) -> None:
+    url, bootstrap, run = services["notifications"], stack.kafka_bootstrap, run_id()
+    college = f"wh{run}"
+    hooks = f"{url}/api/notifications/colleges/{college}/webhooks"
+    screened = rc.ApplicationScreened(
+        college=college,
+        application_id=uuid4(),
+        campaign_id="summer",
+        applicant_id=f"ann-{run}",
+        passed=False,
+        screened_at=NOW,
+    )
+    submitted = rc.ApplicationSubmitted(
+        college=college,
+        application_id=uuid4(),
+        campaign_id="summer",
+        applicant_id=f"ann-{run}",
+        applicant_name="李明",
+        submitted_at=NOW,
+    )
+    rejected = rc.ApplicantRejected(
+        college=college,
+        application_id=submitted.application_id,
+        campaign_id="summer",
+        applicant_id=f"ann-{run}",
+        reason="名额已满",
+        decided_at=NOW,
+    )
+    async with httpx.AsyncClient(timeout=10) as client:
+        created = await client.post(
+            hooks,
+            json={
+                "url": "http://127.0.0.1:9/campusflow",
+                "event_types": [screened.event_type, submitted.event_type],
+            },
+            headers=admin(college),
+        )
+        assert created.status_code == 201, created.text
+        endpoint = created.json()["endpoint_id"]
+        try:
+            events = with_ids([screened, submitted, rejected])
+            await produce(bootstrap, events)
+            await routed(bootstrap, events)
+            await produce(bootstrap, events)
+            await routed(bootstrap, events)
+            log = await client.get(f"{hooks}/{endpoint}/deliveries", headers=admin(college))
+            assert log.status_code == 200, log.text
+            offered = sorted(str(d["event_id"]) for d in log.json()["items"])
+            # The unrouted and the routed subscribed types, once each; not the unsubscribed.
+            assert offered == sorted(str(event_id) for _, event_id in events[:2])
+        finally:
+            await client.delete(f"{hooks}/{endpoint}", headers=admin(college))

@@ -225,6 +225,22 @@ SAMPLES: list[Sample] = [
         str(ID),
     ),
     Sample(
+        sc.LessonAssigned(
+            **CS,
+            lesson_id=ID,
+            timetable_id=uuid4(),
+            volunteer_id="s-teach",
+            school="岳西县希望小学",
+            class_name="三年级一班",
+            subject="英语",
+            starts_at=T0,
+            ends_at=T1,
+        ),
+        Facts(),
+        ["s-teach"],
+        str(ID),
+    ),
+    Sample(
         sc.MeetingScheduled(
             **CS,
             meeting_id=ID,
