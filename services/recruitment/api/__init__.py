@@ -7,6 +7,7 @@ from services.recruitment.api import (
     beneficiaries,
     campaigns,
     corps,
+    dropouts,
     intake,
     memberships,
     pairing,
@@ -21,5 +22,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     corps.router,
     memberships.router,
     beneficiaries.router,
+    dropouts.router,
     pairing.router,
 )

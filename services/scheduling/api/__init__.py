@@ -6,6 +6,7 @@ from services.scheduling.api import (
     activities,
     desk,
     feeds,
+    incidents,
     jobs,
     meetings,
     members,
@@ -21,5 +22,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     timetables.router,
     meetings.router,
     activities.router,
+    incidents.router,
     feeds.router,
 )
