@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -25,6 +26,7 @@ from services.notifications.service.webhook_dispatch import WebhookDispatcher
 from services.notifications.service.webhooks import offer_to_webhooks
 from services.notifications.settings import NotificationsSettings
 from tests.e2e.notifications.core_support import settings_for
+from tests.support.auth import bearer
 
 SHIFT_ASSIGNED = "campusflow.scheduling.shift.assigned.v1"
 
@@ -148,3 +150,46 @@ async def run_until(
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+class WebhooksApi:
+    """A caller's requests to /api/notifications/colleges/{college}/webhooks."""
+
+    def __init__(
+        self, base_url: str, college: str, *, role: str = "college_admin", of: str | None = None
+    ) -> None:
+        self.client = httpx.Client(
+            base_url=f"{base_url}/api/notifications/colleges/{college}",
+            headers=bearer(f"{role}-{uuid4().hex[:6]}", role, college if of is None else of),
+            timeout=15,
+        )
+
+    def create(self, body: object) -> httpx.Response:
+        return self.client.post("/webhooks", json=body)
+
+    def listing(self) -> httpx.Response:
+        return self.client.get("/webhooks")
+
+    def read(self, endpoint_id: str) -> httpx.Response:
+        return self.client.get(f"/webhooks/{endpoint_id}")
+
+    def change(self, endpoint_id: str, body: object) -> httpx.Response:
+        return self.client.patch(f"/webhooks/{endpoint_id}", json=body)
+
+    def remove(self, endpoint_id: str) -> httpx.Response:
+        return self.client.delete(f"/webhooks/{endpoint_id}")
+
+    def rotate(self, endpoint_id: str) -> httpx.Response:
+        return self.client.post(f"/webhooks/{endpoint_id}/rotate-secret")
+
+    def log(self, endpoint_id: str, **query: str) -> httpx.Response:
+        return self.client.get(f"/webhooks/{endpoint_id}/deliveries", params=query)
+
+    def replay(self, endpoint_id: str, body: object) -> httpx.Response:
+        return self.client.post(f"/webhooks/{endpoint_id}/replay", json=body)
+
+
+def problem(response: httpx.Response) -> tuple[int, str, str]:
+    """The status, and the field and rule of the first error a refusal names."""
+    first = (response.json().get("errors") or [{}])[0]
+    return response.status_code, str(first.get("field")), str(first.get("rule"))
