@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from services.notifications.service.digests import DIGEST_DUE_ACTIONS
 from services.notifications.service.escalations import ESCALATION_DUE_ACTIONS
 from services.notifications.service.reminders import REMINDER_DUE_ACTIONS
 from shared.timers import DueActionHandler
@@ -12,4 +13,5 @@ from shared.timers import DueActionHandler
 DUE_ACTIONS: Mapping[str, DueActionHandler] = {
     **REMINDER_DUE_ACTIONS,
     **ESCALATION_DUE_ACTIONS,
+    **DIGEST_DUE_ACTIONS,
 }
