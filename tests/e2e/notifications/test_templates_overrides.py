@@ -4,6 +4,7 @@ and colleges keep the built-in template, a revert goes back to it and is recorde
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -145,3 +146,44 @@ def test_preview_renders_samples_given_fields_and_unsaved_sources(
     escape = SHIFT_OVERRIDE.replace("{{ post }}：", "{{ post.__class__.__mro__ }}")
     unsafe = admin.preview("shift_reminder", {"source": escape})
     assert refusal(unsafe)[:3] == (422, "source", "template_unsafe")
+
+
+def test_concurrent_saves_each_get_their_own_version(services: dict[str, str]) -> None:
+    admin = Templates(services["notifications"], new_college())
+    sources = [SHIFT_OVERRIDE.replace("开始", f"开始（第 {n} 稿）") for n in range(6)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        saved = list(pool.map(lambda s: admin.save("shift_reminder", "en", {"source": s}), sources))
+    assert [r.status_code for r in saved] == [200] * 6
+    assert sorted(r.json()["version"] for r in saved) == [1, 2, 3, 4, 5, 6]
+    latest = max(saved, key=lambda r: r.json()["version"]).json()
+    assert admin.effective("shift_reminder", "en")["source"] == latest["source"]
+
+
+async def test_an_override_failing_on_real_fields_gives_way_to_the_built_in(
+    services: dict[str, str], service_dsns: dict[str, str]
+) -> None:
+    """An override kept before its kind lost a field (here written straight to the table)
+    no longer compiles: the message is worded with the built-in template, not lost."""
+    college = new_college()
+    conn = await connect(service_dsns["notifications"])
+    try:
+        await conn.execute(
+            "INSERT INTO template_versions (college, kind, locale, version, source, saved_by,"
+            " saved_at) VALUES ($1, 'shift_reminder', 'zh-CN', 1, $2, 'x', now())",
+            college,
+            SHIFT_OVERRIDE.replace("{{ post }}：", "{{ retired_field }}："),
+        )
+        worded = await render_message(
+            conn, college=college, kind="shift_reminder", locale="zh-CN", fields=SHIFT
+        )
+        assert (worded.title, worded.version) == ("值班提醒", 0)
+        with pytest.raises(ValueError, match="ends_at"):
+            await render_message(
+                conn,
+                college=college,
+                kind="shift_assigned",
+                locale="zh-CN",
+                fields={"post": "x", "place": None, "starts_at": None},
+            )
+    finally:
+        await conn.close()
