@@ -40,6 +40,8 @@ from shared.db.migrations import apply_migrations
 from shared.db.pool import create_pool
 
 MIGRATIONS = Path(services.notifications.__file__).parent / "migrations"
+# The claim of the dispatcher process the crash test kills.
+CRASH_CLAIM_S = 10.0
 
 
 @asynccontextmanager
@@ -165,6 +167,7 @@ class HttpSender:
         self.channel = channel
         self.url = url
         self.honours_idempotency_key = honours_keys
+        self._client: httpx.AsyncClient | None = None  # one client: making one is slow
 
     async def send(self, outgoing: Outgoing) -> SendResult:
         payload = {
@@ -174,13 +177,14 @@ class HttpSender:
             "key": outgoing.idempotency_key,
             "attempt": outgoing.attempt,
         }
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=30)
         try:
-            async with httpx.AsyncClient(timeout=30) as client:
-                answer = await client.post(
-                    f"{self.url}/send",
-                    json=payload,
-                    headers={"Idempotency-Key": outgoing.idempotency_key},
-                )
+            answer = await self._client.post(
+                f"{self.url}/send",
+                json=payload,
+                headers={"Idempotency-Key": outgoing.idempotency_key},
+            )
         except httpx.HTTPError as error:
             return SendResult(SendOutcome.TEMPORARY_FAILURE, detail=repr(error))
         if answer.status_code < 300:
@@ -242,7 +246,7 @@ async def outbox_types(pool: asyncpg.Pool) -> list[str]:
 
 
 async def _run_dispatcher(dsn: str, schema: str, redis_url: str, receiver_url: str) -> None:
-    settings = settings_for(dsn, redis_url, dispatch_claim_timeout_s=2.0)
+    settings = settings_for(dsn, redis_url, dispatch_claim_timeout_s=CRASH_CLAIM_S)
     pool = await create_pool(dsn, schema=schema, max_size=4)
     d = dispatcher(pool, settings, {"email": HttpSender("email", receiver_url)})
     stop = asyncio.Event()
