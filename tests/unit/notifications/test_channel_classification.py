@@ -60,21 +60,59 @@ def outgoing(address: str = "li.lei@campus.edu.cn", **changes: object) -> Outgoi
 
 def test_message_headers_and_encoding() -> None:
     now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-    message = build_message(outgoing(), email_from="Campusflow <noreply@cf.edu.cn>", now=now)
-    raw = message.as_bytes(policy=policy.SMTP)
-    assert b"=?utf-8?" in raw.split(b"\r\n\r\n")[0]  # RFC 2047 encoded subject
+    raw = build_message(outgoing(), email_from="校园志愿平台 <noreply@cf.edu.cn>", now=now)
+    head = raw.split(b"\r\n\r\n")[0]
+    assert b"Subject: =?utf-8?b?" in head  # RFC 2047 encoded words, UTF-8
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    assert b"\n" not in raw.replace(b"\r\n", b"")  # CRLF only
     parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed.defects == []
     assert parsed["Subject"] == "排班通知：图书馆志愿服务"
+    assert parsed["From"].addresses[0].display_name == "校园志愿平台"
+    assert parsed["To"].addresses[0].addr_spec == "li.lei@campus.edu.cn"
     assert parsed["Message-ID"] == message_id_for("evt:u1:email:0", "noreply@cf.edu.cn")
     assert parsed["Message-ID"].endswith("@cf.edu.cn>")
     assert parsed[MESSAGE_HEADER] == "11111111-1111-1111-1111-111111111111"
     assert parsed["Date"] == "Sun, 29 Nov 2026 12:00:00 +0000"
+    assert parsed.get_content_type() == "multipart/alternative"
     plain = parsed.get_body(("plain",))
     # SMTP lines end in CRLF; the text is otherwise exactly the body.
-    assert plain is not None
+    assert plain is not None and plain.get_content_charset() == "utf-8"
     assert plain.get_content().replace("\r\n", "\n") == outgoing().body + "\n"
     html = parsed.get_body(("html",))
     assert html is not None and "您已被安排在图书馆值班。" in html.get_content()
+
+
+def test_encoding_does_not_follow_the_process_wide_charset_registry() -> None:
+    import apprise.plugins.email  # noqa: F401  (switches email.charset's UTF-8 to Q)
+
+    raw = build_message(outgoing(), email_from="校园 <a@cf.edu.cn>", now=datetime.now(UTC))
+    assert b"Subject: =?utf-8?b?" in raw and b"From: =?utf-8?b?" in raw
+
+
+def test_an_ascii_sender_name_with_specials_is_encoded() -> None:
+    now = datetime.now(UTC)
+    raw = build_message(outgoing(), email_from='"Campusflow, Inc." <a@cf.edu.cn>', now=now)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["From"].addresses[0].display_name == "Campusflow, Inc."
+    plain = build_message(outgoing(), email_from="Campusflow <a@cf.edu.cn>", now=now)
+    assert b"From: Campusflow <a@cf.edu.cn>\r\n" in plain
+
+
+def test_a_title_cannot_inject_a_header_and_ascii_stays_readable() -> None:
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    sneaky = outgoing(title="Shift\r\nBcc: everyone@x.cn")
+    raw = build_message(sneaky, email_from="noreply@cf.edu.cn", now=now)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Bcc"] is None
+    assert parsed["Subject"] == "Shift Bcc: everyone@x.cn"
+    assert b"Subject: Shift Bcc: everyone@x.cn\r\n" in raw
+    long_title = "排班通知" * 30
+    parsed = message_from_bytes(
+        build_message(outgoing(title=long_title), email_from="a@cf.edu.cn", now=now),
+        policy=policy.default,
+    )
+    assert parsed["Subject"] == long_title
 
 
 def test_message_id_is_stable_per_key_and_differs_between_keys() -> None:
