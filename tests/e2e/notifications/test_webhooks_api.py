@@ -192,20 +192,25 @@ async def test_the_log_lists_offered_events_and_a_replay_queues_a_range_again(
     assert all(d["replay_of"] for d in log)
     assert admin.log(endpoint_id, created_from="2099-01-01T00:00:00Z").json()["items"] == []
 
-    # When the service runs the webhook loop, the receiver gets all six, signed, in order.
-    deadline = time.monotonic() + 5
-    while _runs_webhook_loop(services) and len(hooks.at("/log")) < 6:
+    # The service's "webhooks" loop sends all six to the receiver, signed, in order.
+    assert _runs_webhook_loop(services)
+    deadline = time.monotonic() + 15
+    while len(hooks.at("/log")) < 6:
         assert time.monotonic() < deadline, "the service's webhook loop delivered too little"
         await asyncio.sleep(0.1)
     got = hooks.at("/log")
+    assert [r.event_id for r in got] == [str(e) for e in [*events, events[1], events[2]]]
+    assert [r.sequence for r in got] == [1, 2, 3, 4, 5, 6]
     assert all(r.signed for r in got)
-    assert [r.sequence for r in got] == sorted(r.sequence for r in got)
+    delivered = admin.log(endpoint_id, status="delivered").json()["items"]
+    assert len(delivered) == 6 and all(len(d["attempt_log"]) >= 1 for d in delivered)
+    assert admin.log(endpoint_id, status="pending").json()["items"] == []
 
 
 def _runs_webhook_loop(services: dict[str, str]) -> bool:
     """Whether the running service supervises the "webhooks" loop (its metrics say)."""
     metrics = httpx.get(f"{services['notifications']}/metrics", timeout=5).text
-    return 'loop="webhooks"' in metrics
+    return 'campusflow_loop_running{loop="webhooks",service="notifications"} 1.0' in metrics
 
 
 async def test_production_refuses_loopback_and_private_hosts_and_stores_nothing(

@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import httpx
 import pytest
 
+from services.notifications.service.webhook_dispatch import WebhookDispatcher
 from services.notifications.service.webhooks import offer_to_webhooks, replay_range
 from tests.e2e.notifications.core_support import own_schema
 from tests.e2e.notifications.webhooks_support import (
@@ -179,3 +181,57 @@ async def test_only_subscribed_active_endpoints_are_offered_an_event(pool: async
     )
     assert {r["endpoint_id"]: r["n"] for r in found} == {subscribed: 2}
     assert elsewhere not in {r["endpoint_id"] for r in found}
+
+
+async def test_after_the_retry_window_the_head_fails_and_the_next_goes(
+    pool: asyncpg.Pool,
+    receiver: tuple[WebhookReceiver, str],
+    stack: StackEndpoints,
+    service_dsns: dict[str, str],
+) -> None:
+    """Injected time: the head fails through a whole (24 h) window, is marked failed with its
+    last answer, and only then does the endpoint's next delivery go."""
+    hooks, base = receiver
+    college = "wh4"
+    path = "/down"
+    endpoint_id, hooks.secrets[path] = await add_endpoint(pool, college=college, url=base + path)
+    first, second = await offer(pool, college=college, occurred_at=T0, n=2, now=T0)
+    down = [True]
+    hooks.failing = lambda p: p == path and down[0]
+    clock = [T0]
+    settings = quick_settings(service_dsns["notifications"], stack.redis_url)
+    dispatcher = WebhookDispatcher(
+        pool, settings, base_s=600.0, cap_s=3600.0, rand=lambda: 0.999, clock=lambda: clock[0]
+    )
+
+    async def state() -> list[tuple[str, int, int | None]]:
+        found = await pool.fetch(
+            "SELECT status, attempts, last_status_code FROM webhook_deliveries"
+            " WHERE endpoint_id = $1 ORDER BY sequence",
+            endpoint_id,
+        )
+        return [(r["status"], r["attempts"], r["last_status_code"]) for r in found]
+
+    async with httpx.AsyncClient(timeout=5) as client:
+        tries = 0
+        while (await state())[0][0] == "pending":
+            await dispatcher.round(client)
+            tries += 1
+            assert tries < 100
+            due = await pool.fetchval(
+                "SELECT next_attempt_at FROM webhook_deliveries"
+                " WHERE endpoint_id = $1 AND status = 'pending' AND attempts > 0",
+                endpoint_id,
+            )
+            if due is not None:
+                assert due <= T0 + timedelta(hours=24)
+                clock[0] = due
+            assert (await state())[1] == ("pending", 0, None)  # the next one waits
+        assert clock[0] == T0 + timedelta(hours=24)  # the last try at the window's end
+        assert await state() == [("failed", tries, 503), ("pending", 0, None)]
+        assert hooks.refused[path] == tries
+        down[0] = False
+        await dispatcher.round(client)
+    assert (await state())[1][0] == "delivered"
+    assert [r.event_id for r in hooks.at(path)] == [str(second)]
+    assert str(first) not in {r.event_id for r in hooks.received}
