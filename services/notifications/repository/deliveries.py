@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -105,19 +106,34 @@ async def claim_due(
     ]
 
 
-async def still_claimed(
+@dataclass(frozen=True)
+class ClaimHeld:
+    """A delivery still claimed by this dispatcher, locked, with what decides its next step."""
+
+    tried: list[str]  # the channels its message tried so far, in order
+    tries: int  # its attempts that count toward the limit (all but rate-limited ones)
+
+
+async def lock_if_still_claimed(
     conn: asyncpg.Connection, *, delivery_id: UUID, claimer: str, attempt: int
-) -> bool:
-    """Lock the delivery if this dispatcher's claim on it still holds (nobody took it
-    over after a lapse)."""
-    found = await conn.fetchval(
-        "SELECT true FROM deliveries WHERE delivery_id = $1 AND status = 'sending'"
-        " AND claimed_by = $2 AND attempts = $3 FOR UPDATE",
+) -> ClaimHeld | None:
+    """Lock the delivery if this dispatcher's claim on it still holds (nobody took it over
+    after a lapse). An attempt whose dispatcher vanished counts as a try: a delivery that
+    crashes its sender cannot loop forever."""
+    row = await conn.fetchrow(
+        "SELECT (SELECT array_agg(o.channel ORDER BY o.created_at) FROM deliveries o"
+        "         WHERE o.message_id = d.message_id) AS tried,"
+        "       (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = d.delivery_id"
+        "         AND a.outcome IS DISTINCT FROM 'rate_limited') AS tries"
+        " FROM deliveries d WHERE d.delivery_id = $1 AND d.status = 'sending'"
+        " AND d.claimed_by = $2 AND d.attempts = $3 FOR UPDATE",
         delivery_id,
         claimer,
         attempt,
     )
-    return bool(found)
+    if row is None:
+        return None
+    return ClaimHeld(tried=list(row["tried"] or []), tries=int(row["tries"]))
 
 
 async def finish_attempt(
@@ -137,18 +153,6 @@ async def finish_attempt(
         now,
         outcome,
         detail[:2000],
-    )
-
-
-async def counted_tries(conn: asyncpg.Connection, delivery_id: UUID) -> int:
-    """Attempts that count toward the limit: all but rate-limited ones (an attempt whose
-    dispatcher vanished counts: a delivery that crashes its sender cannot loop forever)."""
-    return int(
-        await conn.fetchval(
-            "SELECT count(*) FROM delivery_attempts WHERE delivery_id = $1"
-            " AND outcome IS DISTINCT FROM 'rate_limited'",
-            delivery_id,
-        )
     )
 
 
@@ -175,13 +179,6 @@ async def update_delivery(
         provider_message_id,
         last_error,
     )
-
-
-async def channels_tried(conn: asyncpg.Connection, message_id: UUID) -> list[str]:
-    rows = await conn.fetch(
-        "SELECT channel FROM deliveries WHERE message_id = $1 ORDER BY created_at", message_id
-    )
-    return [row["channel"] for row in rows]
 
 
 async def deliveries_of(conn: asyncpg.Connection, message_ids: Sequence[UUID]) -> list[Delivery]:

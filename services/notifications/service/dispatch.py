@@ -170,13 +170,15 @@ class Dispatcher:
         claimed = item.claimed
         if item.problem or item.rendering is None or item.address is None:
             return AttemptResult("permanent_failure", item.problem)
-        if await self.protection.breaker_open(claimed.channel):
-            return AttemptResult("breaker_open", f"{claimed.channel} circuit breaker open")
-        wait_s = await self.protection.wait_before_sending(
+        admission = await self.protection.admit(
             college=claimed.college, recipient_id=claimed.recipient_id, channel=claimed.channel
         )
-        if wait_s > 0:
-            return AttemptResult("rate_limited", f"wait {wait_s:.1f} s", retry_after_s=wait_s)
+        if admission.breaker_open:
+            return AttemptResult("breaker_open", f"{claimed.channel} circuit breaker open")
+        if admission.wait_s > 0:
+            return AttemptResult(
+                "rate_limited", f"wait {admission.wait_s:.1f} s", retry_after_s=admission.wait_s
+            )
         outgoing = Outgoing(
             message_id=claimed.message_id,
             delivery_id=claimed.delivery_id,
@@ -206,7 +208,7 @@ class Dispatcher:
             return AttemptResult("temporary_failure", f"sender error: {error!r}"[:500])
         if sent.outcome is SendOutcome.TEMPORARY_FAILURE:
             await self.protection.provider_failed(claimed.channel)
-        elif sent.outcome is not SendOutcome.PERMANENT_FAILURE:
+        elif sent.outcome is not SendOutcome.PERMANENT_FAILURE and admission.failing:
             await self.protection.provider_succeeded(claimed.channel)
         return AttemptResult(sent.outcome.value, sent.detail, sent.provider_message_id)
 

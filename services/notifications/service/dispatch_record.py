@@ -48,9 +48,10 @@ async def record_attempt(
 ) -> Decision | None:
     """Apply one attempt's result; None when the claim lapsed and another dispatcher took
     the delivery over (it will send and record; this attempt stays unfinished)."""
-    if not await delivery_rows.still_claimed(
+    held = await delivery_rows.lock_if_still_claimed(
         conn, delivery_id=claimed.delivery_id, claimer=claimer, attempt=claimed.attempt
-    ):
+    )
+    if held is None:
         return None
     await delivery_rows.finish_attempt(
         conn,
@@ -60,14 +61,13 @@ async def record_attempt(
         detail=result.detail,
         now=now,
     )
-    tried = await delivery_rows.channels_tried(conn, claimed.message_id)
     decision = decide(
         result.outcome,
-        tries=await delivery_rows.counted_tries(conn, claimed.delivery_id),
+        tries=held.tries,
         max_attempts=max_attempts,
         path=claimed.channels if rendering is not None else (claimed.channel,),
         channel=claimed.channel,
-        tried=tried,
+        tried=held.tried,
         now=now,
         jitter=jitter,
         postpone_s=result.retry_after_s,

@@ -37,6 +37,15 @@ class Limits:
     breaker_open_s: float
 
 
+@dataclass(frozen=True)
+class Admission:
+    """What Redis says before a send (all clear when Redis is away)."""
+
+    breaker_open: bool = False
+    wait_s: float = 0.0  # > 0: rate limited, try again after this long
+    failing: bool = False  # the channel's last sends failed (a success resets the count)
+
+
 class Protection:
     def __init__(self, redis: aioredis.Redis, limits: Limits, *, namespace: str = PREFIX) -> None:
         self._redis = redis
@@ -55,36 +64,33 @@ class Protection:
     async def close(self) -> None:
         await self._redis.aclose()
 
-    async def wait_before_sending(
+    async def admit(
         self, *, college: str, recipient_id: str, channel: str, now_s: float | None = None
-    ) -> float:
-        """0 when a send may go now (counting it), else the seconds to wait."""
+    ) -> Admission:
+        """Whether a send may go now, in one round trip: the breaker, and the rate windows
+        (the send is counted in them; one refused or failed over is counted too)."""
         now_s = time.time() if now_s is None else now_s
         minute, second = int(now_s // 60), int(now_s)
         recipient_key = f"{self._ns}:rate:recipient:{college}:{recipient_id}:{minute}"
         channel_key = f"{self._ns}:rate:channel:{channel}:{second}"
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.exists(f"{self._ns}:breaker:{channel}:open")
+                pipe.get(f"{self._ns}:breaker:{channel}:failures")
                 pipe.incr(recipient_key)
                 pipe.expire(recipient_key, 120)
                 pipe.incr(channel_key)
                 pipe.expire(channel_key, 5)
-                to_recipient, _, on_channel, _ = await pipe.execute()
+                is_open, failures, to_recipient, _, on_channel, _ = await pipe.execute()
         except (RedisError, OSError, TimeoutError) as error:
             self._redis_away(error)
-            return 0.0
+            return Admission()
+        wait_s = 0.0
         if int(to_recipient) > self._limits.per_recipient_per_min:
-            return (minute + 1) * 60 - now_s
-        if int(on_channel) > self._limits.per_channel_per_s:
-            return (second + 1) - now_s
-        return 0.0
-
-    async def breaker_open(self, channel: str) -> bool:
-        try:
-            return bool(await self._redis.exists(f"{self._ns}:breaker:{channel}:open"))
-        except (RedisError, OSError, TimeoutError) as error:
-            self._redis_away(error)
-            return False
+            wait_s = (minute + 1) * 60 - now_s
+        elif int(on_channel) > self._limits.per_channel_per_s:
+            wait_s = (second + 1) - now_s
+        return Admission(breaker_open=bool(is_open), wait_s=wait_s, failing=int(failures or 0) > 0)
 
     async def provider_failed(self, channel: str) -> bool:
         """Count a temporary failure; True when it opened the breaker."""
