@@ -85,6 +85,15 @@ def _display_name(name: str) -> str:
     return name if _ATOMS.match(name) else _encoded_words(name)
 
 
+def _from_header(name: str, sender: str) -> str:
+    if not name.strip():
+        return f"From: <{sender}>"
+    head = f"From: {_display_name(name)}"
+    last_line = head.rpartition("\r\n")[2]
+    fold = "\r\n " if len(last_line) + len(sender) + 3 > 78 else " "
+    return f"{head}{fold}<{sender}>"
+
+
 def _base64_part(content_type: str, text: str) -> str:
     encoded = base64.encodebytes(text.replace("\r\n", "\n").replace("\n", "\r\n").encode())
     return (
@@ -114,7 +123,7 @@ def build_message(outgoing: Outgoing, *, email_from: str, now: datetime) -> byte
     name, sender = parseaddr(email_from)
     boundary = f"=_cf_{uuid.uuid4().hex[:24]}"
     headers = [
-        f"From: {_display_name(name)} <{sender}>" if name.strip() else f"From: <{sender}>",
+        _from_header(name, sender),
         f"To: <{outgoing.address}>",
         f"Subject: {_header_text(outgoing.title)}",
         f"Date: {format_datetime(now.astimezone(UTC))}",
