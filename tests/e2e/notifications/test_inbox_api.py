@@ -16,6 +16,8 @@ import pytest
 from services.notifications.service.messages import notify
 from shared.db.pool import create_pool
 from tests.support.auth import bearer
+from tests.support.kafka import events_keyed, wait_until
+from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 
@@ -109,7 +111,7 @@ async def test_the_inbox_lists_counts_and_marks_only_ones_own(
 
 
 async def test_delivery_tracking_for_the_person_and_the_admin(
-    services: dict[str, str], pool: asyncpg.Pool
+    services: dict[str, str], pool: asyncpg.Pool, stack: StackEndpoints
 ) -> None:
     base = f"{services['notifications']}/api/notifications"
     me = f"s-{uuid4().hex[:8]}"
@@ -140,3 +142,17 @@ async def test_delivery_tracking_for_the_person_and_the_admin(
             headers=bearer("admin-cs", "college_admin", "cs"),
         )
         assert missing.status_code == 404
+
+    # The outcome is an event for subscribers (relayed from the outbox to Kafka).
+    delivered = "campusflow.notifications.message.delivered.v1"
+
+    async def published() -> bool:
+        return bool(await events_keyed(stack.kafka_bootstrap, delivered, str(message_id)))
+
+    await wait_until(published, timeout_s=30, what="MessageDelivered on Kafka")
+    [event] = await events_keyed(stack.kafka_bootstrap, delivered, str(message_id))
+    assert (event["channel"], event["recipient_id"], event["kind"]) == (
+        "inapp",
+        me,
+        "meeting_scheduled",
+    )
