@@ -199,7 +199,10 @@ async def offer(
 ) -> int:
     """One pending delivery per active endpoint of the college subscribed to the event
     type (none when the event was offered before). The endpoints' rows are locked in id
-    order while their sequences are taken, so sequence order is commit order."""
+    order while their sequences are taken, so sequence order is commit order: a delivery
+    can never be numbered below one the dispatcher has already sent. (Two consumers'
+    transactions locking overlapping endpoints in different orders across their batches
+    may deadlock; PostgreSQL aborts one and the consumer kernel retries it.)"""
     rows = await conn.fetch(
         """
         WITH targets AS (

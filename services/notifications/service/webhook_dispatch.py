@@ -30,6 +30,7 @@ from uuid import uuid4
 import asyncpg
 import httpx
 import structlog
+from prometheus_client import Counter
 
 from services.notifications.domain import webhooks as rules
 from services.notifications.repository import webhooks as rows
@@ -45,6 +46,13 @@ log = structlog.get_logger(__name__)
 IDLE_SLEEP_S = 0.5
 BATCH = 100
 USER_AGENT = "Campusflow-Webhooks/1"
+
+ATTEMPTS = Counter(
+    "campusflow_notifications_webhook_attempts_total",
+    "Webhook attempts by what they led to: delivered, retry (pending again) or failed "
+    "(given up after the retry window)",
+    ["outcome"],
+)
 
 
 class WebhookDispatcher:
@@ -96,7 +104,12 @@ class WebhookDispatcher:
             claimed = await rows.claim_heads(
                 conn, claimer=self.claimer, now=now, claim_for_s=self.claim_for_s, limit=BATCH
             )
-        await asyncio.gather(*(self._deliver(client, item) for item in claimed))
+        outcomes = await asyncio.gather(
+            *(self._deliver(client, item) for item in claimed), return_exceptions=True
+        )
+        errors = [o for o in outcomes if isinstance(o, BaseException)]
+        if errors:  # the others were recorded; a lost record's claim lapses and is retried
+            raise errors[0]
         return len(claimed) >= BATCH
 
     async def _deliver(self, client: httpx.AsyncClient, item: ClaimedWebhook) -> None:
@@ -131,6 +144,8 @@ class WebhookDispatcher:
             )
         if not recorded:
             log.warning("webhook claim lapsed before recording", delivery=str(item.delivery_id))
+            return
+        ATTEMPTS.labels("retry" if status == "pending" else status).inc()
         log.info(
             "webhook attempt",
             delivery=str(item.delivery_id),

@@ -6,6 +6,7 @@ attempts are in the log."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -235,3 +236,44 @@ async def test_after_the_retry_window_the_head_fails_and_the_next_goes(
     assert (await state())[1][0] == "delivered"
     assert [r.event_id for r in hooks.at(path)] == [str(second)]
     assert str(first) not in {r.event_id for r in hooks.received}
+
+
+async def test_two_replicas_keep_one_delivery_in_flight_per_endpoint_and_the_order(
+    pool: asyncpg.Pool,
+    receiver: tuple[WebhookReceiver, str],
+    stack: StackEndpoints,
+    service_dsns: dict[str, str],
+) -> None:
+    hooks, base = receiver
+    hooks.delay_s = 0.02
+    college = "wh5"
+    paths = ["/one", "/two", "/three"]
+    for path in paths:
+        _, hooks.secrets[path] = await add_endpoint(pool, college=college, url=base + path)
+    flip = [0]
+
+    def every_third_refused(path: str) -> bool:
+        flip[0] += 1
+        return flip[0] % 3 == 0
+
+    hooks.failing = every_third_refused
+    events = await offer(pool, college=college, occurred_at=T0, n=15, now=datetime.now(UTC))
+    settings = quick_settings(service_dsns["notifications"], stack.redis_url)
+    replicas = [quick_dispatcher(pool, settings) for _ in range(2)]
+
+    def all_in() -> bool:
+        return all(len(hooks.at(path)) >= len(events) for path in paths)
+
+    await asyncio.gather(*(run_until(replica, all_in) for replica in replicas))
+    for path in paths:
+        got = hooks.at(path)
+        assert [r.event_id for r in got] == [str(e) for e in events], path  # once, in order
+        assert all(r.signed for r in got)
+        assert hooks.most_in_flight[path] == 1, path
+    assert sum(hooks.refused.values()) >= 5
+    attempted = await pool.fetchval(
+        "SELECT count(DISTINCT a.delivery_id) FROM webhook_attempts a"
+        " JOIN webhook_deliveries d USING (delivery_id) WHERE d.college = $1",
+        college,
+    )
+    assert attempted == 3 * len(events)

@@ -50,10 +50,23 @@ class WebhookReceiver:
     failing: Callable[[str], bool] = lambda path: False
     received: list[Received] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)
+    delay_s: float = 0.0  # how long each answer takes
+    in_flight: dict[str, int] = field(default_factory=dict)
+    most_in_flight: dict[str, int] = field(default_factory=dict)
 
     def app(self) -> Starlette:
         async def hook(request: Request) -> PlainTextResponse:
             path = request.url.path
+            self.in_flight[path] = self.in_flight.get(path, 0) + 1
+            self.most_in_flight[path] = max(self.most_in_flight.get(path, 0), self.in_flight[path])
+            try:
+                if self.delay_s:
+                    await asyncio.sleep(self.delay_s)
+                return await answer(request, path)
+            finally:
+                self.in_flight[path] -= 1
+
+        async def answer(request: Request, path: str) -> PlainTextResponse:
             raw = await request.body()
             if self.failing(path):
                 self.refused[path] = self.refused.get(path, 0) + 1
