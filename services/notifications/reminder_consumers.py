@@ -27,7 +27,7 @@ from services.notifications.repository import read_models
 from services.notifications.service import escalations, reminders
 from shared.events.base import Envelope
 from shared.events.evaluation import ReportExpected, ReportSubmitted
-from shared.events.recruitment import PupilDroppedOut, PupilReturnedToSchool
+from shared.events.recruitment import MembershipEnded, PupilDroppedOut, PupilReturnedToSchool
 from shared.events.scheduling import (
     IncidentReported,
     LessonAssigned,
@@ -144,8 +144,23 @@ async def on_meeting_scheduled(
             "agenda": event.agenda,
             "place": event.place,
             "starts_at": event.starts_at,
+            "organisation_kind": event.organisation_kind,
+            "organisation_id": event.organisation_id,
         },
         holders=members,
+        now=_now(),
+    )
+
+
+async def on_membership_ended(
+    conn: asyncpg.Connection, event: MembershipEnded, envelope: Envelope
+) -> None:
+    await reminders.leave_organisation(
+        conn,
+        college=event.college,
+        person_id=event.person_id,
+        organisation_kind=event.organisation_kind,
+        organisation_id=event.organisation_id,
         now=_now(),
     )
 
@@ -225,6 +240,7 @@ REMINDERS = EventConsumer(
         Handler(ShiftCancelled, on_shift_cancelled),
         Handler(MeetingScheduled, on_meeting_scheduled),
         Handler(MeetingCancelled, on_meeting_cancelled),
+        Handler(MembershipEnded, on_membership_ended),
         Handler(LessonAssigned, on_lesson_assigned),
         Handler(ReportExpected, on_report_expected),
         Handler(ReportSubmitted, on_report_submitted),

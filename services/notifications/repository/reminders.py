@@ -106,6 +106,29 @@ async def cancel_subject(
     )
 
 
+async def upcoming_subjects_of_organisation(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    subject_kind: str,
+    organisation_kind: str,
+    organisation_id: str,
+    after: datetime,
+) -> list[str]:
+    """Subject ids (meetings) of an organisation still ahead and not cancelled."""
+    rows = await conn.fetch(
+        "SELECT subject_id FROM reminder_subjects WHERE college = $1 AND subject_kind = $2"
+        " AND NOT cancelled AND starts_at > $5 AND fields->>'organisation_kind' = $3"
+        " AND fields->>'organisation_id' = $4 ORDER BY subject_id",
+        college,
+        subject_kind,
+        organisation_kind,
+        organisation_id,
+        after,
+    )
+    return [row["subject_id"] for row in rows]
+
+
 async def reminders_of_subject(
     conn: asyncpg.Connection,
     *,

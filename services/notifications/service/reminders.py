@@ -13,6 +13,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.notifications.domain.kinds import kind_named
 from services.notifications.domain.reminders import (
     REMINDER_KIND,
     Firing,
@@ -236,6 +237,35 @@ async def cancel_subject(
     await _cancel(conn, found, now=now)
 
 
+async def leave_organisation(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    organisation_kind: str,
+    organisation_id: str,
+    now: datetime,
+) -> None:
+    """A member left an organisation: not reminded of its meetings still ahead."""
+    meetings = await repository.upcoming_subjects_of_organisation(
+        conn,
+        college=college,
+        subject_kind=SubjectKind.MEETING,
+        organisation_kind=organisation_kind,
+        organisation_id=organisation_id,
+        after=now,
+    )
+    for meeting in meetings:
+        await remove_person(
+            conn,
+            college=college,
+            subject_kind=SubjectKind.MEETING,
+            subject_id=meeting,
+            person_id=person_id,
+            now=now,
+        )
+
+
 async def subject_of(
     conn: asyncpg.Connection, *, college: str, subject_kind: SubjectKind, subject_id: str
 ) -> repository.Subject | None:
@@ -261,7 +291,10 @@ async def fire_reminder(conn: asyncpg.Connection, action: DueAction, now: dateti
         )
         return
     lead = remaining_lead(described.starts_at, now, timedelta(seconds=found.lead_s))
-    fields = {**described.fields, "lead": int(lead.total_seconds())}
+    given = {**described.fields, "lead": int(lead.total_seconds())}
+    # Only the kind's declared fields (a subject also keeps what finds it, e.g. a
+    # meeting's organisation).
+    fields = {name: given.get(name) for name in kind_named(found.kind).fields}
     await notify(
         conn,
         college=found.college,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from shared.events.evaluation import ReportExpected, ReportSubmitted
-from shared.events.recruitment import MembershipStarted
+from shared.events.recruitment import MembershipEnded, MembershipStarted
 from shared.events.scheduling import LessonAssigned, MeetingCancelled, MeetingScheduled
 from tests.e2e.notifications.remesc_support import consumed, my_reminders, times
 from tests.e2e.notifications.routing_support import produce, routed, run_id, with_ids
@@ -86,6 +86,26 @@ async def test_meeting_reminders_follow_the_meeting(
         for person in members:
             found = await my_reminders(client, services, college, person)
             assert times(found, meeting) == [moved - DAY, moved - H]
+
+        # A member who leaves the department is no longer reminded of its meetings.
+        left = with_ids(
+            [
+                MembershipEnded(
+                    college=college,
+                    membership_id=uuid4(),
+                    person_id=members[1],
+                    organisation_kind="department",
+                    organisation_id=department,
+                    how="withdrawn",
+                    reason="个人原因",
+                    ended_at=_now(),
+                )
+            ]
+        )
+        await produce(stack.kafka_bootstrap, left)
+        await consumed(stack.kafka_bootstrap, left)
+        assert await my_reminders(client, services, college, members[1]) == []
+        assert len(await my_reminders(client, services, college, members[0])) == 2
 
         cancelled = with_ids(
             [MeetingCancelled(college=college, meeting_id=meeting, reason="场地冲突")]
