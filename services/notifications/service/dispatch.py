@@ -90,19 +90,16 @@ class Dispatcher:
         self._sending = asyncio.Semaphore(SEND_CONCURRENCY)
 
     async def run(self, stop: asyncio.Event, health: LoopHealth) -> None:
-        try:
-            while not stop.is_set():
-                try:
-                    busy = await self.round()
-                    health.succeeded()
-                except (OSError, asyncpg.PostgresError, TimeoutError) as error:
-                    health.failed(error)
-                    log.warning("dispatch round failed", error=repr(error)[:300])
-                    busy = False
-                if not busy:
-                    await sleep_or_stop(stop, self.settings.dispatch_idle_sleep_s)
-        finally:
-            await self.protection.close()
+        while not stop.is_set():
+            try:
+                busy = await self.round()
+                health.succeeded()
+            except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+                health.failed(error)
+                log.warning("dispatch round failed", error=repr(error)[:300])
+                busy = False
+            if not busy:
+                await sleep_or_stop(stop, self.settings.dispatch_idle_sleep_s)
 
     async def round(self, now: datetime | None = None) -> bool:
         """One round; True when there may be more due at once (a full batch)."""
@@ -111,7 +108,16 @@ class Dispatcher:
         async with self.pool.acquire() as conn, conn.transaction():
             released = await release_held(conn, now=now, limit=batch, render=self.render)
         prepared = await self._claim(now)
-        await asyncio.gather(*(self._dispatch(item) for item in prepared))
+        outcomes = await asyncio.gather(
+            *(self._dispatch(item) for item in prepared), return_exceptions=True
+        )
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        if failures:
+            # Their deliveries stay claimed until the claim lapses, then are tried again.
+            log.warning(
+                "deliveries not recorded", count=len(failures), error=repr(failures[0])[:300]
+            )
+            raise failures[0]
         return released >= batch or len(prepared) >= batch
 
     async def _claim(self, now: datetime) -> list[_Prepared]:
@@ -217,12 +223,24 @@ def dispatch_loop(pool: asyncpg.Pool, settings: ServiceSettings) -> Loop:
     """The kernel's factory for the supervised "dispatch" loop (real senders and hooks)."""
     if not isinstance(settings, NotificationsSettings):
         raise TypeError("the dispatcher needs the notifications service's settings")
-    dispatcher = Dispatcher(
-        pool,
-        settings,
-        senders=channel_senders(settings),
-        protection=Protection.from_url(settings.redis_url, limits_of(settings)),
-        render=render_message,
-        address=contact_address,
-    )
-    return dispatcher.run
+    senders = channel_senders(settings)
+    claimer = f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
+
+    async def run(stop: asyncio.Event, health: LoopHealth) -> None:
+        # A Redis client per run: a run the supervisor restarts starts with a fresh one.
+        protection = Protection.from_url(settings.redis_url, limits_of(settings))
+        dispatcher = Dispatcher(
+            pool,
+            settings,
+            senders=senders,
+            protection=protection,
+            render=render_message,
+            address=contact_address,
+            claimer=claimer,
+        )
+        try:
+            await dispatcher.run(stop, health)
+        finally:
+            await protection.close()
+
+    return run
