@@ -1,4 +1,5 @@
-"""SQL of expected reports and their submitted versions (files kept in PostgreSQL)."""
+"""SQL of expected reports and their submitted versions (files kept in PostgreSQL), and
+what submission reads of the grades table (migration 0005, read only)."""
 
 from __future__ import annotations
 
@@ -155,3 +156,9 @@ async def get_version_content(
     values = dict(row)
     body, file = values.pop("body"), values.pop("file")
     return ReportVersion(**values), body, file
+
+
+async def grade_is_final(conn: asyncpg.Connection, *, report_id: UUID) -> bool:
+    """Whether the report has a final grade (GRADES-AWARDS' table, read only)."""
+    found = await conn.fetchval("SELECT true FROM grades WHERE report_id = $1", report_id)
+    return bool(found)

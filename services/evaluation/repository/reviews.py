@@ -260,16 +260,18 @@ async def withdraw_review(
     return bool(status == "UPDATE 1")
 
 
-async def hold_assignment(conn: asyncpg.Connection, *, report_id: UUID, reviewer_id: str) -> bool:
+async def hold_assignment(
+    conn: asyncpg.Connection, *, report_id: UUID, reviewer_id: str
+) -> str | None:
     """Lock the held assignment until commit (a conflict releasing it waits, or is waited
-    for and then seen); False when it is not held."""
-    found = await conn.fetchval(
-        "SELECT true FROM review_assignments WHERE report_id = $1 AND reviewer_id = $2"
+    for and then seen); its `why` ('initial', 'borderline', ...), None when not held."""
+    found: str | None = await conn.fetchval(
+        "SELECT why FROM review_assignments WHERE report_id = $1 AND reviewer_id = $2"
         " AND released_at IS NULL FOR UPDATE",
         report_id,
         reviewer_id,
     )
-    return bool(found)
+    return found
 
 
 async def is_assigned(conn: asyncpg.Connection, *, report_id: UUID, reviewer_id: str) -> bool:
@@ -405,3 +407,18 @@ async def grade_finalised_at(conn: asyncpg.Connection, *, report_id: UUID) -> da
         "SELECT finalised_at FROM grades WHERE report_id = $1", report_id
     )
     return value
+
+
+async def awards_granted(conn: asyncpg.Connection, *, college: str, season: str) -> bool:
+    """Whether the season's award run has granted its prizes (a 'final' run), with the
+    season row held FOR SHARE until commit: an award run (which takes it FOR UPDATE)
+    waits for this transaction, so a borderline review never lands after the grant."""
+    await conn.execute(
+        "SELECT 1 FROM seasons WHERE college = $1 AND season = $2 FOR SHARE", college, season
+    )
+    found = await conn.fetchval(
+        "SELECT true FROM award_runs WHERE college = $1 AND season = $2 AND status = 'final'",
+        college,
+        season,
+    )
+    return bool(found)

@@ -5,6 +5,9 @@ A submission runs in one transaction: the version (with its file and hash), the
 report's current version and late flag, the similarity gate, on the first version the
 late-arrival review assignment, and ReportSubmitted. Reading follows the visibility
 rules: the report's authors, the chair and teachers; anyone else is told it is not there.
+Once the report's grade is final no new version is taken (409 `grade_final`, field
+`report_id`): the grade rests on the version the committee reviewed. The check runs again
+under the report's row lock, which grading also takes, so the two never interleave.
 """
 
 from __future__ import annotations
@@ -129,6 +132,13 @@ async def _submittable(
     if report is None or not by.may_read(report):
         raise NotFound("report", report_id)
     ensure_submitter(report, by.person_id)
+    if await repository.grade_is_final(conn, report_id=report_id):
+        raise RuleBroken(
+            "grade_final",
+            field="report_id",
+            message="the report's grade is final: it rests on the reviewed version,"
+            " so no new version can be submitted",
+        )
     return report
 
 

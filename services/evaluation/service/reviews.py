@@ -14,6 +14,13 @@ A review withdrawn from calibration (its reviewer declared a conflict afterwards
 service/review_conflicts.py) is shown, marked, to the chair and a teacher only.
 A reviewer may resubmit (update) their review until the report's grade is final; the
 first submission time is kept, each submission emits ReviewSubmitted.
+
+The one exception after the grade is final: a reviewer appointed for a BORDERLINE report by
+an award run (assignment why='borderline', see service/awards.py) submits their one review
+and may revise it until the season's award run grants the prizes. That review feeds the
+calibration the award screening ranks on; it NEVER changes the final grade (the grade row
+is kept as the teacher gave it). Every other reviewer stays refused (409 `grade_final`);
+after the grant the borderline reviewer is refused too (409 `awards_granted`).
 """
 
 from __future__ import annotations
@@ -188,6 +195,25 @@ async def my_assigned_reports(
     )
 
 
+def refusal_after_final_grade(*, why: str, awards_granted: bool) -> RuleBroken | None:
+    """Why a review of a report whose grade is final is refused (None: it is taken).
+    Only a borderline reviewer (why='borderline') is taken, until the awards are granted;
+    their review feeds award screening and never changes the final grade."""
+    if why != "borderline":
+        return RuleBroken(
+            "grade_final",
+            field="report_id",
+            message="the report's grade is final: its reviews can no longer change",
+        )
+    if awards_granted:
+        return RuleBroken(
+            "awards_granted",
+            field="report_id",
+            message="the season's prizes are granted: the borderline review can no longer change",
+        )
+    return None
+
+
 async def submit_review(
     conn: asyncpg.Connection,
     *,
@@ -199,22 +225,25 @@ async def submit_review(
     now: datetime,
 ) -> ReviewRow:
     """Score an assigned report on the season's rubric (or update one's review while the
-    grade is not final); emits ReviewSubmitted with the weighted score."""
+    grade is not final; a borderline reviewer: until the awards are granted, see the module
+    docstring); emits ReviewSubmitted with the weighted score."""
     facts = await repository.report_facts(conn, college=college, report_id=report_id)
-    if facts is None or not await repository.hold_assignment(
-        conn, report_id=report_id, reviewer_id=reviewer_id
-    ):  # locked: a conflict released concurrently is waited for, then seen
+    why = None
+    if facts is not None:  # locked: a conflict released concurrently is waited for, then seen
+        why = await repository.hold_assignment(conn, report_id=report_id, reviewer_id=reviewer_id)
+    if facts is None or why is None:
         raise NotFound("report", report_id)  # an unassigned report is not revealed
     row = await committee.rubric_of(conn, college=college, season=facts.season)
     if row is None:
         raise RuleBroken("no_rubric", field="rubric", message="the season has no rubric yet")
     score = rubric_from(row).weighted_score(scores)
     if await repository.grade_finalised_at(conn, report_id=report_id) is not None:
-        raise RuleBroken(
-            "grade_final",
-            field="report_id",
-            message="the report's grade is final: its reviews can no longer change",
+        granted = why == "borderline" and await repository.awards_granted(
+            conn, college=college, season=facts.season
         )
+        refusal = refusal_after_final_grade(why=why, awards_granted=granted)
+        if refusal is not None:
+            raise refusal
     await repository.upsert_review(
         conn,
         college=college,
