@@ -2,8 +2,8 @@
 secret is shown once (creation, rotation), the delivery log lists what was offered with
 its attempts, a replay of a time range queues those events again; bad input gets a 422
 naming the field and changes nothing; other colleges' admins and non-admins get 403.
-Production's address rule is tried through the service function with the production
-flag (a production process needs RS256 keys and secrets the test stack does not have)."""
+Production's address rule is tried here through the service function with the
+production flag, and through a production-mode process in test_webhooks_production.py."""
 
 from __future__ import annotations
 
