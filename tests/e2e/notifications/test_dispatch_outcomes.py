@@ -69,12 +69,14 @@ async def _person(pool: asyncpg.Pool) -> str:
     return person
 
 
-async def _message(pool: asyncpg.Pool, person: str, path: list[str]) -> UUID:
+async def _message(
+    pool: asyncpg.Pool, person: str, path: list[str], event_id: UUID | None = None
+) -> UUID:
     async with pool.acquire() as conn, conn.transaction():
         [message_id] = await make_messages(
             conn,
             college="cs",
-            event_id=uuid4(),
+            event_id=event_id or uuid4(),
             kind="shift_assigned",
             recipient_ids=[person],
             fields=SHIFT,
@@ -101,7 +103,8 @@ async def test_a_delivery_is_sent_with_its_idempotency_key_and_recorded(
 ) -> None:
     receiver, url = sms
     person = await _person(pool)
-    message_id = await _message(pool, person, ["sms", "inapp"])
+    event_id = uuid4()
+    message_id = await _message(pool, person, ["sms", "inapp"], event_id)
     before = (await outbox_types(pool)).count(SENT)
     d = dispatcher(
         pool,
@@ -127,6 +130,18 @@ async def test_a_delivery_is_sent_with_its_idempotency_key_and_recorded(
         == "sent"
     )
     assert (await outbox_types(pool)).count(SENT) == before + 1
+
+    # The event redelivered after the send: the same message, nothing sent again.
+    assert await _message(pool, person, ["sms", "inapp"], event_id) == message_id
+    d = dispatcher(
+        pool,
+        settings_for(service_dsns["notifications"], stack.redis_url),
+        {"sms": HttpSender("sms", url)},
+    )
+    await drain(d, rounds=2)
+    await d.protection.close()
+    assert len(receiver.requests) == 1
+    assert await _path(pool, message_id) == [("inapp", "delivered"), ("sms", "sent")]
 
 
 async def test_temporary_failures_retry_then_fail_over_to_email(
