@@ -56,6 +56,8 @@ class ReplayForm(BaseModel):
 
 
 class EndpointView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     endpoint_id: UUID
     college: str
     url: str
@@ -68,17 +70,7 @@ class EndpointView(BaseModel):
 
     @classmethod
     def of(cls, endpoint: Endpoint) -> EndpointView:
-        return cls(
-            endpoint_id=endpoint.endpoint_id,
-            college=endpoint.college,
-            url=endpoint.url,
-            description=endpoint.description,
-            event_types=list(endpoint.event_types),
-            active=endpoint.active,
-            secret_rotated_at=endpoint.secret_rotated_at,
-            created_at=endpoint.created_at,
-            updated_at=endpoint.updated_at,
-        )
+        return cls.model_validate(endpoint)
 
 
 class EndpointWithSecretView(EndpointView):
@@ -96,6 +88,8 @@ class EndpointList(BaseModel):
 
 
 class AttemptView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     attempt: int
     started_at: datetime
     finished_at: datetime
@@ -105,6 +99,8 @@ class AttemptView(BaseModel):
 
 
 class DeliveryView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     delivery_id: UUID
     sequence: int
     event_id: UUID
@@ -123,33 +119,9 @@ class DeliveryView(BaseModel):
 
     @classmethod
     def of(cls, record: DeliveryRecord, attempts: Sequence[AttemptRecord]) -> DeliveryView:
-        return cls(
-            delivery_id=record.delivery_id,
-            sequence=record.sequence,
-            event_id=record.event_id,
-            event_type=record.event_type,
-            occurred_at=record.occurred_at,
-            replay_of=record.replay_of,
-            status=record.status,
-            attempts=record.attempts,
-            next_attempt_at=record.next_attempt_at,
-            first_attempt_at=record.first_attempt_at,
-            last_status_code=record.last_status_code,
-            last_error=record.last_error,
-            finished_at=record.finished_at,
-            created_at=record.created_at,
-            attempt_log=[
-                AttemptView(
-                    attempt=a.attempt,
-                    started_at=a.started_at,
-                    finished_at=a.finished_at,
-                    status_code=a.status_code,
-                    error=a.error,
-                    duration_ms=a.duration_ms,
-                )
-                for a in attempts
-            ],
-        )
+        fields = {name: getattr(record, name) for name in DeliveryRecord.__dataclass_fields__}
+        log = [AttemptView.model_validate(a) for a in attempts]
+        return cls.model_validate({**fields, "attempt_log": log})
 
 
 class DeliveryPage(BaseModel):
