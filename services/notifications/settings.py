@@ -29,12 +29,17 @@ class NotificationsSettings(ServiceSettings):
 
     # --- SMS through one provider's HTTP API (template id + variables) ---
     sms_provider_url: str = "http://127.0.0.1:8990"
+    # "AccessKeyId:AccessKeySecret" (Alibaba Cloud SendSms); a value without ":" is used
+    # as both, which is what the local double (tools/doubles/sms.py) expects by default.
     sms_access_key: SecretStr = SecretStr("local-sms-access-key")
     sms_sign_name: str = "Campusflow"
     sms_timeout_s: float = Field(default=10.0, gt=0)
 
     # --- IM bots through Apprise (DingTalk, WeCom, Feishu) ---
     im_timeout_s: float = Field(default=10.0, gt=0)
+    # Apprise scheme -> URL template of a local bot receiver (tests and the local stack
+    # only; empty in production, where the vendors' own hosts are reached).
+    im_endpoint_overrides: dict[str, str] = Field(default_factory=dict)
 
     # --- protection in Redis (losing Redis loses only these, never a message) ---
     rate_per_recipient_per_min: int = Field(default=30, ge=1)
