@@ -6,6 +6,7 @@ shows the path sms -> email."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,13 +18,15 @@ import httpx
 import pytest
 
 from services.notifications.channels.registry import channel_senders
-from services.notifications.service.dispatch import Dispatcher, limits_of
+from services.notifications.service.dispatch import Dispatcher, dispatch_loop, limits_of
 from services.notifications.service.messages import notify
 from services.notifications.service.preferences import contact_address, set_contact_point
 from services.notifications.service.protection import Protection
 from services.notifications.service.templates import render_message
+from shared.supervisor import LoopHealth
 from tests.e2e.notifications.core_support import own_schema, rows, settings_for
 from tests.support.http_server import serve
+from tests.support.kafka import wait_until
 from tools.doubles.sms import DEFAULT_ACCESS_KEY, build_app
 from tools.doubles.smtp import SmtpSink
 from tools.stack import StackEndpoints
@@ -151,3 +154,37 @@ async def test_sms_fails_and_the_message_goes_by_email(
     async with httpx.AsyncClient() as client:
         sent = (await client.get(f"{sms_double}/_double/messages")).json()["messages"]
     assert sent == []
+
+
+async def test_the_services_dispatch_loop_sends_and_stops(
+    pool: asyncpg.Pool, stack: StackEndpoints, service_dsns: dict[str, str], sms_double: str
+) -> None:
+    """The loop the service runs (dispatch_loop: CHANNELS' senders, PREFS' contact points,
+    TEMPLATES' wording), started as the kernel starts it and stopped as it stops it."""
+    teacher = await _teacher(pool)
+    message_id = await _incident(pool, teacher)
+    async with SmtpSink(Path(tempfile.mkdtemp(prefix="cf-core-sink-"))) as sink:
+        settings = settings_for(
+            service_dsns["notifications"],
+            stack.redis_url,
+            sms_provider_url=sms_double,
+            sms_access_key=DEFAULT_ACCESS_KEY,
+            smtp_port=sink.port,
+        )
+        stop, health = asyncio.Event(), LoopHealth()
+        running = asyncio.create_task(dispatch_loop(pool, settings)(stop, health))
+
+        async def sent() -> bool:
+            status = await pool.fetchval(
+                "SELECT status FROM messages WHERE message_id = $1", message_id
+            )
+            return bool(status == "sent")
+
+        await wait_until(sent, timeout_s=30, what="the incident alert sent")
+        stop.set()
+        await asyncio.wait_for(running, timeout=10)
+    async with httpx.AsyncClient() as client:
+        [sms] = (await client.get(f"{sms_double}/_double/messages")).json()["messages"]
+    assert sms["phone"] == "13800138000"
+    assert sink.messages() == []  # SMS took it: no failover
+    assert health.failing_since is None
