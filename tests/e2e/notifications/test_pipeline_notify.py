@@ -13,6 +13,8 @@ import pytest
 
 from services.notifications.service.messages import make_messages
 from tests.e2e.notifications.core_support import (
+    HttpSender,
+    Receiver,
     add_contact,
     dispatcher,
     outbox_types,
@@ -22,6 +24,7 @@ from tests.e2e.notifications.core_support import (
     rows,
     settings_for,
 )
+from tests.support.http_server import serve
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
@@ -133,27 +136,21 @@ async def test_held_messages_are_released_when_the_hold_ends(
     assert (message["status"], message["hold_until"]) == ("held", until)
     assert await pool.fetchval("SELECT count(*) FROM notices WHERE message_id = $1", held) == 0
 
-    settings = settings_for(service_dsns["notifications"], stack.redis_url)
-    d = dispatcher(pool, settings, {})
-    await d.round(now=until - timedelta(seconds=1))
-    assert await pool.fetchval("SELECT status FROM messages WHERE message_id = $1", held) == "held"
-    # Release only (no sender for email here: the dispatcher would fail it over): the
-    # claim half waits for a later time than the release.
-    async with pool.acquire() as conn, conn.transaction():
-        from services.notifications.service.messages import release_held
-
-        assert await release_held(conn, now=until, limit=10, render=render) >= 1
-    assert (
-        await pool.fetchval("SELECT status FROM messages WHERE message_id = $1", held) == "queued"
-    )
+    await add_contact(pool, "cs", person, "email", f"{person}@example.edu.cn")
+    provider = Receiver()
+    with serve(provider.app()) as (host, port):
+        settings = settings_for(service_dsns["notifications"], stack.redis_url)
+        d = dispatcher(pool, settings, {"email": HttpSender("email", f"http://{host}:{port}")})
+        await d.round(now=until - timedelta(seconds=1))
+        status = await pool.fetchval("SELECT status FROM messages WHERE message_id = $1", held)
+        assert status == "held"
+        # The hold ends: the dispatcher releases it (notice now) and sends the email.
+        await d.round(now=until)
+        await d.protection.close()
+    status = await pool.fetchval("SELECT status FROM messages WHERE message_id = $1", held)
+    assert status == "sent"
     assert await pool.fetchval("SELECT count(*) FROM notices WHERE message_id = $1", held) == 1
-    assert (
-        await pool.fetchval(
-            "SELECT status FROM deliveries WHERE message_id = $1 AND channel = 'email'", held
-        )
-        == "queued"
-    )
-    await d.protection.close()
+    assert [r["to"] for r in provider.requests] == [f"{person}@example.edu.cn"]
 
 
 async def test_a_critical_kind_is_never_held(pool: asyncpg.Pool) -> None:
