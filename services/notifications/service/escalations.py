@@ -74,6 +74,10 @@ def _links(links: Links | None) -> Links:
     return links if links is not None else Links.of(_settings())
 
 
+def _timer_key(chain: UUID, step: int) -> str:
+    return f"{chain}/{step}"
+
+
 def _deadline(chain: Chain) -> datetime | None:
     value = chain.facts.get("return_by")
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
@@ -186,12 +190,13 @@ async def _reach(
             subject_id=str(chain.chain_id),
             now=now,
         )
+    # One timer per step (the handler firing a step's timer schedules the next one).
     await schedule(
         conn,
         kind=ESCALATION_TIMER,
-        key=str(chain.chain_id),
+        key=_timer_key(chain.chain_id, step),
         due_at=ends,
-        payload={"college": chain.college, "step": step},
+        payload={"college": chain.college, "chain_id": str(chain.chain_id), "step": step},
     )
 
 
@@ -205,7 +210,7 @@ async def _close(
     now: datetime,
 ) -> None:
     await repository.close(conn, chain_id=chain.chain_id, status=status, by=by, now=now)
-    await cancel(conn, kind=ESCALATION_TIMER, key=str(chain.chain_id))
+    await cancel(conn, kind=ESCALATION_TIMER, key=_timer_key(chain.chain_id, chain.step))
     closed = EscalationClosed(
         college=chain.college,
         chain_id=chain.chain_id,
@@ -221,7 +226,10 @@ async def _close(
 async def step_timer(conn: asyncpg.Connection, action: DueAction, now: datetime) -> None:
     """A step waited in vain: the next step, or the chain exhausted after the last."""
     await next_step(
-        conn, chain_id=UUID(action.key), expected_step=int(action.payload["step"]), now=now
+        conn,
+        chain_id=UUID(str(action.payload["chain_id"])),
+        expected_step=int(action.payload["step"]),
+        now=now,
     )
 
 

@@ -209,3 +209,40 @@ async def test_a_college_sets_its_waits_and_bad_ones_are_refused(
             policy, json={"step_waits_s": [1, 1, 1]}, headers=bearer("t", "teacher", college)
         )
         assert teacher.status_code == 403
+
+
+async def test_an_unanswered_chain_reaches_the_office_and_closes_exhausted(
+    services: dict[str, str], stack: StackEndpoints
+) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        college, teacher, leader, office = await _setup(client, services)
+        incident = await _report(client, services, college, teacher)
+        await wait_notice(client, services, college, office, "incident_alert", timeout_s=40)
+        chain = await _chain_for(client, services, college, incident["incident_id"])
+
+        async def exhausted() -> bool:
+            found = await _chain_for(client, services, college, incident["incident_id"])
+            return bool(found["status"] == "exhausted")
+
+        await wait_until(exhausted, timeout_s=30, what="the chain exhausted")
+        chain = await _chain_for(client, services, college, incident["incident_id"])
+        assert [s["role"] for s in chain["steps"]] == [
+            "teacher",
+            "grade_leader",
+            "moral_education_office",
+        ]
+        assert chain["closed_by"] is None and chain["next_step_at"] is None
+        for person in (teacher, leader, office):
+            told = await notices_of_kind(client, services, college, person, "incident_alert")
+            assert len(told) == 1
+        # A late acknowledgement is recorded; the chain stays as it closed.
+        late = await client.post(
+            url_of(
+                services,
+                f"/colleges/{college}/escalations/{chain['chain_id']}/acknowledge",
+            ),
+            headers=bearer(office, "officer", college),
+        )
+        assert late.status_code == 200, late.text
+        assert late.json()["status"] == "exhausted"
+        assert [a["person_id"] for a in late.json()["acknowledgements"]] == [office]
