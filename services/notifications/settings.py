@@ -49,6 +49,9 @@ class NotificationsSettings(ServiceSettings):
 
     # --- outbound webhooks ---
     webhook_retry_window_s: float = Field(default=24 * 3600.0, ge=24 * 3600.0)
+    # Full-jitter backoff: the n-th retry waits random(0, min(cap, base * 2**n)).
+    webhook_backoff_base_s: float = Field(default=1.0, gt=0)
+    webhook_backoff_cap_s: float = Field(default=3600.0, gt=0)
     webhook_timeout_s: float = Field(default=10.0, gt=0)
 
     # --- links in messages (acknowledge an escalation): signed, and where they point ---
