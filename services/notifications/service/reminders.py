@@ -21,7 +21,6 @@ from services.notifications.domain.reminders import (
     SubjectKind,
     message_event_id,
     parse_leads,
-    plan_firings,
     reconcile,
     remaining_lead,
     reminder_id,
@@ -121,10 +120,12 @@ async def describe_subject(
     holders: Sequence[str] | None,
     now: datetime,
     leads: Sequence[timedelta] | None = None,
+    others_kept: bool = False,
 ) -> None:
     """The subject as an event describes it now. Everyone on it (`holders`; None: those
     already reminded of it) is reminded at its (perhaps new) time; whoever was on it
-    and is not in `holders` loses their pending reminders."""
+    and is not in `holders` loses their pending reminders (unless `others_kept`: the
+    holders are put on it, everyone else is left as they are)."""
     await repository.put_subject(
         conn,
         college=college,
@@ -137,6 +138,8 @@ async def describe_subject(
     existing = await repository.reminders_of_subject(
         conn, college=college, subject_kind=subject_kind, subject_id=subject_id
     )
+    if others_kept and holders is not None:
+        existing = [r for r in existing if r.person_id in holders]
     previous = {r.person_id for r in existing if r.status != ReminderStatus.CANCELLED}
     change = reconcile(
         holders=holders if holders is not None else sorted(previous),
@@ -177,25 +180,17 @@ async def add_person(
     leads: Sequence[timedelta] | None = None,
 ) -> None:
     """A person is put on a subject (a seat on a shift): reminded of it, others untouched."""
-    await repository.put_subject(
+    await describe_subject(
         conn,
         college=college,
         subject_kind=subject_kind,
         subject_id=subject_id,
         starts_at=starts_at,
         fields=fields,
+        holders=[person_id],
         now=now,
-    )
-    firings = plan_firings(starts_at, leads or leads_for(subject_kind), now=now)
-    await _schedule_person(
-        conn,
-        college=college,
-        subject_kind=subject_kind,
-        subject_id=subject_id,
-        person_id=person_id,
-        starts_at=starts_at,
-        firings=firings,
-        now=now,
+        leads=leads,
+        others_kept=True,
     )
 
 
