@@ -3,8 +3,9 @@
 matters, routed to the people it concerns, or counted as unrouted — never a crash.
 Inbox (exactly once per consumer) and dead letters are the kernel's.
 
-One consumer per source; the applications' routed events keep their original consumer
-(its inbox and offsets carry over: nobody hears twice of an application after an upgrade).
+Two consumers: the applications' routed events keep their original consumer (its inbox
+and offsets carry over: nobody hears twice of an application after an upgrade); one
+`notifications.routing` reads every other topic.
 """
 
 from __future__ import annotations
@@ -55,43 +56,22 @@ APPLICANT_NOTICES = EventConsumer(
     description="Tells each applicant of their application: received, interview, result.",
 )
 
-RECRUITMENT_ROUTING = EventConsumer(
-    "notifications.recruitment-routing",
+# Every other topic of the three sources, and notifications' own escalation events (routed
+# nowhere: counted, offered to webhooks). One group: fewer consumers to start, heartbeat
+# and rebalance. Notifications' delivery outcomes (one per message) are left to their
+# Kafka subscribers.
+ROUTING = EventConsumer(
+    "notifications.routing",
     handlers=[
         *_handlers(t for t in _topics_of("recruitment") if t != RECRUITMENT_APPLICATIONS),
         *_handlers([RECRUITMENT_APPLICATIONS], routed=False),
+        *_handlers(_topics_of("scheduling")),
+        *_handlers(_topics_of("evaluation")),
+        *_handlers([NOTIFICATIONS_ESCALATIONS]),
     ],
-    description="Routes recruitment's events: memberships, project teams, pairings (and the "
-    "applications' events no applicant is told of).",
+    description="Routes recruitment's (memberships, teams, pairings), scheduling's and "
+    "evaluation's events; counts the unrouted ones (the applications' others, notifications' "
+    "own escalations).",
 )
 
-SCHEDULING_ROUTING = EventConsumer(
-    "notifications.scheduling-routing",
-    handlers=_handlers(_topics_of("scheduling")),
-    description="Routes scheduling's events: shifts, swaps, duty, meetings, leave, sanctions, "
-    "activities, tasks.",
-)
-
-EVALUATION_ROUTING = EventConsumer(
-    "notifications.evaluation-routing",
-    handlers=_handlers(_topics_of("evaluation")),
-    description="Routes evaluation's events: reports, reviews, integrity, grades, awards, "
-    "defenses, credits, staff assessments.",
-)
-
-# Notifications' own escalation events: routed nowhere (counted), offered to webhooks.
-# Its delivery outcomes (one per message) are left to their Kafka subscribers.
-OWN_EVENTS = EventConsumer(
-    "notifications.own-events",
-    handlers=_handlers([NOTIFICATIONS_ESCALATIONS]),
-    description="Counts notifications' own escalation events as unrouted and offers them to "
-    "webhooks.",
-)
-
-ROUTING_CONSUMERS: tuple[EventConsumer, ...] = (
-    APPLICANT_NOTICES,
-    RECRUITMENT_ROUTING,
-    SCHEDULING_ROUTING,
-    EVALUATION_ROUTING,
-    OWN_EVENTS,
-)
+ROUTING_CONSUMERS: tuple[EventConsumer, ...] = (APPLICANT_NOTICES, ROUTING)

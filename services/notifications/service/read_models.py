@@ -171,7 +171,8 @@ async def facts_for(conn: asyncpg.Connection, event: DomainEvent, needs: frozens
     college = event.college
     facts = NO_FACTS
     campaign_id = getattr(event, "campaign_id", None)
-    if Need.CAMPAIGN in needs and isinstance(campaign_id, str):
+    titled = bool(getattr(event, "campaign_title", None))  # the event names it already
+    if Need.CAMPAIGN in needs and isinstance(campaign_id, str) and not titled:
         title = await repository.campaign_title(conn, college=college, campaign_id=campaign_id)
         facts = replace(facts, campaign_title=title)
     if Need.TEAM in needs and (team_id := _id(event, "team_id")):
