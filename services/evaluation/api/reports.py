@@ -22,6 +22,7 @@ from services.evaluation.schemas.reports import (
 )
 from services.evaluation.service import reports as service
 from services.evaluation.service.documents import CONTENT_TYPES, Limits
+from services.evaluation.service.similarity import GateLimits
 from services.evaluation.settings import EvaluationSettings
 from shared.web.auth import Principal
 from shared.web.dependencies import Now, ReadOnly, Transaction
@@ -93,6 +94,7 @@ async def submit_text(
         by=reader_of(who),
         max_characters=settings.report_max_characters,
         now=now,
+        gate=GateLimits.of(settings),
     )
     return _submitted(result)
 
@@ -138,6 +140,7 @@ async def submit_file(
         by=reader_of(who),
         limits=_limits(settings),
         now=now,
+        gate=GateLimits.of(settings),
     )
     return _submitted(result)
 

@@ -91,13 +91,20 @@ async def submit_text(
     by: Reader,
     max_characters: int,
     now: datetime,
+    gate: similarity.GateLimits | None = None,
 ) -> tuple[Report, ReportVersion]:
     await _submittable(conn, college=college, report_id=report_id, by=by)
     submission = text_submission(
         ensure_report_text(text, field="text", max_characters=max_characters)
     )
     return await _submit(
-        conn, college=college, report_id=report_id, submission=submission, by=by, now=now
+        conn,
+        college=college,
+        report_id=report_id,
+        submission=submission,
+        by=by,
+        now=now,
+        gate=gate,
     )
 
 
@@ -112,6 +119,7 @@ async def submit_file(
     by: Reader,
     limits: Limits,
     now: datetime,
+    gate: similarity.GateLimits | None = None,
 ) -> tuple[Report, ReportVersion]:
     # Who may submit is checked before the file is read: a stranger learns nothing.
     await _submittable(conn, college=college, report_id=report_id, by=by)
@@ -119,7 +127,13 @@ async def submit_file(
         read_submission, data, filename=filename, content_type=content_type, limits=limits
     )
     return await _submit(
-        conn, college=college, report_id=report_id, submission=submission, by=by, now=now
+        conn,
+        college=college,
+        report_id=report_id,
+        submission=submission,
+        by=by,
+        now=now,
+        gate=gate,
     )
 
 
@@ -150,6 +164,7 @@ async def _submit(
     submission: Submission,
     by: Reader,
     now: datetime,
+    gate: similarity.GateLimits | None = None,
 ) -> tuple[Report, ReportVersion]:
     report = await _submittable(conn, college=college, report_id=report_id, by=by, lock=True)
     season = await season_of(conn, college=college, season=report.season)
@@ -161,13 +176,21 @@ async def _submit(
     )
     # ReportSubmitted first: the report's events keep their order (a flag follows it).
     await append_to_outbox(conn, [submitted_event(updated, version)], source=SOURCE, now=now)
-    await _after_version(conn, report=updated, version=version, body=submission.body, now=now)
+    await _after_version(
+        conn, report=updated, version=version, body=submission.body, now=now, gate=gate
+    )
     # As it stands after the gate (which may have flagged it).
     return await _submittable(conn, college=college, report_id=report_id, by=by), version
 
 
 async def _after_version(
-    conn: asyncpg.Connection, *, report: Report, version: ReportVersion, body: str, now: datetime
+    conn: asyncpg.Connection,
+    *,
+    report: Report,
+    version: ReportVersion,
+    body: str,
+    now: datetime,
+    gate: similarity.GateLimits | None,
 ) -> None:
     """The similarity gate on every version; reviewers for a report arriving after the
     season's assignment run on its first (both in this transaction, CONTRACTS.md)."""
@@ -179,6 +202,7 @@ async def _after_version(
         version=version.version,
         body=body,
         now=now,
+        limits=gate,
     )
     if version.version == 1:
         await assignments.assign_on_arrival(
