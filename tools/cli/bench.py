@@ -275,15 +275,20 @@ def evaluation_command(
 ) -> None:
     """Similarity gate on PostgreSQL, review assignment and calibration gain, each re-judged."""
     from tools.bench.evaluation import EvaluationBench, run_evaluation
+
+    _service_bench(state_dir, EvaluationBench(quick=quick), run_evaluation)
+
+
+def _service_bench(state_dir: Path | None, settings: Any, runner: Any) -> None:
+    """Run a service's bench on the running (else a temporary) stack; its figures, the
+    stack's origin and the machine as the last line, one JSON object."""
     from tools.bench.report import json_line, machine
 
     _quiet_libraries()
     directory = (state_dir or default_state_dir()).expanduser().resolve()
     try:
         with _terminate_as_interrupt(), _bench_stack(directory) as (endpoints, origin):
-            figures = asyncio.run(
-                _run(endpoints, origin, EvaluationBench(quick=quick), run_evaluation)
-            )
+            figures = asyncio.run(_run(endpoints, origin, settings, runner))
     except StackError as exc:
         errors.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1) from None
@@ -293,3 +298,22 @@ def evaluation_command(
     sys.stdout.flush()
     sys.stdout.write(json_line({**figures, "stack": origin, "machine": machine()}) + "\n")
     sys.stdout.flush()
+
+
+@app.command("notifications")
+def notifications_command(
+    quick: bool = typer.Option(
+        False, "--quick", help="Few messages and reminders (a smoke run, not the figures)."
+    ),
+    state_dir: Path | None = typer.Option(
+        None,
+        "--state-dir",
+        help="Use the stack running there, else start a temporary one "
+        "[default: $CAMPUSFLOW_STATE_DIR or /tmp/campusflow-stack].",
+    ),
+) -> None:
+    """One dispatcher to a local SMTP sink + the inbox, reminders on time, duplicates after a
+    SIGKILL of the dispatcher (scratch schema; the service's own dispatcher and timers)."""
+    from tools.bench.notifications import NotificationsBench, run_notifications
+
+    _service_bench(state_dir, NotificationsBench(quick=quick), run_notifications)

@@ -25,6 +25,7 @@ from tools.stack import (
     stop_services,
 )
 from tools.stack.control import LOCK_FILE, check_component, kill_component, restart_component
+from tools.stack.doubles import MAIL_DIR, notifications_environment, start_doubles
 from tools.stack.kafka import libs_present
 from tools.stack.launch import (
     LAUNCH_DIR,
@@ -131,7 +132,15 @@ def _start_services(
     if missing:
         raise _fail(f"prepare_platform returned no database URL for: {', '.join(missing)}")
     records: dict[str, dict[str, Any]] = {}
-    ports: set[int] = set()
+    try:  # before the services: notifications sends to them from its first second
+        doubles = start_doubles(directory)
+    except StackError as exc:
+        raise _fail(f"{exc}; `campusflow stack down` cleans up.") from None
+    console.print(
+        f"Started the SMTP sink on port {doubles['smtp']['port']} (mail in "
+        f"{doubles['smtp']['dir']}) and the SMS double on port {doubles['sms']['port']}"
+    )
+    ports: set[int] = {int(record["port"]) for record in doubles.values()}
     for service in SERVICES:
         port = free_port()
         while port in ports:
@@ -144,6 +153,8 @@ def _start_services(
             redis_url=endpoints.redis_url,
             http_port=port,
         )
+        if service == "notifications":
+            env.update(notifications_environment(doubles, port))
         try:
             # Recorded first, then started from the record: `stack restart <service>`
             # starts it again the same way.
@@ -178,6 +189,11 @@ def _print_summary(directory: Path, endpoints: StackEndpoints, urls: dict[str, s
     table.add_row("postgres", endpoints.postgres_admin_dsn, "superuser DSN")
     table.add_row("redis", endpoints.redis_url, "")
     table.add_row("kafka", endpoints.kafka_bootstrap, "bootstrap servers")
+    doubles = (read_stack_state(directory) or {}).get("doubles") or {}
+    if "smtp" in doubles:
+        table.add_row("smtp sink", f"127.0.0.1:{doubles['smtp']['port']}", doubles["smtp"]["dir"])
+    if "sms" in doubles:
+        table.add_row("sms double", doubles["sms"]["url"], "GET /_double/messages")
     console.print(table)
     console.print(f"Environment: [bold]source {directory / ENV_FILE}[/]")
     console.print(f"Logs: {directory / 'logs'}   Stop: [bold]campusflow stack down[/]")
@@ -206,6 +222,10 @@ def status_command(state_dir: Path | None = STATE_DIR_OPTION) -> None:
             detail += " (killed)" if record.get("killed_at") else " (exited)"
         ready = _readyz(str(record.get("url"))) if running else False
         table.add_row(name, _yes_no(running), detail, _yes_no(ready))
+    for name, record in (state.get("doubles") or {}).items():
+        detail = f"127.0.0.1:{record.get('port')} pid {record.get('pid')}"
+        label = "smtp sink" if name == "smtp" else f"{name} double"
+        table.add_row(label, _yes_no(record_alive(record)), detail, "")
     console.print(table)
 
 
@@ -247,7 +267,7 @@ def down_command(
             raise _fail(str(exc)) from None
         console.print("Stopped the infrastructure.")
     if purge:
-        for sub in ("pg", "redis", "kafka", "logs", LAUNCH_DIR):
+        for sub in ("pg", "redis", "kafka", "logs", LAUNCH_DIR, MAIL_DIR):
             shutil.rmtree(directory / sub, ignore_errors=True)
         (directory / LOCK_FILE).unlink(missing_ok=True)
         console.print(f"Deleted the data and logs in {directory}.")

@@ -17,6 +17,7 @@ import httpx
 from shared.config import LOCAL_JWT_SECRET
 from shared.web.auth import issue_local_token
 from tools.demo.evaluation import seed_evaluation
+from tools.demo.notifications import seed_notifications
 from tools.demo.recruitment.beneficiaries import seed_beneficiaries
 from tools.demo.recruitment.campaigns import CAMPAIGN_DETAILS, first_position, seed_campaigns
 from tools.demo.recruitment.corps import seed_corps
@@ -195,6 +196,7 @@ async def seed_demo(urls: dict[str, str], *, wait_s: float = 30.0) -> SeedReport
             seed_meetings,
             seed_activities,
             seed_evaluation,
+            seed_notifications,
         ):
             report.parts.append(await seed_part(client, urls, demo_token))
     return report

@@ -366,7 +366,8 @@ def run(argv: Sequence[str], *, what: str, **kwargs: Any) -> subprocess.Complete
 
 
 def stop_services(state_dir: Path, timeout_s: float = 20.0) -> list[str]:
-    """Stop every service process recorded in stack.json; returns the names stopped."""
+    """Stop every service process recorded in stack.json, then the providers' doubles
+    (tools/stack/doubles.py); returns the names of the services stopped."""
     from tools.stack.state import read_stack_state, update_stack_state
 
     state = read_stack_state(state_dir) or {}
@@ -378,4 +379,7 @@ def stop_services(state_dir: Path, timeout_s: float = 20.0) -> list[str]:
         stop_record(record, timeout_s=timeout_s)
     if services:
         update_stack_state(state_dir, services=None)
+    from tools.stack.doubles import stop_doubles  # the providers' doubles serve the services
+
+    stop_doubles(state_dir, timeout_s=timeout_s)
     return stopped
