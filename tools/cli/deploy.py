@@ -34,3 +34,34 @@ def topics(
         typer.echo(f"wrote {manifests.write_kafka_topics(path)}")
     else:
         typer.echo(manifests.render_kafka_topics(), nl=False)
+
+
+@app.command("scalers")
+def scalers(
+    write: bool = typer.Option(False, "--write", help="Rewrite the services' lag triggers."),
+    check: bool = typer.Option(
+        False, "--check", help="Exit 1 if a service's lag triggers differ from its consumers."
+    ),
+) -> None:
+    """The KEDA consumer-lag triggers of each service, generated from its consumers."""
+    from tools import scalers as generated
+
+    if write and check:
+        raise typer.BadParameter("use --write or --check, not both")
+    stale = [service for service in generated.SERVICES if generated.stale(service)]
+    if check:
+        for service in stale:
+            typer.echo(
+                f"{generated.manifest_path(service)} is stale; run "
+                f"`{generated.REGENERATE_COMMAND}`",
+                err=True,
+            )
+        if stale:
+            raise typer.Exit(1)
+        typer.echo("every service's lag triggers are current")
+    elif write:
+        for service in stale:
+            typer.echo(f"wrote {generated.write(service)}")
+    else:
+        for service in generated.SERVICES:
+            typer.echo(f"# {service}\n{generated.render_triggers(service)}", nl=False)
