@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.evaluation.api import ROUTERS
 from services.evaluation.consumers import CONSUMERS
+from services.evaluation.due_actions import DUE_ACTIONS
 from services.evaluation.settings import EvaluationSettings
 from shared.runtime import ServiceDefinition, run
 
@@ -13,6 +14,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     routers=ROUTERS,
     consumers=CONSUMERS,
+    due_actions=DUE_ACTIONS,
 )
 
 if __name__ == "__main__":

@@ -7,15 +7,18 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from services.evaluation.api.common import PREFIX, Chair, College, Paged, Teacher
+from services.evaluation.api.common import PREFIX, Chair, College, Paged, Settings, Teacher
 from services.evaluation.schemas.integrity import (
     DecisionForm,
     DecisionView,
     FlagPage,
     FlagView,
+    RecheckView,
+    SeasonRecheckView,
     SimilarityView,
 )
 from services.evaluation.service import integrity as service
+from services.evaluation.service.similarity import GateLimits
 from shared.web.dependencies import Now, ReadOnly, Transaction
 from shared.web.fields import Identifier
 
@@ -73,3 +76,40 @@ async def decide(
         now=now,
     )
     return DecisionView.model_validate(decided)
+
+
+@router.post(
+    "/reports/{report_id}/similarity-recheck",
+    summary="Check a submitted report's current version again against every report indexed "
+    "now (e.g. submitted after it); flags it above the threshold, even once graded",
+)
+async def recheck_report(
+    college: College,
+    report_id: UUID,
+    chair: Chair,
+    conn: Transaction,
+    now: Now,
+    settings: Settings,
+) -> RecheckView:
+    done = await service.recheck_report(
+        conn, college=college, report_id=report_id, now=now, limits=GateLimits.of(settings)
+    )
+    return RecheckView.model_validate(done)
+
+
+@router.post(
+    "/seasons/{season}/similarity-recheck",
+    summary="Re-check every submitted report of the season (flagged and misconduct ones left)",
+)
+async def recheck_season(
+    college: College,
+    season: Identifier,
+    chair: Chair,
+    conn: Transaction,
+    now: Now,
+    settings: Settings,
+) -> SeasonRecheckView:
+    done = await service.recheck_season(
+        conn, college=college, season=season, now=now, limits=GateLimits.of(settings)
+    )
+    return SeasonRecheckView.model_validate(done)

@@ -95,6 +95,88 @@ async def flag_report(conn: asyncpg.Connection, *, report_id: UUID) -> bool:
     return row is not None
 
 
+async def flag_report_from(conn: asyncpg.Connection, *, report_id: UUID, integrity: str) -> bool:
+    """integrity := 'flagged' if it is still `integrity` (a re-check's view of it)."""
+    row = await conn.fetchval(
+        "UPDATE reports SET integrity = 'flagged'"
+        " WHERE report_id = $1 AND integrity = $2 RETURNING report_id",
+        report_id,
+        integrity,
+    )
+    return row is not None
+
+
+async def matched_sources(
+    conn: asyncpg.Connection, *, report_id: UUID, version: int
+) -> set[tuple[UUID, int]]:
+    """(source report, source version) of the stored check of this version."""
+    rows = await conn.fetch(
+        "SELECT source_report_id, source_version FROM similarity_matches"
+        " WHERE report_id = $1 AND version = $2",
+        report_id,
+        version,
+    )
+    return {(row["source_report_id"], row["source_version"]) for row in rows}
+
+
+@dataclass(frozen=True)
+class ReportToRecheck:
+    report_id: UUID
+    season: str
+    integrity: str
+    current_version: int
+    body: str | None
+
+
+async def report_for_recheck(
+    conn: asyncpg.Connection, *, college: str, report_id: UUID
+) -> ReportToRecheck | None:
+    """The report (locked against a new version or a decision) with its current text."""
+    row = await conn.fetchrow(
+        """
+        SELECT r.report_id, r.season, r.integrity, r.current_version, v.body
+          FROM reports AS r
+          LEFT JOIN report_versions AS v
+                 ON v.report_id = r.report_id AND v.version = r.current_version
+         WHERE r.college = $1 AND r.report_id = $2
+           FOR UPDATE OF r
+        """,
+        college,
+        report_id,
+    )
+    return None if row is None else ReportToRecheck(**dict(row))
+
+
+async def season_exists(conn: asyncpg.Connection, *, college: str, season: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM seasons WHERE college = $1 AND season = $2)",
+            college,
+            season,
+        )
+    )
+
+
+async def season_closes_at(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> datetime | None:
+    found: datetime | None = await conn.fetchval(
+        "SELECT closes_at FROM seasons WHERE college = $1 AND season = $2", college, season
+    )
+    return found
+
+
+async def submitted_reports(conn: asyncpg.Connection, *, college: str, season: str) -> list[UUID]:
+    """The season's reports with at least one version, in a fixed order (locks taken in it)."""
+    rows = await conn.fetch(
+        "SELECT report_id FROM reports WHERE college = $1 AND season = $2"
+        " AND current_version >= 1 ORDER BY report_id",
+        college,
+        season,
+    )
+    return [row["report_id"] for row in rows]
+
+
 @dataclass(frozen=True)
 class ReportUnderDecision:
     report_id: UUID

@@ -111,3 +111,34 @@ class FlagPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class RecheckView(BaseModel):
+    """A report's current version checked again against every report indexed now."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    report_id: UUID
+    season: str
+    version: int
+    integrity_before: Literal["clear", "flagged", "cleared", "misconduct"]
+    integrity: Literal["clear", "flagged", "cleared", "misconduct"]
+    checked: bool = Field(description="False: flagged or misconduct already, left as it is")
+    flagged: bool = Field(description="Flagged by this re-check (SimilarityFlagged emitted)")
+    containment: float | None = None
+    threshold: float | None = None
+    over_threshold: bool | None = None
+    sources: list[UUID] = Field(default_factory=list)
+    new_sources: list[UUID] = Field(
+        default_factory=list, description="Sources the version's earlier check did not match"
+    )
+
+
+class SeasonRecheckView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    season: str
+    reports: int = Field(description="Submitted reports of the season")
+    checked: int = Field(description="Re-checked (the flagged and misconduct ones are left)")
+    flagged: list[UUID] = Field(description="Reports this re-check flagged")
+    checked_at: datetime

@@ -11,8 +11,10 @@ from services.evaluation.domain.reports import Season, SeasonPlan
 from services.evaluation.domain.submission_window import window_of
 from services.evaluation.repository import seasons as repository
 from services.evaluation.service import team_reports
+from services.evaluation.service.integrity import SEASON_RECHECK, recheck_key
 from shared.paging import Paging
 from shared.rules import NotFound
+from shared.timers import schedule
 
 
 async def put_season(
@@ -22,6 +24,7 @@ async def put_season(
     season already approved get their report (and ReportExpected) now."""
     window = window_of(plan.term_starts_on, opens_at=plan.opens_at, closes_at=plan.closes_at)
     await repository.lock_season_key(conn, college=college, season=season)
+    before = await repository.get_season(conn, college=college, season=season)
     stored, created = await repository.upsert_season(
         conn,
         college=college,
@@ -35,6 +38,14 @@ async def put_season(
         now=now,
     )
     await team_reports.expect_reports_of_season(conn, season=stored, now=now)
+    if before is None or before.closes_at != stored.closes_at:
+        await schedule(
+            conn,
+            kind=SEASON_RECHECK,
+            key=recheck_key(college, season),
+            due_at=stored.closes_at,
+            payload={"college": college, "season": season},
+        )
     return stored, created
 
 

@@ -286,31 +286,8 @@ async def gate_submission(
     query, outcome = await check_submission(
         conn, college=college, season=season, report_id=report_id, body=body, limits=limits
     )
-    threshold = outcome.threshold
-    matches = outcome.result.matches[: limits.max_sources]
-    await results.store_result(
-        conn,
-        college=college,
-        season=season,
-        report_id=report_id,
-        version=version,
-        containment=min(1.0, outcome.result.containment),
-        threshold=threshold,
-        flagged=outcome.flagged,
-        characters=outcome.characters,
-        ignored_fingerprints=outcome.ignored_fingerprints,
-        matches=[
-            results.StoredMatch(
-                outcome.sources[m.source_id].report_id,
-                outcome.sources[m.source_id].version,
-                outcome.sources[m.source_id].season,
-                min(1.0, m.containment),
-                passages_json(body, outcome.texts[m.source_id], m),
-            )
-            for m in matches
-        ],
-        now=now,
-    )
+    checked = CheckedVersion(college, season, report_id, version, body)
+    matches = await store_check(conn, checked, outcome, limits=limits, now=now)
     first: dict[int, int] = {}
     for f in query.fingerprints:
         first.setdefault(f.hash, f.position)
@@ -324,22 +301,80 @@ async def gate_submission(
         now=now,
     )
     if outcome.flagged and await results.flag_report(conn, report_id=report_id):
-        event = SimilarityFlagged(
-            college=college,
-            report_id=report_id,
-            season=season,
-            version=version,
-            containment=min(1.0, outcome.result.containment),
-            threshold=threshold,
-            sources=[
-                SimilarSource(
-                    report_id=outcome.sources[m.source_id].report_id,
-                    season=outcome.sources[m.source_id].season,
-                    containment=min(1.0, m.containment),
-                    passages=len(m.passages),
-                )
-                for m in matches
-            ],
-            flagged_at=now,
-        )
-        await append_to_outbox(conn, [event], source=SOURCE, now=now)
+        await announce_flag(conn, checked, outcome, matches, now=now)
+
+
+@dataclass(frozen=True)
+class CheckedVersion:
+    """The report version a check is about, with its submitted text."""
+
+    college: str
+    season: str
+    report_id: UUID
+    version: int
+    body: str
+
+
+async def store_check(
+    conn: asyncpg.Connection,
+    checked: CheckedVersion,
+    outcome: GateOutcome,
+    *,
+    limits: GateLimits,
+    now: datetime,
+) -> list[SourceMatch]:
+    """The version's check stored (in place of an earlier check of it); the matches kept."""
+    matches = outcome.result.matches[: limits.max_sources]
+    await results.store_result(
+        conn,
+        college=checked.college,
+        season=checked.season,
+        report_id=checked.report_id,
+        version=checked.version,
+        containment=min(1.0, outcome.result.containment),
+        threshold=outcome.threshold,
+        flagged=outcome.flagged,
+        characters=outcome.characters,
+        ignored_fingerprints=outcome.ignored_fingerprints,
+        matches=[
+            results.StoredMatch(
+                outcome.sources[m.source_id].report_id,
+                outcome.sources[m.source_id].version,
+                outcome.sources[m.source_id].season,
+                min(1.0, m.containment),
+                passages_json(checked.body, outcome.texts[m.source_id], m),
+            )
+            for m in matches
+        ],
+        now=now,
+    )
+    return list(matches)
+
+
+async def announce_flag(
+    conn: asyncpg.Connection,
+    checked: CheckedVersion,
+    outcome: GateOutcome,
+    matches: list[SourceMatch],
+    *,
+    now: datetime,
+) -> None:
+    event = SimilarityFlagged(
+        college=checked.college,
+        report_id=checked.report_id,
+        season=checked.season,
+        version=checked.version,
+        containment=min(1.0, outcome.result.containment),
+        threshold=outcome.threshold,
+        sources=[
+            SimilarSource(
+                report_id=outcome.sources[m.source_id].report_id,
+                season=outcome.sources[m.source_id].season,
+                containment=min(1.0, m.containment),
+                passages=len(m.passages),
+            )
+            for m in matches
+        ],
+        flagged_at=now,
+    )
+    await append_to_outbox(conn, [event], source=SOURCE, now=now)
