@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.web.fields import StrictInt
+
 
 class StepView(BaseModel):
     step: int
@@ -53,7 +55,7 @@ class PolicyBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    step_waits_s: list[int] = Field(min_length=1, max_length=10)
+    step_waits_s: list[StrictInt] = Field(min_length=1, max_length=10)
 
 
 class PolicyView(BaseModel):

@@ -5,20 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.web.fields import AwareDateTime, Text
 
 
 class DropoutReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    return_by: AwareDatetime = Field(description="When the child should be back at school")
-    note: str = Field(default="", max_length=1000)
+    return_by: AwareDateTime = Field(description="When the child should be back at school")
+    note: Text = Field(default="", max_length=1000)
 
 
 class ReturnRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    returned_at: AwareDatetime | None = Field(default=None, description="Default: now")
+    returned_at: AwareDateTime | None = Field(default=None, description="Default: now")
 
 
 class DropoutCaseView(BaseModel):
