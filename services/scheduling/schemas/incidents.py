@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.web.fields import Identifier
+from shared.web.fields import AwareDateTime, Identifier, Line, Text
 
 
 class IncidentForm(BaseModel):
@@ -17,13 +17,13 @@ class IncidentForm(BaseModel):
     department_id: Identifier | None = Field(
         default=None, description="Default: the activity's department"
     )
-    title: str = Field(min_length=1, max_length=200)
-    summary: str = Field(default="", max_length=4000)
-    place: str = Field(default="", max_length=200)
+    title: Line = Field(min_length=1, max_length=200)
+    summary: Text = Field(default="", max_length=4000)
+    place: Line = Field(default="", max_length=200)
     teacher_id: Identifier | None = Field(
         default=None, description="The teacher in charge of the outing, told first"
     )
-    occurred_at: AwareDatetime
+    occurred_at: AwareDateTime
 
 
 class IncidentView(BaseModel):
