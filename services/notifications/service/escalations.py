@@ -227,7 +227,7 @@ async def step_timer(conn: asyncpg.Connection, action: DueAction, now: datetime)
     """A step waited in vain: the next step, or the chain exhausted after the last."""
     await next_step(
         conn,
-        chain_id=UUID(str(action.payload["chain_id"])),
+        chain_id=UUID(action.key.split("/")[0]),  # key: "<chain id>/<step>"
         expected_step=int(action.payload["step"]),
         now=now,
     )
