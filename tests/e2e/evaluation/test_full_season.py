@@ -3,7 +3,8 @@ loaders (recruitment's project teams, scheduling's rota and duty desk, then
 tools/demo/evaluation) are the script, loaded twice; everything is then read back
 through the API and on Kafka and judged here: reports from the approved teams,
 submissions, a conflict-free assignment, calibration that sees the lenient and the severe
-reviewer, final grades, the flagged copy decided as misconduct with its credit revoked,
+reviewer, final grades, the copy graded before the report it copied arrived, then found
+by the chair's re-check and decided as misconduct (its credit revoked, the source cleared),
 a prize, the defenses, the staff assessment traced to its duty events, visibility, and
 bad input refused without changing anything."""
 
@@ -20,9 +21,11 @@ import pytest
 
 from shared.events.evaluation import (
     AwardGranted,
+    CreditsAwarded,
     CreditsRevoked,
     DefenseScheduled,
     GradeFinalised,
+    IntegrityDecided,
     SimilarityFlagged,
     StaffAssessmentPublished,
 )
@@ -62,6 +65,10 @@ APPROVED = {
     for t in TEAMS
     if t.college == COLLEGE and t.decision is not None and t.decision[0] in ("I", "II")
 }
+
+
+def when(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 @dataclass(frozen=True)
@@ -123,41 +130,76 @@ async def test_the_assignment_meets_the_minimum_without_a_conflict_and_calibrati
         assert report["raw_mean"] is not None and report["calibrated"] is not None
 
 
-async def test_the_copy_is_flagged_decided_as_misconduct_and_its_credit_revoked(
+async def test_the_early_copy_is_found_by_the_recheck_decided_and_its_credit_revoked(
     season: Season, services: dict[str, str], stack: StackEndpoints
 ) -> None:
     copy = season.reports[COPIER]
     source = season.reports[COPIED_TEAM]
-    assert copy["integrity"] == "misconduct" and copy["current_version"] == 2
-    flagged = [k for k, r in season.reports.items() if r["integrity"] != "clear"]
-    assert flagged == [COPIER]  # no other demo report matched anything
+    assert (copy["integrity"], copy["current_version"]) == ("misconduct", 1)
+    assert (source["integrity"], source["current_version"]) == ("cleared", 1)
+    assert when(copy["first_submitted_at"]) < when(source["first_submitted_at"])
+    decided = {k: r["integrity"] for k, r in season.reports.items() if r["integrity"] != "clear"}
+    assert decided == {COPIER: "misconduct", COPIED_TEAM: "cleared"}  # nothing else matched
     async with httpx.AsyncClient(timeout=30) as client:
         base = api(services)
         check = await read(client, f"{base}/reports/{copy['report_id']}/similarity", CHAIR_HEADERS)
+        source_check = await read(
+            client, f"{base}/reports/{source['report_id']}/similarity", CHAIR_HEADERS
+        )
         text = (
-            await read(client, f"{base}/reports/{copy['report_id']}/versions/2", CHAIR_HEADERS)
+            await read(client, f"{base}/reports/{copy['report_id']}/versions/1", CHAIR_HEADERS)
         )["body"]
         ledger = await read(client, f"{base}/students/{COPIER}/credits", CHAIR_HEADERS)
         honest = await read(
             client, f"{base}/students/{INDIVIDUALS[0].student_id}/credits", CHAIR_HEADERS
         )
-    assert check["flagged"] and check["containment"] > check["threshold"]
+        grade = await read(client, f"{base}/reports/{copy['report_id']}/grade", TEACHER_HEADERS)
+    # The copy's stored check is the re-check (after the source arrived), on version 1.
+    assert check["version"] == 1 and check["flagged"]
+    assert check["containment"] > check["threshold"]
+    assert when(check["checked_at"]) > when(source["first_submitted_at"])
     match = next(m for m in check["matches"] if m["report_id"] == source["report_id"])
     for passage in match["passages"]:
         assert text[passage["start"] : passage["end"]] == passage["text"]
-    assert check["decisions"][0]["decision"] == "misconduct"
-    kinds = sorted(e["kind"] for e in ledger["entries"])
-    assert kinds == ["granted", "revoked"] and ledger["balance"] == 0
+    assert [d["decision"] for d in check["decisions"]] == ["misconduct"]
+    # The source's own gate check found the copier's earlier text; the chair cleared it.
+    assert source_check["flagged"] and source_check["matches"][0]["report_id"] == copy["report_id"]
+    assert [d["decision"] for d in source_check["decisions"]] == ["cleared"]
+    assert grade["passed"]  # the grade stays; what it earned is revoked
+    entries = sorted(ledger["entries"], key=lambda e: e["at"])
+    assert [e["kind"] for e in entries] == ["granted", "revoked"] and ledger["balance"] == 0
     assert honest["balance"] == 1
 
-    async def revoked() -> bool:
-        return bool(await events_keyed(stack.kafka_bootstrap, CreditsRevoked.event_type, COPIER))
+    async def on_kafka() -> bool:
+        return all(
+            [
+                await events_keyed(stack.kafka_bootstrap, CreditsAwarded.event_type, COPIER),
+                await events_keyed(stack.kafka_bootstrap, CreditsRevoked.event_type, COPIER),
+                await events_keyed(
+                    stack.kafka_bootstrap, IntegrityDecided.event_type, copy["report_id"]
+                ),
+                await events_keyed(
+                    stack.kafka_bootstrap, IntegrityDecided.event_type, source["report_id"]
+                ),
+            ]
+        )
 
-    await wait_until(revoked, timeout_s=30, what="CreditsRevoked of the copier")
-    flags = await events_keyed(
-        stack.kafka_bootstrap, SimilarityFlagged.event_type, copy["report_id"]
-    )
-    assert len(flags) == 1
+    await wait_until(on_kafka, timeout_s=30, what="credits granted and revoked, both decisions")
+    decisions = {
+        r["report_id"]: [
+            e["decision"]
+            for e in await events_keyed(
+                stack.kafka_bootstrap, IntegrityDecided.event_type, r["report_id"]
+            )
+        ]
+        for r in (copy, source)
+    }
+    assert decisions == {copy["report_id"]: ["misconduct"], source["report_id"]: ["cleared"]}
+    for report in (copy, source):
+        flags = await events_keyed(
+            stack.kafka_bootstrap, SimilarityFlagged.event_type, report["report_id"]
+        )
+        assert len(flags) == 1
 
 
 async def test_grades_a_prize_and_the_defenses(
@@ -237,7 +279,9 @@ async def test_the_staff_assessment_traces_every_figure_to_duty_events(
 async def test_loading_the_season_again_changes_nothing(season: Season) -> None:
     assert f"season {season.name} present" in season.again
     assert "(0 submitted now)" in season.again and "; 0 reviews submitted now" in season.again
-    assert "assignment present" in season.again
+    assert "assignment present (28 reviews)" in season.again  # 26 by the run, 2 on arrival
+    assert f"{COPIED_TEAM} submitted after {COPIER}'s graded report (" in season.first
+    assert "(0 now), flagged and cleared" in season.again and "credit balance 0" in season.again
     # the staff assessment is not published again: the same version
     assert re.findall(r"version \d+", season.again) == re.findall(r"version \d+", season.first)
 

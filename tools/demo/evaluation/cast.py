@@ -45,9 +45,11 @@ INDIVIDUALS = (
     Individual("cs-2023021", "朱磊", "cs-2023-2", "县域义务教育均衡发展见闻", "003"),
     Individual("cs-2023022", "秦悦", "cs-2023-2", "学生干部工作作风建设调研", "004"),
 )
-# Her report is reviewed and passed on its first version; her 修订版 (second version)
-# pastes whole passages of the 红色文化寻访 team's report: flagged, decided as misconduct,
-# her credit revoked.
+# Her report (one version) pastes whole passages of a draft of the 红色文化寻访 team's
+# report; she submits before the team, so the gate finds nothing and she is graded and
+# credited. The team submits after the others were graded: its gate check flags the
+# team; the chair's re-check flags her report: misconduct, her credit revoked; the team
+# cleared.
 COPIER = "cs-2023020"
 COPIED_TEAM = "红色文化寻访"
 UPLOADS_DOCX = "cs-2023011"  # submits a Word file instead of text

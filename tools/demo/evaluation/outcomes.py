@@ -1,7 +1,9 @@
 """The season's outcomes through the API: the teacher's final grades (one override with
-its reason, one recommendation to the university), the copy (a 修订版 pasting another
-team's passages: flagged by the gate, decided as misconduct, its credit revoked), the
-prizes, and the excellence defenses. Loading again changes nothing."""
+its reason, one recommendation to the university), the copy (杨柳's report, submitted
+and graded early, pastes passages of a draft of the 红色文化寻访 team's report; the team
+submits afterwards and the gate flags THE TEAM, whose text her earlier report holds; the
+chair's re-check of her report flags it: misconduct for her, credit revoked; the team
+cleared), the prizes, and the excellence defenses. Loading again changes nothing."""
 
 from __future__ import annotations
 
@@ -23,10 +25,13 @@ from tools.demo.evaluation.cast import (
     quality_of,
 )
 from tools.demo.evaluation.submissions import demo_texts
-from tools.demo.evaluation.texts import with_copied_passages
 from tools.demo.scheduling.calls import Token, checked
 
-MISCONDUCT_REASON = "修订版第二部分大段照搬“红色文化寻访”团队报告原文，未注明出处，认定为抄袭。"
+MISCONDUCT_REASON = (
+    "报告第二部分大段照搬“红色文化寻访”团队报告的初稿，未注明出处；"
+    "提交时间虽早于该团队，经复查认定为抄袭。"
+)
+CLEARED_REASON = "团队报告为原创，相同段落系他人抄袭本团队初稿所致，经复查予以澄清。"
 GRADE_SCALE = {"优": 90, "良": 80, "中": 70, "及格": 60}
 PRIZES = {"first": 1, "second": 1, "third": 0, "honourable": 0}
 
@@ -37,7 +42,10 @@ async def finalise_grades(
     token: Token,
     season: str,
     reports: dict[str, dict[str, Any]],
+    *,
+    waiting: frozenset[str] = frozenset(),
 ) -> str:
+    """Every report not yet graded, except those `waiting` (not yet in or decided)."""
     teacher = token(TEACHER, "teacher", COLLEGE)
     checked(
         await client.put(
@@ -56,7 +64,7 @@ async def finalise_grades(
     }
     overridden, reason = OVERRIDE[0], OVERRIDE[2]
     for key, report in reports.items():
-        if report["report_id"] in graded:
+        if report["report_id"] in graded or key in waiting:
             continue
         body: dict[str, Any] = {}
         if key == overridden:
@@ -86,37 +94,63 @@ async def finalise_grades(
     return f"{len(graded)} grades final ({passed} passed), {best} recommended to the university"
 
 
-async def copy_and_misconduct(
+async def source_arrives_and_copy_decided(
     client: httpx.AsyncClient, root: str, token: Token, reports: dict[str, dict[str, Any]]
 ) -> str:
-    """The copier's second version pastes the team's passages; the chair decides."""
+    """The team whose draft 杨柳 copied submits after her report was graded: its own gate
+    check flags the team (her earlier text holds its passages); the chair re-checks her
+    report against everything indexed now, which flags it, and decides: misconduct for
+    her (the credit her grade earned is revoked), cleared for the team."""
     chair = token(CHAIR, "college_admin", COLLEGE)
-    report = reports[COPIER]
-    url = f"{root}/reports/{report['report_id']}"
-    current = checked(await client.get(url, headers=chair), 200).json()
-    if current["current_version"] < 2:
-        texts = demo_texts()
-        copied = with_copied_passages(texts[COPIER], texts[COPIED_TEAM])
-        author = token(COPIER, "student", COLLEGE)
-        current = checked(
-            await client.post(f"{url}/versions", json={"text": copied}, headers=author), 201
-        ).json()["report"]
-    if current["integrity"] == "flagged":
-        checked(
-            await client.post(
-                f"{url}/integrity-decision",
-                json={"decision": "misconduct", "reason": MISCONDUCT_REASON},
-                headers=chair,
-            ),
-            200,
+    source, copy = reports[COPIED_TEAM], reports[COPIER]
+    source_url = f"{root}/reports/{source['report_id']}"
+    copy_url = f"{root}/reports/{copy['report_id']}"
+    source.update(checked(await client.get(source_url, headers=chair), 200).json())
+    submitted = 0
+    if source["current_version"] < 1:
+        leader = token(source["submitter_id"], "student", COLLEGE)
+        text = demo_texts()[COPIED_TEAM]
+        answer = checked(
+            await client.post(f"{source_url}/versions", json={"text": text}, headers=leader), 201
         )
-        current = checked(await client.get(url, headers=chair), 200).json()
-    if current["integrity"] != "misconduct":
+        source.update(answer.json()["report"])
+        submitted = 1
+    copy.update(checked(await client.get(copy_url, headers=chair), 200).json())
+    if copy["integrity"] == "clear":
+        rechecked = checked(
+            await client.post(f"{copy_url}/similarity-recheck", headers=chair), 200
+        ).json()
+        copy["integrity"] = rechecked["integrity"]
+    if copy["integrity"] == "flagged":
+        await _decide(client, copy_url, chair, "misconduct", MISCONDUCT_REASON)
+        copy["integrity"] = "misconduct"
+    if source["integrity"] == "flagged":
+        await _decide(client, source_url, chair, "cleared", CLEARED_REASON)
+        source["integrity"] = "cleared"
+    if (copy["integrity"], source["integrity"]) != ("misconduct", "cleared"):
         raise RuntimeError(
-            f"the copy of {COPIED_TEAM} by {COPIER} is {current['integrity']}, not misconduct"
+            f"the copy by {COPIER} is {copy['integrity']} and {COPIED_TEAM} is "
+            f"{source['integrity']}: expected misconduct and cleared"
         )
     ledger = checked(await client.get(f"{root}/students/{COPIER}/credits", headers=chair), 200)
-    return f"copy by {COPIER} flagged, misconduct; credit balance {ledger.json()['balance']}"
+    return (
+        f"{COPIED_TEAM} submitted after {COPIER}'s graded report ({submitted} now), flagged "
+        f"and cleared; {COPIER}'s copy found by the re-check, misconduct; credit balance "
+        f"{ledger.json()['balance']}"
+    )
+
+
+async def _decide(
+    client: httpx.AsyncClient, url: str, chair: dict[str, str], decision: str, reason: str
+) -> None:
+    checked(
+        await client.post(
+            f"{url}/integrity-decision",
+            json={"decision": decision, "reason": reason},
+            headers=chair,
+        ),
+        200,
+    )
 
 
 async def grant_prizes(client: httpx.AsyncClient, root: str, token: Token, season: str) -> str:

@@ -23,11 +23,18 @@ from tools.demo.evaluation.cast import (
     CAMPUS_TZ,
     CHAIR,
     COLLEGE,
+    COPIED_TEAM,
+    COPIER,
     INDIVIDUALS,
     TEAM_SEEDS,
     UPLOADS_DOCX,
 )
-from tools.demo.evaluation.texts import TEMPLATE, full_report, report_bodies
+from tools.demo.evaluation.texts import (
+    TEMPLATE,
+    full_report,
+    report_bodies,
+    with_copied_passages,
+)
 from tools.demo.scheduling.calls import Token, checked
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -140,13 +147,21 @@ def docx_of(text: str) -> bytes:
 
 
 async def submit_first_versions(
-    client: httpx.AsyncClient, root: str, token: Token, reports: dict[str, dict[str, Any]]
+    client: httpx.AsyncClient,
+    root: str,
+    token: Token,
+    reports: dict[str, dict[str, Any]],
+    *,
+    later: frozenset[str] = frozenset(),
 ) -> int:
-    """A first version of each report not yet submitted; how many were submitted now."""
+    """A first version of each report not yet submitted, except those coming `later`; how
+    many were submitted now. The copier's first version already pastes passages of the
+    draft of the report she copies (which arrives later)."""
     texts = demo_texts()
+    texts[COPIER] = with_copied_passages(texts[COPIER], texts[COPIED_TEAM])
     submitted = 0
     for key, report in reports.items():
-        if report["current_version"] >= 1:
+        if report["current_version"] >= 1 or key in later:
             continue
         author = token(report["submitter_id"], "student", COLLEGE)
         url = f"{root}/reports/{report['report_id']}/versions"
