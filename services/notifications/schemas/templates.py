@@ -28,7 +28,11 @@ def _known_zone(name: str) -> str:
     return name
 
 
-TimeZone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_known_zone)]
+TimeZone = Annotated[
+    str,
+    Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+\-/]+$"),
+    AfterValidator(_known_zone),
+]
 
 
 class TemplateForm(BaseModel):
