@@ -229,8 +229,16 @@ async def recheck_version(
     matches. A flagged or misconduct report is the caller's to skip."""
     limits = limits or similarity.GateLimits()
     before = await repository.matched_sources(conn, report_id=report_id, version=version)
+    # Reads only: no common fingerprint recorded (a season's re-check runs in one
+    # transaction; those rows would be held against concurrent submissions' gates).
     _, outcome = await similarity.check_submission(
-        conn, college=college, season=season, report_id=report_id, body=body, limits=limits
+        conn,
+        college=college,
+        season=season,
+        report_id=report_id,
+        body=body,
+        limits=limits,
+        remember_common=False,
     )
     checked = similarity.CheckedVersion(college, season, report_id, version, body)
     matches = await similarity.store_check(conn, checked, outcome, limits=limits, now=now)

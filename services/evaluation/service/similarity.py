@@ -160,10 +160,12 @@ async def find_matches(
     own_authors: tuple[str, ...],
     threshold: float,
     limits: GateLimits,
+    remember_common: bool = True,
 ) -> GateOutcome:
     """Candidates from the index, verified exactly; the report itself excluded and its
     authors' own reports' text treated like template text. Indexes nothing (it only
-    remembers the fingerprints it found common)."""
+    remembers the fingerprints it found common, unless told not to: a re-check of many
+    reports in one transaction would hold those rows against concurrent submissions)."""
     report_id = query.report_id
     cap = limits.cap(await _documents_in_college(conn, college))
     hashes = sorted({f.hash for f in query.fingerprints})
@@ -179,7 +181,7 @@ async def find_matches(
             continue
         for document_id, position in zip(posting.document_ids, posting.positions, strict=True):
             seeds[document_id].append(Fingerprint(posting.hash, position))
-    if found_common:
+    if found_common and remember_common:
         await index.record_common(conn, college=college, counts=found_common)
     own_authors_set = set(own_authors)
     chosen = await _candidates(
@@ -250,6 +252,7 @@ async def check_submission(
     report_id: UUID,
     body: str,
     limits: GateLimits,
+    remember_common: bool = True,
 ) -> tuple[PreparedReport, GateOutcome]:
     """The gate's read half: the report prepared against the season's template, and its
     verified matches in the college's index (what the bench times)."""
@@ -265,6 +268,7 @@ async def check_submission(
         own_authors=await index.authors_of(conn, report_id=report_id),
         threshold=threshold,
         limits=limits,
+        remember_common=remember_common,
     )
     return query, outcome
 
