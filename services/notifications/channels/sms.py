@@ -30,12 +30,14 @@ isv.SMS_TEMPLATE_ILLEGAL, SignatureDoesNotMatch, ...), and the day / month quota
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import re
 import uuid
+import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -182,11 +184,39 @@ def classify_answer(status: int, body: bytes) -> SendResult:
 
 
 class SmsSender:
+    """One kept `httpx.AsyncClient` per event loop (a client and its pooled connections
+    belong to the loop that made them): a TLS handshake per message would cost more than
+    the message. `aclose()` closes the running loop's client (the dispatch loop calls it
+    when it stops); a later send makes a new one."""
+
     channel = "sms"
     honours_idempotency_key = False
+    max_connections = 64  # above the dispatcher's sends in flight (SEND_CONCURRENCY)
 
     def __init__(self, settings: NotificationsSettings) -> None:
         self._settings = settings
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]
+        self._clients = weakref.WeakKeyDictionary()
+
+    def _client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None or client.is_closed:
+            client = httpx.AsyncClient(
+                timeout=self._settings.sms_timeout_s,
+                limits=httpx.Limits(
+                    max_connections=self.max_connections,
+                    max_keepalive_connections=self.max_connections,
+                ),
+            )
+            self._clients[loop] = client
+        return client
+
+    async def aclose(self) -> None:
+        """Close the running loop's client (at shutdown; optional)."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
 
     async def send(self, outgoing: Outgoing) -> SendResult:
         settings = self._settings
@@ -211,8 +241,7 @@ class SmsSender:
             nonce=uuid.uuid4().hex,
         )
         try:
-            async with httpx.AsyncClient(timeout=settings.sms_timeout_s) as client:
-                response = await client.post(settings.sms_provider_url, data=params)
+            response = await self._client().post(settings.sms_provider_url, data=params)
         except httpx.HTTPError as error:
             return SendResult(
                 SendOutcome.TEMPORARY_FAILURE, detail=f"{type(error).__name__}: {error}"

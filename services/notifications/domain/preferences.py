@@ -56,6 +56,7 @@ class QuietHandling(StrEnum):
 
 
 Action = Literal["send", "hold", "drop", "digest"]
+DropReason = Literal["switched_off", "quiet_hours"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,9 @@ class DeliveryPlan:
     hold_until: datetime | None
     locale: str
     time_zone: str
+    # Why a message is dropped: its category is switched off, or quiet hours that drop
+    # it; None for every other action.
+    reason: DropReason | None = None
 
 
 def _reachable_path(chosen: Sequence[str], reachable: Collection[str]) -> list[str]:
@@ -162,9 +166,14 @@ def plan(
     zone_name = zone.key
 
     def decided(
-        action: Action, channels: Sequence[str], until: datetime | None = None
+        action: Action,
+        channels: Sequence[str],
+        until: datetime | None = None,
+        reason: DropReason | None = None,
     ) -> DeliveryPlan:
-        return DeliveryPlan(action, tuple(str(c) for c in channels), until, locale, zone_name)
+        return DeliveryPlan(
+            action, tuple(str(c) for c in channels), until, locale, zone_name, reason
+        )
 
     if kind.critical:
         first = _reachable_path(preference.channels if preference else (), reachable)
@@ -173,14 +182,14 @@ def plan(
     path = _reachable_path(chosen.channels, reachable)
     path = path or [Channel.INAPP]
     if not chosen.enabled:
-        return decided("drop", ())  # no path: switched off, not quiet hours
+        return decided("drop", (), reason="switched_off")
     if chosen.digest and kind.name != "digest":
         return decided("digest", path)
     if quiet_hours is not None:
         until = quiet_hours.window_end(now, zone)
         if until is not None:
             if chosen.quiet is QuietHandling.DROP:
-                return decided("drop", path)
+                return decided("drop", path, reason="quiet_hours")
             return decided("hold", path, until)
     return decided("send", path)
 

@@ -219,6 +219,19 @@ class Dispatcher:
         return AttemptResult(sent.outcome.value, sent.detail, sent.provider_message_id)
 
 
+async def close_senders(senders: Mapping[str, ChannelSender]) -> None:
+    """Close what the senders keep open in this event loop (HTTP clients, SMTP
+    connections); a sender without `aclose` keeps nothing. A later send reopens."""
+    for channel, sender in senders.items():
+        close = getattr(sender, "aclose", None)
+        if close is None:
+            continue
+        try:
+            await close()
+        except Exception as error:  # closing must not mask why the loop stopped
+            log.warning("sender did not close", channel=channel, error=repr(error)[:300])
+
+
 def dispatch_loop(pool: asyncpg.Pool, settings: ServiceSettings) -> Loop:
     """The kernel's factory for the supervised "dispatch" loop (real senders and hooks)."""
     if not isinstance(settings, NotificationsSettings):
@@ -242,5 +255,6 @@ def dispatch_loop(pool: asyncpg.Pool, settings: ServiceSettings) -> Loop:
             await dispatcher.run(stop, health)
         finally:
             await protection.close()
+            await close_senders(senders)
 
     return run

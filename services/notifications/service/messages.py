@@ -11,6 +11,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal, cast
 from uuid import UUID
 
 import asyncpg
@@ -150,13 +151,22 @@ async def make_messages(
                     message_id=message_id,
                     recipient_id=recipient,
                     kind=kind,
-                    reason="quiet_hours" if planned.channels else "switched_off",
+                    reason=drop_reason(planned),
                     dropped_at=now,
                 )
             )
     if events:
         await append_to_outbox(conn, events, source=SOURCE, now=now)
     return ids
+
+
+def drop_reason(planned: Plan) -> Literal["switched_off", "quiet_hours"]:
+    """Why PREFS dropped a message: its plan's `reason`. A plan without one (a local
+    planner of tests) is read as before: no path = switched off, else quiet hours."""
+    reason = getattr(planned, "reason", None)
+    if reason in ("switched_off", "quiet_hours"):
+        return cast(Literal["switched_off", "quiet_hours"], reason)
+    return "quiet_hours" if planned.channels else "switched_off"
 
 
 def _status_for(action: PlanAction, path: Sequence[str]) -> MessageStatus:

@@ -190,4 +190,9 @@ def webhook_dispatch_loop(pool: asyncpg.Pool, settings: ServiceSettings) -> Loop
     """The kernel's factory for the supervised "webhooks" loop."""
     if not isinstance(settings, NotificationsSettings):
         raise TypeError("the webhook dispatcher needs the notifications service's settings")
-    return WebhookDispatcher(pool, settings).run
+    return WebhookDispatcher(
+        pool,
+        settings,
+        base_s=settings.webhook_backoff_base_s,
+        cap_s=settings.webhook_backoff_cap_s,
+    ).run
