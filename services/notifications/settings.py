@@ -4,6 +4,7 @@ from shared.config import ServiceSettings, service_settings_config
 
 # Only for the local stack and tests; production must set its own.
 LOCAL_LINK_SECRET = "campusflow-local-notification-link-secret-not-for-production"
+LOCAL_SMS_RECEIPT_TOKEN = "campusflow-local-sms-receipt-token-not-for-production"
 
 
 class NotificationsSettings(ServiceSettings):
@@ -34,6 +35,10 @@ class NotificationsSettings(ServiceSettings):
     sms_access_key: SecretStr = SecretStr("local-sms-access-key")
     sms_sign_name: str = "Campusflow"
     sms_timeout_s: float = Field(default=10.0, gt=0)
+    # The shared secret in the URL the provider pushes delivery receipts to
+    # (POST /api/notifications/providers/sms/receipts?token=...). The local default is
+    # refused in production: receipts are then answered 403 until one is set.
+    sms_receipt_token: SecretStr = SecretStr(LOCAL_SMS_RECEIPT_TOKEN)
 
     # --- IM bots through Apprise (DingTalk, WeCom, Feishu) ---
     im_timeout_s: float = Field(default=10.0, gt=0)

@@ -2,6 +2,7 @@
 services/notifications/channels/sms.py speaks).
 
     python -m tools.doubles.sms --port 8990 [--host 127.0.0.1] [--access-key ID:SECRET]
+                                [--report-url URL]
 
 POST /  (form body)   SendSms: checks Action, Version, the V2 HMAC-SHA1 signature, the
                       mobile number, that the TemplateCode is a registered one
@@ -16,21 +17,36 @@ POST /_double/fail    {"mode": "temporary"|"permanent"|"throttle", "times": N|nu
                        when null) fail: temporary -> HTTP 503 isp.SYSTEM_ERROR,
                        throttle -> HTTP 200 isv.BUSINESS_LIMIT_CONTROL, permanent ->
                        HTTP 200 isv.MOBILE_NUMBER_ILLEGAL (or the given code)
-POST /_double/reset   forget messages and failure modes
+POST /_double/receipts {"success": bool, "err_code": str, "err_msg": str, "times": N|null}:
+                      the next N status reports (all, when null) say this; by default
+                      a report says success / DELIVERED
+GET  /_double/reports  every push of a status report and the receiver's HTTP status
+POST /_double/reset   forget messages, reports, failure and receipt modes
+
+With --report-url (build_app(report_url=...)) each accepted message is followed by a
+status report pushed like Alibaba's SmsReport HTTP batch push: POST a JSON array
+[{phone_number, send_time, report_time, success, err_code, err_msg, sms_size, biz_id,
+out_id}] to that URL (put the receiver's token in it), `report_delay_s` after the
+answer, pushed again after 1, 2 and 4 s while the receiver answers anything but 200.
+Without it (the default) no report is pushed.
 GET  /_double/health  {"ok": true}
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import httpx
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -49,6 +65,8 @@ FAILURE_CODES = {
     "throttle": (200, "isv.BUSINESS_LIMIT_CONTROL", "业务限流"),
     "permanent": (200, "isv.MOBILE_NUMBER_ILLEGAL", "非法手机号"),
 }
+REPORT_RETRY_DELAYS_S = (1.0, 2.0, 4.0)
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the provider reports times in Beijing time
 _TEMPLATES_BY_CODE = {template.code: template for template in SMS_TEMPLATES.values()}
 
 
@@ -60,6 +78,11 @@ class _State:
     fail_code: str | None = None
     fail_times: int | None = None  # None: every call while the mode is set
     calls: int = 0
+    report_url: str | None = None
+    report_delay_s: float = 0.5
+    receipt: dict[str, Any] | None = None  # the next reports' {success, err_code, err_msg}
+    receipt_times: int | None = None
+    reports: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -112,8 +135,56 @@ def _check_request(params: dict[str, str], state: _State) -> JSONResponse | None
     return None
 
 
-def build_app(access_key: str = DEFAULT_ACCESS_KEY) -> Starlette:
-    state = _State(access_key=access_key)
+def _report_for(record: dict[str, Any], state: _State) -> dict[str, Any]:
+    """The status report of one accepted message (Alibaba SmsReport's fields)."""
+    with state.lock:
+        outcome = state.receipt or {"success": True, "err_code": "DELIVERED"}
+        if state.receipt is not None and state.receipt_times is not None:
+            state.receipt_times -= 1
+            if state.receipt_times <= 0:
+                state.receipt, state.receipt_times = None, None
+    success = bool(outcome.get("success", True))
+    now = datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+    return {
+        "phone_number": record["phone"],
+        "send_time": now,
+        "report_time": now,
+        "success": success,
+        "err_code": str(outcome.get("err_code") or ("DELIVERED" if success else "UNKNOWN")),
+        "err_msg": str(outcome.get("err_msg") or ("用户接收成功" if success else "接收失败")),
+        "sms_size": "1",
+        "biz_id": record["biz_id"],
+        "out_id": record["out_id"],
+    }
+
+
+async def _push_report(report: dict[str, Any], state: _State) -> None:
+    """Push one report like the provider: after a short delay (the carrier's report),
+    again on anything but HTTP 200 (Alibaba: after 1, 5 and 10 minutes; here after
+    `REPORT_RETRY_DELAYS_S`), then give up."""
+    assert state.report_url is not None
+    status: int | str = "not pushed"
+    async with httpx.AsyncClient(timeout=10.0) as client:
+        for delay in (state.report_delay_s, *REPORT_RETRY_DELAYS_S):
+            await asyncio.sleep(delay)
+            try:
+                answer = await client.post(state.report_url, json=[report])
+                status = answer.status_code
+            except httpx.HTTPError as error:
+                status = f"{type(error).__name__}: {error}"
+            with state.lock:
+                state.reports.append({"report": report, "status": status})
+            if status == 200:
+                return
+
+
+def build_app(
+    access_key: str = DEFAULT_ACCESS_KEY,
+    *,
+    report_url: str | None = None,
+    report_delay_s: float = 0.5,
+) -> Starlette:
+    state = _State(access_key=access_key, report_url=report_url, report_delay_s=report_delay_s)
 
     async def send_sms(request: Request) -> JSONResponse:
         params = {k: str(v) for k, v in (await request.form()).items()}
@@ -134,7 +205,10 @@ def build_app(access_key: str = DEFAULT_ACCESS_KEY) -> Starlette:
         }
         with state.lock:
             state.messages.append(record)
-        return _answer(200, "OK", "OK", BizId=biz_id)
+        answer = _answer(200, "OK", "OK", BizId=biz_id)
+        if state.report_url:
+            answer.background = BackgroundTask(_push_report, _report_for(record, state), state)
+        return answer
 
     async def messages(request: Request) -> JSONResponse:
         phone = request.query_params.get("phone")
@@ -155,8 +229,26 @@ def build_app(access_key: str = DEFAULT_ACCESS_KEY) -> Starlette:
             state.fail_code = body.get("code")
         return JSONResponse({"mode": mode, "times": times})
 
+    async def receipts(request: Request) -> JSONResponse:
+        body = await request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("success"), bool):
+            return JSONResponse({"error": "success must be true or false"}, 422)
+        times = body.get("times")
+        if times is not None and (not isinstance(times, int) or times < 1):
+            return JSONResponse({"error": "times must be a positive integer or null"}, 422)
+        with state.lock:
+            state.receipt = {k: body.get(k) for k in ("success", "err_code", "err_msg")}
+            state.receipt_times = times
+        return JSONResponse({"receipt": state.receipt, "times": times})
+
+    async def reports(request: Request) -> JSONResponse:
+        with state.lock:
+            return JSONResponse({"reports": list(state.reports)})
+
     async def reset(request: Request) -> JSONResponse:
         with state.lock:
+            state.reports.clear()
+            state.receipt, state.receipt_times = None, None
             state.messages.clear()
             state.fail_mode, state.fail_code, state.fail_times = None, None, None
             state.calls = 0
@@ -170,6 +262,8 @@ def build_app(access_key: str = DEFAULT_ACCESS_KEY) -> Starlette:
             Route("/", send_sms, methods=["POST"]),
             Route("/_double/messages", messages, methods=["GET"]),
             Route("/_double/fail", fail, methods=["POST"]),
+            Route("/_double/receipts", receipts, methods=["POST"]),
+            Route("/_double/reports", reports, methods=["GET"]),
             Route("/_double/reset", reset, methods=["POST"]),
             Route("/_double/health", health, methods=["GET"]),
         ]
@@ -183,8 +277,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8990)
     parser.add_argument("--access-key", default=DEFAULT_ACCESS_KEY, help="ID:SECRET or one key")
+    parser.add_argument(
+        "--report-url", default=None, help="push status reports (SmsReport) to this URL"
+    )
     args = parser.parse_args(argv)
-    uvicorn.run(build_app(args.access_key), host=args.host, port=args.port, log_level="warning")
+    app = build_app(args.access_key, report_url=args.report_url)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

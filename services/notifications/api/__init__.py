@@ -8,6 +8,7 @@ from services.notifications.api import (
     escalations,
     notices,
     preferences,
+    receipts,
     reminders,
     templates,
     webhooks,
@@ -22,4 +23,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     directory.router,
     escalations.router,
     reminders.router,
+    receipts.router,
 )

@@ -87,23 +87,24 @@ async def claim_due(
             " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             [(row["delivery_id"], row["attempts"], now) for row in rows],
         )
-    return [
-        ClaimedDelivery(
-            delivery_id=row["delivery_id"],
-            message_id=row["message_id"],
-            college=row["college"],
-            channel=row["channel"],
-            attempt=row["attempts"],
-            event_id=row["event_id"],
-            recipient_id=row["recipient_id"],
-            kind=row["kind"],
-            fields=_fields(row["fields"]),
-            locale=row["locale"],
-            channels=tuple(row["channels"]),
-            time_zone=row["time_zone"],
-        )
-        for row in rows
-    ]
+    return [_claimed(row) for row in rows]
+
+
+def _claimed(row: Any) -> ClaimedDelivery:
+    return ClaimedDelivery(
+        delivery_id=row["delivery_id"],
+        message_id=row["message_id"],
+        college=row["college"],
+        channel=row["channel"],
+        attempt=row["attempts"],
+        event_id=row["event_id"],
+        recipient_id=row["recipient_id"],
+        kind=row["kind"],
+        fields=_fields(row["fields"]),
+        locale=row["locale"],
+        channels=tuple(row["channels"]),
+        time_zone=row["time_zone"],
+    )
 
 
 @dataclass(frozen=True)
@@ -228,3 +229,59 @@ def _delivery_of(row: Any, tries: list[Attempt]) -> Delivery:
 
 def _fields(value: Any) -> dict[str, object]:
     return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+@dataclass(frozen=True)
+class ReceiptTarget:
+    """The SMS delivery a provider's receipt is about, locked for the transaction."""
+
+    delivery_id: UUID
+    message_id: UUID
+    status: str
+
+
+_OUT_ID = "left(encode(sha256(('campusflow-' || delivery_id::text)::bytea), 'hex'), 32)"
+
+
+async def lock_sms_delivery(
+    conn: asyncpg.Connection, *, biz_id: str, out_id: str
+) -> ReceiptTarget | None:
+    """The SMS delivery whose BizId (kept at send) is `biz_id`, else whose OutId (derived
+    from its idempotency key, the same on every attempt) is `out_id`; locked."""
+    row = None
+    if biz_id:
+        row = await conn.fetchrow(
+            "SELECT delivery_id, message_id, status FROM deliveries"
+            " WHERE channel = 'sms' AND provider_message_id = $1 FOR UPDATE",
+            biz_id,
+        )
+    if row is None and out_id:
+        row = await conn.fetchrow(
+            "SELECT delivery_id, message_id, status FROM deliveries"
+            f" WHERE channel = 'sms' AND {_OUT_ID} = $1 FOR UPDATE",
+            out_id,
+        )
+    if row is None:
+        return None
+    return ReceiptTarget(row["delivery_id"], row["message_id"], row["status"])
+
+
+async def claimed_for_receipt(conn: asyncpg.Connection, delivery_id: UUID) -> ClaimedDelivery:
+    """A sent delivery as the dispatcher knew it when it claimed it (for the failover a
+    bounce receipt starts)."""
+    row = await conn.fetchrow(
+        "SELECT d.delivery_id, d.message_id, d.college, d.channel, d.attempts,"
+        "  m.event_id, m.recipient_id, m.kind, m.fields, m.locale, m.channels, m.time_zone"
+        " FROM deliveries d JOIN messages m ON m.message_id = d.message_id"
+        " WHERE d.delivery_id = $1",
+        delivery_id,
+    )
+    return _claimed(row)
+
+
+async def tried_channels(conn: asyncpg.Connection, message_id: UUID) -> list[str]:
+    """The channels a message tried so far, in order."""
+    rows = await conn.fetch(
+        "SELECT channel FROM deliveries WHERE message_id = $1 ORDER BY created_at", message_id
+    )
+    return [row["channel"] for row in rows]

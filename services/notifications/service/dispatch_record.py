@@ -119,7 +119,7 @@ async def record_attempt(
                 failed_at=now,
             )
         )
-        events += await _fail_over(conn, claimed, decision, rendering, now=now)
+        events += await fail_over(conn, claimed, decision, rendering, now=now)
     await message_rows.set_status(
         conn, claimed.message_id, message_status_after(decision).value, now=now
     )
@@ -127,7 +127,7 @@ async def record_attempt(
     return decision
 
 
-async def _fail_over(
+async def fail_over(
     conn: asyncpg.Connection,
     claimed: ClaimedDelivery,
     decision: Decision,
