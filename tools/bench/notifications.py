@@ -50,7 +50,7 @@ class Size:
 FULL = Size(
     people=2_000,
     events=1_200,
-    events_per_s=30.0,
+    events_per_s=20.0,  # 200 messages a second: the throughput goal
     crash_messages=2_000,
     reminders=10_000,
     reminder_window_s=120.0,

@@ -187,8 +187,9 @@ def _header(data: bytes, name: bytes) -> str:
     start = data.find(name)
     if start < 0:
         return ""
+    start += len(name)
     end = data.find(b"\n", start)
-    return data[start + len(name) : end].strip().decode()
+    return data[start : end if end >= 0 else len(data)].strip().decode()
 
 
 def sink_copies(directory: Path) -> dict[str, list[str]]:
