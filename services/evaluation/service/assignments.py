@@ -17,6 +17,7 @@ one replacement (why='conflict_replacement'), see service/review_conflicts.py.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,10 +36,12 @@ from services.evaluation.domain.review_assignment import (
     ReviewerToAssign,
     Shortfall,
 )
+from services.evaluation.repository import review_assignments
 from services.evaluation.repository import reviewers as committee
 from services.evaluation.repository import reviews as repository
+from services.evaluation.repository.review_assignments import AssignmentRow, ReleasedAssignment
 from services.evaluation.repository.reviewers import DeclaredConflict, SeasonReviewer
-from services.evaluation.repository.reviews import AssignmentRow, ReleasedAssignment, ReportFacts
+from services.evaluation.repository.reviews import ReportFacts
 from services.evaluation.service import SOURCE
 from shared.events.evaluation import ReviewAssigned
 from shared.messaging.outbox import append_to_outbox
@@ -145,7 +148,7 @@ async def _season(
     conflicts = await committee.conflicts_of_season(conn, college=college, season=season)
     people = sorted({p for report in reports for p in report.author_ids})
     classes = await committee.classes_of(conn, college=college, person_ids=people)
-    existing = await repository.assignments_of_season(conn, college=college, season=season)
+    existing = await review_assignments.assignments_of_season(conn, college=college, season=season)
     problem = build_problem(
         reports=reports,
         reviewers=reviewers,
@@ -161,7 +164,9 @@ def solve_for(
     whole: ReviewAssignmentProblem, targets: set[str], min_reviewers: int
 ) -> tuple[ReviewAssignmentResult, AssignmentCheck]:
     """Solve for the target reports only (the others' assignments count as loads), then
-    judge the whole season's assignments with the independent checker."""
+    judge the whole season's assignments with the independent checker. Pure and up to
+    about a second on a large season: the use cases run it off the event loop
+    (`asyncio.to_thread`) on the frozen problem, their connection untouched meanwhile."""
     part = ReviewAssignmentProblem(
         reports=tuple(r for r in whole.reports if r.report_id in targets),
         reviewers=whole.reviewers,
@@ -201,7 +206,7 @@ async def _store(
     now: datetime,
 ) -> None:
     pairs = [(UUID(a.report_id), a.reviewer_id) for a in new]
-    await repository.insert_assignments(
+    await review_assignments.insert_assignments(
         conn, college=college, season=season, pairs=pairs, why=why, run_id=run_id, now=now
     )
     await announce_assigned(conn, college=college, season=season, pairs=pairs, why=why, now=now)
@@ -255,7 +260,8 @@ async def run_assignment(
     await committee.lock_season_assignment(conn, college=college, season=season)
     minimum = await _reviews_per_report(conn, college=college, season=season)
     whole = (await _season(conn, college=college, season=season, min_reviewers=minimum)).problem
-    result, check = solve_for(whole, {r.report_id for r in whole.reports}, minimum)
+    targets = {r.report_id for r in whole.reports}
+    result, check = await asyncio.to_thread(solve_for, whole, targets, minimum)
     if result.shortfalls:
         raise RuleBroken(
             "reviewers_short",
@@ -263,7 +269,7 @@ async def run_assignment(
             message=shortfall_message(result.shortfalls),
         )
     run_id = uuid4()
-    await repository.insert_run(
+    await review_assignments.insert_run(
         conn,
         run_id=run_id,
         college=college,
@@ -302,14 +308,14 @@ async def assign_on_arrival(
     never refused for want of reviewers: a shortfall stays visible in the season's
     assignments and the next run tops the report up."""
     await committee.lock_season_assignment(conn, college=college, season=season)
-    if not await repository.has_run(conn, college=college, season=season):
+    if not await review_assignments.has_run(conn, college=college, season=season):
         return
     minimum = await _reviews_per_report(conn, college=college, season=season)
     whole = (await _season(conn, college=college, season=season, min_reviewers=minimum)).problem
     target = str(report_id)
     if target not in {r.report_id for r in whole.reports}:
         return  # not submitted (or not of this season): nothing to assign
-    result, _ = solve_for(whole, {target}, minimum)
+    result, _ = await asyncio.to_thread(solve_for, whole, {target}, minimum)
     await _store(
         conn,
         college=college,
@@ -338,7 +344,7 @@ async def assign_one_more(
     whole = (await _season(conn, college=college, season=season, min_reviewers=0)).problem
     target = str(report_id)
     held = sum(1 for a in whole.existing if a.report_id == target)
-    result, _ = solve_for(whole, {target}, held + 1)
+    result, _ = await asyncio.to_thread(solve_for, whole, {target}, held + 1)
     if not result.new_assignments:
         return None
     await _store(
@@ -379,11 +385,13 @@ async def season_assignments(
         raise NotFound("season", season)
     rubric = await committee.rubric_of(conn, college=college, season=season)
     _, check = await season_check(conn, college=college, season=season)
-    rows = await repository.assignments_of_season(conn, college=college, season=season)
+    rows = await review_assignments.assignments_of_season(conn, college=college, season=season)
     return SeasonAssignments(
         assignments=tuple(rows),
         below_minimum=check.below_minimum,
         load_spread=check.load_spread,
         reviews_per_report=None if rubric is None else rubric.reviews_per_report,
-        released=tuple(await repository.released_of_season(conn, college=college, season=season)),
+        released=tuple(
+            await review_assignments.released_of_season(conn, college=college, season=season)
+        ),
     )

@@ -5,6 +5,7 @@ one transaction it is handed."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -73,7 +74,9 @@ async def schedule(
         panel_size=panel_size,
         existing=tuple(existing),
     )
-    plan = schedule_defenses(problem, new_id=uuid4)
+    # CP-SAT takes up to TIME_LIMIT_S: off the event loop, on the frozen problem (the
+    # connection is not used until it returns)
+    plan = await asyncio.to_thread(schedule_defenses, problem, new_id=uuid4)
     violations = check_defenses(
         plan, members=members, conflicted=conflicted, panel_size=panel_size
     ) + check_defenses([*existing, *plan])

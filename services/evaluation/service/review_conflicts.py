@@ -19,6 +19,7 @@ assigns a conflicted pair afterwards. When the reviewer already holds such a rep
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -28,6 +29,7 @@ import asyncpg
 
 from services.evaluation.domain.assignment_checker import check_assignment
 from services.evaluation.domain.review_assignment import Assignment
+from services.evaluation.repository import review_assignments
 from services.evaluation.repository import reviewers as committee
 from services.evaluation.repository import reviews as repository
 from services.evaluation.repository.reviewers import DeclaredConflict
@@ -90,7 +92,7 @@ async def declare_conflict(
     held = [
         r
         for r in concerned
-        if await repository.is_assigned(conn, report_id=r, reviewer_id=reviewer_id)
+        if await review_assignments.is_assigned(conn, report_id=r, reviewer_id=reviewer_id)
     ]
     for held_id in held:
         if await repository.grade_finalised_at(conn, report_id=held_id) is not None:
@@ -148,7 +150,7 @@ async def release_for_conflict(
         return ()
     withdrawn: dict[UUID, bool] = {}
     for report_id in held:
-        was_held = await repository.release_assignment(
+        was_held = await review_assignments.release_assignment(
             conn,
             report_id=report_id,
             reviewer_id=conflict.reviewer_id,
@@ -172,12 +174,13 @@ async def release_for_conflict(
     for report_id in held:
         target = str(report_id)
         before = sum(1 for a in whole.existing if a.report_id == target)
-        result, _ = solve_for(whole, {target}, before + 1)  # exactly one more, if any
+        # exactly one more, if any (the solver off the event loop, the conn idle meanwhile)
+        result, _ = await asyncio.to_thread(solve_for, whole, {target}, before + 1)
         replaced_by = None
         if result.new_assignments:
             (pair,) = result.new_assignments
             replaced_by = pair.reviewer_id
-            await repository.insert_replacement(
+            await review_assignments.insert_replacement(
                 conn,
                 college=college,
                 season=season,

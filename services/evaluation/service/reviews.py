@@ -34,10 +34,12 @@ from uuid import UUID
 import asyncpg
 
 from services.evaluation.domain.rubric import Criterion, Rubric
+from services.evaluation.repository import review_assignments
 from services.evaluation.repository import reviewers as committee
 from services.evaluation.repository import reviews as repository
+from services.evaluation.repository.review_assignments import AssignmentRow
 from services.evaluation.repository.reviewers import DeclaredConflict, RubricRow, SeasonReviewer
-from services.evaluation.repository.reviews import AssignedReport, AssignmentRow, ReviewRow
+from services.evaluation.repository.reviews import AssignedReport, ReviewRow
 from services.evaluation.service import SOURCE
 from shared.events.evaluation import ReviewSubmitted
 from shared.messaging.outbox import append_to_outbox
@@ -230,7 +232,9 @@ async def submit_review(
     facts = await repository.report_facts(conn, college=college, report_id=report_id)
     why = None
     if facts is not None:  # locked: a conflict released concurrently is waited for, then seen
-        why = await repository.hold_assignment(conn, report_id=report_id, reviewer_id=reviewer_id)
+        why = await review_assignments.hold_assignment(
+            conn, report_id=report_id, reviewer_id=reviewer_id
+        )
     if facts is None or why is None:
         raise NotFound("report", report_id)  # an unassigned report is not revealed
     row = await committee.rubric_of(conn, college=college, season=facts.season)
@@ -366,7 +370,7 @@ async def reviews_for(
         viewer = "chair"
     elif teacher:
         viewer = "teacher"
-    elif await repository.is_assigned(conn, report_id=report_id, reviewer_id=viewer_id):
+    elif await review_assignments.is_assigned(conn, report_id=report_id, reviewer_id=viewer_id):
         viewer = "reviewer"
     elif viewer_id in facts.author_ids:
         viewer = "author"
@@ -377,6 +381,6 @@ async def reviews_for(
         viewer=viewer,
         viewer_id=viewer_id,
         reviews=await repository.reviews_of_report(conn, report_id=report_id),
-        assigned=await repository.assignments_of_report(conn, report_id=report_id),
+        assigned=await review_assignments.assignments_of_report(conn, report_id=report_id),
         grade_final=await repository.grade_finalised_at(conn, report_id=report_id) is not None,
     )

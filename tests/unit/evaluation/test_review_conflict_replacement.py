@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from services.evaluation.domain.assignment_checker import check_assignment
 from services.evaluation.domain.review_assignment import ReviewAssignmentProblem
+from services.evaluation.repository.review_assignments import AssignmentRow
 from services.evaluation.repository.reviewers import DeclaredConflict, SeasonReviewer
-from services.evaluation.repository.reviews import AssignmentRow, ReportFacts, ReviewRow
+from services.evaluation.repository.reviews import ReportFacts, ReviewRow
 from services.evaluation.service.assignments import build_problem, solve_for
 from services.evaluation.service.reviews import visible_reviews
 

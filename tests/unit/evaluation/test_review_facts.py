@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.evaluation.domain.review_assignment import Shortfall
+from services.evaluation.repository.review_assignments import AssignmentRow
 from services.evaluation.repository.reviewers import DeclaredConflict, SeasonReviewer
-from services.evaluation.repository.reviews import AssignmentRow, ReportFacts
+from services.evaluation.repository.reviews import ReportFacts
 from services.evaluation.service.assignments import build_problem, shortfall_message, solve_for
 
 pytestmark = pytest.mark.unit

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.evaluation.repository.reviews import AssignmentRow, ReviewRow
+from services.evaluation.repository.review_assignments import AssignmentRow
+from services.evaluation.repository.reviews import ReviewRow
 from services.evaluation.service.reviews import visible_reviews
 
 pytestmark = pytest.mark.unit
