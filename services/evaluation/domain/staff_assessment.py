@@ -2,7 +2,8 @@
 plus officers' scores, combined into traceable figures (DOMAIN.md §3, §2).
 
 The domain sees plain fact values, one per scheduling event kind, each carrying the
-id of the event it came from; mapping events to facts is the service layer's job.
+id of the event it came from (domain/duty_facts.py); mapping events to facts is the
+service layer's job.
 
 Folding is idempotent (an event id already folded changes nothing) and
 order-independent: every figure is computed from the set of facts at the end, never
@@ -36,10 +37,20 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from services.evaluation.domain.duty_facts import (
+    Attendance,
+    AttendanceFact,
+    CheckedInFact,
+    DutyFact,
+    HandoverFact,
+    MissedFact,
+    SanctionFact,
+    ShiftAssignedFact,
+    ShiftCancelledFact,
+    ShiftChangedFact,
+)
 from shared.rules import RuleBroken
 
-Attendance = Literal["present", "late", "excused", "unexcused"]
-Sanction = Literal["verbal_warning", "compulsory_withdrawal", "expulsion"]
 Criterion = Literal["attitude", "ability", "teamwork"]
 CRITERIA: tuple[Criterion, ...] = ("attitude", "ability", "teamwork")
 SCORE_MIN = 0.0
@@ -54,92 +65,6 @@ WEIGHTS: Mapping[str, float] = {
     "ability": 0.10,
     "teamwork": 0.10,
 }
-
-
-# --- facts: one per scheduling event kind, plain values --------------------------------
-
-
-@dataclass(frozen=True)
-class ShiftAssignedFact:
-    event_id: UUID
-    shift_id: UUID
-    person_id: str
-    starts_at: datetime
-
-
-@dataclass(frozen=True)
-class ShiftChangedFact:
-    event_id: UUID
-    shift_id: UUID
-    from_person_id: str
-    to_person_id: str
-    starts_at: datetime
-
-
-@dataclass(frozen=True)
-class ShiftCancelledFact:
-    event_id: UUID
-    shift_id: UUID
-    person_id: str
-    starts_at: datetime
-
-
-@dataclass(frozen=True)
-class CheckedInFact:
-    event_id: UUID
-    shift_id: UUID
-    person_id: str
-    checked_in_at: datetime
-    late: bool
-
-
-@dataclass(frozen=True)
-class MissedFact:
-    event_id: UUID
-    shift_id: UUID
-    person_id: str
-    starts_at: datetime
-
-
-@dataclass(frozen=True)
-class HandoverFact:
-    event_id: UUID
-    handover_id: UUID
-    shift_id: UUID
-    person_id: str
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class AttendanceFact:
-    event_id: UUID
-    meeting_id: UUID
-    person_id: str
-    attendance: Attendance
-    term: str
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class SanctionFact:
-    event_id: UUID
-    sanction_id: UUID
-    person_id: str
-    sanction: Sanction
-    term: str
-    imposed_at: datetime
-
-
-DutyFact = (
-    ShiftAssignedFact
-    | ShiftChangedFact
-    | ShiftCancelledFact
-    | CheckedInFact
-    | MissedFact
-    | HandoverFact
-    | AttendanceFact
-    | SanctionFact
-)
 
 
 # --- the term and the record -------------------------------------------------------------

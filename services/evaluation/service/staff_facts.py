@@ -20,7 +20,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services.evaluation.domain.staff_assessment import (
+from services.evaluation.domain.duty_facts import (
     AttendanceFact,
     CheckedInFact,
     DutyFact,

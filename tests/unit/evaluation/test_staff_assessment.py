@@ -8,21 +8,18 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from services.evaluation.domain.staff_assessment import (
+from services.evaluation.domain.duty_facts import (
     AttendanceFact,
     CheckedInFact,
     DutyFact,
-    DutyRecord,
     HandoverFact,
     MissedFact,
-    OfficerScore,
     SanctionFact,
     ShiftAssignedFact,
     ShiftCancelledFact,
     ShiftChangedFact,
-    Term,
-    assess,
 )
+from services.evaluation.domain.staff_assessment import DutyRecord, OfficerScore, Term, assess
 from shared.rules import RuleBroken
 
 pytestmark = pytest.mark.unit

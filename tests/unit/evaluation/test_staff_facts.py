@@ -8,15 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.evaluation.domain.staff_assessment import (
-    AttendanceFact,
-    CheckedInFact,
-    DutyRecord,
-    OfficerScore,
-    ShiftChangedFact,
-    Term,
-    assess,
-)
+from services.evaluation.domain.duty_facts import AttendanceFact, CheckedInFact, ShiftChangedFact
+from services.evaluation.domain.staff_assessment import DutyRecord, OfficerScore, Term, assess
 from services.evaluation.repository.staff import FactRow
 from services.evaluation.service.staff import event_figures, stored_figures
 from services.evaluation.service.staff_facts import KINDS, DutyEvent, fact_of, row_of
