@@ -14,6 +14,7 @@ from services.evaluation.api.common import (
     Chair,
     College,
     Reviewer,
+    Settings,
     Teacher,
     is_chair,
 )
@@ -91,6 +92,7 @@ async def set_reviewer(
     reviewer_id: PersonPath,
     form: ReviewerForm,
     chair: Chair,
+    settings: Settings,
     conn: Transaction,
     now: Now,
 ) -> ReviewerView:
@@ -99,7 +101,7 @@ async def set_reviewer(
         college=college,
         season=season,
         reviewer_id=reviewer_id,
-        load=form.load,
+        load=settings.default_reviewer_load if form.load is None else form.load,
         class_id=form.class_id,
         active=form.active,
         set_by=chair.user_id,
@@ -166,6 +168,7 @@ async def set_rubric(
     season: SeasonPath,
     form: RubricForm,
     chair: Chair,
+    settings: Settings,
     conn: Transaction,
     now: Now,
 ) -> RubricView:
@@ -176,7 +179,11 @@ async def set_rubric(
         criteria=[c.model_dump() for c in form.criteria],
         low=form.min_score,
         high=form.max_score,
-        reviews_per_report=form.reviews_per_report,
+        reviews_per_report=(
+            settings.default_reviews_per_report
+            if form.reviews_per_report is None
+            else form.reviews_per_report
+        ),
         set_by=chair.user_id,
         now=now,
     )

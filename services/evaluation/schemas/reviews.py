@@ -48,10 +48,11 @@ class ClassRosterView(_View):
 
 
 class ReviewerForm(_Form):
-    """`load`: the most reports this reviewer reviews this season; `class_id`: their class
-    (else their class roster's, if any); an inactive reviewer gets no new assignment."""
+    """`load`: the most reports this reviewer reviews this season (omitted: the service's
+    `EVALUATION_DEFAULT_REVIEWER_LOAD`, 20 unless set); `class_id`: their class (else
+    their class roster's, if any); an inactive reviewer gets no new assignment."""
 
-    load: Annotated[StrictInt, Field(ge=0, le=1000)]
+    load: Annotated[StrictInt, Field(ge=0, le=1000)] | None = None
     class_id: Identifier | None = None
     active: StrictBool = True
 
@@ -136,12 +137,13 @@ class CriterionForm(_Form):
 
 class RubricForm(_Form):
     """Criteria with weights summing to 1 (within 1e-9); every criterion is scored within
-    [min_score, max_score]; `reviews_per_report`: committee reviewers each report needs."""
+    [min_score, max_score]; `reviews_per_report`: committee reviewers each report needs
+    (omitted: the service's `EVALUATION_DEFAULT_REVIEWS_PER_REPORT`, 2 unless set)."""
 
     criteria: Annotated[list[CriterionForm], Field(min_length=1, max_length=20)]
     min_score: Annotated[Score, Field(ge=-SCORE_BOUND, le=SCORE_BOUND)] = 0.0
     max_score: Annotated[Score, Field(ge=-SCORE_BOUND, le=SCORE_BOUND)] = 100.0
-    reviews_per_report: Annotated[StrictInt, Field(ge=1, le=10)] = 2
+    reviews_per_report: Annotated[StrictInt, Field(ge=1, le=10)] | None = None
 
 
 class CriterionView(_View):

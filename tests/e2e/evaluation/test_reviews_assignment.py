@@ -274,3 +274,28 @@ async def test_reviewer_settings_refuse_bad_input(
         listed = await client.get(f"{base}/seasons/{season}/reviewers", headers=chair())
         assert listed.json()["items"] == []
         assert RUBRIC["reviews_per_report"] == 2
+
+
+async def test_omitted_load_and_reviews_per_report_take_the_service_defaults(
+    services: dict[str, str], service_dsns: dict[str, str]
+) -> None:
+    """EVALUATION_DEFAULT_REVIEWER_LOAD (20) and EVALUATION_DEFAULT_REVIEWS_PER_REPORT (2),
+    unset on the test stack: a reviewer PUT without `load`, a rubric PUT without
+    `reviews_per_report`; a given value is kept as given."""
+    dsn, base = service_dsns["evaluation"], api(services)
+    season = await new_season(dsn)
+    person, other = unique("r"), unique("r")
+    rubric = {k: v for k, v in RUBRIC.items() if k != "reviews_per_report"}
+    async with httpx.AsyncClient(timeout=30) as client:
+        found = await put_ok(client, f"{base}/seasons/{season}/reviewers/{person}", {}, chair())
+        assert found["load"] == 20
+        given = await put_ok(
+            client, f"{base}/seasons/{season}/reviewers/{other}", {"load": 3}, chair()
+        )
+        assert given["load"] == 3
+        stored = await put_ok(client, f"{base}/seasons/{season}/rubric", rubric, chair())
+        assert stored["reviews_per_report"] == 2
+        again = await put_ok(
+            client, f"{base}/seasons/{season}/rubric", {**rubric, "reviews_per_report": 3}, chair()
+        )
+        assert again["reviews_per_report"] == 3
