@@ -11,7 +11,7 @@ import pytest
 from services.evaluation.domain.similarity import kgram_hashes, winnow
 from services.evaluation.domain.similarity_text import normalise
 from services.evaluation.service.similarity import GateLimits, template_of
-from tools.bench.evaluation_similarity import fast_hashes, fast_winnow
+from tools.bench.evaluation_similarity_background import fast_hashes, fast_winnow
 from tools.bench.evaluation_similarity_corpus import TEMPLATE, synthetic_body
 
 pytestmark = pytest.mark.unit
