@@ -18,7 +18,6 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +25,9 @@ import httpx
 import pytest
 
 from shared.config import SERVICES, service_environment
-from tools.demo import seed as demo_seed
-from tools.demo.evaluation.cast import season_name
-from tools.demo.evaluation.committee import form_committee, run_assignment, submit_reviews
-from tools.demo.evaluation.outcomes import finalise_grades
-from tools.demo.evaluation.submissions import (
-    evaluation_root,
-    expect_reports,
-    open_season,
-    submit_first_versions,
-)
 from tools.demo.notifications import EXPECTED, cast, seed_notifications
 from tools.demo.notifications.steps import chains, inbox
-from tools.demo.seed import demo_token
+from tools.demo.seed import demo_token, seed_demo
 from tools.doubles.smtp import stored_messages
 from tools.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
 from tools.stack.doubles import mail_dir, notifications_environment, start_doubles
@@ -77,23 +66,6 @@ async def _start(
     return urls, [process for process, _, _ in started.values()], doubles
 
 
-async def season_until_final_grades(
-    client: httpx.AsyncClient, urls: dict[str, str], token: Any
-) -> str:
-    """tools/demo/evaluation's loaders in its order, up to the final grades."""
-    now = datetime.now(UTC)
-    root = evaluation_root(urls)
-    season = season_name(now)
-    await open_season(client, root, token, season, now)
-    reports = await expect_reports(client, root, token, season)
-    await submit_first_versions(client, root, token, reports)
-    await form_committee(client, root, token, season)
-    await run_assignment(client, root, token, season)
-    keys = {str(r["report_id"]): key for key, r in reports.items()}
-    await submit_reviews(client, root, token, season, keys)
-    return await finalise_grades(client, root, token, season, reports)
-
-
 @pytest.fixture(scope="module")
 async def demo(
     stack: StackEndpoints, service_dsns: dict[str, str]
@@ -102,13 +74,7 @@ async def demo(
     processes: list[Any] = []
     try:
         urls, processes, doubles = await _start(stack, service_dsns, state)
-        with pytest.MonkeyPatch.context() as patch:
-            # The evaluation demo's copy step submits a 修订版 after the final grades,
-            # which evaluation refuses since 465a242 (409 grade_final): the season is
-            # loaded up to its final grades (grade and credit notices), the rest of the
-            # demo as `campusflow demo seed` loads it.
-            patch.setattr(demo_seed, "seed_evaluation", season_until_final_grades)
-            await demo_seed.seed_demo(urls, wait_s=120)
+        await seed_demo(urls, wait_s=120)
         yield urls, state, doubles
     finally:
         for process in processes:
