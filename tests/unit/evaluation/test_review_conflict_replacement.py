@@ -1,12 +1,12 @@
 """A conflict declared about a held report: the replacement the service appoints (the
 season's problem rebuilt with the conflict and without the released pair, then exactly
-one more reviewer for that report) is judged against the raw facts; a withdrawn review is
-shown, marked, to the chair and a teacher only."""
+one more reviewer for that report) is judged against the raw facts (a withdrawn review's
+visibility: test_review_visibility.py)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import pytest
@@ -17,9 +17,8 @@ from services.evaluation.domain.assignment_checker import check_assignment
 from services.evaluation.domain.review_assignment import ReviewAssignmentProblem
 from services.evaluation.repository.review_assignments import AssignmentRow
 from services.evaluation.repository.reviewers import DeclaredConflict, SeasonReviewer
-from services.evaluation.repository.reviews import ReportFacts, ReviewRow
+from services.evaluation.repository.reviews import ReportFacts
 from services.evaluation.service.assignments import build_problem, solve_for
-from services.evaluation.service.reviews import visible_reviews
 
 pytestmark = pytest.mark.unit
 
@@ -113,55 +112,3 @@ def test_the_replacement_is_the_least_loaded_eligible_reviewer_or_nobody(
     assert (target, released.reviewer_id) not in {
         (a.report_id, a.reviewer_id) for a in (*whole.existing, pair)
     }
-
-
-REPORT = uuid4()
-
-
-def review(reviewer: str, minutes: int, withdrawn: bool = False) -> ReviewRow:
-    at = T0 + timedelta(minutes=minutes)
-    return ReviewRow(
-        REPORT, reviewer, {"a": 70.0}, 70.0, f"by {reviewer}", at, at, at if withdrawn else None
-    )
-
-
-REVIEWS = [review("gone", 1, withdrawn=True), review("v1", 2), review("v2", 3)]
-ASSIGNED = [AssignmentRow(REPORT, v, "initial", T0) for v in ("v1", "v2")]
-
-
-def test_a_withdrawn_review_is_shown_marked_to_the_chair_only() -> None:
-    for viewer in ("chair", "teacher"):
-        seen = visible_reviews(
-            report_id=REPORT,
-            viewer=viewer,
-            viewer_id="x",
-            reviews=REVIEWS,
-            assigned=ASSIGNED,
-            grade_final=False,
-        )
-        assert [(r.reviewer_id, r.withdrawn_at is not None) for r in seen.reviews] == [
-            ("gone", True),
-            ("v1", False),
-            ("v2", False),
-        ]
-    by_v2 = visible_reviews(
-        report_id=REPORT,
-        viewer="reviewer",
-        viewer_id="v2",
-        reviews=REVIEWS,
-        assigned=ASSIGNED,
-        grade_final=False,
-    )
-    assert [(r.label, r.comment) for r in by_v2.reviews] == [
-        ("mine", "by v2"),
-        ("reviewer 1", "by v1"),
-    ]
-    by_author = visible_reviews(
-        report_id=REPORT,
-        viewer="author",
-        viewer_id="s",
-        reviews=REVIEWS,
-        assigned=ASSIGNED,
-        grade_final=True,
-    )
-    assert [r.comment for r in by_author.reviews] == ["by v1", "by v2"]
