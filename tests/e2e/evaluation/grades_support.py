@@ -12,20 +12,24 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 
+from tests.e2e.evaluation.college import COLLEGE
 from tests.support.auth import bearer
 from tests.support.kafka import events_keyed, wait_until
 
-CHAIR = bearer("cs-chair", "college_admin", "cs")
-TEACHER = bearer("cs-teacher", "teacher", "cs")
+CHAIR = bearer("cs-chair", "college_admin", COLLEGE)
+TEACHER = bearer("cs-teacher", "teacher", COLLEGE)
 FL_TEACHER = bearer("fl-teacher", "teacher", "fl")
 REVIEWERS = ("rv-a", "rv-b", "rv-c", "rv-d")
 
+# An award run screening half the reports with one prize of each class.
+THREE_PRIZES = {"screen_ratio": 0.5, "prize_counts": {"first": 1, "second": 1, "third": 1}}
 
-def api(services: dict[str, str], college: str = "cs") -> str:
+
+def api(services: dict[str, str], college: str = COLLEGE) -> str:
     return f"{services['evaluation']}/api/evaluation/colleges/{college}"
 
 
-def student(person: str, college: str = "cs") -> dict[str, str]:
+def student(person: str, college: str = COLLEGE) -> dict[str, str]:
     return bearer(person, "student", college)
 
 
@@ -44,7 +48,7 @@ async def connect(service_dsns: dict[str, str]) -> asyncpg.Connection:
 
 
 async def make_season(
-    service_dsns: dict[str, str], college: str = "cs", *, rubric: tuple[float, float] = (0, 100)
+    service_dsns: dict[str, str], college: str = COLLEGE, *, rubric: tuple[float, float] = (0, 100)
 ) -> str:
     """A season with a rubric scored within `rubric` (default 0–100) and four committee
     reviewers (load 100 each)."""
@@ -90,7 +94,7 @@ async def make_report(
     authors: tuple[str, ...] | None = None,
     advisor: str | None = None,
     integrity: str = "clear",
-    college: str = "cs",
+    college: str = COLLEGE,
 ) -> tuple[UUID, tuple[str, ...]]:
     """A submitted individual report (one version); returns its id and authors (the
     first author is the submitter)."""
@@ -137,7 +141,7 @@ async def review(
     report_id: UUID,
     scores: dict[str, float],
     *,
-    college: str = "cs",
+    college: str = COLLEGE,
 ) -> None:
     """Submitted reviews by these reviewers (assigned first when not yet assigned)."""
     now = datetime.now(UTC)
@@ -176,7 +180,7 @@ async def reviewed_report(
     season: str,
     scores: dict[str, float],
     *,
-    college: str = "cs",
+    college: str = COLLEGE,
     **kwargs: Any,
 ) -> tuple[UUID, tuple[str, ...]]:
     report_id, authors = await make_report(service_dsns, season, college=college, **kwargs)

@@ -14,7 +14,6 @@ from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import httpx
-from aiokafka import AIOKafkaProducer
 from docx import Document
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
@@ -23,13 +22,14 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from shared.events.base import DomainEvent
-from shared.events.codec import encode
 from shared.events.evaluation import ReportExpected, ReportSubmitted
 from shared.events.recruitment import (
     ProjectTeamApproved,
     ProjectTeamRegistered,
     ProjectTeamRejected,
 )
+from tests.e2e.evaluation.college import COLLEGE
+from tests.e2e.evaluation.kafka_support import publish
 from tests.support.auth import bearer
 from tests.support.kafka import group_caught_up, wait_until
 
@@ -144,7 +144,6 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # --- the running service: seasons, requirements, recruitment's team events ----------------
 
-COLLEGE = "cs"
 CHAIR = bearer("cs-chair", "college_admin", COLLEGE)
 TEACHER = bearer("cs-teacher", "teacher", COLLEGE)
 TEAM_CONSUMER_GROUP = "campusflow.evaluation.team-reports"
@@ -199,18 +198,7 @@ async def require_individual(
 
 async def produce(bootstrap: str, *events: tuple[DomainEvent, UUID]) -> None:
     """Recruitment's events onto Kafka exactly as its outbox relay sends them."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for event, event_id in events:
-            encoded = encode(
-                event, source="/campusflow/recruitment", now=datetime.now(UTC), event_id=event_id
-            )
-            await producer.send_and_wait(
-                encoded.topic, encoded.value, key=encoded.key, headers=encoded.headers
-            )
-    finally:
-        await producer.stop()
+    await publish(bootstrap, events, source="/campusflow/recruitment")
 
 
 async def consumed(bootstrap: str) -> None:

@@ -13,9 +13,9 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 
+from tests.e2e.evaluation.college import COLLEGE
 from tests.support.auth import bearer
 
-COLLEGE = "cs"
 RUBRIC: dict[str, Any] = {
     "criteria": [
         {"key": "method", "name": "调研方法", "weight": 0.4},

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
 
 from shared.events.base import DomainEvent
 from shared.events.codec import encode
@@ -24,6 +23,8 @@ from shared.events.scheduling import (
     ShiftCancelled,
     ShiftChanged,
 )
+from tests.e2e.evaluation.college import COLLEGE
+from tests.e2e.evaluation.kafka_support import publish, send
 from tests.support.kafka import group_caught_up, wait_until
 
 SCHEDULING = "/campusflow/scheduling"
@@ -32,7 +33,7 @@ T0 = datetime(2026, 9, 1, tzinfo=UTC)
 TERM_ENDS = datetime(2027, 1, 20, tzinfo=UTC)
 
 
-def base_url(services: dict[str, str], college: str = "cs") -> str:
+def base_url(services: dict[str, str], college: str = COLLEGE) -> str:
     return f"{services['evaluation']}/api/evaluation/colleges/{college}"
 
 
@@ -42,16 +43,7 @@ def new_term() -> str:
 
 async def produce(bootstrap: str, events: list[tuple[DomainEvent, UUID]]) -> None:
     """Each event under its given CloudEvents id, as scheduling's relay publishes it."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for event, event_id in events:
-            encoded = encode(event, source=SCHEDULING, now=datetime.now(UTC), event_id=event_id)
-            await producer.send_and_wait(
-                encoded.topic, encoded.value, key=encoded.key, headers=encoded.headers
-            )
-    finally:
-        await producer.stop()
+    await publish(bootstrap, events, source=SCHEDULING)
 
 
 async def produce_raw(
@@ -59,12 +51,7 @@ async def produce_raw(
 ) -> None:
     """A message with the event's headers and key but the given value (a malformed one)."""
     encoded = encode(event, source=SCHEDULING, now=datetime.now(UTC), event_id=event_id)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(encoded.topic, value, key=encoded.key, headers=encoded.headers)
-    finally:
-        await producer.stop()
+    await send(bootstrap, [(encoded, value)])
 
 
 def topics_of(events: list[tuple[DomainEvent, UUID]]) -> set[str]:
@@ -118,7 +105,7 @@ class DutyTerm:
 
     person: str
     term: str
-    college: str = "cs"
+    college: str = COLLEGE
     shifts: dict[str, UUID] = field(default_factory=dict)
     events: list[tuple[DomainEvent, UUID]] = field(default_factory=list)
     by_kind: dict[str, set[UUID]] = field(default_factory=dict)

@@ -14,9 +14,11 @@ import httpx
 import pytest
 
 from shared.events.evaluation import AwardGranted, ReviewSubmitted
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.grades_support import (
     CHAIR,
     TEACHER,
+    THREE_PRIZES,
     api,
     fetch,
     graded_season,
@@ -28,11 +30,9 @@ from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 
-THREE_PRIZES = {"screen_ratio": 0.5, "prize_counts": {"first": 1, "second": 1, "third": 1}}
-
 
 def reviewer(person: str) -> dict[str, str]:
-    return bearer(person, "reviewer", "cs")
+    return bearer(person, "reviewer", COLLEGE)
 
 
 async def submit(

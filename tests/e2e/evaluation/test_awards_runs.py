@@ -11,9 +11,11 @@ import pytest
 
 from services.evaluation.service.awards import withdraw_for_misconduct
 from shared.events.evaluation import AwardGranted, AwardWithdrawn
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.grades_support import (
     CHAIR,
     TEACHER,
+    THREE_PRIZES,
     api,
     connect,
     fetch,
@@ -26,8 +28,6 @@ from tests.e2e.evaluation.grades_support import (
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
-
-THREE_PRIZES = {"screen_ratio": 0.5, "prize_counts": {"first": 1, "second": 1, "third": 1}}
 
 
 async def test_a_clean_run_grants_the_prizes_and_misconduct_withdraws_one(
@@ -75,7 +75,7 @@ async def test_a_clean_run_grants_the_prizes_and_misconduct_withdraws_one(
             async with conn.transaction():
                 await withdraw_for_misconduct(
                     conn,
-                    college="cs",
+                    college=COLLEGE,
                     report_id=ids[0],
                     reason="抄袭认定：与往届报告大段雷同",
                     now=datetime.now(UTC),

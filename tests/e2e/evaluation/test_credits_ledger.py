@@ -14,6 +14,7 @@ import pytest
 from services.evaluation.service import credits
 from shared.events.evaluation import CreditsAwarded, CreditsRevoked
 from shared.rules import RuleBroken
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.grades_support import (
     TEACHER,
     grade,
@@ -28,7 +29,7 @@ from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 
-CHAIR = bearer("cs-chair", "college_admin", "cs")
+CHAIR = bearer("cs-chair", "college_admin", COLLEGE)
 
 
 async def award(dsn: str, student: str, report: UUID, season: str) -> None:
@@ -37,7 +38,7 @@ async def award(dsn: str, student: str, report: UUID, season: str) -> None:
         async with conn.transaction():
             await credits.award_for_pass(
                 conn,
-                college="cs",
+                college=COLLEGE,
                 report_id=report,
                 season=season,
                 author_ids=[student],
@@ -53,7 +54,7 @@ async def revoke(dsn: str, report: UUID, season: str) -> None:
         async with conn.transaction():
             await credits.revoke_for_misconduct(
                 conn,
-                college="cs",
+                college=COLLEGE,
                 report_id=report,
                 season=season,
                 reason="抄袭他人报告，经委员会认定",
@@ -101,7 +102,7 @@ async def test_two_credits_then_capped_revoked_on_misconduct_each_change_an_even
 
     async with httpx.AsyncClient(timeout=15) as client:
         own = await client.get(
-            f"{base}/students/{student}/credits", headers=bearer(student, "student", "cs")
+            f"{base}/students/{student}/credits", headers=bearer(student, "student", COLLEGE)
         )
         assert own.status_code == 200, own.text
         ledger = own.json()
@@ -115,7 +116,10 @@ async def test_two_credits_then_capped_revoked_on_misconduct_each_change_an_even
         for reader in (TEACHER, CHAIR):
             seen = await client.get(f"{base}/students/{student}/credits", headers=reader)
             assert seen.status_code == 200 and seen.json()["balance"] == 1
-        for stranger in (bearer("s-other", "student", "cs"), bearer("rv-a", "reviewer", "cs")):
+        for stranger in (
+            bearer("s-other", "student", COLLEGE),
+            bearer("rv-a", "reviewer", COLLEGE),
+        ):
             refused = await client.get(f"{base}/students/{student}/credits", headers=stranger)
             assert refused.status_code == 404, refused.text
         foreign = await client.get(
@@ -143,7 +147,7 @@ async def test_two_credits_then_capped_revoked_on_misconduct_each_change_an_even
         }
         assert {e["balance"] for e in listed.json()["items"]} == {1}
         as_student = await client.get(
-            f"{base}/seasons/{season}/credits", headers=bearer(student, "student", "cs")
+            f"{base}/seasons/{season}/credits", headers=bearer(student, "student", COLLEGE)
         )
         assert as_student.status_code == 403
         unknown = await client.get(f"{base}/seasons/no-such-season/credits", headers=CHAIR)
@@ -159,7 +163,7 @@ async def test_two_passes_at_once_give_one_credit_and_one_capped_entry(
     await asyncio.gather(*(award(dsn, student, uuid4(), season) for _ in range(2)))
     conn = await connect(dsn)
     try:
-        ledger = await credits.ledger_of(conn, college="cs", student_id=student)
+        ledger = await credits.ledger_of(conn, college=COLLEGE, student_id=student)
     finally:
         await conn.close()
     assert ledger.balance == 2
@@ -178,14 +182,14 @@ async def test_a_report_decided_as_misconduct_gives_no_credit(
             async with conn.transaction():
                 await credits.award_for_pass(
                     conn,
-                    college="cs",
+                    college=COLLEGE,
                     report_id=report,
                     season=season,
                     author_ids=[author],
                     now=datetime.now(UTC),
                 )
         assert (refused.value.rule, refused.value.field) == ("misconduct_decided", "report_id")
-        assert (await credits.ledger_of(conn, college="cs", student_id=author)).lines == ()
+        assert (await credits.ledger_of(conn, college=COLLEGE, student_id=author)).lines == ()
     finally:
         await conn.close()
 
@@ -234,7 +238,7 @@ async def test_passing_grades_credit_through_the_api_and_misconduct_revokes(
             1,
         )
         ledger = await client.get(
-            f"{base}/students/{student}/credits", headers=bearer(student, "student", "cs")
+            f"{base}/students/{student}/credits", headers=bearer(student, "student", COLLEGE)
         )
         assert ledger.json()["balance"] == 1
         assert [e["kind"] for e in ledger.json()["entries"]].count("revoked") == 1

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from shared.events.evaluation import DefenseDecided, DefenseScheduled
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.grades_support import (
     CHAIR,
     TEACHER,
@@ -158,14 +159,14 @@ async def test_applications_defenses_and_decisions(
         stranger = await client.post(
             decision_url,
             json={"score": 90, "excellent": True},
-            headers=bearer(outsider, "teacher", "cs"),
+            headers=bearer(outsider, "teacher", COLLEGE),
         )
         assert stranger.status_code == 403
         high = await client.post(
             decision_url, json={"score": 101, "excellent": True}, headers=CHAIR
         )
         assert high.status_code == 422 and "score" in high.text
-        judge = bearer(defense["panel_ids"][0], "teacher", "cs")
+        judge = bearer(defense["panel_ids"][0], "teacher", COLLEGE)
         decided = await client.post(
             decision_url, json={"score": 93.5, "excellent": True}, headers=judge
         )

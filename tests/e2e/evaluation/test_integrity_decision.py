@@ -7,7 +7,6 @@ Bad input changes nothing."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -32,15 +31,6 @@ pytestmark = pytest.mark.e2e
 SEASON = "2026-autumn"
 DECIDED = "campusflow.evaluation.integrity.decided.v1"
 RECLAIM = "campusflow.evaluation.funds_reclaim.requested.v1"
-
-
-@pytest.fixture
-async def conn(service_dsns: dict[str, str]) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(service_dsns["evaluation"])
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 async def flagged_copy(

@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.reports_support import (
     CHAIR,
     approved,
@@ -44,7 +45,7 @@ async def submit_text(
     response = await client.post(
         f"{base}/reports/{report_id}/versions",
         json={"text": text},
-        headers=bearer(student, "student", "cs"),
+        headers=bearer(student, "student", COLLEGE),
     )
     assert response.status_code == 201, response.text
     report: dict[str, Any] = response.json()["report"]

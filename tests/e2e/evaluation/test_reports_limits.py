@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from shared.config import service_environment
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.reports_support import (
     DOCX,
     PDF,
@@ -57,7 +58,7 @@ def strict_evaluation(stack: StackEndpoints, service_dsns: dict[str, str]) -> It
             wait_http_ready(f"http://127.0.0.1:{port}/readyz", 60)
         except Exception as error:
             raise RuntimeError(f"evaluation not ready: {error}\n{tail(log)}") from error
-        yield f"http://127.0.0.1:{port}/api/evaluation/colleges/cs"
+        yield f"http://127.0.0.1:{port}/api/evaluation/colleges/{COLLEGE}"
     finally:
         stop_record(process_record(process))
 
@@ -69,7 +70,7 @@ async def test_over_the_limits_nothing_is_kept(strict_evaluation: str) -> None:
         await put_season(client, base, season)
         student = f"s-{uuid4().hex[:8]}"
         report_id = (await require_individual(client, base, season, student))["report_id"]
-        me = bearer(student, "student", "cs")
+        me = bearer(student, "student", COLLEGE)
         url = f"{base}/reports/{report_id}/versions"
 
         big = docx_of(report_text(0, 900).splitlines()) + b"\x00" * UPLOAD_MAX_BYTES

@@ -14,6 +14,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.reports_support import (
     CHAIR,
     DOCX,
@@ -83,7 +84,7 @@ async def test_text_pdf_and_docx_versions_are_kept_with_their_files(
     base = evaluation_base(services)
     async with httpx.AsyncClient(timeout=30) as client:
         report_id, student = await _individual(client, base)
-        me = bearer(student, "student", "cs")
+        me = bearer(student, "student", COLLEGE)
         text = report_text(0, 1500)
         first = await client.post(
             f"{base}/reports/{report_id}/versions", json={"text": text}, headers=me
@@ -183,7 +184,7 @@ async def test_bad_files_are_refused_naming_the_file_and_change_nothing(
     base = evaluation_base(services)
     async with httpx.AsyncClient(timeout=30) as client:
         report_id, student = await _individual(client, base)
-        me = bearer(student, "student", "cs")
+        me = bearer(student, "student", COLLEGE)
         response = await _upload(client, base, report_id, me, data(), filename, content_type)
         assert response.status_code == status, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
@@ -199,7 +200,7 @@ async def test_a_missing_file_or_empty_text_is_refused(services: dict[str, str])
     base = evaluation_base(services)
     async with httpx.AsyncClient(timeout=30) as client:
         report_id, student = await _individual(client, base)
-        me = bearer(student, "student", "cs")
+        me = bearer(student, "student", COLLEGE)
         no_file = await client.post(
             f"{base}/reports/{report_id}/versions/upload", data={"note": "x"}, headers=me
         )
@@ -229,7 +230,7 @@ async def test_before_the_window_refused_after_it_accepted_and_flagged_late(
         refused = await client.post(
             f"{base}/reports/{early_id}/versions",
             json={"text": report_text()},
-            headers=bearer(early, "student", "cs"),
+            headers=bearer(early, "student", COLLEGE),
         )
         assert refused.status_code == 409, refused.text
         assert refused.json()["errors"][0]["rule"] == "window_not_open"
@@ -238,7 +239,7 @@ async def test_before_the_window_refused_after_it_accepted_and_flagged_late(
         late_id, late = await _individual(
             client, base, opens_at=now - timedelta(days=20), closes_at=now - timedelta(days=6)
         )
-        me = bearer(late, "student", "cs")
+        me = bearer(late, "student", COLLEGE)
         accepted = await _upload(client, base, late_id, me, pdf_of(report_text()), "迟交.pdf", PDF)
         assert accepted.status_code == 201, accepted.text
         assert accepted.json()["late"] is True
@@ -255,7 +256,7 @@ async def test_only_the_leader_or_the_individual_submits(
         report_id, student = await _individual(client, base)
         text = {"text": report_text()}
         url = f"{base}/reports/{report_id}/versions"
-        classmate = await client.post(url, json=text, headers=bearer("s-other", "student", "cs"))
+        classmate = await client.post(url, json=text, headers=bearer("s-other", "student", COLLEGE))
         assert classmate.status_code == 404  # not theirs: not even there
         chair = await client.post(url, json=text, headers=CHAIR)
         assert chair.status_code == 409
@@ -294,7 +295,7 @@ async def test_a_team_member_reads_but_only_the_leader_submits(
         by_member = await client.post(
             f"{url}/upload",
             files={"file": ("队员.docx", docx, DOCX)},
-            headers=bearer(member, "student", "cs"),
+            headers=bearer(member, "student", COLLEGE),
         )
         assert by_member.status_code == 409
         assert by_member.json()["errors"][0]["rule"] == "only_submitter_submits"
@@ -302,16 +303,16 @@ async def test_a_team_member_reads_but_only_the_leader_submits(
         by_leader = await client.post(
             f"{url}/upload",
             files={"file": ("队长.docx", docx, DOCX)},
-            headers=bearer(leader, "student", "cs"),
+            headers=bearer(leader, "student", COLLEGE),
         )
         assert by_leader.status_code == 201, by_leader.text
         # The member reads the report and its file; the season lists it for them only.
-        member_auth = bearer(member, "student", "cs")
+        member_auth = bearer(member, "student", COLLEGE)
         assert (await client.get(f"{url}/1/file", headers=member_auth)).content == docx
         assert [
             r["report_id"] for r in await season_reports(client, base, season, member_auth)
         ] == [report["report_id"]]
-        outsider = bearer("s-outsider", "student", "cs")
+        outsider = bearer("s-outsider", "student", COLLEGE)
         assert await season_reports(client, base, season, outsider) == []
         assert (await client.get(f"{url}/1/file", headers=outsider)).status_code == 404
 
@@ -335,7 +336,7 @@ async def test_seasons_and_requirements_refuse_bad_input(services: dict[str, str
         by_student = await client.put(
             f"{base}/seasons/{season}",
             json={"title": "x", "term_starts_on": "2026-09-07"},
-            headers=bearer("s-1", "student", "cs"),
+            headers=bearer("s-1", "student", COLLEGE),
         )
         assert by_student.status_code == 403
         assert (await client.get(f"{base}/seasons/{season}", headers=CHAIR)).status_code == 404
@@ -372,7 +373,7 @@ async def test_each_version_passes_the_similarity_gate_in_its_transaction(
         own = await client.post(
             f"{base}/reports/{first['report_id']}/versions",
             json={"text": text},
-            headers=bearer(original, "student", "cs"),
+            headers=bearer(original, "student", COLLEGE),
         )
         assert own.status_code == 201, own.text
         assert own.json()["report"]["integrity"] == "clear"
@@ -380,7 +381,7 @@ async def test_each_version_passes_the_similarity_gate_in_its_transaction(
             client,
             base,
             second["report_id"],
-            bearer(copier, "student", "cs"),
+            bearer(copier, "student", COLLEGE),
             pdf_of(text),
             "抄袭.pdf",
             PDF,

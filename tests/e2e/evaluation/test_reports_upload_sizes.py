@@ -24,6 +24,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from services.evaluation.settings import EvaluationSettings
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.reports_support import (
     CJK_FONT,
     DOCX,
@@ -107,7 +108,7 @@ async def test_a_3_mib_docx_and_pdf_are_taken_and_oversized_files_get_413(
         await put_season(client, base, season)
         student = f"s-{uuid4().hex[:8]}"
         report_id = (await require_individual(client, base, season, student))["report_id"]
-        me = bearer(student, "student", "cs")
+        me = bearer(student, "student", COLLEGE)
         url = f"{base}/reports/{report_id}/versions"
 
         for version, (name, data, kind) in enumerate(

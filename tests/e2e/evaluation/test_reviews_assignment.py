@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from services.evaluation.service.assignments import assign_on_arrival
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.reviews_support import (
     RUBRIC,
     api,
@@ -190,7 +191,7 @@ async def test_late_arrivals_are_assigned_without_reshuffling_and_one_more_for_a
             await submit_late(dsn, late, late_author, "迟交的报告正文。")
             async with conn.transaction():
                 await assign_on_arrival(
-                    conn, college="cs", season=season, report_id=late, now=datetime.now(UTC)
+                    conn, college=COLLEGE, season=season, report_id=late, now=datetime.now(UTC)
                 )
             assert (await assignments(client, base, season))["assignments"] == []
             await conn.execute("UPDATE reports SET current_version = 0 WHERE report_id = $1", late)
@@ -201,11 +202,11 @@ async def test_late_arrivals_are_assigned_without_reshuffling_and_one_more_for_a
             await conn.execute("UPDATE reports SET current_version = 1 WHERE report_id = $1", late)
             async with conn.transaction():
                 await assign_on_arrival(
-                    conn, college="cs", season=season, report_id=late, now=datetime.now(UTC)
+                    conn, college=COLLEGE, season=season, report_id=late, now=datetime.now(UTC)
                 )
             async with conn.transaction():  # a replay changes nothing
                 await assign_on_arrival(
-                    conn, college="cs", season=season, report_id=late, now=datetime.now(UTC)
+                    conn, college=COLLEGE, season=season, report_id=late, now=datetime.now(UTC)
                 )
         finally:
             await conn.close()

@@ -5,7 +5,6 @@ common phrasing ignored, own work never flagged, a new version replacing the old
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -25,15 +24,6 @@ from tests.e2e.evaluation.similarity_support import (
 from tools.bench.evaluation_similarity_corpus import REFERENCES, TEMPLATE, copy_into, full_report
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def conn(service_dsns: dict[str, str]) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(service_dsns["evaluation"])
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 async def cohort(conn: asyncpg.Connection, college: str, season: str, n: int) -> list[tuple]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -23,6 +22,7 @@ from shared.events.evaluation import (
     IntegrityDecided,
     SimilarityFlagged,
 )
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.grades_support import (
     TEACHER,
     api,
@@ -44,17 +44,8 @@ from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 
-CHAIR = bearer("cs-chair", "college_admin", "cs")
+CHAIR = bearer("cs-chair", "college_admin", COLLEGE)
 SEASON_RECHECK = "season.similarity-recheck"
-
-
-@pytest.fixture
-async def conn(service_dsns: dict[str, str]) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(service_dsns["evaluation"])
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 def copied_from(source_text: str) -> str:
@@ -86,8 +77,8 @@ async def test_graded_early_copy_flagged_by_recheck_then_misconduct_revokes_its_
     copier_id = f"stu-{uuid4().hex[:8]}"
     source_text = full_report(unrelated_body())
     # The copier submits first: nothing to match yet, so the gate finds nothing.
-    copier = await new_report(conn, "cs", season, [copier_id])
-    await submit(conn, "cs", season, copier, copied_from(source_text), now=datetime.now(UTC))
+    copier = await new_report(conn, COLLEGE, season, [copier_id])
+    await submit(conn, COLLEGE, season, copier, copied_from(source_text), now=datetime.now(UTC))
     assert await integrity(conn, copier) == "clear"
     await review(service_dsns, season, copier, {"rv-a": 82.0, "rv-b": 80.0})
     async with httpx.AsyncClient(timeout=60) as client:
@@ -97,8 +88,8 @@ async def test_graded_early_copy_flagged_by_recheck_then_misconduct_revokes_its_
         await wait_for_events(stack.kafka_bootstrap, CreditsAwarded.event_type, copier_id)
 
         # The report it copied from arrives later: its own gate flags IT (the copier's text).
-        source = await new_report(conn, "cs", season, [f"src-{uuid4().hex[:8]}"])
-        await submit(conn, "cs", season, source, source_text, now=datetime.now(UTC))
+        source = await new_report(conn, COLLEGE, season, [f"src-{uuid4().hex[:8]}"])
+        await submit(conn, COLLEGE, season, source, source_text, now=datetime.now(UTC))
         assert await integrity(conn, source) == "flagged"
         assert await integrity(conn, copier) == "clear"  # the gate never re-checks it
 
@@ -197,10 +188,10 @@ async def test_season_recheck_fires_when_the_window_closes_and_moves_with_it(
         )
         assert created.status_code == 201, created.text
         source_text = full_report(unrelated_body())
-        copier = await new_report(conn, "cs", season, [f"stu-{uuid4().hex[:8]}"])
-        await submit(conn, "cs", season, copier, copied_from(source_text), now=now)
-        source = await new_report(conn, "cs", season, [f"src-{uuid4().hex[:8]}"])
-        await submit(conn, "cs", season, source, source_text, now=now)
+        copier = await new_report(conn, COLLEGE, season, [f"stu-{uuid4().hex[:8]}"])
+        await submit(conn, COLLEGE, season, copier, copied_from(source_text), now=now)
+        source = await new_report(conn, COLLEGE, season, [f"src-{uuid4().hex[:8]}"])
+        await submit(conn, COLLEGE, season, source, source_text, now=now)
         assert (await integrity(conn, copier), await integrity(conn, source)) == (
             "clear",
             "flagged",
@@ -210,7 +201,7 @@ async def test_season_recheck_fires_when_the_window_closes_and_moves_with_it(
             f"{base}/seasons/{season}", json=window(timedelta(seconds=3)), headers=CHAIR
         )
         assert moved.status_code == 200, moved.text
-    key = f"cs/{season}"
+    key = f"{COLLEGE}/{season}"
     rows = await conn.fetch(
         "SELECT due_at, fired_at FROM due_actions WHERE kind = $1 AND key = $2",
         SEASON_RECHECK,
@@ -239,15 +230,15 @@ async def test_recheck_refusals_change_nothing(
 ) -> None:
     season = await make_season(service_dsns)
     base = api(services)
-    submitted = await new_report(conn, "cs", season, [f"stu-{uuid4().hex[:8]}"])
-    await submit(conn, "cs", season, submitted, full_report(unrelated_body()))
-    unsubmitted = await new_report(conn, "cs", season, [f"stu-{uuid4().hex[:8]}"])
+    submitted = await new_report(conn, COLLEGE, season, [f"stu-{uuid4().hex[:8]}"])
+    await submit(conn, COLLEGE, season, submitted, full_report(unrelated_body()))
+    unsubmitted = await new_report(conn, COLLEGE, season, [f"stu-{uuid4().hex[:8]}"])
     before = await state(conn, submitted)
     async with httpx.AsyncClient(timeout=30) as client:
         for caller in (
             TEACHER,
-            bearer("rv-a", "reviewer", "cs"),
-            bearer("stu-x", "student", "cs"),
+            bearer("rv-a", "reviewer", COLLEGE),
+            bearer("stu-x", "student", COLLEGE),
             bearer("fl-chair", "college_admin", "fl"),
         ):
             for path in (

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from shared.events.base import DomainEvent
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.staff_support import (
     T0,
     TERM_ENDS,
@@ -28,8 +29,8 @@ from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 
-OFFICER = bearer("cs-officer-1", "officer", "cs")
-CHAIR = bearer("cs-chair", "college_admin", "cs")
+OFFICER = bearer("cs-officer-1", "officer", COLLEGE)
+CHAIR = bearer("cs-chair", "college_admin", COLLEGE)
 PUBLISHED = "campusflow.evaluation.staff_assessment.published.v1"
 SCORES = {"attitude": 8, "ability": 6, "teamwork": 10, "comment": "值班认真负责"}
 

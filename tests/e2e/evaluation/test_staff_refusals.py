@@ -14,6 +14,7 @@ from services.evaluation.service import staff_facts
 from shared.events.registry import spec_for_model
 from shared.events.scheduling import DutyCheckedIn
 from shared.rules import RuleBroken
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.staff_support import (
     T0,
     TERM_ENDS,
@@ -32,7 +33,7 @@ from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 
-OFFICER = bearer("cs-officer-2", "officer", "cs")
+OFFICER = bearer("cs-officer-2", "officer", COLLEGE)
 WINDOW = {"starts_at": T0.isoformat(), "ends_at": TERM_ENDS.isoformat()}
 SCORES = {"attitude": 7, "ability": 7, "teamwork": 7}
 
@@ -110,7 +111,7 @@ async def test_bad_input_is_refused_and_changes_nothing(
         assert rules(empty) == {"nothing_to_assess"} and fields(empty) == {"person_id"}
 
         # Roles: a student neither scores nor publishes; another college is refused.
-        student = bearer(person, "student", "cs")
+        student = bearer(person, "student", COLLEGE)
         assert (
             await client.put(f"{base}/terms/{term}/scores/{person}", json=SCORES, headers=student)
         ).status_code == 403
@@ -144,7 +145,7 @@ async def test_bad_input_is_refused_and_changes_nothing(
         # conduct 1 (no sanction) and the officers' 7/10: (0.1 × 1 + 0.3 × 0.7) / 0.4
         assert own.json()["total"] == pytest.approx(77.5)
         assert all(s["officer_id"] is None for s in own.json()["officer_scores"])
-        nosy = bearer(f"x-{uuid4().hex[:6]}", "student", "cs")
+        nosy = bearer(f"x-{uuid4().hex[:6]}", "student", COLLEGE)
         other = await client.get(f"{base}/terms/{term}/assessments/{person}", headers=nosy)
         assert other.status_code == 404
         listing = await client.get(f"{base}/terms/{term}/assessments", headers=student)

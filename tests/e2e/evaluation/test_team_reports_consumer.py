@@ -16,9 +16,10 @@ from uuid import uuid4
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from shared.events.codec import encode
+from tests.e2e.evaluation.college import COLLEGE
+from tests.e2e.evaluation.kafka_support import send
 from tests.e2e.evaluation.reports_support import (
     CHAIR,
     EXPECTED,
@@ -108,10 +109,12 @@ async def test_both_orders_replayed_twice_give_one_report_and_one_event_per_team
         assert event["team_id"] == str(first)
         assert event["submitter_id"] == lead1 and event["kind"] == "team"
         # The authors read it; someone else is told it is not there.
-        mine = await client.get(f"{base}/me/reports", headers=bearer(members[1], "student", "cs"))
+        mine = await client.get(
+            f"{base}/me/reports", headers=bearer(members[1], "student", COLLEGE)
+        )
         assert [r["report_id"] for r in mine.json()["items"]] == [one["report_id"]]
         stranger = await client.get(
-            f"{base}/reports/{one['report_id']}", headers=bearer("s-nobody", "student", "cs")
+            f"{base}/reports/{one['report_id']}", headers=bearer("s-nobody", "student", COLLEGE)
         )
         assert stranger.status_code == 404
 
@@ -171,14 +174,7 @@ async def test_malformed_and_foreign_team_events_are_dead_lettered(
     )
     payload = json.loads(good.value)
     del payload["leader_id"]
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            good.topic, json.dumps(payload).encode(), key=good.key, headers=good.headers
-        )
-    finally:
-        await producer.stop()
+    await send(stack.kafka_bootstrap, [(good, json.dumps(payload).encode())])
     # The same team id claimed by another college after cs knows it.
     foreign = registered(team, season, "fl-lead", ["fl-a"], college="fl")
     await produce(
