@@ -44,8 +44,12 @@ from shared.supervisor import Loop, LoopHealth, sleep_or_stop
 
 log = structlog.get_logger(__name__)
 
-# How many sends of one round run at once.
-SEND_CONCURRENCY = 50
+# How many sends of one round run at once. Each holds the connection its record will use
+# from before the send until the record commits, so a crash leaves at most this many
+# sent-but-unrecorded deliveries (each sent again once: one duplicate per crash and
+# channel that honours no idempotency key). Half the service's pool of 10, so a slow
+# provider never starves the API, the consumers and the relay of connections.
+SEND_CONCURRENCY = 5
 AddressLookup = Callable[..., Awaitable[str | None]]
 
 
@@ -155,20 +159,21 @@ class Dispatcher:
         return _Prepared(claimed, rendering, address, "")
 
     async def _dispatch(self, item: _Prepared) -> None:
-        async with self._sending:
+        # The connection first: a send never waits for one to be recorded.
+        async with self._sending, self.pool.acquire() as conn:
             result = await self._attempt(item)
-        now = datetime.now(UTC)
-        async with self.pool.acquire() as conn, conn.transaction():
-            decision = await record_attempt(
-                conn,
-                item.claimed,
-                result,
-                item.rendering,
-                claimer=self.claimer,
-                max_attempts=self.settings.dispatch_max_attempts,
-                now=now,
-                jitter=self.jitter(),
-            )
+            now = datetime.now(UTC)
+            async with conn.transaction():
+                decision = await record_attempt(
+                    conn,
+                    item.claimed,
+                    result,
+                    item.rendering,
+                    claimer=self.claimer,
+                    max_attempts=self.settings.dispatch_max_attempts,
+                    now=now,
+                    jitter=self.jitter(),
+                )
         if decision is None:
             log.warning("claim lapsed before recording", delivery_id=str(item.claimed.delivery_id))
 
