@@ -108,6 +108,8 @@ async def test_the_sink_captured_the_email_and_the_double_the_guardians_sms(
     mail = stored_messages(mail_dir(state))
     to_reader = [m for m in mail if cast.MAIL_ADDRESS in str(m.message["To"])]
     assert "会议提醒" in [m.subject for m in to_reader]
+    # She chose email for meetings and reminders only: nothing else was mailed to her.
+    assert {m.subject for m in to_reader} <= {"会议提醒", "会议通知"}
     reminder = next(m for m in to_reader if m.subject == "会议提醒").message
     body = reminder.get_body(preferencelist=("plain",))
     assert body is not None and cast.MEETING_TITLE in body.get_content()

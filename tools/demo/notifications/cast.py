@@ -59,6 +59,18 @@ def directory(beneficiary_id: str) -> tuple[Entry, ...]:
 # The office member who gives her email address and wants reminders by email first.
 MAIL_READER, MAIL_READER_NAME = "cs-2024005", "陈静"
 MAIL_ADDRESS = "chenjing@example.cn"
+# Her choice per category: True = email then in-app, False = in-app only (safety, being
+# critical, always goes on every channel she has).
+MAIL_READER_CHOICES = (
+    ("meetings", True),
+    ("reminders", True),
+    ("recruitment", False),
+    ("pairing", False),
+    ("duty", False),
+    ("teaching", False),
+    ("activities", False),
+    ("evaluation", False),
+)
 TEACHER_MAIL = "zhou.teacher@example.cn"
 
 # A coordination meeting of the office called at short notice: every reminder lead (24 h,
