@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from pydantic import Field, SecretStr
 
 from shared.config import ServiceSettings, service_settings_config
@@ -76,3 +78,13 @@ class NotificationsSettings(ServiceSettings):
             self.link_secret.get_secret_value() == LOCAL_LINK_SECRET
         ):
             raise ValueError("the local link secret may not be used in production")
+        if self.environment == "production":
+            for name in ("smtp_host", "sms_provider_url", "public_base_url"):
+                if _loopback(getattr(self, name)):
+                    raise ValueError(f"{name} points at this machine; production needs its own")
+
+
+def _loopback(value: str) -> bool:
+    """Whether a host or URL names this machine (the local stack's defaults)."""
+    host = urlsplit(value).hostname if "://" in value else value
+    return (host or "").lower() in {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
