@@ -21,6 +21,7 @@ campaign's closing timer falls due: after the restart the campaign closes, once.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import subprocess
@@ -58,6 +59,10 @@ CAMPAIGN = "chaos-drill-2026"
 CAMPUSFLOW = str(Path(sys.executable).with_name("campusflow"))
 RESTARTS = "chaos drills: `campusflow stack restart` until ready, in seconds"
 SECTION = "chaos drills: recovery time in seconds (fault -> every accepted application notified)"
+
+
+def consumers_of(service: str) -> tuple[Any, ...]:
+    return tuple(importlib.import_module(f"services.{service}.consumers").CONSUMERS)
 
 
 def campusflow(*args: str, timeout_s: float = 300) -> str:
@@ -340,7 +345,10 @@ async def test_every_accepted_application_is_notified_exactly_once_through_every
     await assert_services_whole(chaos_stack)
     for service, lines in new_log_lines(chaos_stack, offsets).items():
         kafka_lines = [line for line in lines if str(line.get("logger", "")).startswith("aiokafka")]
-        assert len(kafka_lines) < 200, (service, len(kafka_lines))  # was ~6,000 in 30 s
+        # Each consumer has its own connections to lose: one consumer's outage gave ~6,000
+        # lines in 30 s before the warnings were collapsed, and gives well under 100 now.
+        limit = 100 + 100 * len(consumers_of(service))
+        assert len(kafka_lines) < limit, (service, len(kafka_lines), limit)
         errors = [line for line in lines if line.get("level") in ("error", "critical")]
         assert not [line for line in errors if "CommitFailedError" in json.dumps(line)], service
         assert not [line for line in lines if "Traceback" in line.get("exception", "")], (
