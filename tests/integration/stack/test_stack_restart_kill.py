@@ -33,6 +33,7 @@ from tools.stack import (
     restart_component,
 )
 from tools.stack.control import cluster_processes
+from tools.stack.doubles import notifications_environment
 from tools.stack.kafka import broker_registered
 from tools.stack.launch import launch_path, read_launch
 from tools.stack.postgres import OS_USER
@@ -109,6 +110,9 @@ def test_each_service_was_started_from_a_private_launch_record(state_dir: Path) 
         expected = service_environment(
             name, database_url="x", kafka_bootstrap="x", redis_url="x", http_port=1
         )
+        if name == "notifications":  # pointed at the stack's SMTP sink and SMS double
+            doubles = {"smtp": {"port": 1}, "sms": {"port": 2}}
+            expected.update(notifications_environment(doubles, 1))
         assert set(launch.env) == set(expected)  # only what campusflow set
         assert launch.env[f"{name.upper()}_HTTP_PORT"] == str(services[name]["port"])
         assert launch.argv[1:] == ["-m", f"services.{name}"]
