@@ -1,4 +1,7 @@
-"""The services as real processes on the session stack."""
+"""The services as real processes on the session stack, run as `campusflow stack up`
+runs them: notifications pointed at the stack's SMTP sink and SMS double (one
+notifications deployment per stack: a second dispatcher on the same database would take
+deliveries meant for another sink)."""
 
 from __future__ import annotations
 
@@ -9,14 +12,29 @@ from pathlib import Path
 import pytest
 
 from shared.config import service_environment
+from tests.support.services_state import ServicesState
 from tools.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
+from tools.stack.doubles import notifications_environment, start_doubles, stop_doubles
 from tools.stack.processes import process_record, stop_record, tail
 
 
 @pytest.fixture(scope="session")
-def services(stack: StackEndpoints, service_dsns: dict[str, str]) -> Iterator[dict[str, str]]:
+def services_state() -> Iterator[ServicesState]:
+    """The session's SMTP sink and SMS double (tools/stack/doubles.py), in a directory of
+    their own; the mail the sink accepted is under `mail_dir(directory)`."""
+    directory = Path(tempfile.mkdtemp(prefix="campusflow-e2e-"))
+    try:
+        yield ServicesState(directory, start_doubles(directory))
+    finally:
+        stop_doubles(directory)
+
+
+@pytest.fixture(scope="session")
+def services(
+    stack: StackEndpoints, service_dsns: dict[str, str], services_state: ServicesState
+) -> Iterator[dict[str, str]]:
     """recruitment, scheduling, evaluation and notifications running; yields name -> base URL."""
-    logs = Path(tempfile.mkdtemp(prefix="campusflow-e2e-"))
+    logs = services_state.directory / "logs"
     started: dict[str, tuple[object, str, Path]] = {}
     try:
         for name in ("recruitment", "scheduling", "evaluation", "notifications"):
@@ -29,6 +47,8 @@ def services(stack: StackEndpoints, service_dsns: dict[str, str]) -> Iterator[di
                 http_port=port,
                 environment="test",
             )
+            if name == "notifications":
+                env.update(notifications_environment(services_state.doubles, port))
             log = logs / f"{name}.log"
             started[name] = (start_service_process(name, env, log), f"http://127.0.0.1:{port}", log)
         for name, (_, url, log) in started.items():

@@ -89,6 +89,7 @@ async def put_scores(
     "/terms/{term}/assessments/{person_id}/publish",
     status_code=status.HTTP_201_CREATED,
     summary="Compute and publish a member's assessment (201 a new version, 200 unchanged)",
+    responses={200: {"model": PublishedView, "description": "Unchanged: nothing new published"}},
 )
 async def publish(
     college: College,

@@ -6,7 +6,7 @@ acknowledges; a forged, malformed or expired link is refused with 403/400/410)."
 from __future__ import annotations
 
 from html import escape
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Request
@@ -39,6 +39,13 @@ def _view(found: service.ChainView) -> ChainView:
             "acknowledgements": [a.__dict__ for a in found.acknowledgements],
         }
     )
+
+
+# What a link that is not good is answered (the link itself is the credential).
+_LINK_REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "The link is not genuine (its signature does not verify)"},
+    410: {"description": "The link has expired"},
+}
 
 
 def _refused(error: BadToken) -> Problem:
@@ -119,6 +126,7 @@ async def put_policy(
     f"{PREFIX}/ack/{{token}}",
     summary="What an acknowledgement link acknowledges (a page with a button for browsers)",
     response_model=AckLinkView,
+    responses=_LINK_REFUSALS,
 )
 async def read_ack_link(
     token: TokenPath, request: Request, conn: ReadOnly, now: Now
@@ -148,7 +156,11 @@ async def read_ack_link(
     return HTMLResponse(page)
 
 
-@router.post(f"{PREFIX}/ack/{{token}}", summary="Acknowledge by the link (again: harmless)")
+@router.post(
+    f"{PREFIX}/ack/{{token}}",
+    summary="Acknowledge by the link (again: harmless)",
+    responses=_LINK_REFUSALS,
+)
 async def use_ack_link(token: TokenPath, conn: Transaction, now: Now) -> AckLinkView:
     try:
         found = await service.acknowledge_by_link(conn, token=token, now=now)

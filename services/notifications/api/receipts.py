@@ -65,6 +65,10 @@ Provider = Annotated[None, Depends(provider_caller)]
 @router.post(
     "/receipts",
     summary="SMS delivery receipts pushed by the provider: sent -> delivered / bounced / failed",
+    responses={
+        401: {"description": "No receipt token (in `token` or X-Receipt-Token)"},
+        403: {"description": "The receipt token does not match, or receipts are not configured"},
+    },
 )
 async def sms_receipts(
     _: Provider, reports: list[SmsReport], conn: Transaction, now: Now

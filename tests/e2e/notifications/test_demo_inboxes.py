@@ -8,78 +8,38 @@ in zh-CN; 陈静's meeting reminder and the teacher's incident alert were captur
 sink; the guardian's notice reached the SMS double; the incident chain was acknowledged by
 the link in its alert. Loading the notifications part again changes nothing.
 
-The services here are this module's own processes (not the session's `services`), as
-`campusflow stack up` runs them. The demo's ids are fixed (college cs): run it on a stack
-where the demo was not loaded yet (a fresh `campusflow stack up --no-services`)."""
+The services are the session's (tests/e2e/conftest.py), run as `campusflow stack up` runs
+them, with the session's sink and double. The demo's ids are fixed (college cs): run it on
+a stack where the demo was not loaded yet (a fresh `campusflow stack up --no-services`)."""
 
 from __future__ import annotations
 
 import re
-import tempfile
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from shared.config import SERVICES, service_environment
+from tests.support.services_state import ServicesState
 from tools.demo.notifications import EXPECTED, cast, seed_notifications
 from tools.demo.notifications.steps import chains, inbox
 from tools.demo.seed import demo_token, seed_demo
 from tools.doubles.smtp import stored_messages
-from tools.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
-from tools.stack.doubles import mail_dir, notifications_environment, start_doubles
-from tools.stack.processes import process_record, stop_record, stop_services, tail
+from tools.stack.doubles import mail_dir
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(1500)]
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-async def _start(
-    stack: StackEndpoints, service_dsns: dict[str, str], state: Path
-) -> tuple[dict[str, str], list[Any], dict[str, Any]]:
-    doubles = start_doubles(state)
-    started: dict[str, tuple[Any, str, Path]] = {}
-    for name in SERVICES:
-        port = free_port()
-        env = service_environment(
-            name,
-            database_url=service_dsns[name],
-            kafka_bootstrap=stack.kafka_bootstrap,
-            redis_url=stack.redis_url,
-            http_port=port,
-            environment="test",
-        )
-        if name == "notifications":
-            env.update(notifications_environment(doubles, port))
-        log = state / "logs" / f"{name}.log"
-        started[name] = (start_service_process(name, env, log), f"http://127.0.0.1:{port}", log)
-    for name, (_, url, log) in started.items():
-        try:
-            wait_http_ready(f"{url}/readyz", 90)
-        except Exception as error:
-            raise RuntimeError(f"{name} not ready: {error}\n{tail(log)}") from error
-    urls = {name: url for name, (_, url, _) in started.items()}
-    return urls, [process for process, _, _ in started.values()], doubles
-
-
 @pytest.fixture(scope="module")
 async def demo(
-    stack: StackEndpoints, service_dsns: dict[str, str]
-) -> AsyncIterator[tuple[dict[str, str], Path, dict[str, Any]]]:
-    state = Path(tempfile.mkdtemp(prefix="campusflow-demo-inboxes-"))
-    processes: list[Any] = []
-    try:
-        urls, processes, doubles = await _start(stack, service_dsns, state)
-        await seed_demo(urls, wait_s=120)
-        yield urls, state, doubles
-    finally:
-        for process in processes:
-            stop_record(process_record(process))
-        stop_services(state)  # the doubles
+    services: dict[str, str], services_state: ServicesState
+) -> tuple[dict[str, str], Path, dict[str, Any]]:
+    await seed_demo(services, wait_s=120)
+    return services, services_state.directory, services_state.doubles
 
 
 async def test_every_demo_person_hears_what_concerns_them_once_in_zh_cn(
@@ -155,13 +115,19 @@ async def test_the_incident_chain_was_acknowledged_by_its_link_and_a_second_load
             return seen
 
         def mailed() -> int:
-            subjects = [m.subject for m in stored_messages(mail_dir(state))]
-            return sum(1 for s in subjects if s == "会议提醒" or cast.INCIDENT_TITLE in s)
+            ours = (cast.MAIL_ADDRESS, cast.TEACHER_MAIL)
+            return sum(
+                1
+                for m in stored_messages(mail_dir(state))
+                if any(to in str(m.message["To"]) for to in ours)
+                and (m.subject == "会议提醒" or cast.INCIDENT_TITLE in m.subject)
+            )
 
         before, mails = await told(), mailed()
+        chains_before = len(await chains(client, urls, demo_token))
         assert set(before) == set(made)
         line = await seed_notifications(client, urls, demo_token)
         assert "acknowledged by cs-t-zhou" in line
         assert await told() == before
         assert mailed() == mails
-        assert len(await chains(client, urls, demo_token)) == 2
+        assert len(await chains(client, urls, demo_token)) == chains_before

@@ -21,6 +21,9 @@ def settings(environment: str, token: str) -> NotificationsSettings:
         link_secret=SecretStr("a-link-secret-of-this-deployment"),
         jwt_issuer="https://id.campus.example",
         jwt_audience="campusflow",
+        smtp_host="smtp.campus.example",
+        sms_provider_url="https://dysmsapi.aliyuncs.com",
+        public_base_url="https://campusflow.campus.example",
     )
 
 
