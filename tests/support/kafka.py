@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.events.registry import TOPICS, spec_for_type
+from shared.events.base import DomainEvent
+from shared.events.codec import EncodedEvent, encode
+from shared.events.registry import TOPICS, spec_for_model, spec_for_type
 from shared.messaging.broker import make_broker
 from shared.messaging.consumer import EventConsumer, EventProcessor
 from shared.messaging.dead_letters import DeadLetterPublisher
@@ -22,6 +25,48 @@ from shared.messaging.failures import RetryPolicy
 from shared.messaging.subscriptions import consumer_group, subscribe
 
 GROUP_PREFIX = "tests"
+
+
+def source_of(event: DomainEvent) -> str:
+    """The CloudEvents source of the service that produces `event` (its topic's owner)."""
+    return f"/campusflow/{spec_for_model(type(event)).topic.producer}"
+
+
+async def send(bootstrap: str, messages: Iterable[tuple[EncodedEvent, bytes]]) -> None:
+    """Each message onto its event's topic with the event's key and headers, in order,
+    with the given value (the encoded one, or a test's own: a malformed message)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for encoded, value in messages:
+            await producer.send_and_wait(
+                encoded.topic, value, key=encoded.key, headers=encoded.headers
+            )
+    finally:
+        await producer.stop()
+
+
+async def publish(
+    bootstrap: str,
+    events: Iterable[tuple[DomainEvent, UUID | None]],
+    *,
+    source: str | None = None,
+) -> None:
+    """Each event under its given CloudEvents id (a new one for None), as the producing
+    service's outbox relay publishes it (from `source`, default: that service's)."""
+    encoded = [
+        encode(e, source=source or source_of(e), now=datetime.now(UTC), event_id=i)
+        for e, i in events
+    ]
+    await send(bootstrap, [(m, m.value) for m in encoded])
+
+
+async def publish_raw(
+    bootstrap: str, event: DomainEvent, value: bytes, *, event_id: UUID | None = None
+) -> None:
+    """A message with a real event's headers and key but the given value (malformed)."""
+    encoded = encode(event, source=source_of(event), now=datetime.now(UTC), event_id=event_id)
+    await send(bootstrap, [(encoded, value)])
 
 
 def topic_partitions(topic: str) -> list[TopicPartition]:

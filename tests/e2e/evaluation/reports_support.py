@@ -29,9 +29,8 @@ from shared.events.recruitment import (
     ProjectTeamRejected,
 )
 from tests.e2e.evaluation.college import COLLEGE
-from tests.e2e.evaluation.kafka_support import publish
 from tests.support.auth import bearer
-from tests.support.kafka import group_caught_up, wait_until
+from tests.support.kafka import group_caught_up, publish, wait_until
 
 SEEDS = Path("/work/shared/seeds")
 CJK_FONT = "STSong-Light"

@@ -24,8 +24,7 @@ from shared.events.scheduling import (
     ShiftChanged,
 )
 from tests.e2e.evaluation.college import COLLEGE
-from tests.e2e.evaluation.kafka_support import publish, send
-from tests.support.kafka import group_caught_up, wait_until
+from tests.support.kafka import group_caught_up, publish, send, wait_until
 
 SCHEDULING = "/campusflow/scheduling"
 CONSUMER_GROUP = "campusflow.evaluation.duty-facts"

@@ -19,7 +19,6 @@ import pytest
 
 from shared.events.codec import encode
 from tests.e2e.evaluation.college import COLLEGE
-from tests.e2e.evaluation.kafka_support import send
 from tests.e2e.evaluation.reports_support import (
     CHAIR,
     EXPECTED,
@@ -35,7 +34,7 @@ from tests.e2e.evaluation.reports_support import (
     season_reports,
 )
 from tests.support.auth import bearer
-from tests.support.kafka import events_keyed, header, read_topic, wait_until
+from tests.support.kafka import events_keyed, header, read_topic, send, wait_until
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e

@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
 from services.notifications.routing_consumers import ROUTING_CONSUMERS
 from shared.events.base import DomainEvent
-from shared.events.codec import encode
 from shared.events.registry import spec_for_model
 from shared.messaging.subscriptions import consumer_group
 from tests.support.auth import bearer
-from tests.support.kafka import group_caught_up, wait_until
+from tests.support.kafka import group_caught_up, publish, publish_raw, wait_until
 
 Produced = tuple[DomainEvent, UUID]
 
@@ -36,29 +33,12 @@ def with_ids(events: Sequence[DomainEvent]) -> list[Produced]:
 
 async def produce(bootstrap: str, events: Sequence[Produced]) -> None:
     """Each event under its CloudEvents id, from its producing service's source."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for event, event_id in events:
-            source = f"/campusflow/{spec_for_model(type(event)).topic.producer}"
-            encoded = encode(event, source=source, now=datetime.now(UTC), event_id=event_id)
-            await producer.send_and_wait(
-                encoded.topic, encoded.value, key=encoded.key, headers=encoded.headers
-            )
-    finally:
-        await producer.stop()
+    await publish(bootstrap, events)
 
 
 async def produce_raw(bootstrap: str, event: DomainEvent, value: bytes) -> None:
     """A message with a real event's headers and key but the given value (malformed)."""
-    source = f"/campusflow/{spec_for_model(type(event)).topic.producer}"
-    encoded = encode(event, source=source, now=datetime.now(UTC))
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(encoded.topic, value, key=encoded.key, headers=encoded.headers)
-    finally:
-        await producer.stop()
+    await publish_raw(bootstrap, event, value)
 
 
 async def routed(bootstrap: str, events: Sequence[Produced], timeout_s: float = 90) -> None:

@@ -12,31 +12,18 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 
-from shared.events.codec import encode
 from shared.events.recruitment import MembershipEnded
 from shared.events.scheduling import AttendanceSanctionImposed, Sanction
 from tests.support.auth import bearer
-from tests.support.kafka import events_keyed, wait_until
+from tests.support.kafka import events_keyed, publish, wait_until
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 
 
 async def produce(bootstrap: str, *events: tuple[AttendanceSanctionImposed, UUID]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for event, event_id in events:
-            encoded = encode(
-                event, source="/campusflow/scheduling", now=datetime.now(UTC), event_id=event_id
-            )
-            await producer.send_and_wait(
-                encoded.topic, encoded.value, key=encoded.key, headers=encoded.headers
-            )
-    finally:
-        await producer.stop()
+    await publish(bootstrap, events)
 
 
 def sanction(person: str, kind: Sanction, *, imposed_at: datetime) -> AttendanceSanctionImposed:

@@ -14,14 +14,14 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from shared.events.base import DomainEvent
 from shared.events.codec import encode
 from shared.events.recruitment import MembershipEnded, MembershipStarted, VolunteerEnrolled
 from tests.e2e.scheduling.rotas_support import monday_ahead, new_crew, publish, read_rota, seats
 from tests.support.auth import bearer
-from tests.support.kafka import header, read_topic, wait_until
+from tests.support.kafka import header, read_topic, send, wait_until
+from tests.support.kafka import publish as publish_events
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
@@ -31,18 +31,7 @@ T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
 
 
 async def produce(bootstrap: str, *events: tuple[DomainEvent, UUID]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for event, event_id in events:
-            encoded = encode(
-                event, source="/campusflow/recruitment", now=datetime.now(UTC), event_id=event_id
-            )
-            await producer.send_and_wait(
-                encoded.topic, encoded.value, key=encoded.key, headers=encoded.headers
-            )
-    finally:
-        await producer.stop()
+    await publish_events(bootstrap, events)
 
 
 def enrolled(person: str, skills: list[str], application: UUID | None = None) -> VolunteerEnrolled:
@@ -188,14 +177,7 @@ async def test_malformed_and_foreign_events_go_to_the_dead_letter_topic(
     del payload["membership_id"]
     # The same membership id claimed by another college: the rule refuses it.
     foreign = started(person, membership).model_copy(update={"college": "fl"})
-    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            good.topic, json.dumps(payload).encode(), key=good.key, headers=good.headers
-        )
-    finally:
-        await producer.stop()
+    await send(stack.kafka_bootstrap, [(good, json.dumps(payload).encode())])
     await produce(stack.kafka_bootstrap, (started(person, membership), uuid4()))
     await produce(stack.kafka_bootstrap, (foreign, uuid4()))
     dead_letter_topic = f"{good.topic}.dlt"
