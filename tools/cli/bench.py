@@ -190,7 +190,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def _quiet_libraries() -> None:
     """Warnings and errors only, on stderr: stdout carries the figures and the JSON line."""
     structlog.configure(
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_CurrentStderr.factory,
         wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
     )
     for name in ("faststream", "aiokafka"):
@@ -198,6 +198,22 @@ def _quiet_libraries() -> None:
     # FastStream's broker logger (one line per batch, on stdout) resets its own level when the
     # broker starts; a filter stays.
     logging.getLogger("faststream.access.kafka").addFilter(_warnings_only)
+
+
+class _CurrentStderr:
+    """A structlog logger writing to `sys.stderr` as it is when a line is written (not as
+    it was at configure time: run in-process, e.g. under typer's CliRunner, the stream
+    of the moment of configuring is closed once the run ends)."""
+
+    @staticmethod
+    def factory(*_: object) -> _CurrentStderr:
+        return _CurrentStderr()
+
+    def msg(self, message: str) -> None:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
 
 
 def _warnings_only(record: logging.LogRecord) -> bool:

@@ -1,7 +1,6 @@
-"""A bench run in-process (typer's CliRunner) sends structlog to the runner's captured
-stderr and quiets library loggers; the runner closes that stream when the run ends. Put
-logging back afterwards, or every later test's log line raises "I/O operation on closed
-file" inside the kernel's consumers."""
+"""A bench run in-process (typer's CliRunner) reconfigures structlog (warnings only, to
+whatever stderr is at the time of each line) and quiets library loggers. Put logging back
+afterwards, or every later test runs with the bench's logging."""
 
 from __future__ import annotations
 
