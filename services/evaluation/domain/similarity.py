@@ -26,6 +26,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from services.evaluation.domain.similarity_text import NormalisedText, body_end, normalise
 
@@ -33,17 +34,31 @@ DEFAULT_K = 13
 DEFAULT_WINDOW = 8
 DEFAULT_THRESHOLD = 0.08
 DEFAULT_MIN_PASSAGE = 13
+_MASK63 = (1 << 63) - 1
 
 
 def kgram_hash(gram: str) -> int:
     """A stable non-negative 63-bit hash of a k-gram (fits a PostgreSQL bigint)."""
     digest = hashlib.blake2b(gram.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") & ((1 << 63) - 1)
+    return int.from_bytes(digest, "big") & _MASK63
 
 
 def kgram_hashes(text: str, k: int) -> list[int]:
-    """The hash of every k-gram of ``text``, by start position."""
-    return [kgram_hash(text[i : i + k]) for i in range(len(text) - k + 1)]
+    """The hash of every k-gram of ``text``, by start position (each ``kgram_hash``: the
+    text is encoded once and each k-gram's UTF-8 bytes sliced from it)."""
+    if len(text) < k:
+        return []
+    data = text.encode("utf-8")
+    if len(data) == len(text):  # ASCII: one byte a character
+        offsets: list[int] | range = range(len(text) + 1)
+    else:
+        offsets = [0]
+        offsets.extend(accumulate(len(ch.encode("utf-8")) for ch in text))
+    blake2b, from_bytes, mask = hashlib.blake2b, int.from_bytes, _MASK63
+    return [
+        from_bytes(blake2b(data[offsets[i] : offsets[i + k]], digest_size=8).digest(), "big") & mask
+        for i in range(len(text) - k + 1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -55,7 +70,11 @@ class Fingerprint:
 
 
 def winnow(hashes: Sequence[int], window: int) -> tuple[Fingerprint, ...]:
-    """Robust winnowing: the rightmost minimum of each window of ``window`` hashes, once each."""
+    """Robust winnowing: the rightmost minimum of each window of ``window`` hashes, once each.
+
+    The minimum is carried from window to window: a new hash no larger than it takes its
+    place (it is further right); only when it slides out is the window scanned again.
+    """
     if window < 1:
         raise ValueError("the window must be at least 1")
     if not hashes:
@@ -64,15 +83,17 @@ def winnow(hashes: Sequence[int], window: int) -> tuple[Fingerprint, ...]:
         best = min(range(len(hashes)), key=lambda i: (hashes[i], -i))
         return (Fingerprint(hashes[best], best),)
     chosen: list[Fingerprint] = []
-    last = -1
-    for start in range(len(hashes) - window + 1):
-        best = start
-        for i in range(start + 1, start + window):
-            if hashes[i] <= hashes[best]:
-                best = i
-        if best != last:
-            chosen.append(Fingerprint(hashes[best], best))
-            last = best
+    best = -1
+    for end in range(window - 1, len(hashes)):
+        start = end - window + 1
+        if best < start:
+            span = hashes[start : end + 1]
+            lowest = min(span)
+            best = end - span[::-1].index(lowest)
+            chosen.append(Fingerprint(lowest, best))
+        elif hashes[end] <= hashes[best]:
+            best = end
+            chosen.append(Fingerprint(hashes[end], end))
     return tuple(chosen)
 
 

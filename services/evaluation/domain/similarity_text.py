@@ -61,14 +61,15 @@ def normalise_char(char: str) -> str:
 def normalise(text: str, start: int = 0, end: int | None = None) -> NormalisedText:
     """Normalise ``text[start:end]``; positions are indices into the whole ``text``."""
     stop = len(text) if end is None else end
-    chars: list[str] = []
+    parts = list(map(normalise_char, text[start:stop]))
+    normal = "".join(parts)
+    kept = [index for index, part in enumerate(parts, start) if part]
+    if len(kept) == len(normal):  # every character became at most one: the usual case
+        return NormalisedText(normal, tuple(kept))
     positions: list[int] = []
-    for index in range(start, stop):
-        normal = normalise_char(text[index])
-        for ch in normal:
-            chars.append(ch)
-            positions.append(index)
-    return NormalisedText("".join(chars), tuple(positions))
+    for index, part in enumerate(parts, start):
+        positions.extend([index] * len(part))
+    return NormalisedText(normal, tuple(positions))
 
 
 def body_end(text: str) -> int:
