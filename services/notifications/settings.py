@@ -1,7 +1,11 @@
+from functools import cache
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings
 
+from services.notifications.domain.failover import FailoverPolicy
+from services.notifications.domain.kinds import failover_by_kind
 from shared.config import ServiceSettings, service_settings_config
 
 # Only for the local stack and tests; production must set its own.
@@ -48,6 +52,23 @@ class NotificationsSettings(ServiceSettings):
     # only; empty in production, where the vendors' own hosts are reached).
     im_endpoint_overrides: dict[str, str] = Field(default_factory=dict)
 
+    # --- failover per kind: the operator's overrides of the kinds table's defaults ---
+    # "kind=policy;kind=policy", a policy being person (the person's path), every (every
+    # reachable channel), none (the first channel only) or a fixed order sms>email>inapp;
+    # e.g. "shift_changed=sms>email>inapp;digest=none". Checked at start-up: an unknown
+    # kind or channel stops the service naming it.
+    failover_by_kind: str = ""
+
+    @field_validator("failover_by_kind")
+    @classmethod
+    def _known_kinds_and_channels(cls, value: str) -> str:
+        failover_by_kind(value)
+        return value
+
+    @property
+    def failover_overrides(self) -> dict[str, FailoverPolicy]:
+        return failover_by_kind(self.failover_by_kind)
+
     # --- protection in Redis (losing Redis loses only these, never a message) ---
     rate_per_recipient_per_min: int = Field(default=30, ge=1)
     rate_per_channel_per_s: int = Field(default=200, ge=1)
@@ -88,3 +109,17 @@ def _loopback(value: str) -> bool:
     """Whether a host or URL names this machine (the local stack's defaults)."""
     host = urlsplit(value).hostname if "://" in value else value
     return (host or "").lower() in {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+
+
+class _FailoverSettings(BaseSettings):
+    """Only NOTIFICATIONS_FAILOVER_BY_KIND, for the planner (consumers and timers are not
+    handed the service's settings; this needs none of its other variables)."""
+
+    model_config = service_settings_config("NOTIFICATIONS_")
+    failover_by_kind: str = ""
+
+
+@cache
+def failover_overrides() -> dict[str, FailoverPolicy]:
+    """The operator's failover overrides from this process's environment (read once)."""
+    return failover_by_kind(_FailoverSettings().failover_by_kind)

@@ -1,14 +1,27 @@
 """Every kind of notification: its category (what a person switches on or off), its
 priority (critical kinds bypass quiet hours and cannot be switched off) and the fields
-its templates may use. The routing table (`domain/routes.py`) maps events to kinds; the
-templates (`templates/<locale>/<kind>.j2`) word them. A template may use only the
-fields its kind declares, and every declared field is always given (None when absent).
+its templates may use, and its failover policy (`domain/failover.py`: critical kinds fail
+over through every channel the person can be reached on, most kinds down the person's
+own path, a broadcast offer not beyond its first channel). The routing table
+(`domain/routes.py`) maps events to kinds; the templates (`templates/<locale>/<kind>.j2`)
+word them. A template may use only the fields its kind declares, and every declared
+field is always given (None when absent).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from services.notifications.domain.failover import (
+    EVERY_REACHABLE,
+    FIRST_CHANNEL_ONLY,
+    PERSONS_PATH,
+    FailoverPolicy,
+    effective_policy,
+    parse_failover_by_kind,
+)
 
 
 class Priority(StrEnum):
@@ -37,6 +50,8 @@ class Kind:
     priority: Priority
     fields: frozenset[str]
     description: str
+    # Where a message of this kind may fail over (an operator may override it per kind).
+    failover: FailoverPolicy = field(default=PERSONS_PATH)
 
     @property
     def critical(self) -> bool:
@@ -49,8 +64,13 @@ def _kind(
     fields: str,
     description: str,
     priority: Priority = Priority.NORMAL,
+    failover: FailoverPolicy | None = None,
 ) -> Kind:
-    return Kind(name, category, priority, frozenset(fields.split()), description)
+    """A kind; its failover defaults to every reachable channel when it is critical,
+    else to the person's path."""
+    if failover is None:
+        failover = EVERY_REACHABLE if priority is Priority.CRITICAL else PERSONS_PATH
+    return Kind(name, category, priority, frozenset(fields.split()), description, failover)
 
 
 R, P, D, M = Category.RECRUITMENT, Category.PAIRING, Category.DUTY, Category.MEETINGS
@@ -84,7 +104,9 @@ KINDS: dict[str, Kind] = {
         _kind("shift_assigned", D, "post place starts_at ends_at", "排班通知"),
         _kind("shift_changed", D, "post place starts_at ends_at why", "班次变更"),
         _kind("shift_cancelled", D, "post starts_at reason", "班次取消"),
-        _kind("shift_offered", D, "post starts_at", "可接班次"),
+        # Offered to every eligible member, first come first served: no SMS to all of
+        # them when their first channel fails.
+        _kind("shift_offered", D, "post starts_at", "可接班次", failover=FIRST_CHANNEL_ONLY),
         _kind("swap_decided", D, "decision reason", "换班审批结果"),
         _kind("duty_missed", D, "post starts_at", "缺勤记录"),
         _kind("handover_recorded", D, "post unfinished_tasks recorded_at", "交接班记录"),
@@ -152,3 +174,15 @@ def kind_named(name: str) -> Kind:
         return KINDS[name]
     except KeyError:
         raise UnknownKind(f"no notification kind {name!r}") from None
+
+
+def failover_by_kind(text: str) -> dict[str, FailoverPolicy]:
+    """The operator's overrides (`NOTIFICATIONS_FAILOVER_BY_KIND`, `kind=policy;...`),
+    checked against this table (BadFailoverSetting naming the unknown kind or channel)."""
+    critical = {name for name, kind in KINDS.items() if kind.critical}
+    return parse_failover_by_kind(text, kinds=KINDS, critical=critical)
+
+
+def failover_of(kind: Kind, overrides: Mapping[str, FailoverPolicy] | None) -> FailoverPolicy:
+    """The policy a message of `kind` follows: the operator's override, else the kind's."""
+    return effective_policy(kind.name, kind.failover, overrides)

@@ -4,13 +4,19 @@ Per category a person chooses the channels in failover order (e.g. sms -> email 
 whether the category is on, what quiet hours do to it (hold until the window ends, or
 drop) and whether it waits for their digest. The decision, `plan`, is pure:
 
-1. a critical kind (safety: incidents, dropout cases) is always sent, at once, on every
-   channel the person can be reached on: their chosen order first, then the rest in the
-   order sms, im, email, inapp; quiet hours, switches and digests do not apply;
+1. a critical kind (safety: incidents, dropout cases) is always sent, at once; quiet
+   hours, switches and digests do not apply;
 2. a category switched off: dropped;
 3. a digest category: left for the digest (never the digest itself);
 4. inside quiet hours: held until the window ends, or dropped, as chosen;
-5. otherwise sent on the chosen channels the person has a contact point for.
+5. otherwise sent.
+
+The failover path (`DeliveryPlan.channels`) follows the kind's failover policy
+(`domain/failover.py`; the kind's default, or the operator's override handed in):
+`person` (most kinds) the chosen channels the person has a contact point for; `every`
+(critical kinds) every channel they can be reached on, their chosen order first, then
+sms, im, email, inapp; `none` the first outside channel of their path only; or a fixed
+order.
 
 Defaults when a person chose nothing for a category: in-app, plus email when they have
 an email contact point; on; hold in quiet hours; no digest. A person without quiet hours
@@ -29,6 +35,12 @@ from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo
 
+from services.notifications.domain.failover import (
+    EVERY_ORDER,
+    FailoverMode,
+    FailoverPolicy,
+    delivery_path,
+)
 from services.notifications.domain.kinds import Category, Kind
 from services.notifications.domain.quiet_hours import QuietHours
 from shared.rules import RuleBroken
@@ -46,8 +58,9 @@ class Channel(StrEnum):
 
 # Channels reached through a contact point (in-app needs none).
 CONTACT_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.IM)
-# A critical message tries these in this order after the person's own choice.
-CRITICAL_ORDER = (Channel.SMS, Channel.IM, Channel.EMAIL, Channel.INAPP)
+# A critical message (failover `every`) tries these in this order after the person's
+# own choice.
+CRITICAL_ORDER = tuple(Channel(c) for c in EVERY_ORDER)
 
 
 class QuietHandling(StrEnum):
@@ -145,11 +158,6 @@ class DeliveryPlan:
     reason: DropReason | None = None
 
 
-def _reachable_path(chosen: Sequence[str], reachable: Collection[str]) -> list[str]:
-    """The chosen channels the person can be reached on (in-app always), in order."""
-    return [c for c in chosen if c == Channel.INAPP or c in reachable]
-
-
 def plan(
     *,
     kind: Kind,
@@ -159,10 +167,20 @@ def plan(
     zone: ZoneInfo,
     locale: str,
     now: datetime,
+    failover: FailoverPolicy | None = None,
 ) -> DeliveryPlan:
     """The decision for one message of `kind` to a person reachable on `reachable`
-    (their contact points' channels) with their `preference` for its category."""
+    (their contact points' channels) with their `preference` for its category; the path
+    follows `failover` (None: the kind's own policy)."""
     chosen = preference or default_preference(kind.category, reachable)
+    policy = failover or kind.failover
+    # `every` puts first only what the person chose themselves (nothing: its own order).
+    own = preference.channels if preference else ()
+    path = list(
+        delivery_path(
+            policy, own if policy.mode is FailoverMode.EVERY else chosen.channels, reachable
+        )
+    )
     zone_name = zone.key
 
     def decided(
@@ -176,11 +194,7 @@ def plan(
         )
 
     if kind.critical:
-        first = _reachable_path(preference.channels if preference else (), reachable)
-        rest = [c for c in CRITICAL_ORDER if c not in first]
-        return decided("send", first + _reachable_path(rest, reachable))
-    path = _reachable_path(chosen.channels, reachable)
-    path = path or [Channel.INAPP]
+        return decided("send", path)
     if not chosen.enabled:
         return decided("drop", (), reason="switched_off")
     if chosen.digest and kind.name != "digest":

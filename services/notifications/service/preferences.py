@@ -7,7 +7,7 @@ The rest are the use cases of the person's own API (`/api/notifications/me/...`)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +18,8 @@ from services.notifications.domain.digests import (
     DigestWindow,
     parse_window,
 )
-from services.notifications.domain.kinds import Category, kind_named
+from services.notifications.domain.failover import FailoverPolicy
+from services.notifications.domain.kinds import Category, failover_of, kind_named
 from services.notifications.domain.preferences import (
     CONTACT_CHANNELS,
     CategoryPreference,
@@ -31,6 +32,7 @@ from services.notifications.domain.preferences import (
 )
 from services.notifications.domain.quiet_hours import QuietHours, parse_wall_time, zone_named
 from services.notifications.repository import preferences as repository
+from services.notifications.settings import failover_overrides
 from shared.rules import NotFound, RuleBroken
 from shared.timers import schedule
 
@@ -47,13 +49,22 @@ def digest_timer_key(college: str, person_id: str, due_at: datetime) -> str:
 
 
 async def plan_delivery(
-    conn: asyncpg.Connection, *, college: str, recipient_id: str, kind: str, now: datetime
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    recipient_id: str,
+    kind: str,
+    now: datetime,
+    failover: Mapping[str, FailoverPolicy] | None = None,
 ) -> DeliveryPlan:
-    """The plan for one message of `kind` to `recipient_id` now (see domain/preferences).
+    """The plan for one message of `kind` to `recipient_id` now (see domain/preferences),
+    its path following the kind's failover policy: `failover`'s for the kind when given,
+    else the operator's (NOTIFICATIONS_FAILOVER_BY_KIND), else the kinds table's.
 
     A message left for the digest arms the person's digest timer in this transaction.
     """
     the_kind = kind_named(kind)
+    overrides = failover_overrides() if failover is None else failover
     facts = await repository.planning_facts(
         conn, college=college, person_id=recipient_id, category=the_kind.category.value
     )
@@ -65,6 +76,7 @@ async def plan_delivery(
         zone=zone_named(facts.person.time_zone),
         locale=facts.person.locale,
         now=now,
+        failover=failover_of(the_kind, overrides),
     )
     if decision.action == "digest":
         await arm_digest(conn, college=college, person_id=recipient_id, now=now)
