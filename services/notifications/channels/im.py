@@ -22,9 +22,10 @@ Feishu's "HTTP 200 but code != 0" refusal -> permanent (11232, frequency limited
 temporary). A URL
 Apprise cannot parse, or an unsupported scheme -> permanent. DingTalk and WeCom answer
 HTTP 200 with an errcode in the JSON body for a refused message (bad keyword, bad
-signature); Apprise 2.3's plugins for them do not read that body, so such a message is
-reported as sent. No vendor bot API takes an idempotency key:
-`honours_idempotency_key` is False.
+signature); Apprise 2.3's plugins for them do not read that body and report success, so
+their answers are read here (`channels/im_answers.py`): a non-zero errcode is a failure,
+temporary for the vendors' busy / rate-limit codes, else permanent. No vendor bot API
+takes an idempotency key: `honours_idempotency_key` is False.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from collections.abc import Mapping
 import apprise
 
 from services.notifications.channels import Outgoing, SendOutcome, SendResult
+from services.notifications.channels.im_answers import answers_heard, refused
 from services.notifications.settings import NotificationsSettings
 
 IM_SCHEMES = frozenset({"dingtalk", "wecombot", "feishu", "lark", "json", "jsons"})
@@ -128,14 +130,18 @@ class ImSender:
         lines: list[str] = []
         token = _captured.set(lines)
         try:
-            ok = await asyncio.wait_for(
-                plugin.async_notify(body=outgoing.body, title=outgoing.title),
-                timeout=2 * self._timeout_s + 1,
-            )
+            with answers_heard() as answers:
+                ok = await asyncio.wait_for(
+                    plugin.async_notify(body=outgoing.body, title=outgoing.title),
+                    timeout=2 * self._timeout_s + 1,
+                )
         except TimeoutError:
             return SendResult(SendOutcome.TEMPORARY_FAILURE, detail="im send timed out")
         finally:
             _captured.reset(token)
+        refusal = refused(scheme, answers)
+        if refusal is not None:
+            return refusal
         if ok:
             return SendResult(SendOutcome.SENT)
         return classify_failure(lines)
