@@ -1,6 +1,7 @@
 """Notifications' reminder and escalation consumers (REM-ESC): they keep the reminders'
-own tables from the events that describe shifts, meetings, lessons and report
-deadlines, and start and stop escalation chains from the events of their cases.
+own tables from the events that describe shifts, meetings, lessons, report and
+application deadlines and preparation tasks, and start and stop escalation chains from
+the events of their cases.
 Inbox (exactly once per consumer) and dead letters are the kernel's.
 
 Who is reminded of what:
@@ -12,7 +13,8 @@ Who is reminded of what:
 - a lesson: its volunteer teacher (LessonAssigned, one per lesson of a published
   timetable);
 - a report deadline: the submitter and every author (ReportExpected.closes_at); the
-  first submission (ReportSubmitted) cancels the reminders.
+  first submission (ReportSubmitted) cancels the reminders;
+- a preparation task and a campaign's application deadline: `deadline_consumers.py`.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from services.notifications.deadline_consumers import DEADLINE_HANDLERS
 from services.notifications.domain.escalations import ChainName
 from services.notifications.domain.reminders import SubjectKind
 from services.notifications.repository import read_models
-from services.notifications.service import escalations, reminders
+from services.notifications.service import application_deadlines, escalations, reminders
 from shared.events.base import Envelope
 from shared.events.evaluation import ReportExpected, ReportSubmitted
 from shared.events.recruitment import MembershipEnded, PupilDroppedOut, PupilReturnedToSchool
@@ -155,13 +158,24 @@ async def on_meeting_scheduled(
 async def on_membership_ended(
     conn: asyncpg.Connection, event: MembershipEnded, envelope: Envelope
 ) -> None:
+    now = _now()
     await reminders.leave_organisation(
         conn,
         college=event.college,
         person_id=event.person_id,
         organisation_kind=event.organisation_kind,
         organisation_id=event.organisation_id,
-        now=_now(),
+        now=now,
+    )
+    # Out of the volunteer pool too, unless still a member elsewhere (or a volunteer).
+    await application_deadlines.left_pool(
+        conn,
+        college=event.college,
+        person_id=event.person_id,
+        source=application_deadlines.MEMBERSHIP,
+        source_id=str(event.membership_id),
+        ended_at=event.ended_at,
+        now=now,
     )
 
 
@@ -244,9 +258,10 @@ REMINDERS = EventConsumer(
         Handler(LessonAssigned, on_lesson_assigned),
         Handler(ReportExpected, on_report_expected),
         Handler(ReportSubmitted, on_report_submitted),
+        *DEADLINE_HANDLERS,
     ],
-    description="Keeps reminders before shifts, meetings, lessons and report deadlines: "
-    "scheduled, moved and cancelled with their subjects.",
+    description="Keeps reminders before shifts, meetings, lessons, report and application "
+    "deadlines and preparation tasks: scheduled, moved and cancelled with their subjects.",
 )
 
 # --- escalation chains -------------------------------------------------------------------

@@ -106,7 +106,10 @@ SCHEDULING_ACTIVITIES = _scheduling(
     "activities", 3, "Activities scheduled on the calendar, keyed by activity id."
 )
 SCHEDULING_TASKS = _scheduling(
-    "tasks", 3, "Activity preparation tasks that fell due, keyed by task id."
+    "tasks",
+    3,
+    "Activity preparation tasks planned (deadline, assignee), done and fallen due, keyed by "
+    "task id.",
 )
 SCHEDULING_INCIDENTS = _scheduling(
     "incidents", 3, "Safety incidents on outings and activities, keyed by incident id."
@@ -228,6 +231,8 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     scheduling.AttendanceSanctionImposed: SCHEDULING_ATTENDANCE,
     scheduling.ActivityScheduled: SCHEDULING_ACTIVITIES,
     scheduling.TaskDue: SCHEDULING_TASKS,
+    scheduling.TaskPlanned: SCHEDULING_TASKS,
+    scheduling.TaskDone: SCHEDULING_TASKS,
     scheduling.IncidentReported: SCHEDULING_INCIDENTS,
     evaluation.ReportExpected: EVALUATION_REPORTS,
     evaluation.ReportSubmitted: EVALUATION_REPORTS,

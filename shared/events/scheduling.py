@@ -332,6 +332,39 @@ class TaskDue(DomainEvent):
     due_at: AwareDatetime
 
 
+class TaskPlanned(DomainEvent):
+    """A preparation task has its deadline and the person (if any) who does it.
+
+    Published when its activity is scheduled, and again whenever the deadline or the
+    assignee changes: the latest one describes the task."""
+
+    event_type = "campusflow.scheduling.task.planned.v1"
+    key_field = "task_id"
+
+    task_id: UUID
+    activity_id: UUID
+    department_id: ShortText
+    title: ShortText
+    activity_title: ShortText
+    assignee_id: PersonId | None = None
+    due_at: AwareDatetime
+
+
+class TaskDone(DomainEvent):
+    """A preparation task was marked done by its assignee or an officer.
+
+    Nobody is reminded of it any more, and its deadline never fires."""
+
+    event_type = "campusflow.scheduling.task.done.v1"
+    key_field = "task_id"
+
+    task_id: UUID
+    activity_id: UUID
+    department_id: ShortText
+    done_by: PersonId
+    done_at: AwareDatetime
+
+
 class IncidentReported(DomainEvent):
     """A safety incident on an outing or activity: the escalation chain starts (teacher,
     then grade leader, then the moral-education office) until someone acknowledges."""

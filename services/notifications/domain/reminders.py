@@ -1,10 +1,11 @@
 """Reminders (提醒): when each one fires, and what becomes of it when its subject moves.
 
-A reminder is one person, one subject (a duty shift, a meeting, a lesson, a report
-deadline) and one lead (how long before the subject's time). Its identity is
-stable, so an event seen twice, or a subject described again, finds it instead of
-making another; the message it sends is keyed by its identity and its firing time, so
-a subject that moves reminds again at the new time, and one that does not, never twice.
+A reminder is one person, one subject (a duty shift, a meeting, a lesson, a report or
+application deadline, a preparation task) and one lead (how long before the subject's
+time). Its identity is stable, so an event seen twice, or a subject described again,
+finds it instead of making another; the message it sends is keyed by its identity and
+its firing time, so a subject that moves reminds again at the new time, and one that
+does not, never twice.
 
 When a reminder's time has already passed when it becomes known (a shift assigned
 20 hours ahead has no T-24 h any more), it is skipped — unless every lead has passed
@@ -15,7 +16,7 @@ Nothing is sent for a subject that has started.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -107,6 +108,13 @@ def remaining_lead(starts_at: datetime, fired_at: datetime, planned: timedelta) 
     reminder fires late (at once, or after a restart) — never more than planned."""
     left = max(starts_at - fired_at, timedelta(0))
     return min(planned, left)
+
+
+def application_audience(pool: Iterable[str], applicants: Collection[str]) -> list[str]:
+    """Who is reminded of a campaign's application deadline: the college's volunteer pool
+    (its current members and the volunteers it enrolled) less everyone who applied to the
+    campaign — once each, in the pool's order."""
+    return [person for person in dict.fromkeys(pool) if person not in applicants]
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,22 @@ async def upcoming_subjects_of_organisation(
     return [row["subject_id"] for row in rows]
 
 
+async def open_subjects(
+    conn: asyncpg.Connection, *, college: str, subject_kind: str, after: datetime
+) -> list[Subject]:
+    """A college's subjects of one kind still ahead and not cancelled (e.g. the campaigns
+    still taking applications)."""
+    rows = await conn.fetch(
+        "SELECT college, subject_kind, subject_id, starts_at, fields, cancelled"
+        " FROM reminder_subjects WHERE college = $1 AND subject_kind = $2"
+        " AND NOT cancelled AND starts_at > $3 ORDER BY starts_at, subject_id",
+        college,
+        subject_kind,
+        after,
+    )
+    return [Subject(**{**dict(row), "fields": json.loads(row["fields"])}) for row in rows]
+
+
 async def reminders_of_subject(
     conn: asyncpg.Connection,
     *,

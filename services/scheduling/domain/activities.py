@@ -29,7 +29,7 @@ from services.scheduling.domain.activity_tasks import (
 )
 from services.scheduling.domain.calendar_time import CAMPUS_TZ, at_campus
 from services.scheduling.domain.rules import RuleBroken
-from shared.events.scheduling import ActivityScheduled, TaskDue
+from shared.events.scheduling import ActivityScheduled, TaskDone, TaskDue, TaskPlanned
 
 # Starts fall on the quarter hour; a window longer than this is a season, not a window.
 SLOT_MIN = 15
@@ -139,6 +139,36 @@ def task_falls_due(task: PreparationTask, activity: Activity, *, now: datetime) 
         title=task.plan.title,
         assignee_id=task.plan.assignee_id,
         due_at=task.due_at,
+    )
+
+
+def task_planned(task: PreparationTask, activity: Activity) -> TaskPlanned | None:
+    """What the task's assignee is reminded of: its deadline, once it has one (none for a
+    task done already: nothing is left to remind of)."""
+    if task.status is TaskStatus.DONE or task.due_at is None:
+        return None
+    return TaskPlanned(
+        college=task.college,
+        task_id=task.task_id,
+        activity_id=task.activity_id,
+        department_id=task.department_id,
+        title=task.plan.title,
+        activity_title=activity.title,
+        assignee_id=task.plan.assignee_id,
+        due_at=task.due_at,
+    )
+
+
+def task_done(task: PreparationTask) -> TaskDone:
+    """The task was marked done (`complete_task`): its reminders stop."""
+    assert task.done_at is not None and task.done_by is not None
+    return TaskDone(
+        college=task.college,
+        task_id=task.task_id,
+        activity_id=task.activity_id,
+        department_id=task.department_id,
+        done_by=task.done_by,
+        done_at=task.done_at,
     )
 
 

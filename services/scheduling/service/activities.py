@@ -1,6 +1,7 @@
 """Activity calendar use cases (活动日历): rooms, drafts, clash-free plans, preparation
-tasks whose deadlines are durable timers firing TaskDue once. Each runs in the one
-transaction it is handed."""
+tasks whose deadlines are durable timers firing TaskDue once. A scheduled activity's open
+tasks are announced (TaskPlanned: deadline and assignee, for their reminders), and a task
+marked done too (TaskDone). Each runs in the one transaction it is handed."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from services.scheduling.domain.activities import (
     ActivityStatus,
     draft_activity,
     schedule_activity,
+    task_done,
     task_falls_due,
+    task_planned,
 )
 from services.scheduling.domain.activity_plans import CalendarOutcome, CalendarProblem, plan_range
 from services.scheduling.domain.activity_tasks import (
@@ -31,6 +34,7 @@ from services.scheduling.domain.rules import NotFound, RuleBroken
 from services.scheduling.repository import activities as repository
 from services.scheduling.service import SOURCE
 from services.scheduling.solver.calendar import solve_calendar
+from shared.events.base import DomainEvent
 from shared.messaging.outbox import append_to_outbox
 from shared.paging import Paging
 from shared.timers import DueAction, DueActionHandler, cancel, schedule
@@ -227,6 +231,7 @@ async def plan(
     for task in tasks:
         tasks_by_activity.setdefault(task.activity_id, []).append(task)
     dated_all: list[PreparationTask] = []
+    task_events: list[DomainEvent] = []
     for activity in drafts:
         scheduled_activity, event = schedule_activity(
             activity, placed[activity.activity_id], now=now
@@ -234,13 +239,14 @@ async def plan(
         done.append(scheduled_activity)
         events.append(event)
         assert scheduled_activity.starts_at is not None and scheduled_activity.ends_at is not None
-        dated_all.extend(
-            tasks_dated(
-                tasks_by_activity.get(activity.activity_id, []),
-                starts_at=scheduled_activity.starts_at,
-                ends_at=scheduled_activity.ends_at,
-            )
+        dated = tasks_dated(
+            tasks_by_activity.get(activity.activity_id, []),
+            starts_at=scheduled_activity.starts_at,
+            ends_at=scheduled_activity.ends_at,
         )
+        dated_all.extend(dated)
+        # Each open task's deadline and assignee, for its reminders (notifications).
+        task_events.extend(e for t in dated if (e := task_planned(t, scheduled_activity)))
     await repository.mark_scheduled(conn, done)
     await repository.set_deadlines(conn, dated_all)
     for task in dated_all:
@@ -252,7 +258,7 @@ async def plan(
             due_at=task.due_at,
             payload={"college": college, "task_id": str(task.task_id)},
         )
-    await append_to_outbox(conn, events, source=SOURCE, now=now)
+    await append_to_outbox(conn, [*events, *task_events], source=SOURCE, now=now)
     return PlanResult(outcome, done)
 
 
@@ -274,6 +280,7 @@ async def mark_task_done(
         )
     done = complete_task(task, by=by, now=now)
     await repository.mark_done(conn, done)
+    await append_to_outbox(conn, [task_done(done)], source=SOURCE, now=now)
     return done
 
 

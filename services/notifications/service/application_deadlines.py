@@ -1,0 +1,165 @@
+"""Application deadlines (报名截止提醒): who is reminded before a recruitment campaign stops
+taking applications, and when that changes. Each runs in the transaction it is handed.
+
+The audience is the college's volunteer pool — its current members (departments and
+volunteer-corps units) and the volunteers it enrolled from earlier campaigns — less
+everyone who has applied to the campaign. A campaign is open to every student, but
+notifications only knows the people other services' events name; of those, the pool are
+the ones a campaign is for (people already serving), and reminding them stays within the
+college (the tenant). Applicants, whatever became of their application (withdrawn
+included), are never reminded of that campaign's deadline.
+
+- a campaign opens (or is described again with another closing time): everyone in the
+  pool who has not applied is reminded at the deadline leads before it closes;
+- someone applies: their reminders of that campaign are cancelled;
+- someone joins the pool while campaigns are open: reminded of each they have not
+  applied to (at once, when every lead has passed — the reminders' rule);
+- someone leaves the pool (their last membership ends): their pending reminders of the
+  open campaigns are cancelled;
+- the campaign closes: nobody is reminded of it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from services.notifications.domain.reminders import SubjectKind, application_audience
+from services.notifications.repository import deadline_audience as repository
+from services.notifications.repository import reminders as reminder_rows
+from services.notifications.service import reminders
+
+KIND = SubjectKind.APPLICATION_DEADLINE
+MEMBERSHIP, VOLUNTEER = "membership", "volunteer"
+
+
+async def campaign_opened(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    campaign_id: str,
+    title: str,
+    closes_at: datetime,
+    now: datetime,
+) -> None:
+    await repository.lock_college(conn, college=college)
+    audience = application_audience(
+        await repository.pool(conn, college=college),
+        await repository.applicants(conn, college=college, campaign_id=campaign_id),
+    )
+    await reminders.describe_subject(
+        conn,
+        college=college,
+        subject_kind=KIND,
+        subject_id=campaign_id,
+        starts_at=closes_at,
+        fields={"what": "application", "title": title, "due_at": closes_at},
+        holders=audience,
+        now=now,
+    )
+
+
+async def campaign_closed(
+    conn: asyncpg.Connection, *, college: str, campaign_id: str, now: datetime
+) -> None:
+    await reminders.cancel_subject(
+        conn, college=college, subject_kind=KIND, subject_id=campaign_id, now=now
+    )
+
+
+async def applied(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    campaign_id: str,
+    person_id: str,
+    applied_at: datetime,
+    now: datetime,
+) -> None:
+    await repository.lock_college(conn, college=college)
+    await repository.record_applicant(
+        conn, college=college, campaign_id=campaign_id, person_id=person_id, applied_at=applied_at
+    )
+    await reminders.remove_person(
+        conn,
+        college=college,
+        subject_kind=KIND,
+        subject_id=campaign_id,
+        person_id=person_id,
+        now=now,
+    )
+
+
+async def joined_pool(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    source: str,
+    source_id: str,
+    since: datetime,
+    now: datetime,
+) -> None:
+    await repository.lock_college(conn, college=college)
+    await repository.join_pool(
+        conn,
+        college=college,
+        person_id=person_id,
+        source=source,
+        source_id=source_id,
+        since=since,
+    )
+    campaigns = await reminder_rows.open_subjects(
+        conn, college=college, subject_kind=KIND, after=now
+    )
+    for campaign in campaigns:
+        if await repository.has_applied(
+            conn, college=college, campaign_id=campaign.subject_id, person_id=person_id
+        ):
+            continue
+        await reminders.add_person(
+            conn,
+            college=college,
+            subject_kind=KIND,
+            subject_id=campaign.subject_id,
+            person_id=person_id,
+            starts_at=campaign.starts_at,
+            fields=campaign.fields,
+            now=now,
+        )
+
+
+async def left_pool(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    source: str,
+    source_id: str,
+    ended_at: datetime,
+    now: datetime,
+) -> None:
+    await repository.lock_college(conn, college=college)
+    await repository.leave_pool(
+        conn,
+        college=college,
+        person_id=person_id,
+        source=source,
+        source_id=source_id,
+        ended_at=ended_at,
+    )
+    if await repository.in_pool(conn, college=college, person_id=person_id):
+        return  # still a member elsewhere, or a volunteer
+    campaigns = await reminder_rows.open_subjects(
+        conn, college=college, subject_kind=KIND, after=now
+    )
+    for campaign in campaigns:
+        await reminders.remove_person(
+            conn,
+            college=college,
+            subject_kind=KIND,
+            subject_id=campaign.subject_id,
+            person_id=person_id,
+            now=now,
+        )

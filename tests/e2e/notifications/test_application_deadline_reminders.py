@@ -1,0 +1,200 @@
+"""Application-deadline reminders on the real stack, from recruitment's events on Kafka:
+a campaign's deadline reminds the college's volunteer pool (current members, enrolled
+volunteers) who have not applied — not those who did, even when their application came
+first, nor anyone outside the pool; applying, leaving the pool or the campaign closing
+cancels; joining while it is open adds; a campaign about to close reminds at once, once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from shared.events.base import DomainEvent
+from shared.events.recruitment import (
+    ApplicationSubmitted,
+    CampaignClosed,
+    CampaignOpened,
+    CampaignPosition,
+    MembershipEnded,
+    MembershipStarted,
+    VolunteerEnrolled,
+)
+from tests.e2e.notifications.remesc_support import (
+    consumed,
+    my_reminders,
+    notices_of_kind,
+    times,
+    wait_notice,
+)
+from tests.e2e.notifications.routing_support import Produced, produce, run_id, with_ids
+from tools.stack import StackEndpoints
+
+pytestmark = pytest.mark.e2e
+
+H = timedelta(hours=1)
+DAY = timedelta(hours=24)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _opened(college: str, campaign: str, closes: datetime) -> CampaignOpened:
+    return CampaignOpened(
+        college=college,
+        campaign_id=campaign,
+        title="暑期一帮一支教志愿者招募",
+        place="十二里河小学",
+        starts_on=date(2027, 7, 8),
+        ends_on=date(2027, 8, 11),
+        applications_close_at=closes,
+        positions=[CampaignPosition(position_id="teacher", title="支教志愿者", headcount=20)],
+    )
+
+
+def _joined(college: str, person: str) -> MembershipStarted:
+    return MembershipStarted(
+        college=college,
+        membership_id=uuid4(),
+        person_id=person,
+        organisation_kind="department",
+        organisation_id="volunteers",
+        how="admitted",
+        started_at=_now(),
+    )
+
+
+def _applied(college: str, campaign: str, person: str) -> ApplicationSubmitted:
+    return ApplicationSubmitted(
+        college=college,
+        application_id=uuid4(),
+        campaign_id=campaign,
+        applicant_id=person,
+        applicant_name="张三",
+        submitted_at=_now(),
+    )
+
+
+async def _step(bootstrap: str, events: list[DomainEvent]) -> list[Produced]:
+    produced = with_ids(events)
+    await produce(bootstrap, produced)
+    await consumed(bootstrap, produced)
+    return produced
+
+
+async def test_a_campaign_reminds_the_pool_who_have_not_applied(
+    services: dict[str, str], stack: StackEndpoints
+) -> None:
+    run = run_id()
+    college, campaign = f"c{run}", f"summer-{run}"
+    stays, applies_first, applies_later, leaves, volunteer, outsider, late = (
+        f"{name}-{run}" for name in ("stay", "early", "later", "leave", "vol", "out", "late")
+    )
+    bootstrap = stack.kafka_bootstrap
+    leaving = _joined(college, leaves)
+    closes = _now() + 5 * DAY
+    async with httpx.AsyncClient(timeout=10) as client:
+
+        async def reminded(person: str) -> list[datetime]:
+            return times(await my_reminders(client, services, college, person), campaign)
+
+        await _step(
+            bootstrap,
+            [
+                *(_joined(college, p) for p in (stays, applies_first, applies_later)),
+                _joined(f"x{run}", stays),
+                leaving,
+                VolunteerEnrolled(
+                    college=college,
+                    volunteer_id=volunteer,
+                    campaign_id=f"spring-{run}",
+                    application_id=uuid4(),
+                    availability_ref="timetable-1",
+                    enrolled_at=_now(),
+                ),
+                # Applied before the reminders consumer saw the campaign open.
+                _applied(college, campaign, applies_first),
+            ],
+        )
+        opened = await _step(bootstrap, [_opened(college, campaign, closes)])
+        for person in (stays, applies_later, leaves, volunteer):
+            assert await reminded(person) == [closes - 2 * DAY, closes - DAY], person
+        found = await my_reminders(client, services, college, stays)
+        assert {r["kind"] for r in found} == {"deadline_reminder"}
+        assert found[0]["fields"]["what"] == "application"
+        assert found[0]["fields"]["title"] == "暑期一帮一支教志愿者招募"
+        for person in (applies_first, outsider):
+            assert await my_reminders(client, services, college, person) == [], person
+        # The same person as a member of another college hears nothing of it there.
+        assert await my_reminders(client, services, f"x{run}", stays) == []
+
+        await _step(
+            bootstrap,
+            [
+                _applied(college, campaign, applies_later),
+                MembershipEnded(
+                    college=college,
+                    membership_id=leaving.membership_id,
+                    person_id=leaves,
+                    organisation_kind="department",
+                    organisation_id="volunteers",
+                    how="withdrawn",
+                    reason="个人原因",
+                    ended_at=_now(),
+                ),
+                _joined(college, late),
+            ],
+        )
+        assert (await reminded(applies_later), await reminded(leaves)) == ([], [])
+        assert await reminded(late) == [closes - 2 * DAY, closes - DAY]
+        assert await reminded(stays) == [closes - 2 * DAY, closes - DAY]
+
+        # The opening redelivered: nobody who applied or left is put back.
+        await produce(bootstrap, opened)
+        await consumed(bootstrap, opened)
+        assert (await reminded(applies_first), await reminded(applies_later)) == ([], [])
+        assert await reminded(leaves) == []
+
+        await _step(
+            bootstrap,
+            [
+                CampaignClosed(
+                    college=college, campaign_id=campaign, closed_at=_now(), reason="名额已满"
+                )
+            ],
+        )
+        for person in (stays, volunteer, late):
+            assert await reminded(person) == [], person
+        # Joining after the campaign closed reminds of nothing.
+        await _step(bootstrap, [_joined(college, f"after-{run}")])
+        assert await my_reminders(client, services, college, f"after-{run}") == []
+
+
+async def test_a_campaign_about_to_close_reminds_at_once_once(
+    services: dict[str, str], stack: StackEndpoints
+) -> None:
+    run = run_id()
+    college, campaign = f"d{run}", f"blood-{run}"
+    member, applicant = f"m-{run}", f"a-{run}"
+    closes = _now() + 10 * H  # every lead (48 h, 24 h) has passed
+    async with httpx.AsyncClient(timeout=10) as client:
+        await _step(
+            stack.kafka_bootstrap,
+            [_joined(college, member), _joined(college, applicant)],
+        )
+        await _step(stack.kafka_bootstrap, [_applied(college, campaign, applicant)])
+        await _step(stack.kafka_bootstrap, [_opened(college, campaign, closes)])
+        told = await wait_notice(client, services, college, member, "deadline_reminder")
+        assert told["title"] == "报名截止提醒"
+        assert "暑期一帮一支教志愿者招募" in told["body"]
+        await asyncio.sleep(3)  # a second one would have come by now
+        assert (
+            len(await notices_of_kind(client, services, college, member, "deadline_reminder")) == 1
+        )
+        assert (
+            await notices_of_kind(client, services, college, applicant, "deadline_reminder") == []
+        )
