@@ -23,8 +23,8 @@ def services_state() -> Iterator[ServicesState]:
     """The session's SMTP sink and SMS double (tools/stack/doubles.py), in a directory of
     their own; the mail the sink accepted is under `mail_dir(directory)`."""
     directory = Path(tempfile.mkdtemp(prefix="campusflow-e2e-"))
-    try:
-        yield ServicesState(directory, start_doubles(directory))
+    try:  # the SMS double pushes receipts to the port notifications will take
+        yield ServicesState(directory, start_doubles(directory, notifications_port=free_port()))
     finally:
         stop_doubles(directory)
 
@@ -39,6 +39,8 @@ def services(
     try:
         for name in ("recruitment", "scheduling", "evaluation", "notifications"):
             port = free_port()
+            if name == "notifications":
+                port = int(services_state.doubles["sms"]["notifications_port"])
             env = service_environment(
                 name,
                 database_url=service_dsns[name],

@@ -132,8 +132,10 @@ def _start_services(
     if missing:
         raise _fail(f"prepare_platform returned no database URL for: {', '.join(missing)}")
     records: dict[str, dict[str, Any]] = {}
+    # Chosen first: the SMS double pushes its delivery receipts to notifications there.
+    notifications_port = free_port()
     try:  # before the services: notifications sends to them from its first second
-        doubles = start_doubles(directory)
+        doubles = start_doubles(directory, notifications_port=notifications_port)
     except StackError as exc:
         raise _fail(f"{exc}; `campusflow stack down` cleans up.") from None
     console.print(
@@ -141,9 +143,10 @@ def _start_services(
         f"{doubles['smtp']['dir']}) and the SMS double on port {doubles['sms']['port']}"
     )
     ports: set[int] = {int(record["port"]) for record in doubles.values()}
+    ports.add(notifications_port)
     for service in SERVICES:
-        port = free_port()
-        while port in ports:
+        port = notifications_port if service == "notifications" else free_port()
+        while port in ports and service != "notifications":
             port = free_port()
         ports.add(port)
         env = service_environment(

@@ -12,6 +12,12 @@ Both are recorded in stack.json under `doubles.<name>` (pid, started, port, log,
 sink's `dir`); their logs are `state_dir/logs/<name>.log`. `notifications_environment`
 gives the notifications service the variables that point it at them, and at its own URL
 for the acknowledgement links in its messages.
+
+Given the port the notifications service will listen on (`notifications_port`), the SMS
+double pushes a delivery receipt for every message it accepts to that service's receipts
+route with the local receipt token (`--report-url`, `receipts_url`), so on the local
+stack an SMS goes sent -> delivered. Its record keeps `notifications_port`: a running
+double pointed at another port is started again.
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from services.notifications.settings import LOCAL_SMS_RECEIPT_TOKEN
 from tools.stack.errors import StackError
 from tools.stack.processes import (
     REPO_ROOT,
@@ -47,7 +55,15 @@ def mail_dir(state_dir: Path) -> Path:
     return Path(state_dir) / MAIL_DIR
 
 
-def _argv(name: str, port: int, state_dir: Path) -> list[str]:
+def receipts_url(notifications_port: int, token: str = LOCAL_SMS_RECEIPT_TOKEN) -> str:
+    """Where the SMS double pushes receipts: the local notifications service's route."""
+    return (
+        f"http://127.0.0.1:{notifications_port}/api/notifications/providers/sms/receipts"
+        f"?token={quote(token, safe='')}"
+    )
+
+
+def _argv(name: str, port: int, state_dir: Path, notifications_port: int | None) -> list[str]:
     if name == "smtp":
         return [
             sys.executable,
@@ -58,32 +74,53 @@ def _argv(name: str, port: int, state_dir: Path) -> list[str]:
             "--dir",
             str(mail_dir(state_dir)),
         ]
-    return [sys.executable, "-m", "tools.doubles.sms", "--port", str(port)]
+    argv = [sys.executable, "-m", "tools.doubles.sms", "--port", str(port)]
+    if notifications_port is not None:
+        argv += ["--report-url", receipts_url(notifications_port)]
+    return argv
 
 
-def start_doubles(state_dir: Path, *, timeout_s: float = READY_TIMEOUT_S) -> dict[str, Any]:
+def _keep(name: str, record: Any, notifications_port: int | None) -> bool:
+    """A running double serves on, unless it pushes receipts to another port."""
+    if not record_alive(record):
+        return False
+    return name != "sms" or record.get("notifications_port") == notifications_port
+
+
+def start_doubles(
+    state_dir: Path,
+    *,
+    timeout_s: float = READY_TIMEOUT_S,
+    notifications_port: int | None = None,
+) -> dict[str, Any]:
     """Start the SMTP sink and the SMS double on free ports, wait until each answers, and
     record them in stack.json under `doubles`; returns those records (name -> record).
 
-    Doubles already running for this state directory are kept (not started twice).
+    With `notifications_port` (where the notifications service will listen) the SMS
+    double pushes delivery receipts to it; without, it pushes none. Doubles already
+    running for this state directory are kept (not started twice), except an SMS double
+    pushing receipts elsewhere, which is stopped and started again.
     """
     state_dir = Path(state_dir).resolve()
     recorded: dict[str, Any] = dict((read_stack_state(state_dir) or {}).get("doubles") or {})
     records: dict[str, Any] = {}
     for name in DOUBLES:
-        if record_alive(recorded.get(name)):
+        if _keep(name, recorded.get(name), notifications_port):
             records[name] = recorded[name]
             continue
+        if recorded.get(name):
+            stop_record(recorded[name])
         port = free_port()
-        while any(r.get("port") == port for r in records.values()):
+        while port == notifications_port or any(r.get("port") == port for r in records.values()):
             port = free_port()
         log = state_dir / "logs" / f"{name}.log"
-        proc = spawn(_argv(name, port, state_dir), log, cwd=REPO_ROOT)
+        proc = spawn(_argv(name, port, state_dir, notifications_port), log, cwd=REPO_ROOT)
         extra: dict[str, Any] = {"port": port, "log": str(log)}
         if name == "smtp":
             extra["dir"] = str(mail_dir(state_dir))
         else:
             extra["url"] = f"http://127.0.0.1:{port}"
+            extra["notifications_port"] = notifications_port
         records[name] = process_record(proc, **extra)
         update_stack_state(state_dir, doubles={name: records[name]})
     for name, record in records.items():
