@@ -54,6 +54,56 @@ async def insert_delivery(
     return bool(made)
 
 
+@dataclass(frozen=True)
+class NewDelivery:
+    """One channel's delivery of a message to insert: 'queued' for an outside channel,
+    'delivered' for the inbox (recorded with its one finished attempt)."""
+
+    delivery_id: UUID
+    message_id: UUID
+    college: str
+    channel: str
+    dedupe_key: str
+    template_version: int
+    status: str
+
+
+async def insert_deliveries(
+    conn: asyncpg.Connection, deliveries: Sequence[NewDelivery], *, now: datetime
+) -> set[UUID]:
+    """`insert_delivery` for many in one statement (a delivery not queued gets its one
+    finished attempt in it too); the ids this call made: a dedupe key (or id) that
+    already exists makes nothing, so nothing is sent twice."""
+    if not deliveries:
+        return set()
+    rows = await conn.fetch(
+        "WITH made AS ("
+        "  INSERT INTO deliveries (delivery_id, message_id, college, channel, dedupe_key,"
+        "   template_version, status, attempts, next_attempt_at, created_at, updated_at)"
+        "  SELECT d.delivery_id, d.message_id, d.college, d.channel, d.dedupe_key,"
+        "   d.template_version, d.status, CASE WHEN d.status = 'queued' THEN 0 ELSE 1 END,"
+        "   $8, $8, $8"
+        "  FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],"
+        "   $6::int[], $7::text[]) AS d(delivery_id, message_id, college, channel,"
+        "   dedupe_key, template_version, status)"
+        "  ON CONFLICT DO NOTHING RETURNING delivery_id, status),"
+        " finished AS ("
+        "  INSERT INTO delivery_attempts (delivery_id, attempt, started_at, finished_at,"
+        "   outcome) SELECT delivery_id, 1, $8, $8, status FROM made"
+        "  WHERE status <> 'queued')"
+        " SELECT delivery_id FROM made",
+        [d.delivery_id for d in deliveries],
+        [d.message_id for d in deliveries],
+        [d.college for d in deliveries],
+        [d.channel for d in deliveries],
+        [d.dedupe_key for d in deliveries],
+        [d.template_version for d in deliveries],
+        [d.status for d in deliveries],
+        now,
+    )
+    return {row["delivery_id"] for row in rows}
+
+
 async def claim_due(
     conn: asyncpg.Connection,
     *,

@@ -49,6 +49,62 @@ async def insert_message(conn: asyncpg.Connection, message: Message) -> bool:
     return bool(made)
 
 
+async def insert_messages(conn: asyncpg.Connection, messages: Sequence[Message]) -> set[UUID]:
+    """Insert those that do not exist yet, in one statement; the ids this call made (the
+    others a concurrent replay made)."""
+    if not messages:
+        return set()
+    rows = await conn.fetch(
+        "INSERT INTO messages (message_id, college, event_id, recipient_id, kind, category,"
+        " priority, subject_id, fields, locale, channels, status, hold_until, created_at,"
+        " updated_at, time_zone)"
+        " SELECT m.message_id, m.college, m.event_id, m.recipient_id, m.kind, m.category,"
+        "  m.priority, m.subject_id, m.fields::jsonb, m.locale,"
+        "  string_to_array(m.channels, ','), m.status, m.hold_until, m.created_at,"
+        "  m.updated_at, m.time_zone"
+        " FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[],"
+        "  $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+        "  $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::text[])"
+        "  AS m(message_id, college, event_id, recipient_id, kind, category, priority,"
+        "  subject_id, fields, locale, channels, status, hold_until, created_at, updated_at,"
+        "  time_zone)"
+        " ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
+        [m.message_id for m in messages],
+        [m.college for m in messages],
+        [m.event_id for m in messages],
+        [m.recipient_id for m in messages],
+        [m.kind for m in messages],
+        [m.category for m in messages],
+        [m.priority for m in messages],
+        [m.subject_id for m in messages],
+        [json.dumps(m.fields, default=str, ensure_ascii=False) for m in messages],
+        [m.locale for m in messages],
+        [",".join(m.channels) for m in messages],  # channel names hold no comma
+        [str(m.status) for m in messages],
+        [m.hold_until for m in messages],
+        [m.created_at for m in messages],
+        [m.updated_at for m in messages],
+        [m.time_zone for m in messages],
+    )
+    return {row["message_id"] for row in rows}
+
+
+async def set_statuses(
+    conn: asyncpg.Connection, statuses: Sequence[tuple[UUID, str]], *, now: datetime
+) -> None:
+    """Set several messages' statuses in one statement."""
+    if not statuses:
+        return
+    await conn.execute(
+        "UPDATE messages m SET status = s.status, updated_at = $3"
+        " FROM unnest($1::uuid[], $2::text[]) AS s(message_id, status)"
+        " WHERE m.message_id = s.message_id",
+        [message_id for message_id, _ in statuses],
+        [status for _, status in statuses],
+        now,
+    )
+
+
 async def set_status(
     conn: asyncpg.Connection, message_id: UUID, status: str, *, now: datetime
 ) -> None:

@@ -93,6 +93,33 @@ async def insert_message_notice(conn: asyncpg.Connection, notice: InboxNotice) -
     return bool(made)
 
 
+async def insert_message_notices(
+    conn: asyncpg.Connection, notices: Sequence[InboxNotice]
+) -> set[UUID]:
+    """`insert_message_notice` for many in one statement; the ids this call wrote."""
+    if not notices:
+        return set()
+    rows = await conn.fetch(
+        "INSERT INTO notices (id, college, recipient_id, kind, title, body, subject_id,"
+        " created_at, message_id, priority, category)"
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
+        "  $6::text[], $7::text[], $8::timestamptz[], $9::uuid[], $10::text[], $11::text[])"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        [n.id for n in notices],
+        [n.college for n in notices],
+        [n.recipient_id for n in notices],
+        [n.kind for n in notices],
+        [n.title for n in notices],
+        [n.body for n in notices],
+        [n.subject_id for n in notices],
+        [n.created_at for n in notices],
+        [n.message_id for n in notices],
+        [n.priority for n in notices],
+        [n.category for n in notices],
+    )
+    return {row["id"] for row in rows}
+
+
 async def inbox(
     conn: asyncpg.Connection,
     *,

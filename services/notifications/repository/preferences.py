@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import asyncpg
@@ -20,6 +21,7 @@ from services.notifications.domain.preferences import (
     QuietHandling,
 )
 from services.notifications.domain.quiet_hours import DEFAULT_TIME_ZONE, QuietHours
+from services.notifications.repository.prefetch import PrefetchKey, from_prefetch, prefetched
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class PlanningFacts:
 async def planning_facts(
     conn: asyncpg.Connection, *, college: str, person_id: str, category: str
 ) -> PlanningFacts:
+    hit, facts = from_prefetch((id(conn), "facts", college, f"{person_id}\x1f{category}"))
+    if hit:
+        return cast(PlanningFacts, facts)
     row = await conn.fetchrow(
         "SELECT p.display_name, p.locale, p.time_zone,"
         " (SELECT coalesce(array_agg(c.channel), '{}') FROM contact_points c"
@@ -91,6 +96,10 @@ async def planning_facts(
         category,
     )
     assert row is not None  # (SELECT 1) always gives one row
+    return _planning_facts(person_id, row)
+
+
+def _planning_facts(person_id: str, row: asyncpg.Record) -> PlanningFacts:
     if row["locale"] is None:
         person = Person(person_id, None, DEFAULT_LOCALE, DEFAULT_TIME_ZONE)
     else:
@@ -101,6 +110,37 @@ async def planning_facts(
         preference=_preference(row) if row["category"] is not None else None,
         quiet_hours=QuietHours(row["starts"], row["ends"]) if row["starts"] is not None else None,
     )
+
+
+@asynccontextmanager
+async def planning_facts_prefetched(
+    conn: asyncpg.Connection, *, college: str, person_ids: Sequence[str], category: str
+) -> AsyncIterator[None]:
+    """Within the block, `planning_facts` of these people (this connection, this
+    category) answers from one query made here instead of one query each."""
+    rows = await conn.fetch(
+        "SELECT w.person_id, p.display_name, p.locale, p.time_zone,"
+        " (SELECT coalesce(array_agg(c.channel), '{}') FROM contact_points c"
+        "   WHERE c.college = $1 AND c.person_id = w.person_id) AS reachable,"
+        " q.starts, q.ends,"
+        " f.category, f.channels, f.enabled, f.quiet_handling, f.digest"
+        " FROM unnest($2::text[]) AS w(person_id)"
+        " LEFT JOIN people p ON p.college = $1 AND p.person_id = w.person_id"
+        " LEFT JOIN quiet_hours q ON q.college = $1 AND q.person_id = w.person_id"
+        " LEFT JOIN preferences f ON f.college = $1 AND f.person_id = w.person_id"
+        "  AND f.category = $3",
+        college,
+        list(dict.fromkeys(person_ids)),
+        category,
+    )
+    facts: dict[PrefetchKey, object] = {
+        (id(conn), "facts", college, f"{row['person_id']}\x1f{category}"): _planning_facts(
+            row["person_id"], row
+        )
+        for row in rows
+    }
+    with prefetched(facts):
+        yield
 
 
 async def set_locale_and_zone(
@@ -140,6 +180,9 @@ async def contact_points(
 async def contact_address(
     conn: asyncpg.Connection, *, college: str, person_id: str, channel: str
 ) -> str | None:
+    hit, address = from_prefetch((id(conn), "address", college, f"{person_id}\x1f{channel}"))
+    if hit:
+        return None if address is None else str(address)
     value = await conn.fetchval(
         "SELECT address FROM contact_points WHERE college = $1 AND person_id = $2 AND channel = $3",
         college,

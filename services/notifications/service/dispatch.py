@@ -5,7 +5,9 @@ Each round it releases the held messages whose hold ended, claims due deliveries
 `dispatch_claim_timeout_s` and another replica takes the delivery over), words each
 (TEMPLATES, from the fields stored on the message), finds the contact point (PREFS),
 asks Redis whether it may send (rate limits, circuit breaker), calls the channel's
-sender with the delivery's idempotency key, and records the attempt (dispatch_record).
+sender with the delivery's idempotency key, and records the attempt (dispatch_record;
+the attempts finished meanwhile together, one transaction). A batch's addresses are
+read in one query, and its deliveries alike in content are worded once.
 
 Exactly once: a delivery is sent again only when a dispatcher died (or its claim
 lapsed) between the provider accepting it and the record's commit. Then the next
@@ -17,6 +19,7 @@ copy; one that does not (SMTP) makes one more per such crash, at most
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import socket
@@ -33,7 +36,12 @@ from services.notifications.channels.registry import channel_senders
 from services.notifications.domain.delivery import Rendering, idempotency_key
 from services.notifications.domain.delivery_records import ClaimedDelivery
 from services.notifications.repository import deliveries as delivery_rows
-from services.notifications.service.dispatch_record import AttemptResult, record_attempt
+from services.notifications.repository.prefetch import contact_addresses_prefetched
+from services.notifications.service.dispatch_record import (
+    Attempted,
+    AttemptResult,
+    GroupRecorder,
+)
 from services.notifications.service.messages import Renderer, release_held
 from services.notifications.service.preferences import contact_address
 from services.notifications.service.protection import Limits, Protection
@@ -44,11 +52,13 @@ from shared.supervisor import Loop, LoopHealth, sleep_or_stop
 
 log = structlog.get_logger(__name__)
 
-# How many sends of one round run at once. Each holds the connection its record will use
-# from before the send until the record commits, so a crash leaves at most this many
-# sent-but-unrecorded deliveries (each sent again once: one duplicate per crash and
-# channel that honours no idempotency key). Half the service's pool of 10, so a slow
-# provider never starves the API, the consumers and the relay of connections.
+# How many sends of one round run at once. Each keeps its place from before the send until
+# its record commits, so a crash leaves at most this many sent-but-unrecorded deliveries
+# (each sent again once: one duplicate per crash and channel that honours no idempotency
+# key). The records of a round go over ONE connection taken before its first send, in
+# groups (service/dispatch_record.GroupRecorder): while it sends, a round holds that one
+# connection (the claim's is back by then), so a slow provider never starves the API, the
+# consumers and the relay of the service's pool of 10.
 SEND_CONCURRENCY = 5
 AddressLookup = Callable[..., Awaitable[str | None]]
 
@@ -112,9 +122,17 @@ class Dispatcher:
         async with self.pool.acquire() as conn, conn.transaction():
             released = await release_held(conn, now=now, limit=batch, render=self.render)
         prepared = await self._claim(now)
-        outcomes = await asyncio.gather(
-            *(self._dispatch(item) for item in prepared), return_exceptions=True
-        )
+        if not prepared:
+            return released >= batch
+        # The connection the round's records use, taken before any send: a send never
+        # waits for one to be recorded.
+        async with self.pool.acquire() as conn:
+            recorder = GroupRecorder(
+                conn, claimer=self.claimer, max_attempts=self.settings.dispatch_max_attempts
+            )
+            outcomes = await asyncio.gather(
+                *(self._dispatch(item, recorder) for item in prepared), return_exceptions=True
+            )
         failures = [o for o in outcomes if isinstance(o, BaseException)]
         if failures:
             # Their deliveries stay claimed until the claim lapses, then are tried again.
@@ -133,22 +151,24 @@ class Dispatcher:
                 claim_for_s=self.settings.dispatch_claim_timeout_s,
                 limit=self.settings.dispatch_batch_size,
             )
-            return [await self._prepare(conn, item) for item in claimed]
+            if not claimed:
+                return []
+            # Every address of the batch in one query; one wording per message content.
+            wanted = [(c.college, c.recipient_id, c.channel) for c in claimed]
+            wordings: dict[str, Rendering | Exception] = {}
+            async with contact_addresses_prefetched(conn, wanted):
+                return [await self._prepare(conn, item, wordings) for item in claimed]
 
-    async def _prepare(self, conn: asyncpg.Connection, claimed: ClaimedDelivery) -> _Prepared:
-        try:
-            async with conn.transaction():  # a savepoint: a bad template spoils only itself
-                rendering = await self.render(
-                    conn,
-                    college=claimed.college,
-                    kind=claimed.kind,
-                    locale=claimed.locale,
-                    fields=claimed.fields,
-                    time_zone=claimed.time_zone,
-                )
-        except Exception as error:  # a template that cannot word it: fail, never block
+    async def _prepare(
+        self,
+        conn: asyncpg.Connection,
+        claimed: ClaimedDelivery,
+        wordings: dict[str, Rendering | Exception],
+    ) -> _Prepared:
+        rendering = await self._word(conn, claimed, wordings)
+        if isinstance(rendering, Exception):  # a template that cannot word it: fail it
             log.warning("delivery cannot be worded", delivery_id=str(claimed.delivery_id))
-            return _Prepared(claimed, None, None, f"cannot be worded: {error!r}"[:500])
+            return _Prepared(claimed, None, None, f"cannot be worded: {rendering!r}"[:500])
         address = await self.address(
             conn, college=claimed.college, person_id=claimed.recipient_id, channel=claimed.channel
         )
@@ -158,22 +178,40 @@ class Dispatcher:
             return _Prepared(claimed, rendering, address, f"no sender for {claimed.channel}")
         return _Prepared(claimed, rendering, address, "")
 
-    async def _dispatch(self, item: _Prepared) -> None:
-        # The connection first: a send never waits for one to be recorded.
-        async with self._sending, self.pool.acquire() as conn:
+    async def _word(
+        self,
+        conn: asyncpg.Connection,
+        claimed: ClaimedDelivery,
+        wordings: dict[str, Rendering | Exception],
+    ) -> Rendering | Exception:
+        """The delivery's wording; deliveries of one batch alike in all the wording reads
+        (one event's recipients in a locale and zone) share it, worded once."""
+        alike = json.dumps(
+            [claimed.college, claimed.kind, claimed.locale, claimed.time_zone, claimed.fields],
+            sort_keys=True,
+            default=str,
+            ensure_ascii=False,
+        )
+        if alike not in wordings:
+            try:
+                async with conn.transaction():  # a savepoint: a bad template spoils only itself
+                    wordings[alike] = await self.render(
+                        conn,
+                        college=claimed.college,
+                        kind=claimed.kind,
+                        locale=claimed.locale,
+                        fields=claimed.fields,
+                        time_zone=claimed.time_zone,
+                    )
+            except Exception as error:  # never blocks the batch
+                wordings[alike] = error
+        return wordings[alike]
+
+    async def _dispatch(self, item: _Prepared, recorder: GroupRecorder) -> None:
+        async with self._sending:
             result = await self._attempt(item)
-            now = datetime.now(UTC)
-            async with conn.transaction():
-                decision = await record_attempt(
-                    conn,
-                    item.claimed,
-                    result,
-                    item.rendering,
-                    claimer=self.claimer,
-                    max_attempts=self.settings.dispatch_max_attempts,
-                    now=now,
-                    jitter=self.jitter(),
-                )
+            attempted = Attempted(item.claimed, result, item.rendering, self.jitter())
+            decision = await recorder.record(attempted)
         if decision is None:
             log.warning("claim lapsed before recording", delivery_id=str(item.claimed.delivery_id))
 

@@ -1,10 +1,12 @@
-"""Recording an attempt: the attempt row, the delivery's and the message's new status,
-the failover, and the outcome events — one transaction, checked against the claim."""
+"""Recording attempts: each attempt row, its delivery's and its message's new status, the
+failover, and the outcome events — one transaction for a group of attempts (the ones a
+dispatcher finished meanwhile), each checked against its claim."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import cast
 
 import asyncpg
@@ -18,10 +20,11 @@ from services.notifications.domain.delivery import (
     message_status_after,
 )
 from services.notifications.domain.delivery_records import ClaimedDelivery
-from services.notifications.repository import deliveries as delivery_rows
+from services.notifications.repository import attempts as attempt_rows
 from services.notifications.repository import messages as message_rows
+from services.notifications.repository.attempts import Outcome
 from services.notifications.service import SOURCE
-from services.notifications.service.messages import deliver_in_app, queue_delivery
+from services.notifications.service.message_start import deliver_in_app, queue_delivery
 from shared.events.base import DomainEvent
 from shared.events.notifications import Channel, MessageDelivered, MessageFailed, MessageSent
 from shared.messaging.outbox import append_to_outbox
@@ -33,6 +36,17 @@ class AttemptResult:
     detail: str = ""
     provider_message_id: str | None = None
     retry_after_s: float = 1.0  # for 'rate_limited'
+
+
+@dataclass(frozen=True)
+class Attempted:
+    """A finished attempt to record: the claim, its result, the wording it was sent with
+    (None: it could not be worded) and the jitter of its retry delay, in [0, 1)."""
+
+    claimed: ClaimedDelivery
+    result: AttemptResult
+    rendering: Rendering | None
+    jitter: float
 
 
 async def record_attempt(
@@ -48,31 +62,92 @@ async def record_attempt(
 ) -> Decision | None:
     """Apply one attempt's result; None when the claim lapsed and another dispatcher took
     the delivery over (it will send and record; this attempt stays unfinished)."""
-    held = await delivery_rows.lock_if_still_claimed(
-        conn, delivery_id=claimed.delivery_id, claimer=claimer, attempt=claimed.attempt
-    )
-    if held is None:
-        return None
-    await delivery_rows.finish_attempt(
+    [decision] = await record_attempts(
         conn,
+        [Attempted(claimed, result, rendering, jitter)],
+        claimer=claimer,
+        max_attempts=max_attempts,
+        now=now,
+    )
+    return decision
+
+
+async def record_attempts(
+    conn: asyncpg.Connection,
+    attempted: list[Attempted],
+    *,
+    claimer: str,
+    max_attempts: int,
+    now: datetime,
+) -> list[Decision | None]:
+    """`record_attempt` of each, in a few statements whatever their number; the decision
+    of each in order (None: its claim lapsed, nothing of it is recorded)."""
+    held = await attempt_rows.lock_still_claimed(
+        conn, [(a.claimed.delivery_id, a.claimed.attempt) for a in attempted], claimer=claimer
+    )
+    decisions: list[Decision | None] = []
+    outcomes: list[Outcome] = []
+    told: list[list[DomainEvent]] = []
+    for item in attempted:
+        claim = held.get(item.claimed.delivery_id)
+        if claim is None:
+            decisions.append(None)
+            continue
+        claimed, result = item.claimed, item.result
+        decision = decide(
+            result.outcome,
+            tries=claim.tries,
+            max_attempts=max_attempts,
+            path=claimed.channels if item.rendering is not None else (claimed.channel,),
+            channel=claimed.channel,
+            tried=claim.tried,
+            now=now,
+            jitter=item.jitter,
+            postpone_s=result.retry_after_s,
+        )
+        decisions.append(decision)
+        outcomes.append(_outcome(claimed, result, decision))
+        told.append(_events(claimed, result, decision, now=now))
+    await attempt_rows.record_outcomes(conn, outcomes, now=now)
+    events: list[DomainEvent] = []
+    recorded = [(a, d) for a, d in zip(attempted, decisions, strict=True) if d is not None]
+    for (item, decision), its_events in zip(recorded, told, strict=True):
+        events += its_events
+        if decision.step is Step.FAIL_OVER:
+            events += await fail_over(conn, item.claimed, decision, item.rendering, now=now)
+    if events:
+        await append_to_outbox(conn, events, source=SOURCE, now=now)
+    return decisions
+
+
+def _outcome(claimed: ClaimedDelivery, result: AttemptResult, decision: Decision) -> Outcome:
+    error = result.detail or result.outcome
+    if decision.step in (Step.SENT, Step.DELIVERED):
+        status, retry_at, last_error = decision.step.value, None, None
+        provider_id = result.provider_message_id
+    elif decision.step in (Step.RETRY, Step.POSTPONE):
+        status, retry_at, provider_id, last_error = "queued", decision.retry_at, None, error
+    else:
+        assert decision.final is not None
+        status, retry_at, provider_id, last_error = decision.final.value, None, None, error
+    return Outcome(
         delivery_id=claimed.delivery_id,
         attempt=claimed.attempt,
         outcome=result.outcome,
         detail=result.detail,
-        now=now,
+        status=status,
+        message_id=claimed.message_id,
+        message_status=message_status_after(decision).value,
+        next_attempt_at=retry_at,
+        provider_message_id=provider_id,
+        last_error=last_error,
     )
-    decision = decide(
-        result.outcome,
-        tries=held.tries,
-        max_attempts=max_attempts,
-        path=claimed.channels if rendering is not None else (claimed.channel,),
-        channel=claimed.channel,
-        tried=held.tried,
-        now=now,
-        jitter=jitter,
-        postpone_s=result.retry_after_s,
-    )
-    events: list[DomainEvent] = []
+
+
+def _events(
+    claimed: ClaimedDelivery, result: AttemptResult, decision: Decision, *, now: datetime
+) -> list[DomainEvent]:
+    """The outcome events of one attempt (a failover adds its own after them)."""
     channel = cast(Channel, claimed.channel)
     common = {
         "college": claimed.college,
@@ -82,49 +157,22 @@ async def record_attempt(
         "channel": channel,
     }
     if decision.step in (Step.SENT, Step.DELIVERED):
-        await delivery_rows.update_delivery(
-            conn,
-            delivery_id=claimed.delivery_id,
-            status=decision.step.value,
-            now=now,
-            provider_message_id=result.provider_message_id,
-        )
-        events.append(MessageSent(**common, attempt=claimed.attempt, sent_at=now))
+        sent: list[DomainEvent] = [MessageSent(**common, attempt=claimed.attempt, sent_at=now)]
         if decision.step is Step.DELIVERED:
-            events.append(MessageDelivered(**common, delivered_at=now))
-    elif decision.step in (Step.RETRY, Step.POSTPONE):
-        await delivery_rows.update_delivery(
-            conn,
-            delivery_id=claimed.delivery_id,
-            status="queued",
-            now=now,
-            next_attempt_at=decision.retry_at,
-            last_error=result.detail or result.outcome,
+            sent.append(MessageDelivered(**common, delivered_at=now))
+        return sent
+    if decision.step in (Step.RETRY, Step.POSTPONE):
+        return []
+    assert decision.final is not None
+    return [
+        MessageFailed(
+            **common,
+            outcome="bounced" if decision.final.value == "bounced" else "failed",
+            reason=(result.detail or result.outcome)[:4000],
+            failed_over_to=cast(Channel | None, decision.next_channel),
+            failed_at=now,
         )
-    else:
-        assert decision.final is not None
-        await delivery_rows.update_delivery(
-            conn,
-            delivery_id=claimed.delivery_id,
-            status=decision.final.value,
-            now=now,
-            last_error=result.detail or result.outcome,
-        )
-        events.append(
-            MessageFailed(
-                **common,
-                outcome="bounced" if decision.final.value == "bounced" else "failed",
-                reason=(result.detail or result.outcome)[:4000],
-                failed_over_to=cast(Channel | None, decision.next_channel),
-                failed_at=now,
-            )
-        )
-        events += await fail_over(conn, claimed, decision, rendering, now=now)
-    await message_rows.set_status(
-        conn, claimed.message_id, message_status_after(decision).value, now=now
-    )
-    await append_to_outbox(conn, events, source=SOURCE, now=now)
-    return decision
+    ]
 
 
 async def fail_over(
@@ -145,3 +193,67 @@ async def fail_over(
         return await deliver_in_app(conn, message, rendering, now=now)
     await queue_delivery(conn, message, decision.next_channel, rendering.version, now=now)
     return []
+
+
+class GroupRecorder:
+    """Records one dispatcher round's finished attempts on the one connection the round
+    took before its first send (a send never waits for a connection to be recorded):
+    the attempts that finished while a group was being recorded make the next group, one
+    transaction each. A send keeps its place among the round's concurrent sends until its
+    record commits, so a crash still leaves at most that many sent but unrecorded."""
+
+    def __init__(self, conn: asyncpg.Connection, *, claimer: str, max_attempts: int) -> None:
+        self._conn = conn
+        self._claimer = claimer
+        self._max_attempts = max_attempts
+        self._waiting: list[tuple[Attempted, asyncio.Future[Decision | None]]] = []
+        self._recording: asyncio.Task[None] | None = None
+
+    async def record(self, attempted: Attempted) -> Decision | None:
+        """Its decision once its group committed (None: its claim had lapsed)."""
+        future: asyncio.Future[Decision | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((attempted, future))
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.create_task(self._record_waiting())
+        return await future
+
+    async def _record_waiting(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            try:
+                await self._record_group(group)
+            finally:
+                for _, future in group:  # cancelled midway: nobody waits forever
+                    if not future.done():
+                        future.set_exception(RuntimeError("the round stopped before recording"))
+
+    async def _record_group(
+        self, group: list[tuple[Attempted, asyncio.Future[Decision | None]]]
+    ) -> None:
+        try:
+            decisions = await self._in_transaction([attempted for attempted, _ in group])
+        except Exception as error:
+            if len(group) == 1:
+                group[0][1].set_exception(error)
+                return
+            # One record that fails must not leave the others unrecorded: each alone.
+            for attempted, future in group:
+                try:
+                    [decision] = await self._in_transaction([attempted])
+                except Exception as its_error:
+                    future.set_exception(its_error)
+                else:
+                    future.set_result(decision)
+            return
+        for (_, future), decision in zip(group, decisions, strict=True):
+            future.set_result(decision)
+
+    async def _in_transaction(self, attempted: list[Attempted]) -> list[Decision | None]:
+        async with self._conn.transaction():
+            return await record_attempts(
+                self._conn,
+                attempted,
+                claimer=self._claimer,
+                max_attempts=self._max_attempts,
+                now=datetime.now(UTC),
+            )

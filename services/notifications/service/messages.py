@@ -17,15 +17,11 @@ from uuid import UUID
 import asyncpg
 
 from services.notifications.domain.delivery import (
-    INAPP,
     MessageStatus,
     Plan,
     PlanAction,
     Rendering,
-    dedupe_key,
-    delivery_id_for,
     failover_path,
-    first_outside,
     message_id_for,
     missing_fields,
     status_when_started,
@@ -35,11 +31,13 @@ from services.notifications.domain.kinds import KINDS
 from services.notifications.repository import deliveries as delivery_rows
 from services.notifications.repository import messages as message_rows
 from services.notifications.repository import notices as notice_rows
+from services.notifications.repository import preferences as preference_rows
 from services.notifications.service import SOURCE
+from services.notifications.service.message_start import start_messages
 from services.notifications.service.preferences import plan_delivery
 from services.notifications.service.templates import render_message
 from shared.events.base import DomainEvent
-from shared.events.notifications import MessageDelivered, MessageDropped
+from shared.events.notifications import MessageDropped
 from shared.messaging.outbox import append_to_outbox
 from shared.rules import NotFound
 
@@ -103,53 +101,70 @@ async def make_messages(
     recipients = list(dict.fromkeys(recipient_ids))
     ids = [message_id_for(event_id, recipient, kind) for recipient in recipients]
     made_before = await message_rows.existing_ids(conn, ids)
-    events: list[DomainEvent] = []
-    for recipient, message_id in zip(recipients, ids, strict=True):
-        if message_id in made_before:
-            continue
-        planned = await plan(conn, college=college, recipient_id=recipient, kind=kind, now=now)
-        action = PlanAction(planned.action)
-        if declared.critical and action is not PlanAction.SEND:
-            action = PlanAction.SEND  # critical kinds are never held, dropped or digested
-        path = failover_path(planned.channels, channels)
-        rendered = None
-        if action is PlanAction.SEND:
-            rendered = await render(
-                conn,
+    new = [(r, m) for r, m in zip(recipients, ids, strict=True) if m not in made_before]
+    # The people's planning facts in one query; one wording per locale and time zone
+    # (the fields are the event's): a few round trips for the whole event.
+    wordings: dict[tuple[str, str], Rendering] = {}
+    made: list[tuple[Message, Rendering | None, Plan, PlanAction]] = []
+    async with preference_rows.planning_facts_prefetched(
+        conn, college=college, person_ids=[r for r, _ in new], category=declared.category.value
+    ):
+        for recipient, message_id in new:
+            planned = await plan(conn, college=college, recipient_id=recipient, kind=kind, now=now)
+            action = PlanAction(planned.action)
+            if declared.critical and action is not PlanAction.SEND:
+                action = PlanAction.SEND  # critical kinds are never held, dropped or digested
+            path = failover_path(planned.channels, channels)
+            rendered = None
+            if action is PlanAction.SEND:
+                wording = (planned.locale, planned.time_zone)
+                if wording not in wordings:
+                    wordings[wording] = await render(
+                        conn,
+                        college=college,
+                        kind=kind,
+                        locale=planned.locale,
+                        fields=own,
+                        time_zone=planned.time_zone,
+                    )
+                rendered = wordings[wording]
+            message = Message(
+                message_id=message_id,
                 college=college,
+                event_id=event_id,
+                recipient_id=recipient,
                 kind=kind,
-                locale=planned.locale,
+                category=declared.category.value,
+                priority=declared.priority.value,
+                subject_id=subject_id,
                 fields=own,
+                locale=planned.locale,
+                channels=path,
+                status=_status_for(action, path),
+                hold_until=planned.hold_until if action is PlanAction.HOLD else None,
+                created_at=now,
+                updated_at=now,
                 time_zone=planned.time_zone,
             )
-        message = Message(
-            message_id=message_id,
-            college=college,
-            event_id=event_id,
-            recipient_id=recipient,
-            kind=kind,
-            category=declared.category.value,
-            priority=declared.priority.value,
-            subject_id=subject_id,
-            fields=own,
-            locale=planned.locale,
-            channels=path,
-            status=_status_for(action, path),
-            hold_until=planned.hold_until if action is PlanAction.HOLD else None,
-            created_at=now,
-            updated_at=now,
-            time_zone=planned.time_zone,
-        )
-        if not await message_rows.insert_message(conn, message):
-            continue  # a concurrent replay made it
-        if rendered is not None:
-            events += await start_message(conn, message, rendered, now=now)
-        elif action is PlanAction.DROP:
+            made.append((message, rendered, planned, action))
+    # Those a concurrent replay made in the meantime are left to it.
+    inserted = await message_rows.insert_messages(conn, [m for m, _, _, _ in made])
+    started = await start_messages(
+        conn,
+        [(m, r) for m, r, _, _ in made if r is not None and m.message_id in inserted],
+        now=now,
+    )
+    events: list[DomainEvent] = []
+    for message, _, planned, action in made:
+        if message.message_id not in inserted:
+            continue
+        events += started.get(message.message_id, [])
+        if action is PlanAction.DROP:
             events.append(
                 MessageDropped(
                     college=college,
-                    message_id=message_id,
-                    recipient_id=recipient,
+                    message_id=message.message_id,
+                    recipient_id=message.recipient_id,
                     kind=kind,
                     reason=drop_reason(planned),
                     dropped_at=now,
@@ -179,91 +194,15 @@ def _status_for(action: PlanAction, path: Sequence[str]) -> MessageStatus:
     return status_when_started(path)
 
 
-async def start_message(
-    conn: asyncpg.Connection, message: Message, rendered: Rendering, *, now: datetime
-) -> list[DomainEvent]:
-    """Put a message on its way: its notice in the inbox at once when 'inapp' is on the
-    path, a queued delivery for its first outside channel. Returns the events to publish."""
-    events: list[DomainEvent] = []
-    if INAPP in message.channels:
-        events += await deliver_in_app(conn, message, rendered, now=now)
-    outside = first_outside(message.channels)
-    if outside is not None:
-        await queue_delivery(conn, message, outside, rendered.version, now=now)
-    return events
-
-
-async def queue_delivery(
-    conn: asyncpg.Connection, message: Message, channel: str, version: int, *, now: datetime
-) -> bool:
-    return await delivery_rows.insert_delivery(
-        conn,
-        delivery_id=delivery_id_for(message.message_id, channel),
-        message_id=message.message_id,
-        college=message.college,
-        channel=channel,
-        dedupe_key=dedupe_key(message.event_id, message.recipient_id, channel, version),
-        template_version=version,
-        status="queued",
-        now=now,
-    )
-
-
-async def deliver_in_app(
-    conn: asyncpg.Connection, message: Message, rendered: Rendering, *, now: datetime
-) -> list[DomainEvent]:
-    """The notice (id = the message's), recorded as an in-app delivery; nothing when it
-    is already in the inbox."""
-    recorded = await delivery_rows.insert_delivery(
-        conn,
-        delivery_id=delivery_id_for(message.message_id, INAPP),
-        message_id=message.message_id,
-        college=message.college,
-        channel=INAPP,
-        dedupe_key=dedupe_key(message.event_id, message.recipient_id, INAPP, rendered.version),
-        template_version=rendered.version,
-        status="delivered",
-        now=now,
-    )
-    if not recorded:
-        return []
-    await notice_rows.insert_message_notice(
-        conn,
-        InboxNotice(
-            id=message.message_id,
-            college=message.college,
-            recipient_id=message.recipient_id,
-            kind=message.kind,
-            title=rendered.title,
-            body=rendered.body,
-            subject_id=message.subject_id,
-            created_at=now,
-            read_at=None,
-            priority=message.priority,
-            category=message.category,
-            message_id=message.message_id,
-        ),
-    )
-    return [
-        MessageDelivered(
-            college=message.college,
-            message_id=message.message_id,
-            recipient_id=message.recipient_id,
-            kind=message.kind,
-            channel="inapp",
-            delivered_at=now,
-        )
-    ]
-
-
 async def release_held(
     conn: asyncpg.Connection, *, now: datetime, limit: int, render: Renderer
 ) -> int:
     """Start the held messages whose hold ended (locked SKIP LOCKED: one replica each)."""
     held = await message_rows.claim_held_due(conn, now=now, limit=limit)
-    events: list[DomainEvent] = []
-    for message in held:
-        rendered = await render(
+    if not held:
+        return 0
+    renderings = [
+        await render(
             conn,
             college=message.college,
             kind=message.kind,
@@ -271,10 +210,13 @@ async def release_held(
             fields=message.fields,
             time_zone=message.time_zone,
         )
-        events += await start_message(conn, message, rendered, now=now)
-        await message_rows.set_status(
-            conn, message.message_id, status_when_started(message.channels), now=now
-        )
+        for message in held
+    ]
+    started = await start_messages(conn, list(zip(held, renderings, strict=True)), now=now)
+    await message_rows.set_statuses(
+        conn, [(m.message_id, status_when_started(m.channels)) for m in held], now=now
+    )
+    events = [event for message in held for event in started.get(message.message_id, [])]
     if events:
         await append_to_outbox(conn, events, source=SOURCE, now=now)
     return len(held)
