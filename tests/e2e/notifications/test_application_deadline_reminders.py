@@ -2,7 +2,8 @@
 a campaign's deadline reminds the college's volunteer pool (current members, enrolled
 volunteers) who have not applied — not those who did, even when their application came
 first, nor anyone outside the pool; applying, leaving the pool or the campaign closing
-cancels; joining while it is open adds; a campaign about to close reminds at once, once."""
+cancels; joining while it is open adds; opened again with a later closing time moves them;
+a campaign about to close reminds at once, once; and the same through recruitment's API."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from shared.events.recruitment import (
     MembershipStarted,
     VolunteerEnrolled,
 )
+from tests.e2e.notifications.deadline_support import wait_published
 from tests.e2e.notifications.remesc_support import (
     consumed,
     my_reminders,
@@ -31,6 +33,7 @@ from tests.e2e.notifications.remesc_support import (
     wait_notice,
 )
 from tests.e2e.notifications.routing_support import Produced, produce, run_id, with_ids
+from tests.support.auth import bearer
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
@@ -159,6 +162,15 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
         assert (await reminded(applies_first), await reminded(applies_later)) == ([], [])
         assert await reminded(leaves) == []
 
+        # Opened again with a later closing time: the reminders move, the applicants and
+        # the leaver stay off.
+        extended = closes + 2 * DAY
+        await _step(bootstrap, [_opened(college, campaign, extended)])
+        for person in (stays, volunteer, late):
+            assert await reminded(person) == [extended - 2 * DAY, extended - DAY], person
+        for person in (applies_first, applies_later, leaves):
+            assert await reminded(person) == [], person
+
         await _step(
             bootstrap,
             [
@@ -198,3 +210,71 @@ async def test_a_campaign_about_to_close_reminds_at_once_once(
         assert (
             await notices_of_kind(client, services, college, applicant, "deadline_reminder") == []
         )
+
+
+async def test_a_campaign_opened_and_applied_to_through_recruitment_reminds_who_has_not_applied(
+    services: dict[str, str], stack: StackEndpoints
+) -> None:
+    run = run_id()
+    college, campaign = f"e{run}", f"community-{run}"
+    member, applicant = f"m-{run}", f"a-{run}"
+    bootstrap = stack.kafka_bootstrap
+    root = f"{services['recruitment']}/api/recruitment/colleges/{college}"
+    officer = bearer(f"{college}-officer", "officer", college)
+    closes = _now() + 3 * DAY
+    async with httpx.AsyncClient(timeout=30) as client:
+        await _step(bootstrap, [_joined(college, member), _joined(college, applicant)])
+        opened = await client.post(
+            f"{root}/campaigns",
+            json={
+                "id": campaign,
+                "title": "五月下旬社区服务活动",
+                "place": "学府路社区",
+                "starts_on": "2027-05-23",
+                "ends_on": "2027-05-31",
+                "opens_at": (_now() - H).isoformat(),
+                "closes_at": closes.isoformat(),
+                "positions": [{"id": "helpers", "title": "社区服务志愿者", "headcount": 20}],
+            },
+            headers=officer,
+        )
+        assert opened.status_code == 201, opened.text
+        announced = await wait_published(bootstrap, CampaignOpened, [campaign])
+        await consumed(bootstrap, list(announced.values()))
+        for person in (member, applicant):
+            found = await my_reminders(client, services, college, person)
+            assert times(found, campaign) == [closes - 2 * DAY, closes - DAY], person
+
+        # Bad input: an application to a campaign that does not exist changes nothing.
+        form = {
+            "applicant_name": "李四",
+            "motivation": "想为社区出一份力",
+            "position_id": "helpers",
+        }
+        unknown = await client.post(
+            f"{root}/applications",
+            json={**form, "campaign_id": f"nothing-{run}"},
+            headers=bearer(applicant, "student", college),
+        )
+        assert 400 <= unknown.status_code < 500, unknown.text
+        applied = await client.post(
+            f"{root}/applications",
+            json={**form, "campaign_id": campaign},
+            headers=bearer(applicant, "student", college),
+        )
+        assert applied.status_code == 201, applied.text
+        [application] = (
+            await wait_published(bootstrap, ApplicationSubmitted, [applied.json()["id"]])
+        ).values()
+        await consumed(bootstrap, [application])
+        assert await my_reminders(client, services, college, applicant) == []
+        assert len(await my_reminders(client, services, college, member)) == 2
+
+        closed = await client.post(
+            f"{root}/campaigns/{campaign}/closing", json={"reason": "名额已满"}, headers=officer
+        )
+        assert closed.status_code == 200, closed.text
+        await consumed(
+            bootstrap, list((await wait_published(bootstrap, CampaignClosed, [campaign])).values())
+        )
+        assert await my_reminders(client, services, college, member) == []

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
 
 from shared.events.scheduling import TaskDone, TaskPlanned
+from tests.e2e.notifications.deadline_support import wait_published
 from tests.e2e.notifications.remesc_support import (
     consumed,
     my_reminders,
@@ -24,7 +24,6 @@ from tests.e2e.notifications.remesc_support import (
 )
 from tests.e2e.notifications.routing_support import Produced, produce, run_id, with_ids
 from tests.e2e.scheduling.activities_support import College, campus, campus_day
-from tests.support.kafka import header, read_topic, wait_until
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
@@ -35,31 +34,6 @@ DAY = timedelta(hours=24)
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
-
-
-async def _published(bootstrap: str, model: type[Any], task_id: str) -> list[Produced]:
-    """The task's events of one type as scheduling published them (with their ids)."""
-    topic = "campusflow.scheduling.tasks"
-    found: list[Produced] = []
-    for record in await read_topic(bootstrap, topic):
-        if record.key == task_id.encode() and header(record, "ce_type") == model.event_type:
-            found.append((model.model_validate_json(record.value), UUID(header(record, "ce_id"))))
-    return found
-
-
-async def _wait_published(
-    bootstrap: str, model: type[Any], task_ids: list[str]
-) -> dict[str, Produced]:
-    seen: dict[str, Produced] = {}
-
-    async def all_there() -> bool:
-        for task_id in task_ids:
-            if task_id not in seen and (events := await _published(bootstrap, model, task_id)):
-                seen[task_id] = events[0]
-        return len(seen) == len(task_ids)
-
-    await wait_until(all_there, timeout_s=60, what=f"{model.__name__} of {task_ids}")
-    return seen
 
 
 async def test_planned_tasks_remind_their_assignees_until_done(
@@ -98,7 +72,7 @@ async def test_planned_tasks_remind_their_assignees_until_done(
         )
         assert planned.status_code == 200 and planned.json()["scheduled"] == 1, planned.text
 
-        announced = await _wait_published(
+        announced = await wait_published(
             stack.kafka_bootstrap, TaskPlanned, [publicity, contact, report]
         )
         event = announced[publicity][0]
@@ -134,7 +108,7 @@ async def test_planned_tasks_remind_their_assignees_until_done(
             f"{college.root}/tasks/{publicity}/done", headers=college.member(doer)
         )
         assert done.status_code == 200, done.text
-        [closed] = (await _wait_published(stack.kafka_bootstrap, TaskDone, [publicity])).values()
+        [closed] = (await wait_published(stack.kafka_bootstrap, TaskDone, [publicity])).values()
         assert closed[0].done_by == doer  # type: ignore[attr-defined]
         await consumed(stack.kafka_bootstrap, [closed])
         assert await my_reminders(client, services, college.code, doer) == []
