@@ -17,11 +17,16 @@ included), are never reminded of that campaign's deadline.
 - someone leaves the pool (their last membership ends): their pending reminders of the
   open campaigns are cancelled;
 - the campaign closes: nobody is reminded of it.
+
+Every change takes the college's advisory lock first (repository.lock_college), so two
+replicas applying events of one college at once never act on what the other has not yet
+committed. `leads`: the deadline leads of the settings unless given.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -42,6 +47,7 @@ async def campaign_opened(
     title: str,
     closes_at: datetime,
     now: datetime,
+    leads: Sequence[timedelta] | None = None,
 ) -> None:
     await repository.lock_college(conn, college=college)
     audience = application_audience(
@@ -57,12 +63,16 @@ async def campaign_opened(
         fields={"what": "application", "title": title, "due_at": closes_at},
         holders=audience,
         now=now,
+        leads=leads,
     )
 
 
 async def campaign_closed(
     conn: asyncpg.Connection, *, college: str, campaign_id: str, now: datetime
 ) -> None:
+    # Under the lock too: a person joining on another replica must not describe the
+    # campaign again (un-cancelling it) from a list of open campaigns read before this.
+    await repository.lock_college(conn, college=college)
     await reminders.cancel_subject(
         conn, college=college, subject_kind=KIND, subject_id=campaign_id, now=now
     )
@@ -100,6 +110,7 @@ async def joined_pool(
     source_id: str,
     since: datetime,
     now: datetime,
+    leads: Sequence[timedelta] | None = None,
 ) -> None:
     await repository.lock_college(conn, college=college)
     await repository.join_pool(
@@ -127,6 +138,7 @@ async def joined_pool(
             starts_at=campaign.starts_at,
             fields=campaign.fields,
             now=now,
+            leads=leads,
         )
 
 
