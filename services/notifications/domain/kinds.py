@@ -117,6 +117,13 @@ KINDS: dict[str, Kind] = {
         _kind("attendance_sanction", M, "sanction reason term", "考勤处分 / 警告"),
         # --- teaching (课表) ---
         _kind("lesson_assigned", T, "school class_name subject room starts_at ends_at", "授课安排"),
+        _kind(
+            "school_lesson_scheduled",
+            T,
+            "school class_name subject room starts_at ends_at volunteer",
+            "支教课程安排（致学校联系人）",
+        ),
+        _kind("school_pairing_created", P, "school volunteer reasons", "结对帮扶（致学校联系人）"),
         # --- activities (活动) ---
         _kind("activity_scheduled", A, "title room starts_at ends_at", "活动通知"),
         _kind("task_due", A, "title activity due_at", "筹备任务到期"),

@@ -29,6 +29,9 @@ class Need(StrEnum):
     ACTIVITY = "activity"  # by activity_id: its title
     PAIRING = "pairing"  # by pairing_id: its school
     COMMITTEE_CHAIR = "committee_chair"  # the directory's committee chair(s)
+    # by the event's school_id (else its school): the directory's school contacts for it
+    SCHOOL_CONTACTS = "school_contacts"
+    VOLUNTEER_NAME = "volunteer_name"  # by volunteer_id: the name notifications knows
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class Facts:
     activity_title: str | None = None
     pairing_school: str | None = None
     committee_chairs: tuple[str, ...] = ()
+    school_contacts: tuple[str, ...] = ()
+    volunteer_name: str | None = None
 
 
 NO_FACTS = Facts()

@@ -7,6 +7,10 @@ contact directory) — never read from another service's schema. The service loo
 only the facts a route declares it needs. Every declared field of the kind is given,
 None when the event and the facts do not say.
 
+An event type may also tell a second audience, with a kind of its own (`ALSO`, e.g. a
+school's contacts hear of the lessons volunteers teach there); `routes_for` gives them
+all, the main route first.
+
 An event type without a route is counted and skipped (service/routing.py). Reminders and
 escalation chains (shift_reminder, incident_alert, return_to_school_notice, ...) start
 from the same events in their own consumers, not here.
@@ -52,6 +56,17 @@ def _report_title(facts: Facts) -> str | None:
 
 def _report_authors(facts: Facts) -> tuple[str, ...]:
     return facts.report.author_ids if facts.report else ()
+
+
+def _lesson(event: sc.LessonAssigned) -> dict[str, object]:
+    return {
+        "school": event.school,
+        "class_name": event.class_name,
+        "subject": event.subject,
+        "room": event.room or None,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+    }
 
 
 def _shift(facts: Facts, name: str) -> object:
@@ -243,14 +258,7 @@ _SCHEDULING: tuple[Route[Any], ...] = (
         sc.LessonAssigned,
         "lesson_assigned",
         lambda e, f: [e.volunteer_id],
-        lambda e, f: {
-            "school": e.school,
-            "class_name": e.class_name,
-            "subject": e.subject,
-            "room": e.room or None,
-            "starts_at": e.starts_at,
-            "ends_at": e.ends_at,
-        },
+        lambda e, f: _lesson(e),
         subject=lambda e: e.lesson_id,
     ),
     _route(
@@ -396,6 +404,53 @@ ROUTES: dict[str, Route[Any]] = {
 }
 
 
+def _volunteer(event: sc.LessonAssigned | rc.PairingCreated, facts: Facts) -> str:
+    """Whom a school knows the volunteer by: the name notifications knows, else the id."""
+    return facts.volunteer_name or event.volunteer_id
+
+
+# A school's contacts (the directory's `school_contact`, scoped by school) hear which
+# volunteer teaches which class of theirs when, and which volunteer was paired with one
+# of their pupils. The school of a lesson is as its timetable names it (LessonAssigned
+# carries no school id): a contact covers a school by its id and, for timetables that
+# name it, by that name too. The volunteer is left out (told by the main route: one event
+# never gives one person two kinds, see the dedupe key in domain/delivery.py).
+_SCHOOLS: tuple[Route[Any], ...] = (
+    _route(
+        sc.LessonAssigned,
+        "school_lesson_scheduled",
+        lambda e, f: [c for c in f.school_contacts if c != e.volunteer_id],
+        lambda e, f: {**_lesson(e), "volunteer": _volunteer(e, f)},
+        Need.SCHOOL_CONTACTS,
+        Need.VOLUNTEER_NAME,
+        subject=lambda e: e.lesson_id,
+    ),
+    _route(
+        rc.PairingCreated,
+        "school_pairing_created",
+        lambda e, f: [c for c in f.school_contacts if c != e.volunteer_id],
+        lambda e, f: {
+            "school": e.school_id,
+            "volunteer": _volunteer(e, f),
+            "reasons": list(e.reasons),
+        },
+        Need.SCHOOL_CONTACTS,
+        Need.VOLUNTEER_NAME,
+        subject=lambda e: e.pairing_id,
+    ),
+)
+
+ALSO: dict[str, tuple[Route[Any], ...]] = {}
+for _also in _SCHOOLS:
+    ALSO[_also.event_type] = (*ALSO.get(_also.event_type, ()), _also)
+
+
 def route_for(event_type: str) -> Route[Any] | None:
     """The event type's route, or None: no one is told (the event is counted and skipped)."""
     return ROUTES.get(event_type)
+
+
+def routes_for(event_type: str) -> tuple[Route[Any], ...]:
+    """Every route of the event type, its main one first; () when it has none."""
+    main = ROUTES.get(event_type)
+    return ((main,) if main else ()) + ALSO.get(event_type, ())

@@ -69,6 +69,9 @@ SMS_TEMPLATES: dict[str, SmsTemplate] = {
         _t("attendance_sanction", 23, "sanction term"),
         # --- teaching ---
         _t("lesson_assigned", 24, "school class_name subject starts_at"),
+        # --- to a school's contacts ---
+        _t("school_lesson_scheduled", 50, "volunteer class_name subject starts_at"),
+        _t("school_pairing_created", 51, "volunteer school"),
         # --- activities ---
         _t("activity_scheduled", 25, "title room starts_at"),
         _t("task_due", 26, "title due_at"),

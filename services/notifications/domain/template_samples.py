@@ -39,6 +39,7 @@ SAMPLES: dict[str, object] = {
     "sanction": "verbal_warning",
     "term": "2026 秋季学期",
     "class_name": "五年级二班",
+    "volunteer": "李雷",
     "subject": "语文",
     "room": "教学楼 301",
     "activity": "迎新晚会",

@@ -19,6 +19,7 @@ from services.notifications.domain.route_model import (
     Swap,
     Team,
 )
+from services.notifications.repository import preferences as people
 from services.notifications.repository import read_models as repository
 from services.notifications.service.directory import directory_people
 from shared.events import evaluation as ev
@@ -209,6 +210,16 @@ async def facts_for(conn: asyncpg.Connection, event: DomainEvent, needs: frozens
     if Need.COMMITTEE_CHAIR in needs:
         chairs = await directory_people(conn, college=college, role="committee_chair", scope=None)
         facts = replace(facts, committee_chairs=tuple(chairs))
+    school = getattr(event, "school_id", None) or getattr(event, "school", None)
+    if Need.SCHOOL_CONTACTS in needs and isinstance(school, str) and school:
+        contacts = await directory_people(
+            conn, college=college, role="school_contact", scope=school
+        )
+        facts = replace(facts, school_contacts=tuple(contacts))
+    volunteer = getattr(event, "volunteer_id", None)
+    if Need.VOLUNTEER_NAME in needs and isinstance(volunteer, str) and facts.school_contacts:
+        known = await people.person(conn, college=college, person_id=volunteer)
+        facts = replace(facts, volunteer_name=known.display_name)
     return facts
 
 

@@ -12,7 +12,7 @@ import structlog
 from prometheus_client import Counter
 
 from services.notifications.domain.route_model import route_event
-from services.notifications.domain.routes import route_for
+from services.notifications.domain.routes import routes_for
 from services.notifications.service import read_models
 from services.notifications.service.messages import notify
 from services.notifications.service.webhooks import offer_to_webhooks
@@ -52,27 +52,33 @@ async def route(
         data=event.model_dump(mode="json"),
         now=now,
     )
-    found = route_for(envelope.type)
-    if found is None:
+    found = routes_for(envelope.type)
+    if not found:
         UNROUTED.labels(envelope.type).inc()
         return 0
-    facts = await read_models.facts_for(conn, event, found.needs)
-    routed = route_event(found, event, facts)
-    if not routed.recipients:
-        UNADDRESSED.labels(envelope.type).inc()
-        log.info(
-            "routed event concerns nobody known", event_type=envelope.type, event_id=envelope.id
+    told = 0
+    for one in found:  # the main route, then any second audience (e.g. school contacts)
+        facts = await read_models.facts_for(conn, event, one.needs)
+        routed = route_event(one, event, facts)
+        if not routed.recipients:
+            if one is found[0]:
+                UNADDRESSED.labels(envelope.type).inc()
+                log.info(
+                    "routed event concerns nobody known",
+                    event_type=envelope.type,
+                    event_id=envelope.id,
+                )
+            continue
+        await notify(
+            conn,
+            college=event.college,
+            event_id=envelope.id,
+            kind=routed.kind,
+            recipient_ids=routed.recipients,
+            fields=routed.fields,
+            subject_id=routed.subject_id,
+            now=now,
         )
-        return 0
-    await notify(
-        conn,
-        college=event.college,
-        event_id=envelope.id,
-        kind=routed.kind,
-        recipient_ids=routed.recipients,
-        fields=routed.fields,
-        subject_id=routed.subject_id,
-        now=now,
-    )
-    ROUTED.labels(routed.kind).inc(len(routed.recipients))
-    return len(routed.recipients)
+        ROUTED.labels(routed.kind).inc(len(routed.recipients))
+        told += len(routed.recipients)
+    return told
