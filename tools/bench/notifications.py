@@ -47,10 +47,16 @@ class Size:
     reminder_window_s: float
 
 
+# Offered faster than the throughput goal (200 messages a second): messages offered at
+# exactly the goal's rate could never show the goal met (the last email is recorded after
+# the last offer, so messages / elapsed stays just under the offered rate); offered above
+# it, the figure is what the one worker sustains, up to 250 a second.
+OFFERED_EVENTS_PER_S = 25.0
+
 FULL = Size(
     people=2_000,
     events=1_200,
-    events_per_s=20.0,  # 200 messages a second: the throughput goal
+    events_per_s=OFFERED_EVENTS_PER_S,
     crash_messages=2_000,
     reminders=10_000,
     reminder_window_s=120.0,
@@ -58,7 +64,7 @@ FULL = Size(
 QUICK = Size(
     people=200,
     events=60,
-    events_per_s=20.0,
+    events_per_s=OFFERED_EVENTS_PER_S,
     crash_messages=200,
     reminders=300,
     reminder_window_s=10.0,

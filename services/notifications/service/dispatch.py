@@ -24,6 +24,7 @@ import os
 import random
 import socket
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -55,11 +56,12 @@ log = structlog.get_logger(__name__)
 # How many sends of one round run at once. Each keeps its place from before the send until
 # its record commits, so a crash leaves at most this many sent-but-unrecorded deliveries
 # (each sent again once: one duplicate per crash and channel that honours no idempotency
-# key). The records of a round go over ONE connection taken before its first send, in
-# groups (service/dispatch_record.GroupRecorder): while it sends, a round holds that one
-# connection (the claim's is back by then), so a slow provider never starves the API, the
-# consumers and the relay of the service's pool of 10.
+# key). The round's records go over RECORD_CONNECTIONS connections taken before its first
+# send, those finished meanwhile together (service/dispatch_record.GroupRecorder): while
+# it sends a round holds no more connections than that (the claim's is back by then), so
+# a slow provider never starves the API, the consumers and the relay of the pool of 10.
 SEND_CONCURRENCY = 5
+RECORD_CONNECTIONS = int(os.environ.get("CF_RECORD_CONNECTIONS", "2"))
 AddressLookup = Callable[..., Awaitable[str | None]]
 
 
@@ -124,11 +126,15 @@ class Dispatcher:
         prepared = await self._claim(now)
         if not prepared:
             return released >= batch
-        # The connection the round's records use, taken before any send: a send never
+        # The connections the round's records use, taken before any send: a send never
         # waits for one to be recorded.
-        async with self.pool.acquire() as conn:
+        async with AsyncExitStack() as held:
+            conns = [
+                await held.enter_async_context(self.pool.acquire())
+                for _ in range(min(RECORD_CONNECTIONS, len(prepared)))
+            ]
             recorder = GroupRecorder(
-                conn, claimer=self.claimer, max_attempts=self.settings.dispatch_max_attempts
+                conns, claimer=self.claimer, max_attempts=self.settings.dispatch_max_attempts
             )
             outcomes = await asyncio.gather(
                 *(self._dispatch(item, recorder) for item in prepared), return_exceptions=True

@@ -5,6 +5,7 @@ dispatcher finished meanwhile), each checked against its claim."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
@@ -196,42 +197,52 @@ async def fail_over(
 
 
 class GroupRecorder:
-    """Records one dispatcher round's finished attempts on the one connection the round
-    took before its first send (a send never waits for a connection to be recorded):
-    the attempts that finished while a group was being recorded make the next group, one
-    transaction each. A send keeps its place among the round's concurrent sends until its
-    record commits, so a crash still leaves at most that many sent but unrecorded."""
+    """Records one dispatcher round's finished attempts over the connections the round
+    took before its first send (a send never waits for a connection to be recorded): an
+    attempt that finishes while every connection is recording waits for the next free one
+    and goes in its group with all the others waiting then, one transaction a group. A
+    send keeps its place among the round's concurrent sends until its record commits, so
+    a crash still leaves at most that many sent but unrecorded."""
 
-    def __init__(self, conn: asyncpg.Connection, *, claimer: str, max_attempts: int) -> None:
-        self._conn = conn
+    def __init__(
+        self, conns: Sequence[asyncpg.Connection], *, claimer: str, max_attempts: int
+    ) -> None:
+        self._free = list(conns)
         self._claimer = claimer
         self._max_attempts = max_attempts
         self._waiting: list[tuple[Attempted, asyncio.Future[Decision | None]]] = []
-        self._recording: asyncio.Task[None] | None = None
+        self._recording: set[asyncio.Task[None]] = set()
 
     async def record(self, attempted: Attempted) -> Decision | None:
         """Its decision once its group committed (None: its claim had lapsed)."""
         future: asyncio.Future[Decision | None] = asyncio.get_running_loop().create_future()
         self._waiting.append((attempted, future))
-        if self._recording is None or self._recording.done():
-            self._recording = asyncio.create_task(self._record_waiting())
+        if self._free:
+            task = asyncio.create_task(self._record_waiting(self._free.pop()))
+            self._recording.add(task)
+            task.add_done_callback(self._recording.discard)
         return await future
 
-    async def _record_waiting(self) -> None:
-        while self._waiting:
-            group, self._waiting = self._waiting, []
-            try:
-                await self._record_group(group)
-            finally:
-                for _, future in group:  # cancelled midway: nobody waits forever
-                    if not future.done():
-                        future.set_exception(RuntimeError("the round stopped before recording"))
+    async def _record_waiting(self, conn: asyncpg.Connection) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                try:
+                    await self._record_group(conn, group)
+                finally:
+                    for _, future in group:  # cancelled midway: nobody waits forever
+                        if not future.done():
+                            future.set_exception(RuntimeError("the round stopped recording"))
+        finally:
+            self._free.append(conn)
 
     async def _record_group(
-        self, group: list[tuple[Attempted, asyncio.Future[Decision | None]]]
+        self,
+        conn: asyncpg.Connection,
+        group: list[tuple[Attempted, asyncio.Future[Decision | None]]],
     ) -> None:
         try:
-            decisions = await self._in_transaction([attempted for attempted, _ in group])
+            decisions = await self._in_transaction(conn, [attempted for attempted, _ in group])
         except Exception as error:
             if len(group) == 1:
                 group[0][1].set_exception(error)
@@ -239,7 +250,7 @@ class GroupRecorder:
             # One record that fails must not leave the others unrecorded: each alone.
             for attempted, future in group:
                 try:
-                    [decision] = await self._in_transaction([attempted])
+                    [decision] = await self._in_transaction(conn, [attempted])
                 except Exception as its_error:
                     future.set_exception(its_error)
                 else:
@@ -248,10 +259,12 @@ class GroupRecorder:
         for (_, future), decision in zip(group, decisions, strict=True):
             future.set_result(decision)
 
-    async def _in_transaction(self, attempted: list[Attempted]) -> list[Decision | None]:
-        async with self._conn.transaction():
+    async def _in_transaction(
+        self, conn: asyncpg.Connection, attempted: list[Attempted]
+    ) -> list[Decision | None]:
+        async with conn.transaction():
             return await record_attempts(
-                self._conn,
+                conn,
                 attempted,
                 claimer=self._claimer,
                 max_attempts=self._max_attempts,
