@@ -61,7 +61,7 @@ log = structlog.get_logger(__name__)
 # it sends a round holds no more connections than that (the claim's is back by then), so
 # a slow provider never starves the API, the consumers and the relay of the pool of 10.
 SEND_CONCURRENCY = 5
-RECORD_CONNECTIONS = int(os.environ.get("CF_RECORD_CONNECTIONS", "2"))
+RECORD_CONNECTIONS = 2  # connections a round records over
 AddressLookup = Callable[..., Awaitable[str | None]]
 
 
