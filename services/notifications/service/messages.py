@@ -102,6 +102,8 @@ async def make_messages(
     ids = [message_id_for(event_id, recipient, kind) for recipient in recipients]
     made_before = await message_rows.existing_ids(conn, ids)
     new = [(r, m) for r, m in zip(recipients, ids, strict=True) if m not in made_before]
+    if not new:
+        return ids  # a replay: everything was made before
     # The people's planning facts in one query; one wording per locale and time zone
     # (the fields are the event's): a few round trips for the whole event.
     wordings: dict[tuple[str, str], Rendering] = {}
