@@ -28,7 +28,9 @@ status report pushed like Alibaba's SmsReport HTTP batch push: POST a JSON array
 [{phone_number, send_time, report_time, success, err_code, err_msg, sms_size, biz_id,
 out_id}] to that URL (put the receiver's token in it), `report_delay_s` after the
 answer, pushed again after 1, 2 and 4 s while the receiver answers anything but 200.
-Without it (the default) no report is pushed.
+Without it (the default) no report is pushed. `campusflow stack up` (tools/stack/doubles.py)
+starts it with the receipts route of the stack's notifications service and the local
+receipt token, so on the local stack an SMS goes sent -> delivered.
 GET  /_double/health  {"ok": true}
 """
 
