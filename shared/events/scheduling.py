@@ -197,7 +197,8 @@ class LessonAssigned(DomainEvent):
     lesson_id: UUID
     timetable_id: UUID
     volunteer_id: PersonId
-    school: ShortText
+    school: ShortText  # as the timetable names it
+    school_id: str | None = Field(default=None, max_length=64)  # the timetable's school id
     class_name: ShortText
     subject: ShortText
     room: str = Field(default="", max_length=200)

@@ -411,10 +411,10 @@ def _volunteer(event: sc.LessonAssigned | rc.PairingCreated, facts: Facts) -> st
 
 # A school's contacts (the directory's `school_contact`, scoped by school) hear which
 # volunteer teaches which class of theirs when, and which volunteer was paired with one
-# of their pupils. The school of a lesson is as its timetable names it (LessonAssigned
-# carries no school id): a contact covers a school by its id and, for timetables that
-# name it, by that name too. The volunteer is left out (told by the main route: one event
-# never gives one person two kinds, see the dedupe key in domain/delivery.py).
+# of their pupils. A lesson's school is known by the timetable's school id and by the
+# name the timetable gives it: a contact scoped by either covers it. The volunteer is left
+# out (told by the main route: one event never gives one person two kinds, see the dedupe
+# key in domain/delivery.py).
 _SCHOOLS: tuple[Route[Any], ...] = (
     _route(
         sc.LessonAssigned,

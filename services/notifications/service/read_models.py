@@ -210,11 +210,16 @@ async def facts_for(conn: asyncpg.Connection, event: DomainEvent, needs: frozens
     if Need.COMMITTEE_CHAIR in needs:
         chairs = await directory_people(conn, college=college, role="committee_chair", scope=None)
         facts = replace(facts, committee_chairs=tuple(chairs))
-    school = getattr(event, "school_id", None) or getattr(event, "school", None)
-    if Need.SCHOOL_CONTACTS in needs and isinstance(school, str) and school:
-        contacts = await directory_people(
-            conn, college=college, role="school_contact", scope=school
-        )
+    # A school is known by its id and, where an event names it, by its name: a contact
+    # scoped by either covers it (each contact once, in the directory's order).
+    schools = [getattr(event, "school_id", None), getattr(event, "school", None)]
+    if Need.SCHOOL_CONTACTS in needs:
+        contacts: dict[str, None] = {}
+        for school in dict.fromkeys(s for s in schools if isinstance(s, str) and s):
+            found = await directory_people(
+                conn, college=college, role="school_contact", scope=school
+            )
+            contacts.update(dict.fromkeys(found))
         facts = replace(facts, school_contacts=tuple(contacts))
     volunteer = getattr(event, "volunteer_id", None)
     if Need.VOLUNTEER_NAME in needs and isinstance(volunteer, str) and facts.school_contacts:

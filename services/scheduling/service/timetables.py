@@ -120,6 +120,7 @@ def _lesson_events(timetable: Timetable, dated: list[PublishedLesson]) -> list[L
             timetable_id=lesson.timetable_id,
             volunteer_id=lesson.volunteer_id,
             school=(timetable.schools.get(lesson.school) or lesson.school)[:200],
+            school_id=lesson.school[:64] or None,
             class_name=(
                 str(timetable.classes.get(lesson.class_id, {}).get("name") or lesson.class_id)
             )[:200],

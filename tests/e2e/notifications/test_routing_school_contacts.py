@@ -1,7 +1,8 @@
-"""School contacts on the real stack: a college admin puts a school's contact in the
-directory (scoped by the school's id and, as its timetables name it, its name) with an
-email address; scheduling's LessonAssigned and recruitment's PairingCreated, produced onto
-Kafka as their outbox would, reach the contact's inbox and mailbox (in zh-CN) beside the
+"""School contacts on the real stack: a college admin puts two of a school's contacts in
+the directory (one scoped by the school's id and by its name as its timetables give it,
+told once; the other by the id alone), the first with an email address. Scheduling's
+LessonAssigned and recruitment's PairingCreated, produced onto Kafka as their outbox
+would, reach both contacts' inboxes and the first one's mailbox (in zh-CN) beside the
 volunteer's own notice, once each through a replay; a school without a contact tells
 nobody else."""
 
@@ -54,6 +55,12 @@ async def test_a_schools_contact_hears_of_lessons_and_pairings_at_their_school(
             headers=admin(COLLEGE),
         )
         assert put.status_code == 200, put.text
+        by_id = await client.put(
+            f"{url}/api/notifications/colleges/{COLLEGE}/directory/school_contact/{contact}-id",
+            json={"name": "李校长", "scopes": [school_id]},
+            headers=admin(COLLEGE),
+        )
+        assert by_id.status_code == 200, by_id.text
 
         lesson = sc.LessonAssigned(
             college=COLLEGE,
@@ -61,6 +68,7 @@ async def test_a_schools_contact_hears_of_lessons_and_pairings_at_their_school(
             timetable_id=uuid4(),
             volunteer_id=volunteer,
             school=school_name,
+            school_id=school_id,
             class_name="三年级一班",
             subject="英语",
             room="教学楼 201",
@@ -93,6 +101,10 @@ async def test_a_schools_contact_hears_of_lessons_and_pairings_at_their_school(
             await routed(stack.kafka_bootstrap, events)
 
         assert await kinds_of(client, url, COLLEGE, contact) == [
+            "school_lesson_scheduled",
+            "school_pairing_created",
+        ]
+        assert await kinds_of(client, url, COLLEGE, f"{contact}-id") == [
             "school_lesson_scheduled",
             "school_pairing_created",
         ]
