@@ -4,7 +4,7 @@ person's reminders of them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -165,13 +165,23 @@ async def reminders_of_subject(
     return [_reminder(row) for row in rows]
 
 
-async def put_reminder(conn: asyncpg.Connection, reminder: Reminder, *, now: datetime) -> bool:
-    """Insert the reminder, or move it (back to pending at its new time). One already
-    sent for the same subject time stays sent. True when it is pending afterwards."""
-    status = await conn.fetchval(
+async def put_reminders(
+    conn: asyncpg.Connection, reminders: Sequence[Reminder], *, now: datetime
+) -> set[UUID]:
+    """Insert the reminders, or move them (back to pending at their new time), in one
+    statement (distinct ids). One already sent for the same subject time stays sent.
+    The ids pending afterwards."""
+    if not reminders:
+        return set()
+    rows = await conn.fetch(
         "INSERT INTO reminders (reminder_id, college, subject_kind, subject_id, person_id,"
         " lead_s, kind, starts_at, fire_at, status, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10)"
+        " SELECT r.id, r.college, r.subject_kind, r.subject_id, r.person_id, r.lead_s,"
+        " r.kind, r.starts_at, r.fire_at, 'pending', $10"
+        " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
+        " $6::int[], $7::text[], $8::timestamptz[], $9::timestamptz[])"
+        " AS r(id, college, subject_kind, subject_id, person_id, lead_s, kind, starts_at,"
+        " fire_at)"
         " ON CONFLICT (reminder_id) DO UPDATE SET"
         " status = CASE WHEN reminders.status = 'sent'"
         "   AND reminders.starts_at = EXCLUDED.starts_at THEN 'sent' ELSE 'pending' END,"
@@ -179,19 +189,30 @@ async def put_reminder(conn: asyncpg.Connection, reminder: Reminder, *, now: dat
         "   AND reminders.starts_at = EXCLUDED.starts_at THEN reminders.fire_at"
         "   ELSE EXCLUDED.fire_at END,"
         " starts_at = EXCLUDED.starts_at, updated_at = EXCLUDED.updated_at"
-        " RETURNING status",
-        reminder.reminder_id,
-        reminder.college,
-        reminder.subject_kind,
-        reminder.subject_id,
-        reminder.person_id,
-        reminder.lead_s,
-        reminder.kind,
-        reminder.starts_at,
-        reminder.fire_at,
+        " RETURNING reminder_id, status",
+        [r.reminder_id for r in reminders],
+        [r.college for r in reminders],
+        [r.subject_kind for r in reminders],
+        [r.subject_id for r in reminders],
+        [r.person_id for r in reminders],
+        [r.lead_s for r in reminders],
+        [r.kind for r in reminders],
+        [r.starts_at for r in reminders],
+        [r.fire_at for r in reminders],
         now,
     )
-    return bool(status == "pending")
+    return {row["reminder_id"] for row in rows if row["status"] == "pending"}
+
+
+async def set_statuses(
+    conn: asyncpg.Connection, *, reminder_ids: Sequence[UUID], status: str, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE reminders SET status = $2, updated_at = $3 WHERE reminder_id = ANY($1::uuid[])",
+        list(reminder_ids),
+        status,
+        now,
+    )
 
 
 async def set_status(

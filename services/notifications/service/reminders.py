@@ -57,19 +57,20 @@ def leads_for(
     return parse_leads(text)
 
 
-async def _schedule_person(
+async def _schedule(
     conn: asyncpg.Connection,
     *,
     college: str,
     subject_kind: SubjectKind,
     subject_id: str,
-    person_id: str,
     starts_at: datetime,
-    firings: Sequence[Firing],
+    keep: Sequence[tuple[str, Firing]],
     now: datetime,
 ) -> None:
-    for firing in firings:
-        found = Reminder(
+    """Each (person, firing) written as a reminder (in one statement) and, when pending
+    afterwards, its timer set (one statement per timer: the kernel's)."""
+    planned = [
+        Reminder(
             reminder_id=reminder_id(
                 college=college,
                 subject_kind=subject_kind,
@@ -88,12 +89,16 @@ async def _schedule_person(
             status=ReminderStatus.PENDING,
             fired_at=None,
         )
-        if await repository.put_reminder(conn, found, now=now):
+        for person_id, firing in keep
+    ]
+    pending = await repository.put_reminders(conn, planned, now=now)
+    for found in planned:
+        if found.reminder_id in pending:
             await schedule(
                 conn,
                 kind=REMINDER_TIMER,
                 key=str(found.reminder_id),
-                due_at=firing.fire_at,
+                due_at=found.fire_at,
                 payload={"college": college},
             )
 
@@ -101,12 +106,14 @@ async def _schedule_person(
 async def _cancel(
     conn: asyncpg.Connection, reminders: Iterable[Reminder], *, now: datetime
 ) -> None:
-    for found in reminders:
-        if found.status == ReminderStatus.PENDING:
-            await cancel(conn, kind=REMINDER_TIMER, key=str(found.reminder_id))
-            await repository.set_status(
-                conn, reminder_id=found.reminder_id, status=ReminderStatus.CANCELLED, now=now
-            )
+    """The pending ones' timers deleted, then all of them marked cancelled at once."""
+    cancelled = [r.reminder_id for r in reminders if r.status == ReminderStatus.PENDING]
+    for found in cancelled:
+        await cancel(conn, kind=REMINDER_TIMER, key=str(found))
+    if cancelled:
+        await repository.set_statuses(
+            conn, reminder_ids=cancelled, status=ReminderStatus.CANCELLED, now=now
+        )
 
 
 async def describe_subject(
@@ -151,20 +158,15 @@ async def describe_subject(
     planned = {(person, int(f.lead.total_seconds())) for person, f in change.keep}
     stale = [r for r in existing if (r.person_id, int(r.lead_s)) not in planned]
     await _cancel(conn, stale, now=now)
-    by_person: dict[str, list[Firing]] = {}
-    for person, firing in change.keep:
-        by_person.setdefault(person, []).append(firing)
-    for person_id, firings in by_person.items():
-        await _schedule_person(
-            conn,
-            college=college,
-            subject_kind=subject_kind,
-            subject_id=subject_id,
-            person_id=person_id,
-            starts_at=starts_at,
-            firings=firings,
-            now=now,
-        )
+    await _schedule(
+        conn,
+        college=college,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        starts_at=starts_at,
+        keep=change.keep,
+        now=now,
+    )
 
 
 async def add_person(
