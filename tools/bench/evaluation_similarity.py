@@ -24,6 +24,7 @@ the template, the references and common phrasing: false flags = share flagged.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import math
 import random
@@ -233,6 +234,12 @@ async def _run(dsn: str, size: Size, progress: Callable[[str], None]) -> dict[st
     progress(
         f"similarity: reports loaded in {corpus_s:.1f} s, index built in {index_build_s:.1f} s"
     )
+    # The corpus now lives in PostgreSQL: the bench's own copy (100,000 texts and their
+    # objects, which no service process holds) is let go, so that the collector's full
+    # passes over it do not land in the gate's timings; the sources stay for the labels.
+    indexed = len(loaded)
+    del loaded, background
+    gc.collect()
     conn = await asyncpg.connect(dsn)
     try:
         figures = await _measure(conn, size, sources, rng, progress)
@@ -241,7 +248,7 @@ async def _run(dsn: str, size: Size, progress: Callable[[str], None]) -> dict[st
     return {
         "index_build_s": round(index_build_s, 2),
         **figures,
-        "similarity_index_reports": len(loaded),
+        "similarity_index_reports": indexed,
         "similarity_index_fingerprints": total_prints,
         "similarity_fingerprint_s": round(fingerprint_s, 1),
         "similarity_corpus_load_s": round(corpus_s, 1),

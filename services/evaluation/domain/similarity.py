@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
 from services.evaluation.domain.similarity_text import NormalisedText, body_end, normalise
 
@@ -61,9 +62,9 @@ def kgram_hashes(text: str, k: int) -> list[int]:
     ]
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    """One winnowed k-gram: its hash and its start in the normalised body."""
+class Fingerprint(NamedTuple):
+    """One winnowed k-gram: its hash and its start in the normalised body (a tuple of two
+    ints: a check makes hundreds, which the garbage collector then leaves alone)."""
 
     hash: int
     position: int

@@ -23,11 +23,30 @@ class IndexedDocument:
 
 @dataclass(frozen=True)
 class Posting:
-    """Up to `limit` documents holding one hash (more than the cap means: common)."""
+    """The documents holding one hash, with the fingerprint's position in each."""
 
     hash: int
     document_ids: tuple[int, ...]
     positions: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the index holds of a report's hashes: the postings of those held by at most
+    `cap` reports, and the common ones (more than `cap`): already known from the stop
+    table, or found now with the number of reports holding them."""
+
+    postings: list[Posting]
+    known_common: set[int]
+    found_common: dict[int, int]
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A candidate to verify: its indexed version and that version's submitted text."""
+
+    document: IndexedDocument
+    body: str
 
 
 async def season_settings(
@@ -43,9 +62,23 @@ async def season_settings(
     return None if row is None else (float(row["similarity_threshold"]), row["template_text"])
 
 
-async def authors_of(conn: asyncpg.Connection, *, report_id: UUID) -> tuple[str, ...]:
-    authors = await conn.fetchval("SELECT author_ids FROM reports WHERE report_id = $1", report_id)
-    return tuple(authors or ())
+async def own_documents(
+    conn: asyncpg.Connection, *, report_id: UUID
+) -> tuple[int | None, set[int]]:
+    """(the document of the report's indexed version, the documents of every other
+    report of the college sharing an author with it: the authors' own earlier work)."""
+    rows = await conn.fetch(
+        """
+        SELECT d.document_id, r.report_id = me.report_id AS itself
+          FROM reports AS me
+          JOIN reports AS r ON r.college = me.college AND r.author_ids && me.author_ids
+          JOIN similarity_documents AS d ON d.report_id = r.report_id
+         WHERE me.report_id = $1
+        """,
+        report_id,
+    )
+    itself = next((int(row["document_id"]) for row in rows if row["itself"]), None)
+    return itself, {int(row["document_id"]) for row in rows if not row["itself"]}
 
 
 async def documents_in_college(conn: asyncpg.Connection, *, college: str) -> int:
@@ -54,70 +87,76 @@ async def documents_in_college(conn: asyncpg.Connection, *, college: str) -> int
     )
 
 
-async def postings(
-    conn: asyncpg.Connection, *, college: str, hashes: Sequence[int], limit: int
-) -> list[Posting]:
-    """For each hash, at most `limit` (document, position) pairs of the college's index."""
+async def lookup(
+    conn: asyncpg.Connection, *, college: str, hashes: Sequence[int], cap: int
+) -> Lookup:
+    """The college's postings of these hashes in one index scan (`hash = ANY`), grouped by
+    hash. A hash the stop table already holds as common (counted in more than `cap`
+    reports) is not read; a hash found in more than `cap` reports now comes back with its
+    count only."""
     rows = await conn.fetch(
         """
-        SELECT q.hash, p.document_ids, p.positions
-          FROM (SELECT DISTINCT unnest($2::bigint[]) AS hash) AS q
-          CROSS JOIN LATERAL (
-                SELECT array_agg(f.document_id) AS document_ids,
-                       array_agg(f.position) AS positions
-                  FROM (SELECT document_id, position FROM similarity_fingerprints
-                         WHERE college = $1 AND hash = q.hash LIMIT $3) AS f
-          ) AS p
-         WHERE p.document_ids IS NOT NULL
+        WITH known AS (
+            SELECT hash FROM similarity_common_hashes
+             WHERE college = $1 AND hash = ANY($2::bigint[]) AND reports > $3
+        ), rare AS (
+            SELECT array_agg(q.hash ORDER BY q.hash) AS hashes
+              FROM unnest($2::bigint[]) AS q (hash)
+             WHERE q.hash NOT IN (SELECT hash FROM known)
+        )
+        SELECT f.hash, count(*)::integer AS reports,
+               CASE WHEN count(*) <= $3 THEN array_agg(f.document_id) END AS document_ids,
+               CASE WHEN count(*) <= $3 THEN array_agg(f.position) END AS positions
+          FROM similarity_fingerprints AS f
+         WHERE f.college = $1 AND f.hash = ANY((SELECT hashes FROM rare)::bigint[])
+         GROUP BY f.hash
+        UNION ALL
+        SELECT hash, NULL, NULL, NULL FROM known
         """,
         college,
         list(hashes),
-        limit,
+        cap,
     )
-    return [
-        Posting(row["hash"], tuple(row["document_ids"]), tuple(row["positions"])) for row in rows
-    ]
+    found = Lookup([], set(), {})
+    for row in rows:
+        if row["reports"] is None:
+            found.known_common.add(row["hash"])
+        elif row["document_ids"] is None:
+            found.found_common[row["hash"]] = row["reports"]
+        else:
+            found.postings.append(
+                Posting(row["hash"], tuple(row["document_ids"]), tuple(row["positions"]))
+            )
+    return found
 
 
-async def documents(
+async def sources(
     conn: asyncpg.Connection, *, document_ids: Sequence[int]
-) -> list[IndexedDocument]:
+) -> dict[int, SourceDocument]:
+    """The indexed documents with their versions' submitted text, by document id."""
     rows = await conn.fetch(
         """
-        SELECT d.document_id, d.report_id, d.version, d.season, r.author_ids
-          FROM similarity_documents AS d JOIN reports AS r USING (report_id)
+        SELECT d.document_id, d.report_id, d.version, d.season, r.author_ids, v.body
+          FROM similarity_documents AS d
+          JOIN reports AS r USING (report_id)
+          JOIN report_versions AS v ON v.report_id = d.report_id AND v.version = d.version
          WHERE d.document_id = ANY($1::integer[])
         """,
         list(document_ids),
     )
-    return [
-        IndexedDocument(
-            row["document_id"],
-            row["report_id"],
-            row["version"],
-            row["season"],
-            tuple(row["author_ids"]),
+    return {
+        row["document_id"]: SourceDocument(
+            IndexedDocument(
+                row["document_id"],
+                row["report_id"],
+                row["version"],
+                row["season"],
+                tuple(row["author_ids"]),
+            ),
+            row["body"],
         )
         for row in rows
-    ]
-
-
-async def bodies(
-    conn: asyncpg.Connection, *, versions: Sequence[tuple[UUID, int]]
-) -> dict[tuple[UUID, int], str]:
-    """The submitted text of each (report, version)."""
-    if not versions:
-        return {}
-    rows = await conn.fetch(
-        """
-        SELECT v.report_id, v.version, v.body
-          FROM unnest($1::uuid[], $2::integer[]) AS q (report_id, version)
-          JOIN report_versions AS v USING (report_id, version)
-        """,
-        [r for r, _ in versions],
-        [v for _, v in versions],
-    )
-    return {(row["report_id"], row["version"]): row["body"] for row in rows}
+    }
 
 
 async def replace_document(
@@ -170,28 +209,6 @@ async def replace_document(
         college,
     )
     return int(document_id)
-
-
-async def document_of(conn: asyncpg.Connection, *, report_id: UUID) -> int | None:
-    """The document id under which the report's current version is indexed."""
-    found = await conn.fetchval(
-        "SELECT document_id FROM similarity_documents WHERE report_id = $1", report_id
-    )
-    return None if found is None else int(found)
-
-
-async def known_common(
-    conn: asyncpg.Connection, *, college: str, hashes: Sequence[int], cap: int
-) -> set[int]:
-    """Of these hashes, those already counted in more than `cap` reports of the college."""
-    rows = await conn.fetch(
-        "SELECT hash FROM similarity_common_hashes"
-        " WHERE college = $1 AND hash = ANY($2::bigint[]) AND reports > $3",
-        college,
-        list(hashes),
-        cap,
-    )
-    return {row["hash"] for row in rows}
 
 
 async def record_common(conn: asyncpg.Connection, *, college: str, counts: dict[int, int]) -> None:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import chain
 from typing import Any
 from uuid import UUID
 
@@ -115,35 +117,55 @@ async def _documents_in_college(conn: asyncpg.Connection, college: str) -> int:
     return count
 
 
-async def _candidates(
-    conn: asyncpg.Connection,
-    seeds: dict[int, list[Fingerprint]],
-    *,
-    report_id: UUID,
-    own_authors: set[str],
-    limits: GateLimits,
-) -> list[index.IndexedDocument]:
-    """The reports worth verifying, best-sharing first (the authors' own first among
-    equals). A report whose shared fingerprints all lie among those of reports already
+@dataclass(frozen=True)
+class Seeds:
+    """The documents sharing fingerprints with the report, read from the postings only
+    when needed: a rare fingerprint may be held by hundreds of documents, of which only
+    the best-sharing few are verified (so no object per posting or per document)."""
+
+    postings: list[index.Posting]
+    counts: Counter[int]  # document -> how many of the report's fingerprints it shares
+
+    @classmethod
+    def of(cls, postings: list[index.Posting], *, skip: int | None) -> Seeds:
+        counts = Counter(chain.from_iterable(p.document_ids for p in postings))
+        if skip is not None:
+            counts.pop(skip, None)
+        return cls(postings, counts)
+
+    def shared(self, documents: Collection[int]) -> dict[int, list[Fingerprint]]:
+        """The fingerprints each of these documents shares: (hash, position in it)."""
+        found: dict[int, list[Fingerprint]] = {d: [] for d in documents}
+        for posting in self.postings:
+            for document_id, position in zip(posting.document_ids, posting.positions, strict=True):
+                prints = found.get(document_id)
+                if prints is not None:
+                    prints.append(Fingerprint(posting.hash, position))
+        return found
+
+
+def choose_candidates(seeds: Seeds, own: set[int], limits: GateLimits) -> list[int]:
+    """The documents worth verifying, best-sharing first (the authors' own first among
+    equals). A document whose shared fingerprints all lie among those of documents already
     chosen adds no passage of its own (the same text held by many reports, e.g.
     moderately common phrasing): it is not verified again — unless it is the authors'
-    own, whose text must be known to be set aside. Looked up a window at a time; a window
+    own, whose text must be known to be set aside. Taken a window at a time; a window
     adding nobody ends the search (the rest share even less)."""
-    own_document = await index.document_of(conn, report_id=report_id)
-    ranked = sorted((d for d in seeds if d != own_document), key=lambda d: (-len(seeds[d]), d))
+    counts = seeds.counts
+    ranked = sorted(counts, key=lambda d: (-counts[d], d not in own, d))
     window = 3 * limits.candidates
     claimed: set[int] = set()
-    chosen: list[index.IndexedDocument] = []
+    chosen: list[int] = []
     for start in range(0, len(ranked), window):
-        found = await index.documents(conn, document_ids=ranked[start : start + window])
-        found.sort(key=lambda d: (-len(seeds[d.document_id]), not own_authors & set(d.author_ids)))
+        members = ranked[start : start + window]
+        shared = seeds.shared(members)
         added = 0
-        for document in found:
-            shared = {f.hash for f in seeds[document.document_id]}
-            if shared <= claimed and not own_authors & set(document.author_ids):
+        for document_id in members:
+            hashes = {f.hash for f in shared[document_id]}
+            if document_id not in own and hashes <= claimed:
                 continue
-            claimed |= shared
-            chosen.append(document)
+            claimed |= hashes
+            chosen.append(document_id)
             added += 1
             if len(chosen) == limits.candidates:
                 return chosen
@@ -157,7 +179,6 @@ async def find_matches(
     *,
     college: str,
     query: PreparedReport,
-    own_authors: tuple[str, ...],
     threshold: float,
     limits: GateLimits,
     remember_common: bool = True,
@@ -166,52 +187,42 @@ async def find_matches(
     authors' own reports' text treated like template text. Indexes nothing (it only
     remembers the fingerprints it found common, unless told not to: a re-check of many
     reports in one transaction would hold those rows against concurrent submissions)."""
-    report_id = query.report_id
     cap = limits.cap(await _documents_in_college(conn, college))
     hashes = sorted({f.hash for f in query.fingerprints})
-    # Fingerprints already known to be common are not looked up again.
-    known = await index.known_common(conn, college=college, hashes=hashes, cap=cap)
-    common: dict[int, int] = dict.fromkeys(known, cap + 1)
-    found_common: dict[int, int] = {}
-    seeds: dict[int, list[Fingerprint]] = defaultdict(list)  # document -> its shared prints
-    rare = [h for h in hashes if h not in known]
-    for posting in await index.postings(conn, college=college, hashes=rare, limit=cap + 1):
-        if len(posting.document_ids) > cap:
-            found_common[posting.hash] = common[posting.hash] = len(posting.document_ids)
-            continue
-        for document_id, position in zip(posting.document_ids, posting.positions, strict=True):
-            seeds[document_id].append(Fingerprint(posting.hash, position))
-    if found_common and remember_common:
-        await index.record_common(conn, college=college, counts=found_common)
-    own_authors_set = set(own_authors)
-    chosen = await _candidates(
-        conn, seeds, report_id=UUID(report_id), own_authors=own_authors_set, limits=limits
-    )
-    texts = await index.bodies(conn, versions=[(d.report_id, d.version) for d in chosen])
+    itself, own = await index.own_documents(conn, report_id=UUID(query.report_id))
+    # One scan of the index; fingerprints already known to be common are not read again.
+    found = await index.lookup(conn, college=college, hashes=hashes, cap=cap)
+    common: dict[int, int] = dict.fromkeys(found.known_common, cap + 1) | found.found_common
+    seeds = Seeds.of(found.postings, skip=itself)
+    if found.found_common and remember_common:
+        await index.record_common(conn, college=college, counts=found.found_common)
+    chosen = choose_candidates(seeds, own, limits)
+    fetched = await index.sources(conn, document_ids=chosen)
+    shared = seeds.shared(chosen)
     sources: dict[str, index.IndexedDocument] = {}
     source_texts: dict[str, str] = {}
-    own: list[PreparedReport] = []
+    owned: list[PreparedReport] = []
     others: list[PreparedReport] = []
-    for document in chosen:
-        text = texts.get((document.report_id, document.version))
-        if text is None:
-            continue
-        source_id = str(document.report_id)
-        sources[source_id] = document
-        source_texts[source_id] = text
+    for document_id in chosen:
+        source = fetched.get(document_id)
+        if source is None:
+            continue  # replaced by a newer version since the lookup
+        source_id = str(source.document.report_id)
+        sources[source_id] = source.document
+        source_texts[source_id] = text = source.body
         prepared = PreparedReport(
             source_id,
             normalise(text, 0, body_end(text)),
             (),
-            tuple(seeds[document.document_id]),
+            tuple(shared[document_id]),
             DEFAULT_K,
         )
-        (own if own_authors_set & set(document.author_ids) else others).append(prepared)
-    if own:
+        (owned if document_id in own else others).append(prepared)
+    if owned:
         # The authors' own earlier text counts like template text: neither matched nor
         # part of the report's size.
         mask = list(query.template_mask)
-        for match in check(query, own, common, cap, threshold).matches:
+        for match in check(query, owned, common, cap, threshold).matches:
             for p in match.passages:
                 mask[p.start : p.end] = [True] * (p.end - p.start)
         query = replace(query, template_mask=tuple(mask))
@@ -265,7 +276,6 @@ async def check_submission(
         conn,
         college=college,
         query=query,
-        own_authors=await index.authors_of(conn, report_id=report_id),
         threshold=threshold,
         limits=limits,
         remember_common=remember_common,
