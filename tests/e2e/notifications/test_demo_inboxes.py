@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.kafka import wait_until
 from tests.support.services_state import ServicesState
 from tools.demo.notifications import EXPECTED, cast, seed_notifications
 from tools.demo.notifications.steps import chains, inbox
@@ -131,3 +132,28 @@ async def test_the_incident_chain_was_acknowledged_by_its_link_and_a_second_load
         assert await told() == before
         assert mailed() == mails
         assert len(await chains(client, urls, demo_token)) == chains_before
+
+
+async def test_the_blood_drives_task_holders_are_reminded_a_day_before_their_deadlines(
+    demo: tuple[dict[str, str], Path, dict[str, Any]],
+) -> None:
+    urls, _, _ = demo
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def tasks_of(person: str) -> list[dict[str, Any]]:
+            response = await client.get(
+                f"{urls['notifications']}/api/notifications/me/reminders",
+                params={"limit": 200},
+                headers=demo_token(person, "student", "cs"),
+            )
+            assert response.status_code == 200, response.text
+            return [r for r in response.json()["items"] if r["kind"] == "task_reminder"]
+
+        async def all_planned() -> bool:
+            return len(await tasks_of("cs-2024002")) >= 1
+
+        await wait_until(all_planned, timeout_s=60, what="the blood drive's task reminders")
+        contact = await tasks_of("cs-2024002")
+        assert ["联系医院或血站" in r["fields"]["title"] for r in contact] == [True]
+        assert contact[0]["lead_s"] == 24 * 3600
+        assert len(await tasks_of("cs-2025003")) == 2  # publicity, and the summary

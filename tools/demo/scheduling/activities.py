@@ -2,7 +2,8 @@
 社会实践工作计划: late-April volunteer teaching, early-May blood drive for the May Fourth
 anniversary, late-May community service with the Jinmen Road community, and what other
 departments hold around them), planned clash-free through the API, each with its five
-preparation tasks.
+preparation tasks (the blood drive's as the seeds list them, each with its member, who is
+reminded a day before its deadline).
 
 Safe to load twice: a room that exists is answered 409, an activity already drafted (by
 title) is not drafted again, and a month with nothing left to plan schedules nothing.
@@ -64,6 +65,18 @@ ACTIVITIES: tuple[tuple[str, str, tuple[str, str], int, tuple[str, ...], str | N
         "与金门路社区合作：义工、慰问孤寡老人、文艺演出",
     ),
 )  # fmt: skip
+# The blood drive's tasks as the seeds list them (联系医院或血站、申报活动、宣传、开展活动、
+# 后期宣传及总结), each with the member who does it: notifications reminds each of them a
+# day before their deadline. The other activities keep the default five, unassigned.
+TASKS: dict[str, tuple[tuple[str, str, str, int, str], ...]] = {
+    "义务献血活动": (
+        ("contact_partner", "联系医院或血站", "start", -14 * 24 * 60, "cs-2024002"),
+        ("apply", "申报活动", "start", -10 * 24 * 60, "cs-2025001"),
+        ("publicity", "活动宣传", "start", -7 * 24 * 60, "cs-2025003"),
+        ("run", "开展活动，当天维持秩序", "start", 0, "cs-2025001"),
+        ("report", "后期宣传及总结", "end", 7 * 24 * 60, "cs-2025003"),
+    ),
+}
 WAIT_FOR_MEMBERS_S = 60.0
 
 
@@ -118,6 +131,11 @@ async def seed_activities(client: httpx.AsyncClient, urls: dict[str, str], token
             "people": list(people),
             "room": room,
         }
+        if title in TASKS:
+            body["tasks"] = [
+                {"kind": k, "title": t, "anchor": a, "offset_min": m, "assignee_id": who}
+                for k, t, a, m, who in TASKS[title]
+            ]
         checked(await client.post(f"{root}/activities", json=body, headers=officer), 201)
         drafted += 1
     scheduled = 0
