@@ -228,7 +228,7 @@ async def _run(dsn: str, size: Size, progress: Callable[[str], None]) -> dict[st
         )
         conn = await asyncpg.connect(dsn)
         try:
-            index_build_s, corpus_s = await _load(conn, loaded, Path(copy_file.name), now)
+            index_build_s, corpus_s = await _load(conn, loaded, Path(copy_file.name), now, progress)
         finally:
             await conn.close()
     progress(
@@ -255,8 +255,25 @@ async def _run(dsn: str, size: Size, progress: Callable[[str], None]) -> dict[st
     }
 
 
+class _Steps:
+    """Prints how long each step of the index build took."""
+
+    def __init__(self, progress: Callable[[str], None]) -> None:
+        self.progress = progress
+        self.last = time.perf_counter()
+
+    def __call__(self, what: str) -> None:
+        now = time.perf_counter()
+        self.progress(f"similarity: {what} in {now - self.last:.1f} s")
+        self.last = now
+
+
 async def _load(
-    conn: asyncpg.Connection, loaded: list[Loaded], prints: Path, now: datetime
+    conn: asyncpg.Connection,
+    loaded: list[Loaded],
+    prints: Path,
+    now: datetime,
+    progress: Callable[[str], None],
 ) -> tuple[float, float]:
     started = time.perf_counter()
     await conn.execute(
@@ -306,6 +323,7 @@ async def _load(
     )
     corpus_s = time.perf_counter() - started
     started = time.perf_counter()
+    step = _Steps(progress)
     await conn.execute("SET maintenance_work_mem = '1GB'")
     await conn.execute("DROP INDEX similarity_fingerprints_lookup")
     await conn.execute("DROP INDEX similarity_fingerprints_of_document")
@@ -328,17 +346,21 @@ async def _load(
         columns=["hash", "document_id", "position", "college"],
         format="binary",
     )
+    step("documents and fingerprints copied")
     await conn.execute(
         "CREATE INDEX similarity_fingerprints_lookup"
         " ON similarity_fingerprints (college, hash) INCLUDE (document_id, position)"
     )
+    step("lookup B-tree built")
     await conn.execute(
         "CREATE INDEX similarity_fingerprints_of_document"
         " ON similarity_fingerprints USING brin (document_id) WITH (pages_per_range = 8)"
     )
     await conn.execute("SELECT setval('similarity_document_ids', $1)", len(loaded))
+    step("BRIN built")
     for table in ("similarity_fingerprints", "similarity_documents", "reports", "report_versions"):
         await conn.execute(f"VACUUM (ANALYZE) {table}")
+    step("vacuumed and analysed")
     return time.perf_counter() - started, corpus_s
 
 
