@@ -121,6 +121,8 @@ async def joined_pool(
         source_id=source_id,
         since=since,
     )
+    if not await repository.in_pool(conn, college=college, person_id=person_id):
+        return  # this membership's end came first (redelivered out of order): not in the pool
     campaigns = await reminder_rows.open_subjects(
         conn, college=college, subject_kind=KIND, after=now
     )

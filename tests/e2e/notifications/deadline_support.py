@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import asyncpg
+
 from shared.events.base import DomainEvent
 from shared.events.registry import spec_for_model
 from tests.e2e.notifications.routing_support import Produced
@@ -38,3 +40,19 @@ async def wait_published(
 
     await wait_until(all_there, timeout_s=timeout_s, what=f"{model.__name__} of {keys}")
     return seen
+
+
+async def pending_reminders(dsn: str, college: str, campaign: str) -> dict[str, int]:
+    """person -> how many of their reminders of the campaign's deadline are pending."""
+    conn = await asyncpg.connect(dsn, server_settings={"search_path": "notifications"})
+    try:
+        rows = await conn.fetch(
+            "SELECT person_id, count(*) AS n FROM reminders WHERE college = $1"
+            " AND subject_kind = 'application_deadline' AND subject_id = $2"
+            " AND status = 'pending' GROUP BY person_id",
+            college,
+            campaign,
+        )
+    finally:
+        await conn.close()
+    return {row["person_id"]: row["n"] for row in rows}

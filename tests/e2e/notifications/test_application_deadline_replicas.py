@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 
 from services.notifications.service import application_deadlines as deadlines
+from tests.e2e.notifications.deadline_support import pending_reminders
 from tests.e2e.notifications.routing_support import run_id
 
 pytestmark = pytest.mark.e2e
@@ -60,18 +61,6 @@ async def _race(
         await asyncio.wait_for(waiting, timeout=10)
 
 
-async def _pending(dsn: str, college: str, campaign: str) -> dict[str, int]:
-    async with _connection(dsn) as conn:
-        rows = await conn.fetch(
-            "SELECT person_id, count(*) AS n FROM reminders WHERE college = $1"
-            " AND subject_kind = 'application_deadline' AND subject_id = $2"
-            " AND status = 'pending' GROUP BY person_id",
-            college,
-            campaign,
-        )
-    return {row["person_id"]: row["n"] for row in rows}
-
-
 async def test_a_newcomer_joining_while_the_campaign_opens_is_reminded(
     service_dsns: dict[str, str],
 ) -> None:
@@ -103,7 +92,7 @@ async def test_a_newcomer_joining_while_the_campaign_opens_is_reminded(
         )
 
     await _race(dsn, join, open_campaign)
-    assert await _pending(dsn, college, campaign) == {newcomer: 2}
+    assert await pending_reminders(dsn, college, campaign) == {newcomer: 2}
 
 
 async def test_an_application_while_the_campaign_opens_is_never_reminded(
@@ -147,7 +136,7 @@ async def test_an_application_while_the_campaign_opens_is_never_reminded(
         )
 
     await _race(dsn, apply, open_campaign)
-    assert await _pending(dsn, college, campaign) == {other: 2}
+    assert await pending_reminders(dsn, college, campaign) == {other: 2}
 
 
 async def test_a_campaign_closing_while_someone_joins_stays_closed(
@@ -175,7 +164,7 @@ async def test_a_campaign_closing_while_someone_joins_stays_closed(
             now=_now(),
             leads=LEADS,
         )
-    assert await _pending(dsn, college, campaign) == {member: 2}
+    assert await pending_reminders(dsn, college, campaign) == {member: 2}
 
     async def close(conn: asyncpg.Connection) -> None:
         await deadlines.campaign_closed(conn, college=college, campaign_id=campaign, now=_now())
@@ -193,7 +182,7 @@ async def test_a_campaign_closing_while_someone_joins_stays_closed(
         )
 
     await _race(dsn, close, join)
-    assert await _pending(dsn, college, campaign) == {}
+    assert await pending_reminders(dsn, college, campaign) == {}
     async with _connection(dsn) as conn:
         cancelled = await conn.fetchval(
             "SELECT cancelled FROM reminder_subjects WHERE college = $1"
