@@ -3,8 +3,8 @@
 `reminder_consumers.py`).
 
 - a preparation task: its assignee (TaskPlanned, published when the task gets its
-  deadline and again when the deadline or the assignee changes: the reminders move to
-  the new time or to the new assignee); TaskDone cancels them;
+  deadline; a later one for the same task moves the reminders to its time or to its
+  assignee); TaskDone cancels them;
 - a campaign's application deadline: the college's volunteer pool who have not applied
   (service/application_deadlines.py says who and why); CampaignOpened schedules,
   ApplicationSubmitted takes the applicant off, MembershipStarted / VolunteerEnrolled

@@ -336,8 +336,9 @@ class TaskDue(DomainEvent):
 class TaskPlanned(DomainEvent):
     """A preparation task has its deadline and the person (if any) who does it.
 
-    Published when its activity is scheduled, and again whenever the deadline or the
-    assignee changes: the latest one describes the task."""
+    Published when its activity is scheduled (no use case changes the deadline or the
+    assignee afterwards yet; one that does publishes it again): the latest one describes
+    the task."""
 
     event_type = "campusflow.scheduling.task.planned.v1"
     key_field = "task_id"
