@@ -204,13 +204,15 @@ async def put_reminders(
     return {row["reminder_id"] for row in rows if row["status"] == "pending"}
 
 
-async def set_statuses(
-    conn: asyncpg.Connection, *, reminder_ids: Sequence[UUID], status: str, now: datetime
+async def cancel_pending(
+    conn: asyncpg.Connection, *, reminder_ids: Sequence[UUID], now: datetime
 ) -> None:
+    """Those still pending are cancelled; one its timer fired meanwhile (the firing held
+    its row, this waited for it) stays sent."""
     await conn.execute(
-        "UPDATE reminders SET status = $2, updated_at = $3 WHERE reminder_id = ANY($1::uuid[])",
+        "UPDATE reminders SET status = 'cancelled', updated_at = $2"
+        " WHERE reminder_id = ANY($1::uuid[]) AND status = 'pending'",
         list(reminder_ids),
-        status,
         now,
     )
 

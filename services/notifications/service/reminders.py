@@ -106,14 +106,13 @@ async def _schedule(
 async def _cancel(
     conn: asyncpg.Connection, reminders: Iterable[Reminder], *, now: datetime
 ) -> None:
-    """The pending ones' timers deleted, then all of them marked cancelled at once."""
+    """The pending ones' timers deleted, then those still pending marked cancelled at
+    once (one fired meanwhile stays sent)."""
     cancelled = [r.reminder_id for r in reminders if r.status == ReminderStatus.PENDING]
     for found in cancelled:
         await cancel(conn, kind=REMINDER_TIMER, key=str(found))
     if cancelled:
-        await repository.set_statuses(
-            conn, reminder_ids=cancelled, status=ReminderStatus.CANCELLED, now=now
-        )
+        await repository.cancel_pending(conn, reminder_ids=cancelled, now=now)
 
 
 async def describe_subject(
