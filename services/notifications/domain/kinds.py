@@ -52,6 +52,9 @@ class Kind:
     description: str
     # Where a message of this kind may fail over (an operator may override it per kind).
     failover: FailoverPolicy = field(default=PERSONS_PATH)
+    # Waits for the person's digest unless they chose otherwise for its category (a kind
+    # that comes in bursts: a published timetable is one message per lesson).
+    digested: bool = False
 
     @property
     def critical(self) -> bool:
@@ -65,12 +68,15 @@ def _kind(
     description: str,
     priority: Priority = Priority.NORMAL,
     failover: FailoverPolicy | None = None,
+    digested: bool = False,
 ) -> Kind:
     """A kind; its failover defaults to every reachable channel when it is critical,
     else to the person's path."""
     if failover is None:
         failover = EVERY_REACHABLE if priority is Priority.CRITICAL else PERSONS_PATH
-    return Kind(name, category, priority, frozenset(fields.split()), description, failover)
+    return Kind(
+        name, category, priority, frozenset(fields.split()), description, failover, digested
+    )
 
 
 R, P, D, M = Category.RECRUITMENT, Category.PAIRING, Category.DUTY, Category.MEETINGS
@@ -122,6 +128,7 @@ KINDS: dict[str, Kind] = {
             T,
             "school class_name subject room starts_at ends_at volunteer",
             "支教课程安排（致学校联系人）",
+            digested=True,  # a term's timetable: one digest a day, not an email a lesson
         ),
         _kind("school_pairing_created", P, "school volunteer reasons", "结对帮扶（致学校联系人）"),
         # --- activities (活动) ---

@@ -7,7 +7,9 @@ drop) and whether it waits for their digest. The decision, `plan`, is pure:
 1. a critical kind (safety: incidents, dropout cases) is always sent, at once; quiet
    hours, switches and digests do not apply;
 2. a category switched off: dropped;
-3. a digest category: left for the digest (never the digest itself);
+3. a digest category: left for the digest (never the digest itself); a kind that comes
+   in bursts (`Kind.digested`, e.g. school_lesson_scheduled) is left for the digest
+   too unless the person chose otherwise for its category;
 4. inside quiet hours: held until the window ends, or dropped, as chosen;
 5. otherwise sent.
 
@@ -197,7 +199,9 @@ def plan(
         return decided("send", path)
     if not chosen.enabled:
         return decided("drop", (), reason="switched_off")
-    if chosen.digest and kind.name != "digest":
+    # Left for the digest: as the person chose for the category, else as the kind says.
+    digested = preference.digest if preference is not None else kind.digested
+    if digested and kind.name != "digest":
         return decided("digest", path)
     if quiet_hours is not None:
         until = quiet_hours.window_end(now, zone)

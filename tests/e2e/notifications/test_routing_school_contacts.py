@@ -1,10 +1,12 @@
 """School contacts on the real stack: a college admin puts two of a school's contacts in
 the directory (one scoped by the school's id and by its name as its timetables give it,
-told once; the other by the id alone), the first with an email address. Scheduling's
-LessonAssigned and recruitment's PairingCreated, produced onto Kafka as their outbox
-would, reach both contacts' inboxes and the first one's mailbox (in zh-CN) beside the
-volunteer's own notice, once each through a replay; a school without a contact tells
-nobody else."""
+told once; the other by the id alone). The first has an email address and wants lessons
+at once; the second keeps the default, a school's lessons waiting for the daily digest (a
+timetable is one message a lesson). Scheduling's LessonAssigned and recruitment's
+PairingCreated, produced onto Kafka as their outbox would, reach the first one's inbox
+and mailbox (in zh-CN), the pairing the second's inbox and the lesson the second's digest,
+beside the volunteer's own notice, once each through a replay; a school without a
+contact tells nobody else."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from tests.e2e.notifications.routing_support import (
     run_id,
     with_ids,
 )
+from tests.support.auth import bearer
 from tests.support.kafka import wait_until
 from tests.support.services_state import ServicesState
 from tools.doubles.smtp import stored_messages
@@ -61,6 +64,24 @@ async def test_a_schools_contact_hears_of_lessons_and_pairings_at_their_school(
             headers=admin(COLLEGE),
         )
         assert by_id.status_code == 200, by_id.text
+        # 王老师 wants each lesson by email at once; 李校长 keeps the default: a school's
+        # lessons wait for the daily digest (a timetable is one message a lesson).
+        chosen = await client.put(
+            f"{url}/api/notifications/me/preferences",
+            json={
+                "categories": [
+                    {
+                        "category": "teaching",
+                        "channels": ["email", "inapp"],
+                        "enabled": True,
+                        "quiet_hours": "hold",
+                        "digest": False,
+                    }
+                ]
+            },
+            headers=bearer(contact, "student", COLLEGE),
+        )
+        assert chosen.status_code == 200, chosen.text
 
         lesson = sc.LessonAssigned(
             college=COLLEGE,
@@ -104,9 +125,16 @@ async def test_a_schools_contact_hears_of_lessons_and_pairings_at_their_school(
             "school_lesson_scheduled",
             "school_pairing_created",
         ]
-        assert await kinds_of(client, url, COLLEGE, f"{contact}-id") == [
-            "school_lesson_scheduled",
-            "school_pairing_created",
+        assert await kinds_of(client, url, COLLEGE, f"{contact}-id") == ["school_pairing_created"]
+        messages = await client.get(
+            f"{url}/api/notifications/me/messages",
+            params={"limit": 50},
+            headers=bearer(f"{contact}-id", "student", COLLEGE),
+        )
+        assert messages.status_code == 200, messages.text
+        assert sorted((m["kind"], m["status"]) for m in messages.json()["items"]) == [
+            ("school_lesson_scheduled", "digested"),
+            ("school_pairing_created", "delivered"),
         ]
         notices = {n["kind"]: n for n in await inbox(client, url, COLLEGE, contact)}
         taught = notices["school_lesson_scheduled"]

@@ -217,3 +217,14 @@ def test_in_app_needs_no_contact_point_and_locales_are_zh_cn_or_en() -> None:
     with pytest.raises(RuleBroken) as refused:
         check_locale("fr")
     assert refused.value.field == "locale"
+
+
+def test_a_kind_that_comes_in_bursts_waits_for_the_digest_unless_the_person_chose() -> None:
+    # A published timetable tells a school's contact of every lesson: by default one
+    # digest, not a message a lesson; the person's own choice for the category wins.
+    assert decide("school_lesson_scheduled", quiet=None).action == "digest"
+    assert decide("lesson_assigned", quiet=None).action == "send"  # the volunteer's own
+    teaching = CategoryPreference(Category.TEACHING, (Channel.EMAIL, Channel.INAPP))
+    assert decide("school_lesson_scheduled", teaching, quiet=None).action == "send"
+    digest = CategoryPreference(Category.TEACHING, (Channel.INAPP,), digest=True)
+    assert decide("lesson_assigned", digest, quiet=None).action == "digest"
