@@ -6,11 +6,11 @@ id and describe needs, never name, address, phone or guardian.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events.base import DomainEvent
 
@@ -44,7 +44,7 @@ class CampaignOpened(DomainEvent):
     place: ShortText
     starts_on: date
     ends_on: date
-    applications_close_at: datetime
+    applications_close_at: AwareDatetime
     positions: list[CampaignPosition]
 
 
@@ -55,7 +55,7 @@ class CampaignClosed(DomainEvent):
     key_field = "campaign_id"
 
     campaign_id: str = Field(min_length=1, max_length=64)
-    closed_at: datetime
+    closed_at: AwareDatetime
     reason: ShortText
 
 
@@ -72,7 +72,7 @@ class ApplicationSubmitted(DomainEvent):
     campaign_id: str = Field(min_length=1, max_length=64)
     applicant_id: str = Field(min_length=1, max_length=64)
     applicant_name: str = Field(min_length=1, max_length=64)
-    submitted_at: datetime
+    submitted_at: AwareDatetime
     position_id: str | None = None
     campaign_title: str | None = Field(default=None, max_length=200)  # added in v1
 
@@ -86,7 +86,7 @@ class ApplicationWithdrawn(DomainEvent):
     application_id: UUID
     campaign_id: str
     applicant_id: PersonId
-    withdrawn_at: datetime
+    withdrawn_at: AwareDatetime
     was_admitted: bool
 
 
@@ -101,7 +101,7 @@ class ApplicationScreened(DomainEvent):
     applicant_id: PersonId
     passed: bool
     reasons: list[str] = Field(default_factory=list)
-    screened_at: datetime
+    screened_at: AwareDatetime
 
 
 class InterviewScheduled(DomainEvent):
@@ -114,8 +114,8 @@ class InterviewScheduled(DomainEvent):
     campaign_id: str
     applicant_id: PersonId
     slot_id: UUID
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
     place: str
 
 
@@ -147,7 +147,7 @@ class ApplicantAdmitted(DomainEvent):
     applicant_id: PersonId
     position_id: str | None = None
     squad_id: str | None = None
-    decided_at: datetime
+    decided_at: AwareDatetime
     campaign_title: str | None = Field(default=None, max_length=200)  # added in v1
 
 
@@ -162,7 +162,7 @@ class ApplicantWaitlisted(DomainEvent):
     applicant_id: PersonId
     position_id: str | None = None
     rank: int = Field(ge=1)
-    decided_at: datetime
+    decided_at: AwareDatetime
     campaign_title: str | None = Field(default=None, max_length=200)  # added in v1
 
 
@@ -176,7 +176,7 @@ class ApplicantRejected(DomainEvent):
     campaign_id: str
     applicant_id: PersonId
     reason: str
-    decided_at: datetime
+    decided_at: AwareDatetime
     campaign_title: str | None = Field(default=None, max_length=200)  # added in v1
 
 
@@ -191,7 +191,7 @@ class ApplicantPromoted(DomainEvent):
     applicant_id: PersonId
     position_id: str | None = None
     replaces_application_id: UUID
-    decided_at: datetime
+    decided_at: AwareDatetime
     campaign_title: str | None = Field(default=None, max_length=200)  # added in v1
 
 
@@ -208,7 +208,7 @@ class VolunteerEnrolled(DomainEvent):
     availability_ref: str = Field(
         description="Where scheduling finds the volunteer's availability (timetable id)"
     )
-    enrolled_at: datetime
+    enrolled_at: AwareDatetime
 
 
 # --- department intake (纳新) --------------------------------------------------------
@@ -223,7 +223,7 @@ class IntakeResultPublished(DomainEvent):
     intake_id: str
     admitted_by_department: dict[str, int]
     unplaced: int = Field(ge=0)
-    published_at: datetime
+    published_at: AwareDatetime
 
 
 # --- project teams (暑期社会实践项目申报) ----------------------------------------------
@@ -241,7 +241,7 @@ class ProjectTeamRegistered(DomainEvent):
     leader_id: PersonId
     member_ids: list[PersonId]
     advisor_id: PersonId
-    registered_at: datetime
+    registered_at: AwareDatetime
 
 
 class ProjectTeamApproved(DomainEvent):
@@ -254,7 +254,7 @@ class ProjectTeamApproved(DomainEvent):
     season: str
     project_class: Literal["I", "II"]
     budget_yuan: int | None = Field(default=None, ge=0)
-    approved_at: datetime
+    approved_at: AwareDatetime
 
 
 class ProjectTeamRejected(DomainEvent):
@@ -266,7 +266,7 @@ class ProjectTeamRejected(DomainEvent):
     team_id: UUID
     season: str
     reason: str
-    rejected_at: datetime
+    rejected_at: AwareDatetime
 
 
 # --- beneficiaries and pairing (结对帮扶) ---------------------------------------------
@@ -286,7 +286,7 @@ class BeneficiaryRegistered(DomainEvent):
     grade: int = Field(ge=1, le=12)
     categories: list[BeneficiaryCategory]
     subject_needs: list[str] = Field(default_factory=list)
-    registered_at: datetime
+    registered_at: AwareDatetime
 
 
 class BeneficiaryUpdated(DomainEvent):
@@ -300,7 +300,7 @@ class BeneficiaryUpdated(DomainEvent):
     grade: int | None = Field(default=None, ge=1, le=12)
     categories: list[BeneficiaryCategory] | None = None
     subject_needs: list[str] | None = None
-    updated_at: datetime
+    updated_at: AwareDatetime
 
 
 class PupilDroppedOut(DomainEvent):
@@ -317,8 +317,8 @@ class PupilDroppedOut(DomainEvent):
     school_id: str = Field(min_length=1, max_length=64)
     county: str = Field(min_length=1, max_length=64)
     reported_by: PersonId
-    return_by: datetime
-    reported_at: datetime
+    return_by: AwareDatetime
+    reported_at: AwareDatetime
 
 
 class PupilReturnedToSchool(DomainEvent):
@@ -331,7 +331,7 @@ class PupilReturnedToSchool(DomainEvent):
     beneficiary_id: UUID
     school_id: str = Field(min_length=1, max_length=64)
     recorded_by: PersonId
-    returned_at: datetime
+    returned_at: AwareDatetime
 
 
 class PairingCreated(DomainEvent):
@@ -346,7 +346,7 @@ class PairingCreated(DomainEvent):
     school_id: str
     reasons: list[str]
     manual: bool = False
-    created_at: datetime
+    created_at: AwareDatetime
 
 
 class PairingEnded(DomainEvent):
@@ -359,7 +359,7 @@ class PairingEnded(DomainEvent):
     beneficiary_id: UUID
     volunteer_id: PersonId
     reason: str
-    ended_at: datetime
+    ended_at: AwareDatetime
 
 
 # --- membership --------------------------------------------------------------------
@@ -379,7 +379,7 @@ class MembershipStarted(DomainEvent):
     organisation_id: str
     role: str = "member"
     how: Literal["admitted", "transferred"]
-    started_at: datetime
+    started_at: AwareDatetime
 
 
 class MembershipEnded(DomainEvent):
@@ -394,4 +394,4 @@ class MembershipEnded(DomainEvent):
     organisation_id: str
     how: Literal["transferred", "withdrawn", "compulsory_withdrawal", "expelled"]
     reason: str
-    ended_at: datetime
+    ended_at: AwareDatetime

@@ -103,6 +103,27 @@ def test_naive_time_and_bad_id_are_malformed() -> None:
             decode(headers, message.value)
 
 
+@pytest.mark.parametrize("event_type", sorted(spec.type for spec in EVENTS))
+def test_a_payload_time_without_an_offset_is_malformed(event_type: str) -> None:
+    # Every event's instants are aware: a consumer comparing them with its clock never
+    # meets a naive one (it would fail there, after decoding, and lose the event).
+    model = spec_for_type(event_type).model
+    instants = [
+        name
+        for name, field in model.model_fields.items()
+        if "datetime.datetime" in str(field.annotation)
+    ]
+    assert instants == [], f"{event_type}: {instants} accept a time without an offset"
+
+
+def test_a_naive_payload_time_is_refused_at_decoding() -> None:
+    message = encode(submitted(), source="/s", now=NOW)
+    payload = json.loads(message.value)
+    payload["submitted_at"] = "2026-09-01T08:00:00"
+    with pytest.raises(MalformedEvent):
+        decode(message.headers, json.dumps(payload).encode())
+
+
 def test_extra_payload_fields_are_ignored_for_forward_compatibility() -> None:
     event = submitted()
     message = encode(event, source="/s", now=NOW)
