@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from services.notifications.domain.kinds import Priority, kind_named
+from shared.events import scheduling as sc
 from shared.events.base import DomainEvent
 
 E = TypeVar("E", bound=DomainEvent)
@@ -162,3 +163,27 @@ def route_event(route: Route[Any], event: DomainEvent, facts: Facts) -> Routed:
         subject_id=route.subject_of(event),
         priority=route.priority,
     )
+
+
+def route(
+    event: type[E],
+    kind: str,
+    recipients: Callable[[E, Facts], Iterable[str | None]],
+    fields: Callable[[E, Facts], Mapping[str, object]],
+    *needs: Need,
+    subject: Callable[[E], object] | None = None,
+) -> Route[Any]:
+    """A route of `event` to `kind` (what the routing tables are written with)."""
+    return Route(event, kind, recipients, fields, frozenset(needs), subject)
+
+
+def lesson_fields(event: sc.LessonAssigned) -> dict[str, object]:
+    """What a lesson notice says of the lesson."""
+    return {
+        "school": event.school,
+        "class_name": event.class_name,
+        "subject": event.subject,
+        "room": event.room or None,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+    }

@@ -18,16 +18,13 @@ from the same events in their own consumers, not here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from services.notifications.domain.route_model import Facts, Need, Route
+from services.notifications.domain.route_model import Facts, Need, Route, lesson_fields, route
+from services.notifications.domain.routes_schools import SCHOOL_ROUTES
 from shared.events import evaluation as ev
 from shared.events import recruitment as rc
 from shared.events import scheduling as sc
-from shared.events.base import DomainEvent
-
-E = TypeVar("E", bound=DomainEvent)
 
 
 def _campaign(
@@ -58,36 +55,14 @@ def _report_authors(facts: Facts) -> tuple[str, ...]:
     return facts.report.author_ids if facts.report else ()
 
 
-def _lesson(event: sc.LessonAssigned) -> dict[str, object]:
-    return {
-        "school": event.school,
-        "class_name": event.class_name,
-        "subject": event.subject,
-        "room": event.room or None,
-        "starts_at": event.starts_at,
-        "ends_at": event.ends_at,
-    }
-
-
 def _shift(facts: Facts, name: str) -> object:
     return getattr(facts.shift, name) if facts.shift else None
-
-
-def _route(
-    event: type[E],
-    kind: str,
-    recipients: Callable[[E, Facts], Iterable[str | None]],
-    fields: Callable[[E, Facts], Mapping[str, object]],
-    *needs: Need,
-    subject: Callable[[E], object] | None = None,
-) -> Route[Any]:
-    return Route(event, kind, recipients, fields, frozenset(needs), subject)
 
 
 C, T, R, S, M = Need.CAMPAIGN, Need.TEAM, Need.REPORT, Need.SHIFT, Need.MEETING
 
 _RECRUITMENT: tuple[Route[Any], ...] = (
-    _route(
+    route(
         rc.ApplicationSubmitted,
         "application_received",
         lambda e, f: [e.applicant_id],
@@ -98,7 +73,7 @@ _RECRUITMENT: tuple[Route[Any], ...] = (
         },
         C,
     ),
-    _route(
+    route(
         rc.InterviewScheduled,
         "interview_scheduled",
         lambda e, f: [e.applicant_id],
@@ -110,49 +85,49 @@ _RECRUITMENT: tuple[Route[Any], ...] = (
         },
         C,
     ),
-    _route(
+    route(
         rc.ApplicantAdmitted,
         "applicant_admitted",
         lambda e, f: [e.applicant_id],
         lambda e, f: {"campaign": _campaign(e, f), "squad": e.squad_id},
         C,
     ),
-    _route(
+    route(
         rc.ApplicantWaitlisted,
         "applicant_waitlisted",
         lambda e, f: [e.applicant_id],
         lambda e, f: {"campaign": _campaign(e, f), "rank": e.rank},
         C,
     ),
-    _route(
+    route(
         rc.ApplicantRejected,
         "applicant_rejected",
         lambda e, f: [e.applicant_id],
         lambda e, f: {"campaign": _campaign(e, f), "reason": e.reason},
         C,
     ),
-    _route(
+    route(
         rc.ApplicantPromoted,
         "applicant_promoted",
         lambda e, f: [e.applicant_id],
         lambda e, f: {"campaign": _campaign(e, f)},
         C,
     ),
-    _route(
+    route(
         rc.MembershipStarted,
         "membership_started",
         lambda e, f: [e.person_id],
         lambda e, f: {"organisation": e.organisation_id, "role": e.role},
         subject=lambda e: e.membership_id,
     ),
-    _route(
+    route(
         rc.MembershipEnded,
         "membership_ended",
         lambda e, f: [e.person_id],
         lambda e, f: {"organisation": e.organisation_id, "how": e.how, "reason": e.reason},
         subject=lambda e: e.membership_id,
     ),
-    _route(
+    route(
         rc.ProjectTeamApproved,
         "team_approved",
         lambda e, f: f.team.everyone if f.team else (),
@@ -163,21 +138,21 @@ _RECRUITMENT: tuple[Route[Any], ...] = (
         },
         T,
     ),
-    _route(
+    route(
         rc.ProjectTeamRejected,
         "team_rejected",
         lambda e, f: f.team.everyone if f.team else (),
         lambda e, f: {"title": _team_title(f), "reason": e.reason},
         T,
     ),
-    _route(
+    route(
         rc.PairingCreated,
         "pairing_created",
         lambda e, f: [e.volunteer_id],
         lambda e, f: {"school": e.school_id, "reasons": list(e.reasons)},
         subject=lambda e: e.pairing_id,
     ),
-    _route(
+    route(
         rc.PairingEnded,
         "pairing_ended",
         lambda e, f: [e.volunteer_id],
@@ -188,7 +163,7 @@ _RECRUITMENT: tuple[Route[Any], ...] = (
 )
 
 _SCHEDULING: tuple[Route[Any], ...] = (
-    _route(
+    route(
         sc.ShiftAssigned,
         "shift_assigned",
         lambda e, f: [e.person_id],
@@ -199,7 +174,7 @@ _SCHEDULING: tuple[Route[Any], ...] = (
             "ends_at": e.ends_at,
         },
     ),
-    _route(
+    route(
         sc.ShiftChanged,
         "shift_changed",
         # The one who now holds the seat, and the one who no longer does.
@@ -213,14 +188,14 @@ _SCHEDULING: tuple[Route[Any], ...] = (
         },
         S,
     ),
-    _route(
+    route(
         sc.ShiftCancelled,
         "shift_cancelled",
         lambda e, f: [e.person_id],
         lambda e, f: {"post": _shift(f, "post"), "starts_at": e.starts_at, "reason": e.reason},
         S,
     ),
-    _route(
+    route(
         sc.ShiftOffered,
         "shift_offered",
         lambda e, f: [p for p in e.eligible if p != e.person_id],
@@ -228,20 +203,20 @@ _SCHEDULING: tuple[Route[Any], ...] = (
         S,
         subject=lambda e: e.offer_id,
     ),
-    _route(
+    route(
         sc.SwapDecided,
         "swap_decided",
         lambda e, f: [f.swap.requester_id, f.swap.partner_id] if f.swap else (),
         lambda e, f: {"decision": e.decision, "reason": e.reason or None},
         Need.SWAP,
     ),
-    _route(
+    route(
         sc.DutyMissed,
         "duty_missed",
         lambda e, f: [e.person_id],
         lambda e, f: {"post": e.post, "starts_at": e.starts_at},
     ),
-    _route(
+    route(
         sc.HandoverRecorded,
         "handover_recorded",
         # The next shift at the same post takes over; nobody is told when it is not known.
@@ -254,14 +229,14 @@ _SCHEDULING: tuple[Route[Any], ...] = (
         Need.NEXT_SHIFT_HOLDERS,
         subject=lambda e: e.handover_id,
     ),
-    _route(
+    route(
         sc.LessonAssigned,
         "lesson_assigned",
         lambda e, f: [e.volunteer_id],
-        lambda e, f: _lesson(e),
+        lambda e, f: lesson_fields(e),
         subject=lambda e: e.lesson_id,
     ),
-    _route(
+    route(
         sc.MeetingScheduled,
         "meeting_scheduled",
         lambda e, f: f.members,
@@ -274,7 +249,7 @@ _SCHEDULING: tuple[Route[Any], ...] = (
         },
         Need.MEMBERS,
     ),
-    _route(
+    route(
         sc.MeetingCancelled,
         "meeting_cancelled",
         lambda e, f: f.members,
@@ -285,20 +260,20 @@ _SCHEDULING: tuple[Route[Any], ...] = (
         M,
         Need.MEMBERS,
     ),
-    _route(
+    route(
         sc.LeaveDecided,
         "leave_decided",
         lambda e, f: [e.person_id],
         lambda e, f: {"decision": e.decision},
     ),
-    _route(
+    route(
         sc.AttendanceSanctionImposed,
         "attendance_sanction",
         lambda e, f: [e.person_id],
         lambda e, f: {"sanction": e.sanction, "reason": e.reason, "term": e.term},
         subject=lambda e: e.sanction_id,
     ),
-    _route(
+    route(
         sc.ActivityScheduled,
         "activity_scheduled",
         lambda e, f: e.people,
@@ -309,7 +284,7 @@ _SCHEDULING: tuple[Route[Any], ...] = (
             "ends_at": e.ends_at,
         },
     ),
-    _route(
+    route(
         sc.TaskDue,
         "task_due",
         lambda e, f: [e.assignee_id],
@@ -319,21 +294,21 @@ _SCHEDULING: tuple[Route[Any], ...] = (
 )
 
 _EVALUATION: tuple[Route[Any], ...] = (
-    _route(
+    route(
         ev.ReportExpected,
         "report_expected",
         lambda e, f: e.author_ids,
         lambda e, f: {"title": e.title or _team_title(f), "closes_at": e.closes_at},
         T,
     ),
-    _route(
+    route(
         ev.ReviewAssigned,
         "review_assigned",
         lambda e, f: [e.reviewer_id],
         lambda e, f: {"title": _report_title(f), "season": e.season},
         R,
     ),
-    _route(
+    route(
         ev.SimilarityFlagged,
         "similarity_flagged",
         lambda e, f: f.committee_chairs,
@@ -341,28 +316,28 @@ _EVALUATION: tuple[Route[Any], ...] = (
         R,
         Need.COMMITTEE_CHAIR,
     ),
-    _route(
+    route(
         ev.IntegrityDecided,
         "integrity_decided",
         lambda e, f: _report_authors(f),
         lambda e, f: {"title": _report_title(f), "decision": e.decision, "reason": e.reason},
         R,
     ),
-    _route(
+    route(
         ev.GradeFinalised,
         "grade_finalised",
         lambda e, f: e.author_ids,
         lambda e, f: {"title": _report_title(f), "grade": e.grade, "passed": e.passed},
         R,
     ),
-    _route(
+    route(
         ev.AwardGranted,
         "award_granted",
         lambda e, f: e.author_ids,
         lambda e, f: {"title": _report_title(f), "prize": e.prize},
         R,
     ),
-    _route(
+    route(
         ev.DefenseScheduled,
         "defense_scheduled",
         # The authors defend; the panel sits.
@@ -376,21 +351,21 @@ _EVALUATION: tuple[Route[Any], ...] = (
         R,
         subject=lambda e: e.defense_id,
     ),
-    _route(
+    route(
         ev.CreditsAwarded,
         "credits_awarded",
         lambda e, f: [e.student_id],
         lambda e, f: {"credits": e.credits, "balance": e.balance, "season": e.season},
         subject=lambda e: e.entry_id,
     ),
-    _route(
+    route(
         ev.CreditsRevoked,
         "credits_revoked",
         lambda e, f: [e.student_id],
         lambda e, f: {"credits": e.credits, "balance": e.balance, "reason": e.reason},
         subject=lambda e: e.entry_id,
     ),
-    _route(
+    route(
         ev.StaffAssessmentPublished,
         "staff_assessment_published",
         lambda e, f: [e.person_id],
@@ -404,44 +379,8 @@ ROUTES: dict[str, Route[Any]] = {
 }
 
 
-def _volunteer(event: sc.LessonAssigned | rc.PairingCreated, facts: Facts) -> str:
-    """Whom a school knows the volunteer by: the name notifications knows, else the id."""
-    return facts.volunteer_name or event.volunteer_id
-
-
-# A school's contacts (the directory's `school_contact`, scoped by school) hear which
-# volunteer teaches which class of theirs when, and which volunteer was paired with one
-# of their pupils. A lesson's school is known by the timetable's school id and by the
-# name the timetable gives it: a contact scoped by either covers it. The volunteer is left
-# out (told by the main route: one event never gives one person two kinds, see the dedupe
-# key in domain/delivery.py).
-_SCHOOLS: tuple[Route[Any], ...] = (
-    _route(
-        sc.LessonAssigned,
-        "school_lesson_scheduled",
-        lambda e, f: [c for c in f.school_contacts if c != e.volunteer_id],
-        lambda e, f: {**_lesson(e), "volunteer": _volunteer(e, f)},
-        Need.SCHOOL_CONTACTS,
-        Need.VOLUNTEER_NAME,
-        subject=lambda e: e.lesson_id,
-    ),
-    _route(
-        rc.PairingCreated,
-        "school_pairing_created",
-        lambda e, f: [c for c in f.school_contacts if c != e.volunteer_id],
-        lambda e, f: {
-            "school": e.school_id,
-            "volunteer": _volunteer(e, f),
-            "reasons": list(e.reasons),
-        },
-        Need.SCHOOL_CONTACTS,
-        Need.VOLUNTEER_NAME,
-        subject=lambda e: e.pairing_id,
-    ),
-)
-
 ALSO: dict[str, tuple[Route[Any], ...]] = {}
-for _also in _SCHOOLS:
+for _also in SCHOOL_ROUTES:
     ALSO[_also.event_type] = (*ALSO.get(_also.event_type, ()), _also)
 
 
