@@ -37,10 +37,17 @@ def services(
     logs = services_state.directory / "logs"
     started: dict[str, tuple[object, str, Path]] = {}
     try:
+        # notifications' port was chosen before the doubles started (not bound yet): the
+        # others never take it, nor one another's.
+        taken = {int(services_state.doubles["sms"]["notifications_port"])}
         for name in ("recruitment", "scheduling", "evaluation", "notifications"):
-            port = free_port()
             if name == "notifications":
                 port = int(services_state.doubles["sms"]["notifications_port"])
+            else:
+                port = free_port()
+                while port in taken:
+                    port = free_port()
+                taken.add(port)
             env = service_environment(
                 name,
                 database_url=service_dsns[name],

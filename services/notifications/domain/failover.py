@@ -148,9 +148,11 @@ def parse_failover_by_kind(
             policy = parse_policy(value)
         except ValueError as bad:
             raise BadFailoverSetting(f"{SETTING}: {bad} in {entry!r}") from None
-        if name in critical and policy.mode is FailoverMode.NONE:
+        one_channel = policy.mode is FailoverMode.FIXED and len(policy.order) < 2
+        if name in critical and (policy.mode is FailoverMode.NONE or one_channel):
             raise BadFailoverSetting(
-                f"{SETTING}: {name!r} is critical and must be able to fail over ({entry!r})"
+                f"{SETTING}: {name!r} is critical and must be able to fail over to a second"
+                f" channel ({entry!r})"
             )
         policies[name] = policy
     return policies

@@ -158,6 +158,7 @@ def test_the_operators_overrides_are_parsed_per_kind() -> None:
     assert failover_of(KINDS["shift_assigned"], overrides) == PERSONS_PATH
     assert failover_of(KINDS["incident_alert"], None) == EVERY_REACHABLE
     assert failover_by_kind("") == {} and failover_by_kind(" ; ") == {}
+    assert str(failover_by_kind("incident_alert=sms>inapp")["incident_alert"]) == "sms>inapp"
 
 
 @pytest.mark.parametrize(
@@ -173,6 +174,7 @@ def test_the_operators_overrides_are_parsed_per_kind() -> None:
         ("shift_changed", "is not kind=policy"),
         ("shift_changed=none;shift_changed=every", "given twice"),
         ("incident_alert=none", "'incident_alert' is critical"),
+        ("incident_alert=sms", "'incident_alert' is critical"),  # one channel: no failover
     ],
 )
 def test_a_bad_override_is_refused_naming_what_is_wrong(text: str, named: str) -> None:
