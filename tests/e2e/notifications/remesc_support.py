@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from services.notifications.reminder_consumers import REMINDER_CONSUMERS
+from services.notifications.consumers.reminders import REMINDER_CONSUMERS
 from shared.events.registry import spec_for_model
 from shared.messaging.subscriptions import consumer_group
 from tests.e2e.notifications.routing_support import Produced, admin, inbox

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 import httpx
 
-from services.notifications.routing_consumers import ROUTING_CONSUMERS
+from services.notifications.consumers.routing import ROUTING_CONSUMERS
 from shared.events.base import DomainEvent
 from shared.events.registry import spec_for_model
 from shared.messaging.subscriptions import consumer_group

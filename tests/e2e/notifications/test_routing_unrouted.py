@@ -12,7 +12,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from services.notifications.routing_consumers import APPLICANT_NOTICES
+from services.notifications.consumers.routing import APPLICANT_NOTICES
 from shared.events import notifications as nt
 from shared.events import recruitment as rc
 from shared.events.registry import RECRUITMENT_APPLICATIONS

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notifications.deadline_consumers import task_title
+from services.notifications.consumers.deadlines import task_title
 from services.notifications.domain.reminders import (
     REMINDER_KIND,
     Firing,

@@ -1,6 +1,6 @@
 """The reminders consumer's handlers for preparation tasks and application deadlines
 (the consumer itself, with shifts, meetings, lessons and report deadlines, is in
-`reminder_consumers.py`).
+`consumers/reminders.py`).
 
 - a preparation task: its assignee (TaskPlanned, published when the task gets its
   deadline; a later one for the same task moves the reminders to its time or to its
@@ -9,7 +9,7 @@
   (service/application_deadlines.py says who and why); CampaignOpened schedules,
   ApplicationSubmitted takes the applicant off, MembershipStarted / VolunteerEnrolled
   put a person on the open campaigns, CampaignClosed cancels (MembershipEnded is handled
-  with the meetings' in `reminder_consumers.py`).
+  with the meetings' in `consumers/reminders.py`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ Who is reminded of what:
   timetable);
 - a report deadline: the submitter and every author (ReportExpected.closes_at); the
   first submission (ReportSubmitted) cancels the reminders;
-- a preparation task and a campaign's application deadline: `deadline_consumers.py`.
+- a preparation task and a campaign's application deadline: `consumers/deadlines.py`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from services.notifications.deadline_consumers import DEADLINE_HANDLERS
+from services.notifications.consumers.deadlines import DEADLINE_HANDLERS
 from services.notifications.domain.escalations import ChainName
 from services.notifications.domain.reminders import SubjectKind
 from services.notifications.repository import read_models
