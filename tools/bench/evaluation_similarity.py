@@ -5,9 +5,9 @@ A scratch schema gets evaluation's migrations. One college holds 100,000 backgro
 reports of ~3,000 characters (seed-made Chinese prose, `evaluation_similarity_corpus`,
 each with the committee's template, a references section and a few sentences of common
 report phrasing) plus the labelled sources. Reports, versions (with their text) and
-documents are loaded with COPY; the fingerprints are written to a binary COPY file first
-and `index_build_s` times what the database does: COPY of the fingerprints, the lookup
-B-tree and BRIN built, ANALYZE.
+documents are loaded with COPY (`evaluation_similarity_load`); the fingerprints are
+written to a binary COPY file first and `index_build_s` times what the database does:
+COPY of the fingerprints, the lookup B-tree and BRIN built, VACUUM ANALYZE.
 
 The background reports' fingerprints are made fast (vectorised, see
 `evaluation_similarity_background`); the labelled sources, copies and negatives go
@@ -25,19 +25,17 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import hashlib
 import math
 import random
 import shutil
-import struct
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
-from uuid import UUID, uuid4
+from typing import Any
+from uuid import uuid4
 
 import asyncpg
 import numpy as np
@@ -62,12 +60,17 @@ from tools.bench.evaluation_similarity_corpus import (
     full_report,
     synthetic_body,
 )
+from tools.bench.evaluation_similarity_load import (
+    COLLEGE,
+    COPY_HEADER,
+    SEASON,
+    Loaded,
+    load,
+    write_prints,
+)
 from tools.bench.pipeline import drop_schema
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "evaluation" / "migrations"
-COLLEGE = "bench"
-SEASON = "2026-autumn"
-THRESHOLD = 0.08
 GOAL_P95_MS = 200.0
 
 
@@ -81,79 +84,6 @@ class Size:
 
 FULL = Size(background=100_000, sources=120, positives=160, negatives=200)
 QUICK = Size(background=5_000, sources=60, positives=64, negatives=80)
-
-
-# --- COPY files -------------------------------------------------------------------------
-
-_PRINT_ROW = np.dtype(
-    [
-        ("n", ">i2"),
-        ("l1", ">i4"),
-        ("hash", ">i8"),
-        ("l2", ">i4"),
-        ("doc", ">i4"),
-        ("l3", ">i4"),
-        ("pos", ">i4"),
-        ("l4", ">i4"),
-        ("college", f"S{len(COLLEGE)}"),
-    ]
-)
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
-
-
-def write_prints(
-    out: IO[bytes], document_id: int, hashes: np.ndarray, positions: np.ndarray
-) -> None:
-    rows = np.empty(len(hashes), dtype=_PRINT_ROW)
-    rows["n"] = 4
-    rows["l1"] = 8
-    rows["hash"] = hashes
-    rows["l2"] = 4
-    rows["doc"] = document_id
-    rows["l3"] = 4
-    rows["pos"] = positions
-    rows["l4"] = len(COLLEGE)
-    rows["college"] = COLLEGE.encode()
-    out.write(rows.tobytes())
-
-
-@dataclass
-class Loaded:
-    report_id: UUID
-    document_id: int
-    text: str
-    prints: int
-
-
-def _report_rows(loaded: list[Loaded], now: datetime) -> Iterator[tuple[Any, ...]]:
-    for item in loaded:
-        yield (
-            COLLEGE,
-            item.report_id,
-            SEASON,
-            "individual",
-            f"s{item.document_id:06d}",
-            [f"s{item.document_id:06d}"],
-            now,
-            1,
-            now,
-        )
-
-
-def _version_rows(loaded: list[Loaded], now: datetime) -> Iterator[tuple[Any, ...]]:
-    for item in loaded:
-        yield (
-            item.report_id,
-            1,
-            COLLEGE,
-            f"s{item.document_id:06d}",
-            now,
-            False,
-            "text",
-            hashlib.sha256(item.text.encode()).hexdigest(),
-            item.text,
-            len(item.text),
-        )
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -193,7 +123,7 @@ async def _run(dsn: str, size: Size, progress: Callable[[str], None]) -> dict[st
     started = time.perf_counter()
     with tempfile.NamedTemporaryFile(prefix="similarity-prints-", suffix=".copy") as copy_file:
         out = copy_file.file
-        out.write(_COPY_HEADER)
+        out.write(COPY_HEADER)
         for n in range(1, size.background + 1):
             text, hashes, positions = background.report()
             write_prints(out, n, hashes, positions)
@@ -228,7 +158,7 @@ async def _run(dsn: str, size: Size, progress: Callable[[str], None]) -> dict[st
         )
         conn = await asyncpg.connect(dsn)
         try:
-            index_build_s, corpus_s = await _load(conn, loaded, Path(copy_file.name), now, progress)
+            index_build_s, corpus_s = await load(conn, loaded, Path(copy_file.name), now, progress)
         finally:
             await conn.close()
     progress(
@@ -253,115 +183,6 @@ async def _run(dsn: str, size: Size, progress: Callable[[str], None]) -> dict[st
         "similarity_fingerprint_s": round(fingerprint_s, 1),
         "similarity_corpus_load_s": round(corpus_s, 1),
     }
-
-
-class _Steps:
-    """Prints how long each step of the index build took."""
-
-    def __init__(self, progress: Callable[[str], None]) -> None:
-        self.progress = progress
-        self.last = time.perf_counter()
-
-    def __call__(self, what: str) -> None:
-        now = time.perf_counter()
-        self.progress(f"similarity: {what} in {now - self.last:.1f} s")
-        self.last = now
-
-
-async def _load(
-    conn: asyncpg.Connection,
-    loaded: list[Loaded],
-    prints: Path,
-    now: datetime,
-    progress: Callable[[str], None],
-) -> tuple[float, float]:
-    started = time.perf_counter()
-    await conn.execute(
-        """
-        INSERT INTO seasons (college, season, title, term_starts_on, opens_at, closes_at,
-                             template_text, similarity_threshold, created_at, updated_at)
-        VALUES ($1, $2, 'bench', $3, $4, $5, $6, $7, $4, $4)
-        """,
-        COLLEGE,
-        SEASON,
-        date(2026, 9, 7),
-        now - timedelta(days=14),
-        now + timedelta(days=1),
-        TEMPLATE,
-        THRESHOLD,
-    )
-    await conn.copy_records_to_table(
-        "reports",
-        records=_report_rows(loaded, now),
-        columns=[
-            "college",
-            "report_id",
-            "season",
-            "kind",
-            "submitter_id",
-            "author_ids",
-            "expected_at",
-            "current_version",
-            "first_submitted_at",
-        ],
-    )
-    await conn.copy_records_to_table(
-        "report_versions",
-        records=_version_rows(loaded, now),
-        columns=[
-            "report_id",
-            "version",
-            "college",
-            "submitted_by",
-            "submitted_at",
-            "late",
-            "source",
-            "sha256",
-            "body",
-            "characters",
-        ],
-    )
-    corpus_s = time.perf_counter() - started
-    started = time.perf_counter()
-    step = _Steps(progress)
-    await conn.execute("SET maintenance_work_mem = '1GB'")
-    await conn.execute("DROP INDEX similarity_fingerprints_lookup")
-    await conn.execute("DROP INDEX similarity_fingerprints_of_document")
-    await conn.copy_records_to_table(
-        "similarity_documents",
-        records=((i.report_id, i.document_id, COLLEGE, SEASON, 1, i.prints, now) for i in loaded),
-        columns=[
-            "report_id",
-            "document_id",
-            "college",
-            "season",
-            "version",
-            "fingerprints",
-            "indexed_at",
-        ],
-    )
-    await conn.copy_to_table(
-        "similarity_fingerprints",
-        source=prints,
-        columns=["hash", "document_id", "position", "college"],
-        format="binary",
-    )
-    step("documents and fingerprints copied")
-    await conn.execute(
-        "CREATE INDEX similarity_fingerprints_lookup"
-        " ON similarity_fingerprints (college, hash) INCLUDE (document_id, position)"
-    )
-    step("lookup B-tree built")
-    await conn.execute(
-        "CREATE INDEX similarity_fingerprints_of_document"
-        " ON similarity_fingerprints USING brin (document_id) WITH (pages_per_range = 8)"
-    )
-    await conn.execute("SELECT setval('similarity_document_ids', $1)", len(loaded))
-    step("BRIN built")
-    for table in ("similarity_fingerprints", "similarity_documents", "reports", "report_versions"):
-        await conn.execute(f"VACUUM (ANALYZE) {table}")
-    step("vacuumed and analysed")
-    return time.perf_counter() - started, corpus_s
 
 
 async def _measure(
