@@ -58,10 +58,13 @@ log = structlog.get_logger(__name__)
 # (each sent again once: one duplicate per crash and channel that honours no idempotency
 # key). The round's records go over RECORD_CONNECTIONS connections taken before its first
 # send, those finished meanwhile together (service/dispatch_record.GroupRecorder): while
-# it sends a round holds no more connections than that (the claim's is back by then), so
-# a slow provider never starves the API, the consumers and the relay of the pool of 10.
+# it sends a round holds no more connections than that (the claim's is back by then):
+# half the service's pool of 10, so a slow provider never starves the API, the consumers
+# and the relay of connections.
 SEND_CONCURRENCY = 5
-RECORD_CONNECTIONS = 2  # connections a round records over
+# One for each send: a finished send never waits for a free one (when all are busy,
+# the attempts finished meanwhile go together in the next free one's transaction).
+RECORD_CONNECTIONS = SEND_CONCURRENCY
 AddressLookup = Callable[..., Awaitable[str | None]]
 
 
@@ -131,7 +134,8 @@ class Dispatcher:
         async with AsyncExitStack() as held:
             conns = [
                 await held.enter_async_context(self.pool.acquire())
-                for _ in range(min(RECORD_CONNECTIONS, len(prepared)))
+                # never more than the pool holds: the round would wait for itself
+                for _ in range(min(RECORD_CONNECTIONS, len(prepared), self.pool.get_max_size()))
             ]
             recorder = GroupRecorder(
                 conns, claimer=self.claimer, max_attempts=self.settings.dispatch_max_attempts
