@@ -24,6 +24,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 
 import aiosmtplib
 
@@ -43,10 +44,16 @@ def valid_email_address(address: str) -> bool:
     return len(address) <= 254 and bool(_ADDRESS.match(address)) and ".." not in address
 
 
+@lru_cache(maxsize=16)
+def _sender(email_from: str) -> tuple[str, str]:
+    """(display name, address) of the configured sender, parsed once (not per email)."""
+    return parseaddr(email_from)
+
+
 def message_id_for(idempotency_key: str, email_from: str) -> str:
     """The same Message-ID for every attempt of one delivery."""
     digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()[:32]
-    domain = parseaddr(email_from)[1].rpartition("@")[2] or "campusflow.local"
+    domain = _sender(email_from)[1].rpartition("@")[2] or "campusflow.local"
     return f"<{digest}@{domain}>"
 
 
@@ -120,7 +127,7 @@ def build_message(outgoing: Outgoing, *, email_from: str, now: datetime) -> byte
     sender name as RFC 2047 UTF-8 encoded words; multipart/alternative of text/plain
     UTF-8 (the body) and text/html, each base64. Written by hand rather than with
     EmailMessage, which costs ~15x more CPU per message."""
-    name, sender = parseaddr(email_from)
+    name, sender = _sender(email_from)
     boundary = f"=_cf_{uuid.uuid4().hex[:24]}"
     headers = [
         _from_header(name, sender),
@@ -220,7 +227,7 @@ class EmailSender:
             )
         email_from = self._settings.email_from
         message = build_message(outgoing, email_from=email_from, now=datetime.now(UTC))
-        envelope_from = parseaddr(email_from)[1]
+        envelope_from = _sender(email_from)[1]
         message_id = message_id_for(outgoing.idempotency_key, email_from)
         client = self._kept_client()
         if client is not None:
