@@ -63,7 +63,7 @@ async def season_settings(
 
 
 async def own_documents(
-    conn: asyncpg.Connection, *, report_id: UUID
+    conn: asyncpg.Connection, *, college: str, report_id: UUID
 ) -> tuple[int | None, set[int]]:
     """(the document of the report's indexed version, the documents of every other
     report of the college sharing an author with it: the authors' own earlier work)."""
@@ -73,9 +73,10 @@ async def own_documents(
           FROM reports AS me
           JOIN reports AS r ON r.college = me.college AND r.author_ids && me.author_ids
           JOIN similarity_documents AS d ON d.report_id = r.report_id
-         WHERE me.report_id = $1
+         WHERE me.report_id = $1 AND me.college = $2
         """,
         report_id,
+        college,
     )
     itself = next((int(row["document_id"]) for row in rows if row["itself"]), None)
     return itself, {int(row["document_id"]) for row in rows if not row["itself"]}
@@ -131,7 +132,7 @@ async def lookup(
 
 
 async def sources(
-    conn: asyncpg.Connection, *, document_ids: Sequence[int]
+    conn: asyncpg.Connection, *, college: str, document_ids: Sequence[int]
 ) -> dict[int, SourceDocument]:
     """The indexed documents with their versions' submitted text, by document id."""
     rows = await conn.fetch(
@@ -140,9 +141,10 @@ async def sources(
           FROM similarity_documents AS d
           JOIN reports AS r USING (report_id)
           JOIN report_versions AS v ON v.report_id = d.report_id AND v.version = d.version
-         WHERE d.document_id = ANY($1::integer[])
+         WHERE d.document_id = ANY($1::integer[]) AND d.college = $2
         """,
         list(document_ids),
+        college,
     )
     return {
         row["document_id"]: SourceDocument(

@@ -1,8 +1,9 @@
 """The similarity gate at submission: index the version, find and verify matches, flag.
 
 Candidates come from the college's inverted index (this season's cohort and every past
-season): each of the submission's fingerprints is looked up, at most `cap + 1` postings
-each, and a fingerprint found in more than `cap` reports is common phrasing, ignored
+season): all of the submission's fingerprints in one index scan, a fingerprint's postings
+returned only when it is in at most `cap` reports; one found in more is common phrasing,
+counted in SQL and ignored
 (`cap` = the larger of `similarity_common_min_reports` and `similarity_common_share` of
 the college's indexed reports). Template text and the references section never yield
 fingerprints (the domain's `prepare`). The reports sharing the most fingerprints are
@@ -189,7 +190,7 @@ async def find_matches(
     reports in one transaction would hold those rows against concurrent submissions)."""
     cap = limits.cap(await _documents_in_college(conn, college))
     hashes = sorted({f.hash for f in query.fingerprints})
-    itself, own = await index.own_documents(conn, report_id=UUID(query.report_id))
+    itself, own = await index.own_documents(conn, college=college, report_id=UUID(query.report_id))
     # One scan of the index; fingerprints already known to be common are not read again.
     found = await index.lookup(conn, college=college, hashes=hashes, cap=cap)
     common: dict[int, int] = dict.fromkeys(found.known_common, cap + 1) | found.found_common
@@ -197,7 +198,7 @@ async def find_matches(
     if found.found_common and remember_common:
         await index.record_common(conn, college=college, counts=found.found_common)
     chosen = choose_candidates(seeds, own, limits)
-    fetched = await index.sources(conn, document_ids=chosen)
+    fetched = await index.sources(conn, college=college, document_ids=chosen)
     shared = seeds.shared(chosen)
     sources: dict[str, index.IndexedDocument] = {}
     source_texts: dict[str, str] = {}
