@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -24,6 +24,15 @@ from shared.messaging.subscriptions import consumer_group
 from tests.e2e.notifications.routing_support import Produced, admin, inbox
 from tests.support.auth import bearer
 from tests.support.kafka import group_caught_up, wait_until
+
+H = timedelta(hours=1)
+DAY = timedelta(hours=24)
+
+
+def now_s() -> datetime:
+    """Now, to the whole second (what reminder times are compared at)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
 
 ACK_LINK = re.compile(r"/api/notifications/ack/([A-Za-z0-9_\-.]+)")
 

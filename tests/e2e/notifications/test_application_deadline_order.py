@@ -4,23 +4,17 @@ is over, so its owner is not in the volunteer pool and is not reminded."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import asyncpg
 import pytest
 
 from services.notifications.service import application_deadlines as deadlines
 from tests.e2e.notifications.deadline_support import pending_reminders
+from tests.e2e.notifications.remesc_support import DAY, now_s
 from tests.e2e.notifications.routing_support import run_id
 
 pytestmark = pytest.mark.e2e
 
-DAY = timedelta(hours=24)
 LEADS = (2 * DAY, DAY)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 async def test_a_membership_started_after_its_end_reminds_nobody(
@@ -38,8 +32,8 @@ async def test_a_membership_started_after_its_end_reminds_nobody(
                 person_id=person,
                 source=deadlines.MEMBERSHIP,
                 source_id=membership,
-                since=_now() - DAY,
-                now=_now(),
+                since=now_s() - DAY,
+                now=now_s(),
                 leads=LEADS,
             )
 
@@ -49,8 +43,8 @@ async def test_a_membership_started_after_its_end_reminds_nobody(
             college=college,
             campaign_id=campaign,
             title="社区服务志愿者招募",
-            closes_at=_now() + 5 * DAY,
-            now=_now(),
+            closes_at=now_s() + 5 * DAY,
+            now=now_s(),
             leads=LEADS,
         )
         await deadlines.left_pool(
@@ -59,8 +53,8 @@ async def test_a_membership_started_after_its_end_reminds_nobody(
             person_id=former,
             source=deadlines.MEMBERSHIP,
             source_id=f"m-{former}",
-            ended_at=_now(),
-            now=_now(),
+            ended_at=now_s(),
+            now=now_s(),
         )
         await join(former, f"m-{former}")  # the start, redelivered late
         assert await pending_reminders(dsn, college, campaign) == {member: 2}

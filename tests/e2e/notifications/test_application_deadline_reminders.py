@@ -8,7 +8,7 @@ a campaign about to close reminds at once, once; and the same through recruitmen
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from uuid import uuid4
 
 import httpx
@@ -26,9 +26,12 @@ from shared.events.recruitment import (
 )
 from tests.e2e.notifications.deadline_support import wait_published
 from tests.e2e.notifications.remesc_support import (
+    DAY,
+    H,
     consumed,
     my_reminders,
     notices_of_kind,
+    now_s,
     times,
     wait_notice,
 )
@@ -37,13 +40,6 @@ from tests.support.auth import bearer
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
-
-H = timedelta(hours=1)
-DAY = timedelta(hours=24)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _opened(college: str, campaign: str, closes: datetime) -> CampaignOpened:
@@ -67,7 +63,7 @@ def _joined(college: str, person: str) -> MembershipStarted:
         organisation_kind="department",
         organisation_id="volunteers",
         how="admitted",
-        started_at=_now(),
+        started_at=now_s(),
     )
 
 
@@ -78,7 +74,7 @@ def _applied(college: str, campaign: str, person: str) -> ApplicationSubmitted:
         campaign_id=campaign,
         applicant_id=person,
         applicant_name="张三",
-        submitted_at=_now(),
+        submitted_at=now_s(),
     )
 
 
@@ -99,7 +95,7 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
     )
     bootstrap = stack.kafka_bootstrap
     leaving = _joined(college, leaves)
-    closes = _now() + 5 * DAY
+    closes = now_s() + 5 * DAY
     async with httpx.AsyncClient(timeout=10) as client:
 
         async def reminded(person: str) -> list[datetime]:
@@ -117,7 +113,7 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
                     campaign_id=f"spring-{run}",
                     application_id=uuid4(),
                     availability_ref="timetable-1",
-                    enrolled_at=_now(),
+                    enrolled_at=now_s(),
                 ),
                 # Applied before the reminders consumer saw the campaign open.
                 _applied(college, campaign, applies_first),
@@ -147,7 +143,7 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
                     organisation_id="volunteers",
                     how="withdrawn",
                     reason="个人原因",
-                    ended_at=_now(),
+                    ended_at=now_s(),
                 ),
                 _joined(college, late),
             ],
@@ -175,7 +171,7 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
             bootstrap,
             [
                 CampaignClosed(
-                    college=college, campaign_id=campaign, closed_at=_now(), reason="名额已满"
+                    college=college, campaign_id=campaign, closed_at=now_s(), reason="名额已满"
                 )
             ],
         )
@@ -192,7 +188,7 @@ async def test_a_campaign_about_to_close_reminds_at_once_once(
     run = run_id()
     college, campaign = f"d{run}", f"blood-{run}"
     member, applicant = f"m-{run}", f"a-{run}"
-    closes = _now() + 10 * H  # every lead (48 h, 24 h) has passed
+    closes = now_s() + 10 * H  # every lead (48 h, 24 h) has passed
     async with httpx.AsyncClient(timeout=10) as client:
         await _step(
             stack.kafka_bootstrap,
@@ -221,7 +217,7 @@ async def test_a_campaign_opened_and_applied_to_through_recruitment_reminds_who_
     bootstrap = stack.kafka_bootstrap
     root = f"{services['recruitment']}/api/recruitment/colleges/{college}"
     officer = bearer(f"{college}-officer", "officer", college)
-    closes = _now() + 3 * DAY
+    closes = now_s() + 3 * DAY
     async with httpx.AsyncClient(timeout=30) as client:
         await _step(bootstrap, [_joined(college, member), _joined(college, applicant)])
         opened = await client.post(
@@ -232,7 +228,7 @@ async def test_a_campaign_opened_and_applied_to_through_recruitment_reminds_who_
                 "place": "学府路社区",
                 "starts_on": "2027-05-23",
                 "ends_on": "2027-05-31",
-                "opens_at": (_now() - H).isoformat(),
+                "opens_at": (now_s() - H).isoformat(),
                 "closes_at": closes.isoformat(),
                 "positions": [{"id": "helpers", "title": "社区服务志愿者", "headcount": 20}],
             },

@@ -10,23 +10,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
 from services.notifications.service import application_deadlines as deadlines
 from tests.e2e.notifications.deadline_support import pending_reminders
+from tests.e2e.notifications.remesc_support import DAY, now_s
 from tests.e2e.notifications.routing_support import run_id
 
 pytestmark = pytest.mark.e2e
 
-DAY = timedelta(hours=24)
 LEADS = (2 * DAY, DAY)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 @asynccontextmanager
@@ -66,7 +61,7 @@ async def test_a_newcomer_joining_while_the_campaign_opens_is_reminded(
 ) -> None:
     dsn, run = service_dsns["notifications"], run_id()
     college, campaign, newcomer = f"rp{run}", f"c-{run}", f"n-{run}"
-    closes = _now() + 5 * DAY
+    closes = now_s() + 5 * DAY
 
     async def join(conn: asyncpg.Connection) -> None:
         await deadlines.joined_pool(
@@ -75,8 +70,8 @@ async def test_a_newcomer_joining_while_the_campaign_opens_is_reminded(
             person_id=newcomer,
             source=deadlines.MEMBERSHIP,
             source_id=f"m-{run}",
-            since=_now(),
-            now=_now(),
+            since=now_s(),
+            now=now_s(),
             leads=LEADS,
         )
 
@@ -87,7 +82,7 @@ async def test_a_newcomer_joining_while_the_campaign_opens_is_reminded(
             campaign_id=campaign,
             title="社区服务志愿者招募",
             closes_at=closes,
-            now=_now(),
+            now=now_s(),
             leads=LEADS,
         )
 
@@ -100,7 +95,7 @@ async def test_an_application_while_the_campaign_opens_is_never_reminded(
 ) -> None:
     dsn, run = service_dsns["notifications"], run_id()
     college, campaign, member, other = f"rq{run}", f"c-{run}", f"a-{run}", f"b-{run}"
-    closes = _now() + 5 * DAY
+    closes = now_s() + 5 * DAY
     async with _connection(dsn) as conn:
         for person in (member, other):
             await deadlines.joined_pool(
@@ -109,8 +104,8 @@ async def test_an_application_while_the_campaign_opens_is_never_reminded(
                 person_id=person,
                 source=deadlines.MEMBERSHIP,
                 source_id=f"m-{person}",
-                since=_now(),
-                now=_now(),
+                since=now_s(),
+                now=now_s(),
                 leads=LEADS,
             )
 
@@ -120,8 +115,8 @@ async def test_an_application_while_the_campaign_opens_is_never_reminded(
             college=college,
             campaign_id=campaign,
             person_id=member,
-            applied_at=_now(),
-            now=_now(),
+            applied_at=now_s(),
+            now=now_s(),
         )
 
     async def open_campaign(conn: asyncpg.Connection) -> None:
@@ -131,7 +126,7 @@ async def test_an_application_while_the_campaign_opens_is_never_reminded(
             campaign_id=campaign,
             title="社区服务志愿者招募",
             closes_at=closes,
-            now=_now(),
+            now=now_s(),
             leads=LEADS,
         )
 
@@ -151,8 +146,8 @@ async def test_a_campaign_closing_while_someone_joins_stays_closed(
             person_id=member,
             source=deadlines.VOLUNTEER,
             source_id=f"old-{run}",
-            since=_now(),
-            now=_now(),
+            since=now_s(),
+            now=now_s(),
             leads=LEADS,
         )
         await deadlines.campaign_opened(
@@ -160,14 +155,14 @@ async def test_a_campaign_closing_while_someone_joins_stays_closed(
             college=college,
             campaign_id=campaign,
             title="社区服务志愿者招募",
-            closes_at=_now() + 5 * DAY,
-            now=_now(),
+            closes_at=now_s() + 5 * DAY,
+            now=now_s(),
             leads=LEADS,
         )
     assert await pending_reminders(dsn, college, campaign) == {member: 2}
 
     async def close(conn: asyncpg.Connection) -> None:
-        await deadlines.campaign_closed(conn, college=college, campaign_id=campaign, now=_now())
+        await deadlines.campaign_closed(conn, college=college, campaign_id=campaign, now=now_s())
 
     async def join(conn: asyncpg.Connection) -> None:
         await deadlines.joined_pool(
@@ -176,8 +171,8 @@ async def test_a_campaign_closing_while_someone_joins_stays_closed(
             person_id=newcomer,
             source=deadlines.MEMBERSHIP,
             source_id=f"m-{run}",
-            since=_now(),
-            now=_now(),
+            since=now_s(),
+            now=now_s(),
             leads=LEADS,
         )
 

@@ -15,14 +15,13 @@ import pytest
 from services.notifications.domain.reminders import SubjectKind
 from services.notifications.service.reminders import add_person
 from tests.e2e.notifications.core_support import own_schema, schema_of
-from tests.e2e.notifications.remesc_support import kill_hard, start_timer_process, stop
+from tests.e2e.notifications.remesc_support import H, kill_hard, start_timer_process, stop
 from tests.support.kafka import wait_until
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 
 N = 60
-H = timedelta(hours=1)
 
 
 async def test_reminders_fire_once_across_a_crash_and_two_replicas(

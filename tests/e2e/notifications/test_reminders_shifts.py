@@ -5,7 +5,7 @@ the person's inbox, once; one whose leads all passed fires at once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import httpx
@@ -13,10 +13,13 @@ import pytest
 
 from shared.events.scheduling import ShiftAssigned, ShiftCancelled, ShiftChanged
 from tests.e2e.notifications.remesc_support import (
+    DAY,
+    H,
     consumed,
     my_reminders,
     notices_of_kind,
     notifications_rows,
+    now_s,
     times,
     wait_notice,
 )
@@ -25,13 +28,6 @@ from tests.support.kafka import wait_until
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
-
-H = timedelta(hours=1)
-DAY = timedelta(hours=24)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _assigned(college: str, shift: str, person: str, starts: datetime) -> ShiftAssigned:
@@ -53,7 +49,7 @@ async def test_a_seat_is_reminded_moved_with_the_shift_and_cancelled_with_it(
     run = run_id()
     college, first, second = f"r{run}", f"p-{run}", f"q-{run}"
     shift = uuid4()
-    starts = _now() + 2 * DAY
+    starts = now_s() + 2 * DAY
     async with httpx.AsyncClient(timeout=10) as client:
         events = with_ids([_assigned(college, str(shift), first, starts)])
         await produce(stack.kafka_bootstrap, events)
@@ -128,7 +124,7 @@ async def test_a_reminder_fires_at_its_time_once_and_a_late_one_at_once(
     run = run_id()
     college, person = f"r{run}", f"p-{run}"
     soon, short_notice = uuid4(), uuid4()
-    now = _now()
+    now = now_s()
     soon_starts = now + H + timedelta(seconds=12)  # T-1 h in 12 s; T-24 h long passed
     short_starts = now + timedelta(minutes=30)  # every lead passed: one reminder at once
     async with httpx.AsyncClient(timeout=10) as client:

@@ -5,7 +5,7 @@ report deadline reminds the submitter and the authors until the report is submit
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 import httpx
@@ -14,18 +14,11 @@ import pytest
 from shared.events.evaluation import ReportExpected, ReportSubmitted
 from shared.events.recruitment import MembershipEnded, MembershipStarted
 from shared.events.scheduling import LessonAssigned, MeetingCancelled, MeetingScheduled
-from tests.e2e.notifications.remesc_support import consumed, my_reminders, times
+from tests.e2e.notifications.remesc_support import DAY, H, consumed, my_reminders, now_s, times
 from tests.e2e.notifications.routing_support import produce, routed, run_id, with_ids
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
-
-H = timedelta(hours=1)
-DAY = timedelta(hours=24)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _meeting(college: str, meeting: str, department: str, starts: datetime) -> MeetingScheduled:
@@ -59,14 +52,14 @@ async def test_meeting_reminders_follow_the_meeting(
                 organisation_kind="department",
                 organisation_id=department,
                 how="admitted",
-                started_at=_now(),
+                started_at=now_s(),
             )
             for person in members
         ]
     )
     await produce(stack.kafka_bootstrap, joined)
     await routed(stack.kafka_bootstrap, joined)
-    starts = _now() + 3 * DAY
+    starts = now_s() + 3 * DAY
     async with httpx.AsyncClient(timeout=10) as client:
         scheduled = with_ids([_meeting(college, meeting, department, starts)])
         await produce(stack.kafka_bootstrap, scheduled)
@@ -98,7 +91,7 @@ async def test_meeting_reminders_follow_the_meeting(
                     organisation_id=department,
                     how="withdrawn",
                     reason="个人原因",
-                    ended_at=_now(),
+                    ended_at=now_s(),
                 )
             ]
         )
@@ -123,8 +116,8 @@ async def test_lessons_and_report_deadlines_are_reminded(
     college = f"l{run}"
     volunteer, leader, author = f"v-{run}", f"lead-{run}", f"au-{run}"
     lesson, report = uuid4(), uuid4()
-    lesson_starts = _now() + 2 * DAY
-    closes = _now() + 5 * DAY
+    lesson_starts = now_s() + 2 * DAY
+    closes = now_s() + 5 * DAY
     async with httpx.AsyncClient(timeout=10) as client:
         events = with_ids(
             [
@@ -148,7 +141,7 @@ async def test_lessons_and_report_deadlines_are_reminded(
                     title="响肠小学支教调研报告",
                     submitter_id=leader,
                     author_ids=[leader, author],
-                    opens_at=_now(),
+                    opens_at=now_s(),
                     closes_at=closes,
                 ),
             ]
@@ -177,7 +170,7 @@ async def test_lessons_and_report_deadlines_are_reminded(
                     characters=1200,
                     sha256="0" * 64,
                     late=False,
-                    submitted_at=_now(),
+                    submitted_at=now_s(),
                 )
             ]
         )

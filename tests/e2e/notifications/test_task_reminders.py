@@ -7,7 +7,7 @@ the events alone: a task moved, handed to someone else, left without an assignee
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 import httpx
@@ -16,9 +16,11 @@ import pytest
 from shared.events.scheduling import TaskDone, TaskPlanned
 from tests.e2e.notifications.deadline_support import wait_published
 from tests.e2e.notifications.remesc_support import (
+    DAY,
     consumed,
     my_reminders,
     notices_of_kind,
+    now_s,
     times,
     wait_notice,
 )
@@ -27,13 +29,6 @@ from tests.e2e.scheduling.activities_support import College, campus, campus_day
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
-
-H = timedelta(hours=1)
-DAY = timedelta(hours=24)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 async def test_planned_tasks_remind_their_assignees_until_done(
@@ -44,8 +39,8 @@ async def test_planned_tasks_remind_their_assignees_until_done(
     doer, caller = f"b-{run}", f"a-{run}"
     await college.enrol(service_dsns["scheduling"], doer, caller)
     tomorrow = campus_day(1)
-    due = _now() + 3 * DAY
-    soon = _now() + timedelta(minutes=20)  # 24 h before has passed: at once
+    due = now_s() + 3 * DAY
+    soon = now_s() + timedelta(minutes=20)  # 24 h before has passed: at once
     async with httpx.AsyncClient(timeout=30) as client:
         drafted = await college.draft(
             client,
@@ -145,7 +140,7 @@ async def test_a_task_moved_handed_over_and_unassigned_moves_its_reminder(
     run = run_id()
     college, first, second = f"t{run}", f"p-{run}", f"q-{run}"
     task, activity = uuid4(), uuid4()
-    due = _now() + 4 * DAY
+    due = now_s() + 4 * DAY
     async with httpx.AsyncClient(timeout=10) as client:
 
         async def step(event: TaskPlanned | TaskDone) -> list[Produced]:
@@ -184,7 +179,7 @@ async def test_a_task_moved_handed_over_and_unassigned_moves_its_reminder(
                 activity_id=activity,
                 department_id="social_practice",
                 done_by=second,
-                done_at=_now(),
+                done_at=now_s(),
             )
         )
         assert await reminded(second) == []
