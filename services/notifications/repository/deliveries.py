@@ -140,6 +140,52 @@ async def claim_due(
     return [_claimed(row) for row in rows]
 
 
+async def renew_claims(
+    conn: asyncpg.Connection,
+    *,
+    claimer: str,
+    delivery_ids: Sequence[UUID],
+    now: datetime,
+    claim_for_s: float,
+) -> int:
+    """Extend this dispatcher's claims on the deliveries it has not recorded yet (a round
+    whose sends outlast the claim keeps them; one it lost to a lapse stays lost)."""
+    until = now + timedelta(seconds=claim_for_s)
+    done = await conn.execute(
+        "UPDATE deliveries SET claimed_until = $3, next_attempt_at = $3"
+        " WHERE delivery_id = ANY($1::uuid[]) AND claimed_by = $2 AND status = 'sending'",
+        list(delivery_ids),
+        claimer,
+        until,
+    )
+    return int(done.split()[-1])
+
+
+async def give_back_claims(
+    conn: asyncpg.Connection, *, claimer: str, claimed: Sequence[tuple[UUID, int]], now: datetime
+) -> int:
+    """Undo the claims of (delivery id, attempt) this dispatcher never started sending (it
+    is stopping): due again at once for any replica, the attempt unopened."""
+    rows = await conn.fetch(
+        "WITH mine AS ("
+        "  SELECT * FROM unnest($1::uuid[], $2::int[]) AS c(delivery_id, attempt)),"
+        " back AS ("
+        "  UPDATE deliveries d SET status = 'queued', claimed_by = NULL, claimed_until = NULL,"
+        "   next_attempt_at = $4, attempts = d.attempts - 1, updated_at = $4"
+        "  FROM mine WHERE d.delivery_id = mine.delivery_id AND d.attempts = mine.attempt"
+        "   AND d.claimed_by = $3 AND d.status = 'sending'"
+        "  RETURNING d.delivery_id, mine.attempt)"
+        " DELETE FROM delivery_attempts a USING back"
+        " WHERE a.delivery_id = back.delivery_id AND a.attempt = back.attempt"
+        " RETURNING a.delivery_id",
+        [delivery_id for delivery_id, _ in claimed],
+        [attempt for _, attempt in claimed],
+        claimer,
+        now,
+    )
+    return len(rows)
+
+
 def _claimed(row: Any) -> ClaimedDelivery:
     return ClaimedDelivery(
         delivery_id=row["delivery_id"],

@@ -9,11 +9,18 @@ sender with the delivery's idempotency key, and records the attempt (dispatch_re
 the attempts finished meanwhile together, one transaction). A batch's addresses are
 read in one query, and its deliveries alike in content are worded once.
 
-Exactly once: a delivery is sent again only when a dispatcher died (or its claim
-lapsed) between the provider accepting it and the record's commit. Then the next
-attempt carries the same idempotency key: a provider that honours it makes no second
-copy; one that does not (SMTP) makes one more per such crash, at most
-`dispatch_max_attempts` in all (abandoned attempts count toward the limit).
+While a round sends, it renews its claims every third of the claim's time, so a slow
+provider never lets another replica take over a delivery this one still holds. A
+dispatcher asked to stop (SIGTERM: a rolling update, a scale-down, `campusflow stack
+down`) starts no further send: the sends under way finish and are recorded, and the
+round's deliveries it had not started are given back, due at once for any replica, their
+attempt unopened. Stopping therefore sends nothing twice.
+
+Exactly once: a delivery is sent again only when a dispatcher died (SIGKILL, a crash, a
+lost machine) or could not renew its claims between the provider accepting it and the
+record's commit. Then the next attempt carries the same idempotency key: a provider that
+honours it makes no second copy; one that does not (SMTP) makes one more per such crash,
+at most `dispatch_max_attempts` in all (abandoned attempts count toward the limit).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import random
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -78,6 +85,16 @@ class _Prepared:
     problem: str  # why it cannot be sent ('' when it can)
 
 
+@dataclass
+class _Hold:
+    """What decides, in a round, whether the next send may start."""
+
+    stop: asyncio.Event  # the dispatcher is asked to stop
+    round_over: asyncio.Event = field(default_factory=asyncio.Event)
+    renewal_failed: bool = False
+    unstarted: list[ClaimedDelivery] = field(default_factory=list)  # to give back
+
+
 def limits_of(settings: NotificationsSettings) -> Limits:
     return Limits(
         per_recipient_per_min=settings.rate_per_recipient_per_min,
@@ -113,7 +130,7 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event, health: LoopHealth) -> None:
         while not stop.is_set():
             try:
-                busy = await self.round()
+                busy = await self.round(stop=stop)
                 health.succeeded()
             except (OSError, asyncpg.PostgresError, TimeoutError) as error:
                 health.failed(error)
@@ -122,8 +139,11 @@ class Dispatcher:
             if not busy:
                 await sleep_or_stop(stop, self.settings.dispatch_idle_sleep_s)
 
-    async def round(self, now: datetime | None = None) -> bool:
-        """One round; True when there may be more due at once (a full batch)."""
+    async def round(
+        self, now: datetime | None = None, *, stop: asyncio.Event | None = None
+    ) -> bool:
+        """One round; True when there may be more due at once (a full batch). Once `stop`
+        is set it starts no further send and gives back the claims it did not use."""
         now = now or datetime.now(UTC)
         batch = self.settings.dispatch_batch_size
         async with self.pool.acquire() as conn, conn.transaction():
@@ -142,9 +162,19 @@ class Dispatcher:
             recorder = GroupRecorder(
                 conns, claimer=self.claimer, max_attempts=self.settings.dispatch_max_attempts
             )
-            outcomes = await asyncio.gather(
-                *(self._dispatch(item, recorder) for item in prepared), return_exceptions=True
-            )
+            held.push_async_callback(recorder.aclose)  # before the connections go back
+            hold = _Hold(stop or asyncio.Event())
+            renewing = asyncio.create_task(self._renew_claims(prepared, hold))
+            try:
+                outcomes = await asyncio.gather(
+                    *(self._dispatch(item, recorder, hold) for item in prepared),
+                    return_exceptions=True,
+                )
+            finally:
+                hold.round_over.set()
+                await renewing
+        if hold.unstarted:
+            await self._give_back(hold.unstarted)
         failures = [o for o in outcomes if isinstance(o, BaseException)]
         if failures:
             # Their deliveries stay claimed until the claim lapses, then are tried again.
@@ -219,8 +249,50 @@ class Dispatcher:
                 wordings[alike] = error
         return wordings[alike]
 
-    async def _dispatch(self, item: _Prepared, recorder: GroupRecorder) -> None:
+    async def _renew_claims(self, prepared: list[_Prepared], hold: _Hold) -> None:
+        """Every third of the claim's time until the round is over, extend the claims of
+        the round's deliveries not yet recorded. Should a renewal fail (the database is
+        away), the round starts no further send: their claims lapse to another replica."""
+        claim_for_s = self.settings.dispatch_claim_timeout_s
+        ids = [item.claimed.delivery_id for item in prepared]
+        while True:
+            await sleep_or_stop(hold.round_over, claim_for_s / 3)
+            if hold.round_over.is_set():
+                return
+            try:
+                async with asyncio.timeout(claim_for_s / 3):
+                    async with self.pool.acquire() as conn:
+                        await delivery_rows.renew_claims(
+                            conn,
+                            claimer=self.claimer,
+                            delivery_ids=ids,
+                            now=datetime.now(UTC),
+                            claim_for_s=claim_for_s,
+                        )
+            except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+                log.warning("claims not renewed; no further send", error=repr(error)[:300])
+                hold.renewal_failed = True
+                return
+
+    async def _give_back(self, unstarted: list[ClaimedDelivery]) -> None:
+        try:
+            async with self.pool.acquire() as conn:
+                given = await delivery_rows.give_back_claims(
+                    conn,
+                    claimer=self.claimer,
+                    claimed=[(c.delivery_id, c.attempt) for c in unstarted],
+                    now=datetime.now(UTC),
+                )
+        except (OSError, asyncpg.PostgresError) as error:  # their claims lapse instead
+            log.warning("claims not given back", count=len(unstarted), error=repr(error)[:300])
+            return
+        log.info("claims given back", count=given, claimed=len(unstarted))
+
+    async def _dispatch(self, item: _Prepared, recorder: GroupRecorder, hold: _Hold) -> None:
         async with self._sending:
+            if hold.stop.is_set() or hold.renewal_failed:
+                hold.unstarted.append(item.claimed)
+                return
             result = await self._attempt(item)
             attempted = Attempted(item.claimed, result, item.rendering, self.jitter())
             decision = await recorder.record(attempted)
@@ -257,7 +329,7 @@ class Dispatcher:
         )
         sender = self.senders[claimed.channel]
         try:
-            # Within the claim: a send still running when it lapses could be sent twice.
+            # Bounded: a send that hangs would hold the round (and its renewed claims).
             sent = await asyncio.wait_for(
                 sender.send(outgoing), timeout=self.settings.dispatch_claim_timeout_s * 0.8
             )

@@ -223,6 +223,16 @@ class GroupRecorder:
             task.add_done_callback(self._recording.discard)
         return await future
 
+    async def aclose(self) -> None:
+        """Cancel the recordings still running and wait for them: none may use a
+        connection after the round gave it back. (A round that ended normally has none
+        left: each ends in the step that resolves its group's last attempt; one left
+        means the round itself was cancelled.)"""
+        running = list(self._recording)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
     async def _record_waiting(self, conn: asyncpg.Connection) -> None:
         try:
             while self._waiting:

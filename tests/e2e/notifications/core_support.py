@@ -3,7 +3,8 @@ PostgreSQL (so the session's notifications process, whose dispatcher claims ever
 delivery of its schema, never touches theirs), small local plan/word/address functions,
 a local HTTP "provider" and a real HTTP channel sender talking to it.
 
-Run as a module it is a dispatcher process (for the crash test, killed with SIGKILL):
+Run as a module it is a dispatcher process (for the crash test, killed with SIGKILL; SIGTERM
+stops it as the service's shutdown does):
     python -m tests.e2e.notifications.core_support DSN SCHEMA REDIS_URL RECEIVER_URL
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 import threading
 import time
@@ -250,9 +252,12 @@ async def _run_dispatcher(dsn: str, schema: str, redis_url: str, receiver_url: s
     pool = await create_pool(dsn, schema=schema, max_size=4)
     d = dispatcher(pool, settings, {"email": HttpSender("email", receiver_url)})
     stop = asyncio.Event()
+    # SIGTERM asks it to stop, as the service's shutdown does; SIGKILL is a crash.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     from shared.supervisor import LoopHealth
 
     await d.run(stop, LoopHealth())
+    await d.protection.close()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,225 @@
+"""A dispatcher that is asked to stop, and one whose provider is slow, on the real
+PostgreSQL and Redis: nothing is sent twice.
+
+- Asked to stop (SIGTERM in the service) mid-round, a dispatcher lets its sends under way
+  finish and records them, starts no further send, and gives the round's other claims
+  back at once (queued, attempt unopened) for any replica to send.
+- A round whose sends outlast the claim renews it, so a second replica running beside it
+  never takes over a delivery the first still holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import asyncpg
+import pytest
+
+from services.notifications.service.dispatch import SEND_CONCURRENCY
+from services.notifications.service.messages import make_messages
+from shared.supervisor import LoopHealth
+from tests.e2e.notifications.core_support import (
+    HttpSender,
+    Receiver,
+    add_contact,
+    dispatcher,
+    own_schema,
+    planner,
+    render,
+    rows,
+    schema_of,
+    settings_for,
+)
+from tests.support.http_server import serve
+from tools.stack import StackEndpoints
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+async def pool(stack: StackEndpoints, service_dsns: dict[str, str]) -> AsyncIterator[asyncpg.Pool]:
+    async with own_schema(stack.postgres_admin_dsn, service_dsns["notifications"]) as made:
+        yield made
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    provider = Receiver()
+    with serve(provider.app()) as (host, port):
+        yield provider, f"http://{host}:{port}"
+
+
+async def _queue(pool: asyncpg.Pool, count: int) -> None:
+    people = [f"p-{uuid4().hex[:8]}" for _ in range(count)]
+    for person in people:
+        await add_contact(pool, "cs", person, "email", f"{person}@example.edu.cn")
+    async with pool.acquire() as conn, conn.transaction():
+        await make_messages(
+            conn,
+            college="cs",
+            event_id=uuid4(),
+            kind="leave_decided",
+            recipient_ids=people,
+            fields={"decision": "approved"},
+            subject_id="leave-1",
+            now=datetime.now(UTC),
+            channels=None,
+            plan=planner(["email"]),
+            render=render,
+        )
+
+
+async def _wait_for(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def _states(pool: asyncpg.Pool) -> list[dict[str, object]]:
+    return await rows(
+        pool,
+        "SELECT d.status, d.attempts, d.claimed_by,"
+        " (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = d.delivery_id) AS opened"
+        " FROM deliveries d WHERE d.channel = 'email'",
+    )
+
+
+def _keys(provider: Receiver) -> list[str]:
+    return [request["key"] for request in provider.requests]
+
+
+async def test_a_stopped_round_finishes_its_sends_and_gives_the_rest_back(
+    pool: asyncpg.Pool,
+    stack: StackEndpoints,
+    service_dsns: dict[str, str],
+    receiver: tuple[Receiver, str],
+) -> None:
+    provider, url = receiver
+    provider.delay_s = 1.0
+    count = SEND_CONCURRENCY + 5
+    await _queue(pool, count)
+    settings = settings_for(service_dsns["notifications"], stack.redis_url)
+    first = dispatcher(pool, settings, {"email": HttpSender("email", url)}, claimer="first")
+    stop = asyncio.Event()
+    round_ = asyncio.create_task(first.round(stop=stop))
+    await _wait_for(lambda: len(provider.requests) == SEND_CONCURRENCY)
+    stop.set()  # while every send slot waits for the slow provider
+    await asyncio.wait_for(round_, timeout=30)
+    await first.protection.close()
+
+    assert len(provider.requests) == SEND_CONCURRENCY  # no send started after the stop
+    states = await _states(pool)
+    sent = [s for s in states if s["status"] == "sent"]
+    back = [s for s in states if s["status"] == "queued"]
+    assert len(sent) == SEND_CONCURRENCY and {(s["attempts"], s["opened"]) for s in sent} == {
+        (1, 1)
+    }
+    # Given back: unclaimed, the attempt unopened (a stop is not a try).
+    assert len(back) == 5
+    assert {(s["attempts"], s["opened"], s["claimed_by"]) for s in back} == {(0, 0, None)}
+
+    # Due at once for another replica, which sends exactly the rest.
+    provider.delay_s = 0.0
+    second = dispatcher(pool, settings, {"email": HttpSender("email", url)}, claimer="second")
+    await second.round()
+    await second.protection.close()
+    keys = _keys(provider)
+    assert len(keys) == count == len(set(keys))
+    assert {(s["status"], s["attempts"]) for s in await _states(pool)} == {("sent", 1)}
+
+
+async def test_a_slow_round_keeps_its_claims_from_a_second_replica(
+    pool: asyncpg.Pool,
+    stack: StackEndpoints,
+    service_dsns: dict[str, str],
+    receiver: tuple[Receiver, str],
+) -> None:
+    provider, url = receiver
+    claim_s = 1.2
+    provider.delay_s = 0.5  # three waves of sends: 1.5 s, longer than the claim
+    count = 3 * SEND_CONCURRENCY
+    await _queue(pool, count)
+    settings = settings_for(
+        service_dsns["notifications"],
+        stack.redis_url,
+        dispatch_claim_timeout_s=claim_s,
+        rate_per_recipient_per_min=1000,
+    )
+    first = dispatcher(pool, settings, {"email": HttpSender("email", url)}, claimer="first")
+    second = dispatcher(pool, settings, {"email": HttpSender("email", url)}, claimer="second")
+    slow_round = asyncio.create_task(first.round())
+    await _wait_for(lambda: len(provider.requests) > 0)
+    while not slow_round.done():  # the second replica keeps looking for due deliveries
+        await second.round()
+        await asyncio.sleep(0.05)
+    await slow_round
+    for d in (first, second):
+        await d.protection.close()
+
+    keys = _keys(provider)
+    assert len(keys) == count == len(set(keys))
+    assert {(s["status"], s["attempts"], s["opened"]) for s in await _states(pool)} == {
+        ("sent", 1, 1)
+    }
+
+
+async def test_sigterm_stops_a_dispatcher_process_without_a_second_copy(
+    pool: asyncpg.Pool,
+    stack: StackEndpoints,
+    service_dsns: dict[str, str],
+    receiver: tuple[Receiver, str],
+) -> None:
+    provider, url = receiver
+    provider.delay_s = 2.0
+    count = SEND_CONCURRENCY + 3
+    await _queue(pool, count)
+    dsn = service_dsns["notifications"]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.e2e.notifications.core_support",
+        dsn,
+        schema_of(pool),
+        stack.redis_url,
+        url,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await _wait_for(lambda: len(provider.requests) == SEND_CONCURRENCY)
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=20) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    states = await _states(pool)
+    assert sorted((s["status"], s["attempts"], s["opened"]) for s in states) == sorted(
+        [("sent", 1, 1)] * SEND_CONCURRENCY + [("queued", 0, 0)] * 3
+    )
+
+    provider.delay_s = 0.0
+    restarted = dispatcher(
+        pool, settings_for(dsn, stack.redis_url), {"email": HttpSender("email", url)}
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(restarted.run(stop, LoopHealth()))
+    await _wait_for(lambda: len(provider.requests) == count)
+    stop.set()
+    await asyncio.wait_for(running, timeout=10)
+    await restarted.protection.close()
+    keys = _keys(provider)
+    assert len(keys) == count == len(set(keys))
