@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -110,6 +111,7 @@ async def run_notifications(
 
     figures: dict[str, Any] = {}
     figures.update(await _in_scratch(endpoints, "throughput", progress, size, _throughput))
+    figures.update(await _in_scratch(endpoints, "restart", progress, size, _restart))
     figures.update(await _in_scratch(endpoints, "crash", progress, size, _crash))
     figures.update(await _in_scratch(endpoints, "reminders", progress, size, _reminders))
     headline = {key: figures.pop(key) for key in KEYS}
@@ -189,30 +191,57 @@ async def _throughput(run: Scratch) -> dict[str, Any]:
     }
 
 
+# How the dispatcher is stopped mid-run: SIGTERM is a restart (`kill`, a rolling update, a
+# scale-down: the service's shutdown), SIGKILL a crash. Each phase's figures carry its name.
+STOPS = {"restart": signal.SIGTERM, "crash": signal.SIGKILL}
+
+
+async def _restart(run: Scratch) -> dict[str, Any]:
+    figures = await _stopped_and_started(run, "restart")
+    return {"duplicates_after_restart": figures.pop("restart_duplicates"), **figures}
+
+
 async def _crash(run: Scratch) -> dict[str, Any]:
+    figures = await _stopped_and_started(run, "crash")
+    return {"duplicates_after_crash": figures.pop("crash_duplicates"), **figures}
+
+
+async def _stopped_and_started(run: Scratch, how: str) -> dict[str, Any]:
+    """A backlog of emails; the dispatcher stopped (`STOPS[how]`) once a third is sent and
+    started again; then every event handled again (a redelivery). Duplicates: extra
+    copies at the sink, notices beyond one per message, and every notice or delivery the
+    redelivery added."""
     pool, folder, size, progress = run.pool, run.folder, run.size, run.progress
     people = [f"bench-p{i}" for i in range(size.people)]
     await phases.add_people(pool, people)
-    events = size.crash_messages // phases.PER_EVENT
-    for index in range(events):
-        await phases.offer(pool, people, index)
-    messages = events * phases.PER_EVENT
-    progress(f"crash: {messages:,} emails queued; one dispatcher, SIGKILLed at a third")
+    event_ids = [uuid4() for _ in range(size.crash_messages // phases.PER_EVENT)]
+    for index, event_id in enumerate(event_ids):
+        await phases.offer(pool, people, index, event_id)
+    messages = len(event_ids) * phases.PER_EVENT
+    progress(f"{how}: {messages:,} emails queued; one dispatcher, {STOPS[how].name} at a third")
     sink, port = phases.start_sink(folder / "mail", folder / "sink.log")
     try:
-        worker = run.dispatcher(port, "dispatcher-1")
+        worker = run.dispatcher(port, f"{how}-dispatcher-1")
         try:
-            await phases.wait_emails(pool, messages // 3, 300, progress, "crash (before)")
+            await phases.wait_emails(pool, messages // 3, 300, progress, f"{how} (before)")
         finally:
-            phases.kill(worker)
+            exit_code = phases.kill(worker, STOPS[how], grace_s=30.0)
         in_flight = int(
             await pool.fetchval("SELECT count(*) FROM deliveries WHERE status = 'sending'")
         )
-        sent_at_kill, _ = await phases.email_counts(pool)
-        progress(f"crash: killed with {sent_at_kill:,} sent, {in_flight} claimed in flight")
-        restarted = run.dispatcher(port, "dispatcher-2")
+        sent_at_stop, _ = await phases.email_counts(pool)
+        progress(
+            f"{how}: stopped (exit {exit_code}) with {sent_at_stop:,} sent, "
+            f"{in_flight} claimed (not recorded)"
+        )
+        restarted = run.dispatcher(port, f"{how}-dispatcher-2")
         try:
-            await phases.wait_emails(pool, messages, 300, progress, "crash (after)")
+            await phases.wait_emails(pool, messages, 300, progress, f"{how} (after)")
+            before = await _rows_told(pool)
+            for index, event_id in enumerate(event_ids):
+                await phases.offer(pool, people, index, event_id)
+            redelivered = await _rows_told(pool) - before
+            progress(f"{how}: every event handled again: {redelivered} new notices or deliveries")
             await asyncio.sleep(1.0)  # a late second copy would show by now
         finally:
             phases.kill(restarted)
@@ -226,19 +255,30 @@ async def _crash(run: Scratch) -> dict[str, Any]:
     in_inbox = await phases.inbox_duplicates(pool)
     missing = messages - len(copies)
     progress(
-        f"crash: sink holds {sum(len(i) for i in copies.values()):,} copies of "
+        f"{how}: sink holds {sum(len(i) for i in copies.values()):,} copies of "
         f"{len(copies):,} deliveries ({at_sink} extra copies, {after_message_id} with a "
         f"Message-ID of their own, {missing} missing); inbox duplicates {in_inbox}"
     )
     return {
-        "duplicates_after_restart": at_sink + in_inbox,
-        "crash_duplicates_at_sink": at_sink,
-        "crash_duplicates_in_inbox": in_inbox,
-        "crash_duplicates_after_message_id_dedupe": after_message_id,
-        "crash_in_flight_at_kill": in_flight,
-        "crash_emails_missing": missing,
-        "crash_messages": messages,
+        f"{how}_duplicates": at_sink + in_inbox + redelivered,
+        f"{how}_duplicates_at_sink": at_sink,
+        f"{how}_duplicates_in_inbox": in_inbox,
+        f"{how}_duplicates_after_message_id_dedupe": after_message_id,
+        f"{how}_claimed_at_stop": in_flight,
+        f"{how}_exit_code": exit_code,
+        f"{how}_redelivery_new_rows": redelivered,
+        f"{how}_emails_missing": missing,
+        f"{how}_messages": messages,
     }
+
+
+async def _rows_told(pool: asyncpg.Pool) -> int:
+    """Notices and deliveries: a handled-again event that told anyone anew adds some."""
+    return int(
+        await pool.fetchval(
+            "SELECT (SELECT count(*) FROM notices) + (SELECT count(*) FROM deliveries)"
+        )
+    )
 
 
 async def _reminders(run: Scratch) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The notifications bench's three phases on a scratch schema of the local stack's
+"""The notifications bench's phases on a scratch schema of the local stack's
 PostgreSQL (with its Redis), each with worker processes of tools/bench/notifications_worker.py
 and a local SMTP sink process (tools/doubles/smtp.py):
 
@@ -9,9 +9,12 @@ and a local SMTP sink process (tools/doubles/smtp.py):
   event is offered to the commit of its notices (queueing included when handling falls
   behind). Throughput: messages with both their notice and their email sent, per second,
   from the first offer to the last email recorded.
-- `crash`: a backlog of emails, the dispatcher SIGKILLed once a third is sent, started
-  again; the sink's copies are counted per delivery id (the X-Campusflow-Delivery-Id
-  header), the inbox's notices per message.
+- `restart` and `crash`: a backlog of emails, the dispatcher stopped once a third is sent
+  and started again: `restart` stops it with SIGTERM (what `kill`, a rolling update or a
+  scale-down sends: the service's shutdown), `crash` with SIGKILL (a crash, a lost
+  machine). Then every event is handled again (a redelivery: same event ids). The
+  sink's copies are counted per delivery id (the X-Campusflow-Delivery-Id header), the
+  inbox's notices per message.
 - `reminders`: reminders of shifts scheduled through the service's own reminder code
   (durable timers), due spread over a window; the service's timer loop fires them
   through notify(); on time = fired within ±60 s of due.
@@ -29,7 +32,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 
@@ -81,14 +84,17 @@ def _spawn(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def kill(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+def kill(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL, grace_s: float = 10.0) -> int:
+    """Send `sig`; SIGKILL if it has not ended within `grace_s`. Its exit code (negative:
+    the signal that ended it)."""
     if proc.poll() is None:
         proc.send_signal(sig)
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=grace_s)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+    return proc.returncode
 
 
 async def add_people(pool: asyncpg.Pool, people: list[str]) -> None:
@@ -100,8 +106,11 @@ async def add_people(pool: asyncpg.Pool, people: list[str]) -> None:
     )
 
 
-async def offer(pool: asyncpg.Pool, people: list[str], index: int) -> None:
-    """One event, handled as the routing consumer handles one: notify() in a transaction."""
+async def offer(
+    pool: asyncpg.Pool, people: list[str], index: int, event_id: UUID | None = None
+) -> None:
+    """One event, handled as the routing consumer handles one: notify() in a transaction
+    (handled again when `event_id` was handled before: a redelivery)."""
     recipients = [people[(index * PER_EVENT + k) % len(people)] for k in range(PER_EVENT)]
     now = datetime.now(UTC)
     starts = now + timedelta(days=1)
@@ -109,7 +118,7 @@ async def offer(pool: asyncpg.Pool, people: list[str], index: int) -> None:
         await notify(
             conn,
             college=COLLEGE,
-            event_id=uuid4(),
+            event_id=event_id or uuid4(),
             kind="shift_assigned",
             recipient_ids=recipients,
             fields={

@@ -9,18 +9,21 @@ wording and address lookups, protection in Redis under a namespace of its own), 
 rate limits raised so they do not cap the figure. `timers` is the service's durable-timer
 loop (shared.timers.run_due_actions with the service's DUE_ACTIONS and its default poll),
 which fires the reminders through notify(). Each runs until killed; a separate process so
-the bench can SIGKILL it mid-run.
+the bench can stop it mid-run: SIGTERM stops the dispatcher as the service's shutdown does
+(the loop's stop event: sends under way finish and are recorded, unstarted claims are
+given back), SIGKILL is a crash.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from uuid import uuid4
 
 from services.notifications.channels.registry import channel_senders
 from services.notifications.due_actions import DUE_ACTIONS
-from services.notifications.service.dispatch import Dispatcher, limits_of
+from services.notifications.service.dispatch import Dispatcher, close_senders, limits_of
 from services.notifications.service.preferences import contact_address
 from services.notifications.service.protection import Protection
 from services.notifications.service.templates import render_message
@@ -67,7 +70,13 @@ async def dispatch(dsn: str, schema: str, redis_url: str, smtp_port: int, claim_
         render=render_message,
         address=contact_address,
     )
-    await dispatcher.run(asyncio.Event(), LoopHealth())
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        await dispatcher.run(stop, LoopHealth())
+    finally:
+        await protection.close()
+        await close_senders(dispatcher.senders)
 
 
 async def timers(dsn: str, schema: str) -> None:

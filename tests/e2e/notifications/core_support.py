@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -34,6 +35,7 @@ from starlette.routing import Route
 import services.notifications
 from services.notifications.channels import Outgoing, SendOutcome, SendResult
 from services.notifications.service.dispatch import Dispatcher, limits_of
+from services.notifications.service.messages import make_messages
 from services.notifications.service.preferences import contact_address
 from services.notifications.service.protection import Protection
 from services.notifications.settings import NotificationsSettings
@@ -42,6 +44,7 @@ from shared.db.migrations import apply_migrations
 from shared.db.pool import create_pool
 
 MIGRATIONS = Path(services.notifications.__file__).parent / "migrations"
+REPO = Path(__file__).resolve().parents[3]
 # The claim of the dispatcher process the crash test kills.
 CRASH_CLAIM_S = 10.0
 
@@ -236,6 +239,55 @@ async def drain(d: Dispatcher, *, rounds: int = 20, pause_s: float = 0.0) -> Non
         await d.round()
         if pause_s:
             await asyncio.sleep(pause_s)
+
+
+async def queue_emails(pool: asyncpg.Pool, count: int) -> list[str]:
+    """One event's email to `count` new people of college cs (a leave decision); their ids."""
+    people = [f"p-{uuid4().hex[:8]}" for _ in range(count)]
+    for person in people:
+        await add_contact(pool, "cs", person, "email", f"{person}@example.edu.cn")
+    async with pool.acquire() as conn, conn.transaction():
+        await make_messages(
+            conn,
+            college="cs",
+            event_id=uuid4(),
+            kind="leave_decided",
+            recipient_ids=people,
+            fields={"decision": "approved"},
+            subject_id="leave-1",
+            now=datetime.now(UTC),
+            channels=None,
+            plan=planner(["email"]),
+            render=render,
+        )
+    return people
+
+
+async def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def dispatcher_process(
+    dsn: str, pool: asyncpg.Pool, redis_url: str, receiver_url: str
+) -> asyncio.subprocess.Process:
+    """This module run as a dispatcher process on `pool`'s schema, sending email to the
+    receiver (claims of CRASH_CLAIM_S; SIGTERM stops it, SIGKILL is a crash)."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.e2e.notifications.core_support",
+        dsn,
+        schema_of(pool),
+        redis_url,
+        receiver_url,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
 async def rows(pool: asyncpg.Pool, sql: str, *args: object) -> list[dict[str, Any]]:

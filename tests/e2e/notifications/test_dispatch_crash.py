@@ -10,38 +10,30 @@ one delivery twice (claims are SKIP LOCKED)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from uuid import uuid4
 
 import asyncpg
 import pytest
 
-from services.notifications.service.messages import make_messages
 from tests.e2e.notifications.core_support import (
     CRASH_CLAIM_S,
     HttpSender,
     Receiver,
-    add_contact,
     dispatcher,
+    dispatcher_process,
     own_schema,
-    planner,
-    render,
+    queue_emails,
     rows,
-    schema_of,
     settings_for,
+    wait_until,
 )
 from tests.support.http_server import serve
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[3]
 FIELDS = {"decision": "approved"}
 
 
@@ -58,34 +50,6 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
         yield provider, f"http://{host}:{port}"
 
 
-async def _queue(pool: asyncpg.Pool, count: int) -> list[str]:
-    people = [f"p-{uuid4().hex[:8]}" for _ in range(count)]
-    for person in people:
-        await add_contact(pool, "cs", person, "email", f"{person}@example.edu.cn")
-    async with pool.acquire() as conn, conn.transaction():
-        await make_messages(
-            conn,
-            college="cs",
-            event_id=uuid4(),
-            kind="leave_decided",
-            recipient_ids=people,
-            fields=FIELDS,
-            subject_id="leave-1",
-            now=datetime.now(UTC),
-            channels=None,
-            plan=planner(["email"]),
-            render=render,
-        )
-    return people
-
-
-async def _wait_for(condition, timeout_s: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
-
-
 @pytest.mark.parametrize("honours_keys", [False, True], ids=["smtp-like", "keyed-provider"])
 async def test_a_crash_between_send_and_record(
     pool: asyncpg.Pool,
@@ -97,23 +61,11 @@ async def test_a_crash_between_send_and_record(
     provider, url = receiver
     provider.delay_s, provider.honours_keys = 5.0, honours_keys
     await pool.execute("UPDATE deliveries SET status = 'failed' WHERE status = 'queued'")
-    [person] = await _queue(pool, 1)
+    [person] = await queue_emails(pool, 1)
     dsn = service_dsns["notifications"]
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.e2e.notifications.core_support",
-        dsn,
-        schema_of(pool),
-        stack.redis_url,
-        url,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    process = await dispatcher_process(dsn, pool, stack.redis_url, url)
     try:
-        await _wait_for(lambda: len(provider.requests) == 1)
+        await wait_until(lambda: len(provider.requests) == 1)
     finally:
         process.send_signal(signal.SIGKILL)
         await asyncio.wait_for(process.wait(), timeout=10)
@@ -163,7 +115,7 @@ async def test_two_dispatchers_side_by_side_send_each_delivery_once(
 ) -> None:
     provider, url = receiver
     await pool.execute("UPDATE deliveries SET status = 'failed' WHERE status = 'queued'")
-    people = await _queue(pool, 60)
+    people = await queue_emails(pool, 60)
     settings = settings_for(
         service_dsns["notifications"],
         stack.redis_url,

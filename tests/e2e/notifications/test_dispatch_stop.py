@@ -11,39 +11,29 @@ PostgreSQL and Redis: nothing is sent twice.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime
-from pathlib import Path
-from uuid import uuid4
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
 
 from services.notifications.service.dispatch import SEND_CONCURRENCY
-from services.notifications.service.messages import make_messages
 from shared.supervisor import LoopHealth
 from tests.e2e.notifications.core_support import (
     HttpSender,
     Receiver,
-    add_contact,
     dispatcher,
+    dispatcher_process,
     own_schema,
-    planner,
-    render,
+    queue_emails,
     rows,
-    schema_of,
     settings_for,
+    wait_until,
 )
 from tests.support.http_server import serve
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
-
-REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -57,33 +47,6 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
     provider = Receiver()
     with serve(provider.app()) as (host, port):
         yield provider, f"http://{host}:{port}"
-
-
-async def _queue(pool: asyncpg.Pool, count: int) -> None:
-    people = [f"p-{uuid4().hex[:8]}" for _ in range(count)]
-    for person in people:
-        await add_contact(pool, "cs", person, "email", f"{person}@example.edu.cn")
-    async with pool.acquire() as conn, conn.transaction():
-        await make_messages(
-            conn,
-            college="cs",
-            event_id=uuid4(),
-            kind="leave_decided",
-            recipient_ids=people,
-            fields={"decision": "approved"},
-            subject_id="leave-1",
-            now=datetime.now(UTC),
-            channels=None,
-            plan=planner(["email"]),
-            render=render,
-        )
-
-
-async def _wait_for(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 async def _states(pool: asyncpg.Pool) -> list[dict[str, object]]:
@@ -108,12 +71,12 @@ async def test_a_stopped_round_finishes_its_sends_and_gives_the_rest_back(
     provider, url = receiver
     provider.delay_s = 1.0
     count = SEND_CONCURRENCY + 5
-    await _queue(pool, count)
+    await queue_emails(pool, count)
     settings = settings_for(service_dsns["notifications"], stack.redis_url)
     first = dispatcher(pool, settings, {"email": HttpSender("email", url)}, claimer="first")
     stop = asyncio.Event()
     round_ = asyncio.create_task(first.round(stop=stop))
-    await _wait_for(lambda: len(provider.requests) == SEND_CONCURRENCY)
+    await wait_until(lambda: len(provider.requests) == SEND_CONCURRENCY)
     stop.set()  # while every send slot waits for the slow provider
     await asyncio.wait_for(round_, timeout=30)
     await first.protection.close()
@@ -149,7 +112,7 @@ async def test_a_slow_round_keeps_its_claims_from_a_second_replica(
     claim_s = 1.2
     provider.delay_s = 0.5  # three waves of sends: 1.5 s, longer than the claim
     count = 3 * SEND_CONCURRENCY
-    await _queue(pool, count)
+    await queue_emails(pool, count)
     settings = settings_for(
         service_dsns["notifications"],
         stack.redis_url,
@@ -159,7 +122,7 @@ async def test_a_slow_round_keeps_its_claims_from_a_second_replica(
     first = dispatcher(pool, settings, {"email": HttpSender("email", url)}, claimer="first")
     second = dispatcher(pool, settings, {"email": HttpSender("email", url)}, claimer="second")
     slow_round = asyncio.create_task(first.round())
-    await _wait_for(lambda: len(provider.requests) > 0)
+    await wait_until(lambda: len(provider.requests) > 0)
     while not slow_round.done():  # the second replica keeps looking for due deliveries
         await second.round()
         await asyncio.sleep(0.05)
@@ -183,23 +146,11 @@ async def test_sigterm_stops_a_dispatcher_process_without_a_second_copy(
     provider, url = receiver
     provider.delay_s = 2.0
     count = SEND_CONCURRENCY + 3
-    await _queue(pool, count)
+    await queue_emails(pool, count)
     dsn = service_dsns["notifications"]
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.e2e.notifications.core_support",
-        dsn,
-        schema_of(pool),
-        stack.redis_url,
-        url,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    process = await dispatcher_process(dsn, pool, stack.redis_url, url)
     try:
-        await _wait_for(lambda: len(provider.requests) == SEND_CONCURRENCY)
+        await wait_until(lambda: len(provider.requests) == SEND_CONCURRENCY)
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), timeout=20) == 0
     finally:
@@ -217,7 +168,7 @@ async def test_sigterm_stops_a_dispatcher_process_without_a_second_copy(
     )
     stop = asyncio.Event()
     running = asyncio.create_task(restarted.run(stop, LoopHealth()))
-    await _wait_for(lambda: len(provider.requests) == count)
+    await wait_until(lambda: len(provider.requests) == count)
     stop.set()
     await asyncio.wait_for(running, timeout=10)
     await restarted.protection.close()
