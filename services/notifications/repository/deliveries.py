@@ -149,11 +149,15 @@ async def renew_claims(
     claim_for_s: float,
 ) -> int:
     """Extend this dispatcher's claims on the deliveries it has not recorded yet (a round
-    whose sends outlast the claim keeps them; one it lost to a lapse stays lost)."""
+    whose sends outlast the claim keeps them; one it lost to a lapse stays lost). Rows a
+    record is locking are skipped, never waited for (no deadlock with a group's record:
+    it is about to clear the claim, or the next renewal extends it)."""
     until = now + timedelta(seconds=claim_for_s)
     done = await conn.execute(
         "UPDATE deliveries SET claimed_until = $3, next_attempt_at = $3"
-        " WHERE delivery_id = ANY($1::uuid[]) AND claimed_by = $2 AND status = 'sending'",
+        " WHERE delivery_id IN (SELECT delivery_id FROM deliveries"
+        "  WHERE delivery_id = ANY($1::uuid[]) AND claimed_by = $2 AND status = 'sending'"
+        "  FOR UPDATE SKIP LOCKED)",
         list(delivery_ids),
         claimer,
         until,
