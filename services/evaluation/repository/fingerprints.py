@@ -9,6 +9,8 @@ from uuid import UUID
 
 import asyncpg
 
+from services.evaluation.domain.similarity_candidates import Posting
+
 
 @dataclass(frozen=True)
 class IndexedDocument:
@@ -21,24 +23,20 @@ class IndexedDocument:
     author_ids: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Posting:
-    """The documents holding one hash, with the fingerprint's position in each."""
-
-    hash: int
-    document_ids: tuple[int, ...]
-    positions: tuple[int, ...]
-
-
-@dataclass(frozen=True)
+@dataclass
 class Lookup:
     """What the index holds of a report's hashes: the postings of those held by at most
     `cap` reports, and the common ones (more than `cap`): already known from the stop
-    table, or found now with the number of reports holding them."""
+    table, or found now with the number of reports holding them. Read in the same
+    snapshot: the document of the report's own indexed version (`itself`) and those of
+    every other report of the college sharing an author with it (`own`: the authors' own
+    earlier work)."""
 
     postings: list[Posting]
     known_common: set[int]
     found_common: dict[int, int]
+    itself: int | None
+    own: set[int]
 
 
 @dataclass(frozen=True)
@@ -62,26 +60,6 @@ async def season_settings(
     return None if row is None else (float(row["similarity_threshold"]), row["template_text"])
 
 
-async def own_documents(
-    conn: asyncpg.Connection, *, college: str, report_id: UUID
-) -> tuple[int | None, set[int]]:
-    """(the document of the report's indexed version, the documents of every other
-    report of the college sharing an author with it: the authors' own earlier work)."""
-    rows = await conn.fetch(
-        """
-        SELECT d.document_id, r.report_id = me.report_id AS itself
-          FROM reports AS me
-          JOIN reports AS r ON r.college = me.college AND r.author_ids && me.author_ids
-          JOIN similarity_documents AS d ON d.report_id = r.report_id
-         WHERE me.report_id = $1 AND me.college = $2
-        """,
-        report_id,
-        college,
-    )
-    itself = next((int(row["document_id"]) for row in rows if row["itself"]), None)
-    return itself, {int(row["document_id"]) for row in rows if not row["itself"]}
-
-
 async def documents_in_college(conn: asyncpg.Connection, *, college: str) -> int:
     return int(
         await conn.fetchval("SELECT count(*) FROM similarity_documents WHERE college = $1", college)
@@ -89,15 +67,23 @@ async def documents_in_college(conn: asyncpg.Connection, *, college: str) -> int
 
 
 async def lookup(
-    conn: asyncpg.Connection, *, college: str, hashes: Sequence[int], cap: int
+    conn: asyncpg.Connection, *, college: str, report_id: UUID, hashes: Sequence[int], cap: int
 ) -> Lookup:
     """The college's postings of these hashes in one index scan (`hash = ANY`), grouped by
     hash. A hash the stop table already holds as common (counted in more than `cap`
     reports) is not read; a hash found in more than `cap` reports now comes back with its
-    count only."""
+    count only. In the same statement (one snapshot, so a report re-indexed meanwhile is
+    seen the same way by both): the documents of the report itself and of its authors'
+    other reports."""
     rows = await conn.fetch(
         """
-        WITH known AS (
+        WITH mine AS (
+            SELECT d.document_id, r.report_id = me.report_id AS itself
+              FROM reports AS me
+              JOIN reports AS r ON r.college = me.college AND r.author_ids && me.author_ids
+              JOIN similarity_documents AS d ON d.report_id = r.report_id
+             WHERE me.report_id = $4 AND me.college = $1
+        ), known AS (
             SELECT hash FROM similarity_common_hashes
              WHERE college = $1 AND hash = ANY($2::bigint[]) AND reports > $3
         ), rare AS (
@@ -107,20 +93,30 @@ async def lookup(
         )
         SELECT f.hash, count(*)::integer AS reports,
                CASE WHEN count(*) <= $3 THEN array_agg(f.document_id) END AS document_ids,
-               CASE WHEN count(*) <= $3 THEN array_agg(f.position) END AS positions
+               CASE WHEN count(*) <= $3 THEN array_agg(f.position) END AS positions,
+               NULL::boolean AS itself
           FROM similarity_fingerprints AS f
          WHERE f.college = $1 AND f.hash = ANY((SELECT hashes FROM rare)::bigint[])
          GROUP BY f.hash
         UNION ALL
-        SELECT hash, NULL, NULL, NULL FROM known
+        SELECT hash, NULL, NULL, NULL, NULL FROM known
+        UNION ALL
+        SELECT NULL, NULL, ARRAY[document_id], NULL, itself FROM mine
         """,
         college,
         list(hashes),
         cap,
+        report_id,
     )
-    found = Lookup([], set(), {})
+    found = Lookup([], set(), {}, None, set())
     for row in rows:
-        if row["reports"] is None:
+        if row["itself"] is not None:
+            (document_id,) = row["document_ids"]
+            if row["itself"]:
+                found.itself = document_id
+            else:
+                found.own.add(document_id)
+        elif row["reports"] is None:
             found.known_common.add(row["hash"])
         elif row["document_ids"] is None:
             found.found_common[row["hash"]] = row["reports"]
@@ -134,7 +130,10 @@ async def lookup(
 async def sources(
     conn: asyncpg.Connection, *, college: str, document_ids: Sequence[int]
 ) -> dict[int, SourceDocument]:
-    """The indexed documents with their versions' submitted text, by document id."""
+    """The indexed documents with their versions' submitted text, by document id. A
+    document id names one indexed version (a new version gets a new id), so the text is
+    that of the version whose fingerprints were looked up; a document replaced since is
+    missing from the answer."""
     rows = await conn.fetch(
         """
         SELECT d.document_id, d.report_id, d.version, d.season, r.author_ids, v.body

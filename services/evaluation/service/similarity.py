@@ -10,17 +10,16 @@ fingerprints (the domain's `prepare`). The reports sharing the most fingerprints
 verified exactly on their submitted text (the domain's `check`); a report never matches
 itself, and a report sharing an author with this one is the authors' own earlier work,
 not counted. Containment above the season's threshold flags the report for the chair.
+A candidate re-indexed between the lookup and the fetch of its text is looked up again
+(`candidates`): a check verifies only the versions whose fingerprints it counted.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import Counter
-from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import chain
 from typing import Any
 from uuid import UUID
 
@@ -28,7 +27,6 @@ import asyncpg
 
 from services.evaluation.domain.similarity import (
     DEFAULT_K,
-    Fingerprint,
     PreparedReport,
     SimilarityResult,
     SourceMatch,
@@ -36,12 +34,14 @@ from services.evaluation.domain.similarity import (
     check,
     prepare,
 )
+from services.evaluation.domain.similarity_candidates import Seeds, choose_candidates
 from services.evaluation.domain.similarity_text import body_end, normalise
 from services.evaluation.repository import fingerprints as index
 from services.evaluation.repository import integrity as results
 from services.evaluation.service import SOURCE
 from services.evaluation.settings import EvaluationSettings
 from shared.events.evaluation import SimilarityFlagged, SimilarSource
+from shared.messaging.failures import RetryableFailure
 from shared.messaging.outbox import append_to_outbox
 from shared.rules import NotFound
 
@@ -118,61 +118,51 @@ async def _documents_in_college(conn: asyncpg.Connection, college: str) -> int:
     return count
 
 
+# How many times a check looks its candidates up again when one of those it chose was
+# re-indexed (a new version committed) before their text was fetched.
+CHECK_ATTEMPTS = 4
+
+
 @dataclass(frozen=True)
-class Seeds:
-    """The documents sharing fingerprints with the report, read from the postings only
-    when needed: a rare fingerprint may be held by hundreds of documents, of which only
-    the best-sharing few are verified (so no object per posting or per document)."""
+class Candidates:
+    """One lookup's candidates, each fetched as the very version the lookup counted."""
 
-    postings: list[index.Posting]
-    counts: Counter[int]  # document -> how many of the report's fingerprints it shares
-
-    @classmethod
-    def of(cls, postings: list[index.Posting], *, skip: int | None) -> Seeds:
-        counts = Counter(chain.from_iterable(p.document_ids for p in postings))
-        if skip is not None:
-            counts.pop(skip, None)
-        return cls(postings, counts)
-
-    def shared(self, documents: Collection[int]) -> dict[int, list[Fingerprint]]:
-        """The fingerprints each of these documents shares: (hash, position in it)."""
-        found: dict[int, list[Fingerprint]] = {d: [] for d in documents}
-        for posting in self.postings:
-            for document_id, position in zip(posting.document_ids, posting.positions, strict=True):
-                prints = found.get(document_id)
-                if prints is not None:
-                    prints.append(Fingerprint(posting.hash, position))
-        return found
+    found: index.Lookup
+    seeds: Seeds
+    chosen: list[int]
+    fetched: dict[int, index.SourceDocument]
 
 
-def choose_candidates(seeds: Seeds, own: set[int], limits: GateLimits) -> list[int]:
-    """The documents worth verifying, best-sharing first (the authors' own first among
-    equals). A document whose shared fingerprints all lie among those of documents already
-    chosen adds no passage of its own (the same text held by many reports, e.g.
-    moderately common phrasing): it is not verified again — unless it is the authors'
-    own, whose text must be known to be set aside. Taken a window at a time; a window
-    adding nobody ends the search (the rest share even less)."""
-    counts = seeds.counts
-    ranked = sorted(counts, key=lambda d: (-counts[d], d not in own, d))
-    window = 3 * limits.candidates
-    claimed: set[int] = set()
-    chosen: list[int] = []
-    for start in range(0, len(ranked), window):
-        members = ranked[start : start + window]
-        shared = seeds.shared(members)
-        added = 0
-        for document_id in members:
-            hashes = {f.hash for f in shared[document_id]}
-            if document_id not in own and hashes <= claimed:
-                continue
-            claimed |= hashes
-            chosen.append(document_id)
-            added += 1
-            if len(chosen) == limits.candidates:
-                return chosen
-        if not added:
-            break
-    return chosen
+async def candidates(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    report_id: UUID,
+    hashes: list[int],
+    cap: int,
+    limits: GateLimits,
+) -> Candidates:
+    """The best-sharing documents and their text. The lookup (one statement: one snapshot,
+    the report's own and its authors' documents included) and the fetch are two
+    statements: a candidate re-indexed in between (its document replaced by the new
+    version's) is missing from the fetch. Then nothing found is used: its slot and the
+    new version's fingerprints are another lookup's to weigh, so the lookup is done
+    again. A check whose candidates change under it CHECK_ATTEMPTS times in a row fails
+    as retryable (`RetryableFailure`: the submission answered 503 with Retry-After and
+    nothing saved, a re-check's timer postponed) rather than verified on fewer of them."""
+    for _ in range(CHECK_ATTEMPTS):
+        found = await index.lookup(
+            conn, college=college, report_id=report_id, hashes=hashes, cap=cap
+        )
+        seeds = Seeds.of(found.postings, skip=found.itself)
+        chosen = choose_candidates(seeds, found.own, limits.candidates)
+        fetched = await index.sources(conn, college=college, document_ids=chosen)
+        if len(fetched) == len(chosen):
+            return Candidates(found, seeds, chosen, fetched)
+    raise RetryableFailure(
+        f"candidates of report {report_id} were re-indexed (new versions) during each of"
+        f" {CHECK_ATTEMPTS} lookups in a row: the similarity check is to be run again"
+    )
 
 
 async def find_matches(
@@ -190,24 +180,26 @@ async def find_matches(
     reports in one transaction would hold those rows against concurrent submissions)."""
     cap = limits.cap(await _documents_in_college(conn, college))
     hashes = sorted({f.hash for f in query.fingerprints})
-    itself, own = await index.own_documents(conn, college=college, report_id=UUID(query.report_id))
     # One scan of the index; fingerprints already known to be common are not read again.
-    found = await index.lookup(conn, college=college, hashes=hashes, cap=cap)
+    taken = await candidates(
+        conn,
+        college=college,
+        report_id=UUID(query.report_id),
+        hashes=hashes,
+        cap=cap,
+        limits=limits,
+    )
+    found, chosen = taken.found, taken.chosen
     common: dict[int, int] = dict.fromkeys(found.known_common, cap + 1) | found.found_common
-    seeds = Seeds.of(found.postings, skip=itself)
     if found.found_common and remember_common:
         await index.record_common(conn, college=college, counts=found.found_common)
-    chosen = choose_candidates(seeds, own, limits)
-    fetched = await index.sources(conn, college=college, document_ids=chosen)
-    shared = seeds.shared(chosen)
+    shared = taken.seeds.shared(chosen)
     sources: dict[str, index.IndexedDocument] = {}
     source_texts: dict[str, str] = {}
     owned: list[PreparedReport] = []
     others: list[PreparedReport] = []
     for document_id in chosen:
-        source = fetched.get(document_id)
-        if source is None:
-            continue  # replaced by a newer version since the lookup
+        source = taken.fetched[document_id]
         source_id = str(source.document.report_id)
         sources[source_id] = source.document
         source_texts[source_id] = text = source.body
@@ -218,7 +210,7 @@ async def find_matches(
             tuple(shared[document_id]),
             DEFAULT_K,
         )
-        (owned if document_id in own else others).append(prepared)
+        (owned if document_id in found.own else others).append(prepared)
     if owned:
         # The authors' own earlier text counts like template text: neither matched nor
         # part of the report's size.

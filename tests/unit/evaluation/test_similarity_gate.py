@@ -10,14 +10,9 @@ import numpy as np
 import pytest
 
 from services.evaluation.domain.similarity import kgram_hashes, winnow
+from services.evaluation.domain.similarity_candidates import Posting, Seeds, choose_candidates
 from services.evaluation.domain.similarity_text import normalise
-from services.evaluation.repository.fingerprints import Posting
-from services.evaluation.service.similarity import (
-    GateLimits,
-    Seeds,
-    choose_candidates,
-    template_of,
-)
+from services.evaluation.service.similarity import GateLimits, template_of
 from tools.bench.evaluation_similarity_background import fast_hashes, fast_winnow
 from tools.bench.evaluation_similarity_corpus import TEMPLATE, synthetic_body
 
@@ -70,13 +65,13 @@ def test_candidates_best_sharing_first_and_nothing_already_covered_twice() -> No
     # shares everything.
     seeds = _seeds({1: [7, 8, 5], 2: [7, 8, 5], 3: [7, 5], 4: [9, 5]}, skip=5)
     assert seeds.counts == {7: 3, 8: 2, 9: 1}
-    assert choose_candidates(seeds, own=set(), limits=limits) == [7, 9]
+    assert choose_candidates(seeds, own=set(), candidates=limits.candidates) == [7, 9]
     # the authors' own report is verified even when better ones hold its text, and goes
     # first among equals
-    assert choose_candidates(seeds, own={8}, limits=limits) == [7, 8, 9]
+    assert choose_candidates(seeds, own={8}, candidates=limits.candidates) == [7, 8, 9]
     tie = _seeds({1: [3, 2]})
-    assert choose_candidates(tie, own=set(), limits=limits) == [2]
-    assert choose_candidates(tie, own={3}, limits=limits) == [3]
+    assert choose_candidates(tie, own=set(), candidates=limits.candidates) == [2]
+    assert choose_candidates(tie, own={3}, candidates=limits.candidates) == [3]
     shared = seeds.shared([7, 9])
     assert shared == {7: [(1, 7), (2, 7), (3, 7)], 9: [(4, 9)]}
 
@@ -84,12 +79,19 @@ def test_candidates_best_sharing_first_and_nothing_already_covered_twice() -> No
 def test_candidates_stop_at_the_limit_and_at_a_window_adding_nobody() -> None:
     limits = GateLimits(max_sources=2)  # 6 candidates, windows of 18
     distinct = _seeds({h: [h] for h in range(1, 11)})
-    assert choose_candidates(distinct, own=set(), limits=limits) == [1, 2, 3, 4, 5, 6]
+    assert choose_candidates(distinct, own=set(), candidates=limits.candidates) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+    ]
     # 40 documents hold one phrase: the first is verified, the rest of its window and
     # the whole next window add nothing, so document 100 (as good, but later) is not
     # reached; with the phrase held by fewer it is.
     phrase = _seeds({1: list(range(1, 41)), 2: [100]})
-    assert choose_candidates(phrase, own=set(), limits=limits) == [1]
+    assert choose_candidates(phrase, own=set(), candidates=limits.candidates) == [1]
     short = _seeds({1: list(range(1, 11)), 2: [100]})
-    assert choose_candidates(short, own=set(), limits=limits) == [1, 100]
-    assert choose_candidates(_seeds({}), own=set(), limits=limits) == []
+    assert choose_candidates(short, own=set(), candidates=limits.candidates) == [1, 100]
+    assert choose_candidates(_seeds({}), own=set(), candidates=limits.candidates) == []
