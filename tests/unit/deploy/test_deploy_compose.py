@@ -96,6 +96,7 @@ def test_service_container_shape(index: int, service: str) -> None:
     probe = " ".join(definition["healthcheck"]["test"])
     assert f"http://127.0.0.1:{port}/readyz" in probe
     assert definition["read_only"] is True
+    assert definition["stop_grace_period"] == "30s"  # a stop, not a crash: see compose.yaml
     build = definition["build"]
     assert (COMPOSE.parent / build["context"] / build["dockerfile"]).resolve() == (
         REPO / "Dockerfile"
