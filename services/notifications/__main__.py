@@ -7,12 +7,14 @@ from services.notifications.consumers import CONSUMERS
 from services.notifications.due_actions import DUE_ACTIONS
 from services.notifications.service.dispatch import dispatch_loop
 from services.notifications.service.webhook_dispatch import webhook_dispatch_loop
-from services.notifications.settings import NotificationsSettings
+from services.notifications.settings import StartedNotificationsSettings
 from shared.runtime import ServiceDefinition, run
 
 DEFINITION = ServiceDefinition(
     name="notifications",
-    settings_type=NotificationsSettings,
+    # Made once at start, checked (a bad value stops the start), then in force for the
+    # use cases the runtime hands no settings (consumers', timers': the planner).
+    settings_type=StartedNotificationsSettings,
     migrations=Path(__file__).parent / "migrations",
     routers=ROUTERS,
     consumers=CONSUMERS,

@@ -1,8 +1,7 @@
-from functools import cache
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings
 
 from services.notifications.domain.failover import FailoverPolicy
 from services.notifications.domain.kinds import failover_by_kind
@@ -65,8 +64,9 @@ class NotificationsSettings(ServiceSettings):
         failover_by_kind(value)
         return value
 
-    @property
+    @cached_property
     def failover_overrides(self) -> dict[str, FailoverPolicy]:
+        """`failover_by_kind` read (checked at start-up, so this never refuses)."""
         return failover_by_kind(self.failover_by_kind)
 
     # --- protection in Redis (losing Redis loses only these, never a message) ---
@@ -111,15 +111,32 @@ def _loopback(value: str) -> bool:
     return (host or "").lower() in {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 
-class _FailoverSettings(BaseSettings):
-    """Only NOTIFICATIONS_FAILOVER_BY_KIND, for the planner (consumers and timers are not
-    handed the service's settings; this needs none of its other variables)."""
+# --- the settings in force: what the service process started with ----------------------
+# The runtime hands its settings to the API and the background loops, not to consumers'
+# and timers' use cases: those that read a setting (the planner's failover overrides)
+# take the settings the process started with from here. None in a process that did not
+# start the service (a test's, a tool's): there the kinds table's defaults apply unless
+# settings are handed in.
 
-    model_config = service_settings_config("NOTIFICATIONS_")
-    failover_by_kind: str = ""
+_in_force: list[NotificationsSettings] = []
 
 
-@cache
-def failover_overrides() -> dict[str, FailoverPolicy]:
-    """The operator's failover overrides from this process's environment (read once)."""
-    return failover_by_kind(_FailoverSettings().failover_by_kind)
+def settings_in_force() -> NotificationsSettings | None:
+    return _in_force[-1] if _in_force else None
+
+
+def put_in_force(settings: NotificationsSettings | None) -> None:
+    """Make `settings` the ones in force (None: none; tests restore what they changed)."""
+    _in_force.clear()
+    if settings is not None:
+        _in_force.append(settings)
+
+
+class StartedNotificationsSettings(NotificationsSettings):
+    """The settings the runtime starts the service with (`python -m services.notifications`
+    makes them once from the environment and refuses to start on a bad value); once
+    checked they are the settings in force."""
+
+    def model_post_init(self, __context: object) -> None:
+        super().model_post_init(__context)
+        put_in_force(self)

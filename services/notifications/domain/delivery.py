@@ -53,6 +53,13 @@ class PlanAction(StrEnum):
     DIGEST = "digest"
 
 
+def settled_action(planned: str, *, critical: bool) -> PlanAction:
+    """What the pipeline does with a message now: its plan's action, except that a
+    critical kind is sent at once whatever its plan said (never held, dropped nor left
+    for a digest). Only a message settled `digest` arms its recipient's digest timer."""
+    return PlanAction.SEND if critical else PlanAction(planned)
+
+
 class Plan(Protocol):
     """What PREFS' `plan_delivery` answers (its DeliveryPlan), as this module reads it."""
 

@@ -1,6 +1,6 @@
 """Facts a batch of messages reads for many people at once (one event's recipients, one
 dispatcher round): prefetched in one round trip, then served to the per-person reads
-(`preferences.planning_facts`, `preferences.contact_address`) from memory for as long as
+(`planning_facts.planning_facts`, `preferences.contact_address`) from memory for as long as
 the `with` lasts — in this task, for this connection only."""
 
 from __future__ import annotations

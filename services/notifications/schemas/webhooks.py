@@ -10,7 +10,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications.domain.webhooks import MAX_URL_LENGTH
-from services.notifications.repository.webhooks import AttemptRecord, DeliveryRecord, Endpoint
+from services.notifications.repository.webhook_endpoints import Endpoint
+from services.notifications.repository.webhooks import AttemptRecord, DeliveryRecord
 from services.notifications.service.webhooks import EndpointWithSecret
 from shared.paging import Paging
 from shared.web.fields import AwareDateTime, Line, StrictBool

@@ -1,7 +1,8 @@
 """The digest run: when a person's digest time comes, the messages left for it go out as
 one `digest` message, grouped by kind.
 
-A message planned 'digest' arms the person's durable timer for their next digest time
+A message the pipeline settles 'digest' (service/messages.py; never one of a critical
+kind) arms the person's durable timer for their next digest time
 (service/preferences.arm_digest; one timer per person and period). When it fires, this
 collects the person's digested messages made by then that no digest carried, and calls
 the pipeline's `notify(kind='digest', fields={items, period})` with the event id

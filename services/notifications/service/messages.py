@@ -1,6 +1,8 @@
 """The message pipeline's entry: `notify` turns what an event means into one message per
-recipient, planned (PREFS), worded (TEMPLATES), put in the inbox at once and queued for
-the first outside channel; the dispatcher (service/dispatch.py) does the rest.
+recipient, planned (PREFS), settled (domain/delivery.settled_action: a critical kind is
+sent at once whatever its plan said), worded (TEMPLATES), put in the inbox at once and
+queued for the first outside channel; the dispatcher (service/dispatch.py) does the rest.
+A message settled `digest` arms its recipient's digest timer (PREFS' arm_digest).
 
 Every function runs in the transaction it is handed and writes its outbox events there.
 """
@@ -24,6 +26,7 @@ from services.notifications.domain.delivery import (
     failover_path,
     message_id_for,
     missing_fields,
+    settled_action,
     status_when_started,
 )
 from services.notifications.domain.delivery_records import Delivery, InboxNotice, Message
@@ -31,10 +34,10 @@ from services.notifications.domain.kinds import KINDS
 from services.notifications.repository import deliveries as delivery_rows
 from services.notifications.repository import messages as message_rows
 from services.notifications.repository import notices as notice_rows
-from services.notifications.repository import preferences as preference_rows
+from services.notifications.repository.planning_facts import planning_facts_prefetched
 from services.notifications.service import SOURCE
 from services.notifications.service.message_start import start_messages
-from services.notifications.service.preferences import plan_delivery
+from services.notifications.service.preferences import arm_digest, plan_delivery
 from services.notifications.service.templates import render_message
 from shared.events.base import DomainEvent
 from shared.events.notifications import MessageDropped
@@ -108,14 +111,12 @@ async def make_messages(
     # (the fields are the event's): a few round trips for the whole event.
     wordings: dict[tuple[str, str], Rendering] = {}
     made: list[tuple[Message, Rendering | None, Plan, PlanAction]] = []
-    async with preference_rows.planning_facts_prefetched(
+    async with planning_facts_prefetched(
         conn, college=college, person_ids=[r for r, _ in new], category=declared.category.value
     ):
         for recipient, message_id in new:
             planned = await plan(conn, college=college, recipient_id=recipient, kind=kind, now=now)
-            action = PlanAction(planned.action)
-            if declared.critical and action is not PlanAction.SEND:
-                action = PlanAction.SEND  # critical kinds are never held, dropped or digested
+            action = settled_action(planned.action, critical=declared.critical)
             path = failover_path(planned.channels, channels)
             rendered = None
             if action is PlanAction.SEND:
@@ -161,6 +162,8 @@ async def make_messages(
         if message.message_id not in inserted:
             continue
         events += started.get(message.message_id, [])
+        if action is PlanAction.DIGEST:  # settled: a critical kind never gets here
+            await arm_digest(conn, college=college, person_id=message.recipient_id, now=now)
         if action is PlanAction.DROP:
             events.append(
                 MessageDropped(

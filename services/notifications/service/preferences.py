@@ -7,7 +7,7 @@ The rest are the use cases of the person's own API (`/api/notifications/me/...`)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +18,6 @@ from services.notifications.domain.digests import (
     DigestWindow,
     parse_window,
 )
-from services.notifications.domain.failover import FailoverPolicy
 from services.notifications.domain.kinds import Category, failover_of, kind_named
 from services.notifications.domain.preferences import (
     CONTACT_CHANNELS,
@@ -32,7 +31,8 @@ from services.notifications.domain.preferences import (
 )
 from services.notifications.domain.quiet_hours import QuietHours, parse_wall_time, zone_named
 from services.notifications.repository import preferences as repository
-from services.notifications.settings import failover_overrides
+from services.notifications.repository.planning_facts import planning_facts
+from services.notifications.settings import NotificationsSettings, settings_in_force
 from shared.rules import NotFound, RuleBroken
 from shared.timers import schedule
 
@@ -55,20 +55,21 @@ async def plan_delivery(
     recipient_id: str,
     kind: str,
     now: datetime,
-    failover: Mapping[str, FailoverPolicy] | None = None,
+    settings: NotificationsSettings | None = None,
 ) -> DeliveryPlan:
     """The plan for one message of `kind` to `recipient_id` now (see domain/preferences),
-    its path following the kind's failover policy: `failover`'s for the kind when given,
-    else the operator's (NOTIFICATIONS_FAILOVER_BY_KIND), else the kinds table's.
+    its path following the kind's failover policy: the operator's override for the kind
+    (`failover_by_kind` of `settings`, else of the settings in force: those the service
+    started with), else the kinds table's.
 
-    A message left for the digest arms the person's digest timer in this transaction.
-    """
+    It writes nothing: the pipeline arms the digest timer of a message it settles
+    `digest` (service/messages.py, after domain/delivery.settled_action)."""
     the_kind = kind_named(kind)
-    overrides = failover_overrides() if failover is None else failover
-    facts = await repository.planning_facts(
+    chosen = settings if settings is not None else settings_in_force()
+    facts = await planning_facts(
         conn, college=college, person_id=recipient_id, category=the_kind.category.value
     )
-    decision = plan(
+    return plan(
         kind=the_kind,
         preference=facts.preference,
         reachable=facts.reachable,
@@ -76,11 +77,8 @@ async def plan_delivery(
         zone=zone_named(facts.person.time_zone),
         locale=facts.person.locale,
         now=now,
-        failover=failover_of(the_kind, overrides),
+        failover=failover_of(the_kind, chosen.failover_overrides if chosen else None),
     )
-    if decision.action == "digest":
-        await arm_digest(conn, college=college, person_id=recipient_id, now=now)
-    return decision
 
 
 async def contact_address(

@@ -22,8 +22,10 @@ import asyncpg
 from pydantic_core import to_jsonable_python
 
 from services.notifications.domain import webhooks as rules
+from services.notifications.repository import webhook_endpoints as endpoint_rows
 from services.notifications.repository import webhooks as rows
-from services.notifications.repository.webhooks import AttemptRecord, DeliveryRecord, Endpoint
+from services.notifications.repository.webhook_endpoints import Endpoint
+from services.notifications.repository.webhooks import AttemptRecord, DeliveryRecord
 from shared.events.registry import EVENTS
 from shared.rules import NotFound, RuleBroken
 
@@ -105,7 +107,7 @@ async def create_endpoint(
     await check_url(url, production=production, resolve=resolve)
     chosen = rules.check_event_types(event_types, known_event_types())
     secret = rules.new_secret()
-    endpoint = await rows.insert_endpoint(
+    endpoint = await endpoint_rows.insert_endpoint(
         conn,
         endpoint_id=uuid4(),
         college=college,
@@ -120,14 +122,14 @@ async def create_endpoint(
 
 
 async def endpoint_of(conn: asyncpg.Connection, *, college: str, endpoint_id: UUID) -> Endpoint:
-    found = await rows.endpoint(conn, college=college, endpoint_id=endpoint_id)
+    found = await endpoint_rows.endpoint(conn, college=college, endpoint_id=endpoint_id)
     if found is None:
         raise NotFound("webhook endpoint", endpoint_id)
     return found
 
 
 async def endpoints_of(conn: asyncpg.Connection, *, college: str) -> list[Endpoint]:
-    return await rows.endpoints_of(conn, college=college)
+    return await endpoint_rows.endpoints_of(conn, college=college)
 
 
 async def change_endpoint(
@@ -143,7 +145,9 @@ async def change_endpoint(
     now: datetime,
     resolve: Resolver = resolve_host,
 ) -> Endpoint:
-    found = await rows.endpoint(conn, college=college, endpoint_id=endpoint_id, for_update=True)
+    found = await endpoint_rows.endpoint(
+        conn, college=college, endpoint_id=endpoint_id, for_update=True
+    )
     if found is None:
         raise NotFound("webhook endpoint", endpoint_id)
     if url is not None:
@@ -153,7 +157,7 @@ async def change_endpoint(
         if event_types is None
         else rules.check_event_types(event_types, known_event_types())
     )
-    return await rows.update_endpoint(
+    return await endpoint_rows.update_endpoint(
         conn,
         endpoint_id=endpoint_id,
         url=found.url if url is None else url,
@@ -166,7 +170,7 @@ async def change_endpoint(
 
 async def remove_endpoint(conn: asyncpg.Connection, *, college: str, endpoint_id: UUID) -> None:
     """The endpoint goes, with its deliveries and their log."""
-    if not await rows.delete_endpoint(conn, college=college, endpoint_id=endpoint_id):
+    if not await endpoint_rows.delete_endpoint(conn, college=college, endpoint_id=endpoint_id):
         raise NotFound("webhook endpoint", endpoint_id)
 
 
@@ -176,7 +180,7 @@ async def rotate_secret(
     """A new secret (shown once); every attempt from now on is signed with it."""
     await endpoint_of(conn, college=college, endpoint_id=endpoint_id)
     secret = rules.new_secret()
-    endpoint = await rows.set_secret(conn, endpoint_id=endpoint_id, secret=secret, now=now)
+    endpoint = await endpoint_rows.set_secret(conn, endpoint_id=endpoint_id, secret=secret, now=now)
     return EndpointWithSecret(endpoint, secret)
 
 

@@ -154,7 +154,7 @@ async def test_one_event_to_many_people_plans_each_as_alone_and_writes_each_once
         who = await _mixed_people(conn)
         people = list(who.values())
         # Each person's plan and wording as the pipeline makes them one at a time, in a
-        # transaction rolled back (the digest timer it arms is undone).
+        # transaction rolled back.
         expected = {}
         alone = conn.transaction()
         await alone.start()

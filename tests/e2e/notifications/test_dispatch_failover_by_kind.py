@@ -1,4 +1,5 @@
-"""Failover configured per kind, end to end: NOTIFICATIONS_FAILOVER_BY_KIND read by the
+"""Failover configured per kind, end to end: the settings' `failover_by_kind`
+(NOTIFICATIONS_FAILOVER_BY_KIND), in force as the service's started ones are, read by the
 real planner (notify() -> PREFS' plan_delivery), the dispatcher with CHANNELS' real
 senders, the local SMS provider double failing and an aiosmtpd sink.
 
@@ -9,6 +10,8 @@ The person chose in-app + email for duty and gave an SMS number and an email add
 - Not configured (`shift_assigned`): their own path, inapp + email; SMS is never tried.
 - Configured `shift_changed=none` with their SMS-first choice: SMS refuses and the
   message ends bounced, no email.
+- The planner handed settings follows their override; with none handed and none in
+  force, the kinds table's defaults.
 """
 
 from __future__ import annotations
@@ -32,11 +35,12 @@ from services.notifications.service.messages import notify
 from services.notifications.service.preferences import (
     choose,
     contact_address,
+    plan_delivery,
     set_contact_point,
 )
 from services.notifications.service.protection import Protection
 from services.notifications.service.templates import render_message
-from services.notifications.settings import failover_overrides
+from services.notifications.settings import put_in_force, settings_in_force
 from tests.e2e.notifications.core_support import own_schema, rows, settings_for
 from tests.support.http_server import serve
 from tools.doubles.sms import DEFAULT_ACCESS_KEY, build_app
@@ -66,15 +70,18 @@ def sms_double() -> Iterator[str]:
 
 
 @pytest.fixture
-def configured(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """Sets NOTIFICATIONS_FAILOVER_BY_KIND for this process as a deployment would."""
+def configured(stack: StackEndpoints, service_dsns: dict[str, str]) -> Iterator[object]:
+    """Puts settings with this `failover_by_kind` in force, as the service's started
+    settings are (NOTIFICATIONS_FAILOVER_BY_KIND of a deployment)."""
+    before = settings_in_force()
 
     def configure(text: str) -> None:
-        monkeypatch.setenv("NOTIFICATIONS_FAILOVER_BY_KIND", text)
-        failover_overrides.cache_clear()
+        put_in_force(
+            settings_for(service_dsns["notifications"], stack.redis_url, failover_by_kind=text)
+        )
 
     yield configure
-    failover_overrides.cache_clear()
+    put_in_force(before)
 
 
 async def _member(pool: asyncpg.Pool, *duty: Channel) -> str:
@@ -212,3 +219,38 @@ async def test_a_kind_configured_with_no_failover_stops_at_its_first_channel(
     assert status == "bounced"
     assert deliveries == [("inapp", "delivered"), ("sms", "bounced")]
     assert mails == []
+
+
+async def test_the_planner_follows_the_override_of_the_settings_it_is_handed(
+    pool: asyncpg.Pool, stack: StackEndpoints, service_dsns: dict[str, str]
+) -> None:
+    person = await _member(pool, Channel.INAPP, Channel.EMAIL)
+    overriding = settings_for(
+        service_dsns["notifications"],
+        stack.redis_url,
+        failover_by_kind="shift_changed=sms>email>inapp",
+    )
+    before = settings_in_force()
+    put_in_force(None)  # as in a process that did not start the service
+    try:
+        async with pool.acquire() as conn:
+            paths = [
+                (
+                    await plan_delivery(
+                        conn,
+                        college="cs",
+                        recipient_id=person,
+                        kind=kind,
+                        now=datetime.now(UTC),
+                        settings=settings,
+                    )
+                ).channels
+                for kind, settings in (
+                    ("shift_changed", overriding),
+                    ("shift_changed", None),
+                    ("shift_assigned", overriding),
+                )
+            ]
+    finally:
+        put_in_force(before)
+    assert paths == [("sms", "email", "inapp"), ("inapp", "email"), ("inapp", "email")]
