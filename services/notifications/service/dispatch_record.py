@@ -255,19 +255,19 @@ class GroupRecorder:
             decisions = await self._in_transaction(conn, [attempted for attempted, _ in group])
         except Exception as error:
             if len(group) == 1:
-                group[0][1].set_exception(error)
+                _resolve(group[0][1], error=error)
                 return
             # One record that fails must not leave the others unrecorded: each alone.
             for attempted, future in group:
                 try:
                     [decision] = await self._in_transaction(conn, [attempted])
                 except Exception as its_error:
-                    future.set_exception(its_error)
+                    _resolve(future, error=its_error)
                 else:
-                    future.set_result(decision)
+                    _resolve(future, decision)
             return
         for (_, future), decision in zip(group, decisions, strict=True):
-            future.set_result(decision)
+            _resolve(future, decision)
 
     async def _in_transaction(
         self, conn: asyncpg.Connection, attempted: list[Attempted]
@@ -280,3 +280,19 @@ class GroupRecorder:
                 max_attempts=self._max_attempts,
                 now=datetime.now(UTC),
             )
+
+
+def _resolve(
+    future: asyncio.Future[Decision | None],
+    decision: Decision | None = None,
+    *,
+    error: BaseException | None = None,
+) -> None:
+    """Hand a waiting attempt its result; one whose caller was cancelled meanwhile has no
+    one waiting (its record still stands), and the others of its group still get theirs."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(decision)

@@ -317,3 +317,32 @@ async def test_aclose_after_a_cancelled_round_leaves_no_recording_running(
     assert tracker.transactions == 2  # none started after the round was cancelled
     states = await _states(pool, claimed)
     assert {(s["status"], s["outcome"]) for s in states.values()} == {("sending", None)}
+
+
+async def test_a_caller_cancelled_while_waiting_spoils_nothing_of_its_group(
+    pool: asyncpg.Pool, service_dsns: dict[str, str]
+) -> None:
+    claimer = f"groups-{uuid4().hex[:6]}"
+    claimed = await _claimed(pool, 4, claimer)
+    async with (
+        counted_connections(service_dsns["notifications"], schema_of(pool), 1) as (conns, tracker),
+        _locked(pool, claimed[:1]) as blocking,
+    ):
+        recorder = GroupRecorder(conns, claimer=claimer, max_attempts=5)
+        # The first record waits on a row lock; the next three wait for the one connection
+        # and will be its next group. One of their callers gives up (is cancelled).
+        first = asyncio.create_task(recorder.record(_sent(claimed[0])))
+        await tracker.wait_for_transactions(1)
+        waiting = [asyncio.create_task(recorder.record(_sent(c))) for c in claimed[1:]]
+        await asyncio.sleep(0.05)
+        waiting[1].cancel()
+        await blocking.rollback()
+        decisions = [await first, await waiting[0], await waiting[2]]
+        with pytest.raises(asyncio.CancelledError):
+            await waiting[1]
+        await recorder.aclose()
+    assert all(isinstance(d, Decision) and d.step is Step.SENT for d in decisions)
+    # The cancelled caller's attempt is recorded with its group all the same.
+    states = await _states(pool, claimed)
+    assert {(s["status"], s["outcome"]) for s in states.values()} == {("sent", "sent")}
+    assert _group_sizes(states) == [1, 3]
