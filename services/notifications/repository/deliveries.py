@@ -147,29 +147,31 @@ async def renew_claims(
     delivery_ids: Sequence[UUID],
     now: datetime,
     claim_for_s: float,
-) -> int:
+) -> set[UUID]:
     """Extend this dispatcher's claims on the deliveries it has not recorded yet (a round
     whose sends outlast the claim keeps them; one it lost to a lapse stays lost). Rows a
     record is locking are skipped, never waited for (no deadlock with a group's record:
-    it is about to clear the claim, or the next renewal extends it)."""
+    it is about to clear the claim, or the next renewal extends it). The ids renewed."""
     until = now + timedelta(seconds=claim_for_s)
-    done = await conn.execute(
+    rows = await conn.fetch(
         "UPDATE deliveries SET claimed_until = $3, next_attempt_at = $3"
         " WHERE delivery_id IN (SELECT delivery_id FROM deliveries"
         "  WHERE delivery_id = ANY($1::uuid[]) AND claimed_by = $2 AND status = 'sending'"
-        "  FOR UPDATE SKIP LOCKED)",
+        "  FOR UPDATE SKIP LOCKED)"
+        " RETURNING delivery_id",
         list(delivery_ids),
         claimer,
         until,
     )
-    return int(done.split()[-1])
+    return {row["delivery_id"] for row in rows}
 
 
 async def give_back_claims(
     conn: asyncpg.Connection, *, claimer: str, claimed: Sequence[tuple[UUID, int]], now: datetime
 ) -> int:
     """Undo the claims of (delivery id, attempt) this dispatcher never started sending (it
-    is stopping): due again at once for any replica, the attempt unopened."""
+    is stopping, or the claim grew too short for a send): due again at once for any
+    replica, the attempt unopened. How many deliveries were given back."""
     rows = await conn.fetch(
         "WITH mine AS ("
         "  SELECT * FROM unnest($1::uuid[], $2::int[]) AS c(delivery_id, attempt)),"
@@ -179,9 +181,9 @@ async def give_back_claims(
         "  FROM mine WHERE d.delivery_id = mine.delivery_id AND d.attempts = mine.attempt"
         "   AND d.claimed_by = $3 AND d.status = 'sending'"
         "  RETURNING d.delivery_id, mine.attempt)"
-        " DELETE FROM delivery_attempts a USING back"
-        " WHERE a.delivery_id = back.delivery_id AND a.attempt = back.attempt"
-        " RETURNING a.delivery_id",
+        " , unopened AS (DELETE FROM delivery_attempts a USING back"
+        "  WHERE a.delivery_id = back.delivery_id AND a.attempt = back.attempt)"
+        " SELECT delivery_id FROM back",
         [delivery_id for delivery_id, _ in claimed],
         [attempt for _, attempt in claimed],
         claimer,

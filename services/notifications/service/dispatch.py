@@ -9,15 +9,18 @@ sender with the delivery's idempotency key, and records the attempt (dispatch_re
 the attempts finished meanwhile together, one transaction). A batch's addresses are
 read in one query, and its deliveries alike in content are worded once.
 
-While a round sends, it renews its claims every third of the claim's time, so a slow
-provider never lets another replica take over a delivery this one still holds. A
-dispatcher asked to stop (SIGTERM: a rolling update, a scale-down, `campusflow stack
-down`) starts no further send: the sends under way finish and are recorded, and the
-round's deliveries it had not started are given back, due at once for any replica, their
-attempt unopened. Stopping therefore sends nothing twice.
+While a round sends, it renews its claims every sixth of the claim's time, and a send
+starts only while its claim holds for longer than a send may take (half the claim; see
+dispatch_claims.RoundClaims): a slow provider, a stall or a database away never lets
+another replica take over a delivery this one is sending. A dispatcher asked to stop
+(SIGTERM: a rolling update, a scale-down, `campusflow stack down`) starts no further
+send and at once gives back the round's deliveries it had not started (due at once for
+any replica, their attempt unopened); the sends under way finish and are recorded.
+Stopping therefore sends nothing twice, as long as the sends under way finish within the
+loop supervisor's 10 s.
 
 Exactly once: a delivery is sent again only when a dispatcher died (SIGKILL, a crash, a
-lost machine) or could not renew its claims between the provider accepting it and the
+lost machine, a stop that outlasted the 10 s) between the provider accepting it and the
 record's commit. Then the next attempt carries the same idempotency key: a provider that
 honours it makes no second copy; one that does not (SMTP) makes one more per such crash,
 at most `dispatch_max_attempts` in all (abandoned attempts count toward the limit).
@@ -30,9 +33,10 @@ import json
 import os
 import random
 import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -45,6 +49,7 @@ from services.notifications.domain.delivery import Rendering, idempotency_key
 from services.notifications.domain.delivery_records import ClaimedDelivery
 from services.notifications.repository import deliveries as delivery_rows
 from services.notifications.repository.prefetch import contact_addresses_prefetched
+from services.notifications.service.dispatch_claims import ClaimKeeper, RoundClaims
 from services.notifications.service.dispatch_record import (
     Attempted,
     AttemptResult,
@@ -85,16 +90,6 @@ class _Prepared:
     problem: str  # why it cannot be sent ('' when it can)
 
 
-@dataclass
-class _Hold:
-    """What decides, in a round, whether the next send may start."""
-
-    stop: asyncio.Event  # the dispatcher is asked to stop
-    round_over: asyncio.Event = field(default_factory=asyncio.Event)
-    renewal_failed: bool = False
-    unstarted: list[ClaimedDelivery] = field(default_factory=list)  # to give back
-
-
 def limits_of(settings: NotificationsSettings) -> Limits:
     return Limits(
         per_recipient_per_min=settings.rate_per_recipient_per_min,
@@ -126,6 +121,9 @@ class Dispatcher:
         self.claimer = claimer or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
         self.jitter = jitter
         self._sending = asyncio.Semaphore(SEND_CONCURRENCY)
+        # A send must answer within half the claim: one starts only while the claim holds
+        # that long, so it ends before another replica could take the delivery over.
+        self._send_timeout_s = settings.dispatch_claim_timeout_s / 2
 
     async def run(self, stop: asyncio.Event, health: LoopHealth) -> None:
         while not stop.is_set():
@@ -143,38 +141,53 @@ class Dispatcher:
         self, now: datetime | None = None, *, stop: asyncio.Event | None = None
     ) -> bool:
         """One round; True when there may be more due at once (a full batch). Once `stop`
-        is set it starts no further send and gives back the claims it did not use."""
+        is set it starts no further send and gives back at once the claims it has not
+        started (see RoundClaims)."""
         now = now or datetime.now(UTC)
+        stop = stop or asyncio.Event()
         batch = self.settings.dispatch_batch_size
         async with self.pool.acquire() as conn, conn.transaction():
             released = await release_held(conn, now=now, limit=batch, render=self.render)
+        if stop.is_set():
+            return False
+        claimed_at = time.monotonic()  # before the claim: its end is no later than this + C
         prepared = await self._claim(now)
         if not prepared:
             return released >= batch
-        # The connections the round's records use, taken before any send: a send never
-        # waits for one to be recorded.
-        async with AsyncExitStack() as held:
-            conns = [
-                await held.enter_async_context(self.pool.acquire())
-                # never more than the pool holds: the round would wait for itself
-                for _ in range(min(RECORD_CONNECTIONS, len(prepared), self.pool.get_max_size()))
-            ]
-            recorder = GroupRecorder(
-                conns, claimer=self.claimer, max_attempts=self.settings.dispatch_max_attempts
-            )
-            held.push_async_callback(recorder.aclose)  # before the connections go back
-            hold = _Hold(stop or asyncio.Event())
-            renewing = asyncio.create_task(self._renew_claims(prepared, hold))
-            try:
+        claims = RoundClaims(
+            stop=stop,
+            held_until=claimed_at + self.settings.dispatch_claim_timeout_s,
+            pending={item.claimed.delivery_id: item.claimed for item in prepared},
+        )
+        keeper = ClaimKeeper(self.pool, self.claimer, self.settings.dispatch_claim_timeout_s)
+        renewing = asyncio.create_task(keeper.keep_renewed(claims))
+        giving_back = asyncio.create_task(keeper.give_back_on_stop(claims))
+        try:
+            # The connections the round's records use, taken before any send: a send never
+            # waits for one to be recorded. Never all of the pool: a renewal needs one.
+            record_conns = min(RECORD_CONNECTIONS, len(prepared), self.pool.get_max_size() - 1)
+            async with AsyncExitStack() as held:
+                conns = [
+                    await held.enter_async_context(self.pool.acquire())
+                    for _ in range(max(1, record_conns))
+                ]
+                recorder = GroupRecorder(
+                    conns, claimer=self.claimer, max_attempts=self.settings.dispatch_max_attempts
+                )
+                held.push_async_callback(recorder.aclose)  # before the connections go back
                 outcomes = await asyncio.gather(
-                    *(self._dispatch(item, recorder, hold) for item in prepared),
+                    *(self._dispatch(item, recorder, claims) for item in prepared),
                     return_exceptions=True,
                 )
-            finally:
-                hold.round_over.set()
-                await renewing
-        if hold.unstarted:
-            await self._give_back(hold.unstarted)
+        finally:
+            claims.over.set()
+            renewing.cancel()
+            if not stop.is_set():
+                giving_back.cancel()  # (once stopping, it is giving back: let it finish)
+            await asyncio.gather(renewing, giving_back, return_exceptions=True)
+            left = claims.take_pending()  # not started: the claim was too short, or cancelled
+            if left:
+                await asyncio.shield(keeper.give_back(left))
         failures = [o for o in outcomes if isinstance(o, BaseException)]
         if failures:
             # Their deliveries stay claimed until the claim lapses, then are tried again.
@@ -249,49 +262,11 @@ class Dispatcher:
                 wordings[alike] = error
         return wordings[alike]
 
-    async def _renew_claims(self, prepared: list[_Prepared], hold: _Hold) -> None:
-        """Every third of the claim's time until the round is over, extend the claims of
-        the round's deliveries not yet recorded. Should a renewal fail (the database is
-        away), the round starts no further send: their claims lapse to another replica."""
-        claim_for_s = self.settings.dispatch_claim_timeout_s
-        ids = [item.claimed.delivery_id for item in prepared]
-        while True:
-            await sleep_or_stop(hold.round_over, claim_for_s / 3)
-            if hold.round_over.is_set():
-                return
-            try:
-                async with asyncio.timeout(claim_for_s / 3):
-                    async with self.pool.acquire() as conn:
-                        await delivery_rows.renew_claims(
-                            conn,
-                            claimer=self.claimer,
-                            delivery_ids=ids,
-                            now=datetime.now(UTC),
-                            claim_for_s=claim_for_s,
-                        )
-            except (OSError, asyncpg.PostgresError, TimeoutError) as error:
-                log.warning("claims not renewed; no further send", error=repr(error)[:300])
-                hold.renewal_failed = True
-                return
-
-    async def _give_back(self, unstarted: list[ClaimedDelivery]) -> None:
-        try:
-            async with self.pool.acquire() as conn:
-                given = await delivery_rows.give_back_claims(
-                    conn,
-                    claimer=self.claimer,
-                    claimed=[(c.delivery_id, c.attempt) for c in unstarted],
-                    now=datetime.now(UTC),
-                )
-        except (OSError, asyncpg.PostgresError) as error:  # their claims lapse instead
-            log.warning("claims not given back", count=len(unstarted), error=repr(error)[:300])
-            return
-        log.info("claims given back", count=given, claimed=len(unstarted))
-
-    async def _dispatch(self, item: _Prepared, recorder: GroupRecorder, hold: _Hold) -> None:
+    async def _dispatch(
+        self, item: _Prepared, recorder: GroupRecorder, claims: RoundClaims
+    ) -> None:
         async with self._sending:
-            if hold.stop.is_set() or hold.renewal_failed:
-                hold.unstarted.append(item.claimed)
+            if not claims.may_start(item.claimed.delivery_id, self._send_timeout_s):
                 return
             result = await self._attempt(item)
             attempted = Attempted(item.claimed, result, item.rendering, self.jitter())
@@ -330,9 +305,7 @@ class Dispatcher:
         sender = self.senders[claimed.channel]
         try:
             # Bounded: a send that hangs would hold the round (and its renewed claims).
-            sent = await asyncio.wait_for(
-                sender.send(outgoing), timeout=self.settings.dispatch_claim_timeout_s * 0.8
-            )
+            sent = await asyncio.wait_for(sender.send(outgoing), timeout=self._send_timeout_s)
         except TimeoutError:
             await self.protection.provider_failed(claimed.channel)
             return AttemptResult("temporary_failure", "the provider did not answer in time")

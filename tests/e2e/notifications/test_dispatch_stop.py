@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import AsyncIterator, Iterator
+from uuid import uuid4
 
 import asyncpg
 import pytest
 
-from services.notifications.service.dispatch import SEND_CONCURRENCY
+from services.notifications.service.dispatch import SEND_CONCURRENCY, Dispatcher, limits_of
+from services.notifications.service.preferences import contact_address
+from services.notifications.service.protection import Protection
 from shared.supervisor import LoopHealth
 from tests.e2e.notifications.core_support import (
     HttpSender,
@@ -26,6 +29,7 @@ from tests.e2e.notifications.core_support import (
     dispatcher_process,
     own_schema,
     queue_emails,
+    render,
     rows,
     settings_for,
     wait_until,
@@ -78,6 +82,14 @@ async def test_a_stopped_round_finishes_its_sends_and_gives_the_rest_back(
     round_ = asyncio.create_task(first.round(stop=stop))
     await wait_until(lambda: len(provider.requests) == SEND_CONCURRENCY)
     stop.set()  # while every send slot waits for the slow provider
+    # Given back at once, while the sends under way still wait for the provider.
+    for _ in range(500):
+        if len([s for s in await _states(pool) if s["status"] == "queued"]) == 5:
+            break
+        await asyncio.sleep(0.02)
+    else:
+        pytest.fail("the unstarted deliveries were not given back within 10 s")
+    assert not round_.done()
     await asyncio.wait_for(round_, timeout=30)
     await first.protection.close()
 
@@ -109,8 +121,8 @@ async def test_a_slow_round_keeps_its_claims_from_a_second_replica(
     receiver: tuple[Receiver, str],
 ) -> None:
     provider, url = receiver
-    claim_s = 1.2
-    provider.delay_s = 0.5  # three waves of sends: 1.5 s, longer than the claim
+    claim_s = 3.0
+    provider.delay_s = 1.2  # three waves of sends: 3.6 s, longer than the claim
     count = 3 * SEND_CONCURRENCY
     await queue_emails(pool, count)
     settings = settings_for(
@@ -127,6 +139,61 @@ async def test_a_slow_round_keeps_its_claims_from_a_second_replica(
         await second.round()
         await asyncio.sleep(0.05)
     await slow_round
+    for d in (first, second):
+        await d.protection.close()
+
+    keys = _keys(provider)
+    assert len(keys) == count == len(set(keys))
+    assert {(s["status"], s["attempts"], s["opened"]) for s in await _states(pool)} == {
+        ("sent", 1, 1)
+    }
+
+
+async def test_a_round_slow_to_prepare_sends_nothing_twice(
+    pool: asyncpg.Pool,
+    stack: StackEndpoints,
+    service_dsns: dict[str, str],
+    receiver: tuple[Receiver, str],
+) -> None:
+    provider, url = receiver
+    claim_s = 3.0
+    provider.delay_s = 1.4  # just under a send's time (half the claim)
+    count = SEND_CONCURRENCY
+    await queue_emails(pool, count)
+    settings = settings_for(
+        service_dsns["notifications"],
+        stack.redis_url,
+        dispatch_claim_timeout_s=claim_s,
+        rate_per_recipient_per_min=1000,
+    )
+    stalled = asyncio.Event()
+
+    async def stalling_address(conn: asyncpg.Connection, **where: str) -> str | None:
+        if not stalled.is_set():  # the first batch's preparation takes 2/3 of the claim
+            stalled.set()
+            await asyncio.sleep(2.0)
+        return await contact_address(conn, **where)
+
+    first = Dispatcher(
+        pool,
+        settings,
+        senders={"email": HttpSender("email", url)},
+        protection=Protection.from_url(
+            settings.redis_url, limits_of(settings), namespace=f"t{uuid4().hex}"
+        ),
+        render=render,
+        address=stalling_address,
+        claimer="first",
+    )
+    second = dispatcher(pool, settings, {"email": HttpSender("email", url)}, claimer="second")
+    slow_round = asyncio.create_task(first.round())
+    await stalled.wait()
+    while not slow_round.done():  # the second replica keeps looking for due deliveries
+        await second.round()
+        await asyncio.sleep(0.05)
+    await slow_round
+    for _ in range(3):  # and sends what the first gave back, if anything
+        await second.round()
     for d in (first, second):
         await d.protection.close()
 
