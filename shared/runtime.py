@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -215,6 +217,9 @@ def run(definition: ServiceDefinition) -> None:
     settings = definition.settings_type()
     configure_logging(definition.name, settings.log_level)
     app = build_app(definition, settings)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again to this
+    # handler: a stop that went well exits 0 (not 143, which reads as killed).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         app,
         host=settings.http_host,
