@@ -27,7 +27,6 @@ import asyncio
 import gc
 import math
 import random
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -45,7 +44,7 @@ from services.evaluation.domain.similarity import (
     prepare,
 )
 from services.evaluation.service.similarity import GateLimits, check_submission
-from shared.db.provision import provision_schema, service_dsn
+from shared.db.provision import service_dsn
 from tools.bench.evaluation_similarity_background import (
     SEED,
     VERY_COMMON,
@@ -66,11 +65,11 @@ from tools.bench.evaluation_similarity_load import (
     SEASON,
     Loaded,
     load,
+    provision_scratch,
     write_prints,
 )
 from tools.bench.pipeline import drop_schema
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "evaluation" / "migrations"
 GOAL_P95_MS = 200.0
 
 
@@ -98,16 +97,10 @@ async def run_similarity_bench(
     progress(f"similarity: scratch schema {schema} with evaluation's migrations")
     if keep:
         progress(f"similarity: keeping {schema} (DSN {service_dsn(admin_dsn, schema)})")
-    folder = Path(tempfile.mkdtemp(prefix="similarity-migrations-"))
     try:
-        for migration in sorted(MIGRATIONS.glob("*.sql")):
-            # the first names the service's own schema; the scratch schema stands in
-            sql = migration.read_text("utf-8").replace("SCHEMA evaluation ", f"SCHEMA {schema} ")
-            (folder / migration.name).write_text(sql, "utf-8")
-        dsn = await provision_schema(admin_dsn, schema, migrations=folder)
+        dsn = await provision_scratch(admin_dsn, schema)
         return await _run(dsn, size, progress)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
         if not keep:
             await drop_schema(admin_dsn, schema)
 
