@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import typer
 
 from tools.fuzz.campaign import fuzz_stack, own_stack
-from tools.fuzz.runs import MAX_EXAMPLES, PERSONAS, SEED
+from tools.fuzz.runs import FULL, PERSONAS, QUICK, SEED
 
 app = typer.Typer(add_completion=False)
 
@@ -30,8 +31,17 @@ def main(
     role: list[str] = typer.Option(
         [], "--role", help="Only the persona of this role (repeatable; default: all)."
     ),
-    max_examples: int = typer.Option(
-        MAX_EXAMPLES, "--max-examples", min=1, help="Random cases per operation."
+    quick: bool = typer.Option(
+        False,
+        "--quick",
+        help="The test suite's campaign: a third of the random cases per operation, each "
+        "more often hostile (tools/fuzz/runs.py, QUICK); the boundary cases are the same.",
+    ),
+    max_examples: int | None = typer.Option(
+        None,
+        "--max-examples",
+        min=1,
+        help="Random cases per operation (default: 15; 5 with --quick).",
     ),
     seed: int = typer.Option(SEED, "--seed", help="Schemathesis's random seed."),
     demo: bool = typer.Option(True, "--demo/--no-demo", help="Load the demo data first."),
@@ -40,6 +50,9 @@ def main(
     if not personas:
         raise typer.BadParameter(f"no persona has the role(s) {role}")
     reports = report_dir or Path(tempfile.mkdtemp(prefix="campusflow-fuzz-report-"))
+    intensity = QUICK if quick else FULL
+    if max_examples is not None:
+        intensity = replace(intensity, max_examples=max_examples)
 
     def fuzz(directory: Path) -> bool:
         report = fuzz_stack(
@@ -47,7 +60,7 @@ def main(
             reports,
             personas=personas,
             services=service or None,
-            max_examples=max_examples,
+            intensity=intensity,
             seed=seed,
             with_demo=demo,
             progress=typer.echo,

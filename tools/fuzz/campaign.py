@@ -16,14 +16,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from tools.fuzz.findings import Finding, describe, logged_errors, merge, with_logged_errors
 from tools.fuzz.runs import (
-    MAX_EXAMPLES,
+    FULL,
     PERSONAS,
     SEED,
+    Intensity,
     Persona,
     RunPlan,
     RunResult,
+    openapi_document,
     plan_runs,
     run_one,
 )
@@ -126,13 +130,28 @@ def load_demo(urls: dict[str, str]) -> str | None:
     return None
 
 
+def operation_count(url: str) -> int:
+    """How many operations the service's OpenAPI document declares (0 if unreadable: its
+    run reports why)."""
+    try:
+        document = openapi_document(url)
+    except (httpx.HTTPError, ValueError):
+        return 0
+    return sum(
+        1
+        for item in (document.get("paths") or {}).values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+    )
+
+
 def fuzz_stack(
     state_dir: Path,
     report_dir: Path,
     *,
     personas: Sequence[Persona] = PERSONAS,
     services: Sequence[str] | None = None,
-    max_examples: int = MAX_EXAMPLES,
+    intensity: Intensity = FULL,
     seed: int = SEED,
     with_demo: bool = True,
     progress: Callable[[str], None] = lambda line: None,
@@ -151,7 +170,11 @@ def fuzz_stack(
         failed = load_demo(service_urls(state_dir))
         if failed:
             notes.append(failed)
-    plans = plan_runs(urls, report_dir, personas=personas, max_examples=max_examples, seed=seed)
+    plans = plan_runs(urls, report_dir, personas=personas, intensity=intensity, seed=seed)
+    # The services with the most operations first: the last runs to start are then the
+    # short ones, and the two runners finish closer together.
+    operations = {service: operation_count(url) for service, url in urls.items()}
+    plans.sort(key=lambda plan: -operations[plan.service])
 
     def run(plan: RunPlan) -> RunResult:
         progress(f"fuzzing {plan.service} as {plan.persona.name}...")

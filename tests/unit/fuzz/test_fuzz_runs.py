@@ -16,12 +16,16 @@ from tests.support.http_server import serve
 from tests.unit.web.support import make_settings
 from tools.fuzz.findings import merge
 from tools.fuzz.runs import (
+    FULL,
     HOSTILE_DATE_TIMES,
     PERSONAS,
+    QUICK,
+    Intensity,
     Persona,
     RunPlan,
     date_bindings,
     fresh_id_bindings,
+    plan_runs,
     run_one,
     schemathesis_config,
 )
@@ -93,6 +97,39 @@ def test_a_university_admin_roams_the_colleges() -> None:
     assert config["parameters"]["path.college"]["dictionary"] == "colleges"
 
 
+def test_the_quick_campaign_meets_hostile_strings_more_often_in_fewer_cases() -> None:
+    full = tomllib.loads(schemathesis_config(Persona("student", "cs"), DOCUMENT))
+    quick = tomllib.loads(schemathesis_config(Persona("student", "cs"), DOCUMENT, intensity=QUICK))
+    assert full["generation"]["dictionaries"]["string"]["probability"] == FULL.hostile_strings
+    assert quick["generation"]["dictionaries"]["string"]["probability"] == QUICK.hostile_strings
+    assert quick["parameters"]["body.opens_at"]["probability"] == QUICK.hostile_dates
+    # At least as many hostile strings per field as the full campaign's 15 cases.
+    assert QUICK.max_examples * QUICK.hostile_strings >= FULL.max_examples * FULL.hostile_strings
+    assert QUICK.max_examples < FULL.max_examples
+    assert QUICK.hostile_dates <= 0.5  # half the generated dates stay valid
+
+
+def test_one_persona_a_service_sends_the_undeclared_methods() -> None:
+    plans = plan_runs({"a": "http://a", "b": "http://b"}, Path("/tmp"), intensity=QUICK)
+    assert [(p.service, p.persona.role, p.unexpected_methods) for p in plans] == [
+        ("a", "student", True),
+        ("a", "officer", False),
+        ("a", "college_admin", False),
+        ("a", "university_admin", False),
+        ("b", "student", True),
+        ("b", "officer", False),
+        ("b", "college_admin", False),
+        ("b", "university_admin", False),
+    ]
+    assert {p.intensity for p in plans} == {QUICK}
+    assert "--max-examples" in (command := plans[0].command())
+    assert command[command.index("--max-examples") + 1] == str(QUICK.max_examples)
+    config = tomllib.loads(schemathesis_config(Persona("student", "cs"), DOCUMENT))
+    assert "phases" not in config
+    skipping = schemathesis_config(Persona("officer", "cs"), DOCUMENT, unexpected_methods=False)
+    assert tomllib.loads(skipping)["phases"]["coverage"]["unexpected-methods"] == []
+
+
 def test_the_personas_are_the_four_roles_asked_for() -> None:
     assert [p.name for p in PERSONAS] == [
         "student@cs",
@@ -128,7 +165,11 @@ def test_a_real_run_finds_the_server_error_and_nothing_else(tmp_path: Path) -> N
     )
     with serve(app) as (host, port):
         plan = RunPlan(
-            "fuzzed", f"http://{host}:{port}", Persona("officer", "cs"), tmp_path, max_examples=3
+            "fuzzed",
+            f"http://{host}:{port}",
+            Persona("officer", "cs"),
+            tmp_path,
+            intensity=Intensity(max_examples=3),
         )
         result = run_one(plan)
     assert result.problem is None, result.problem
