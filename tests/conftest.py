@@ -18,6 +18,22 @@ from tools.stack import StackEndpoints, choose_infrastructure
 from tools.stack.state import recorded_endpoints
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """structlog's default console renderer prints an exception with rich, every frame's
+    locals and all: about 5 s for one traceback through FastAPI's frames, each time a test
+    app answers 500 in-process. The tests print the plain traceback instead (the services
+    log JSON lines, shared/logs.py, and are not concerned)."""
+    import structlog
+
+    processors = [
+        structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
+        if isinstance(processor, structlog.dev.ConsoleRenderer)
+        else processor
+        for processor in structlog.get_config()["processors"]
+    ]
+    structlog.configure(processors=processors)
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[StackEndpoints]:
     reuse = os.environ.get("CAMPUSFLOW_TEST_STATE_DIR")
