@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
 from services.scheduling.domain.roster_checker import check_rota
 from services.scheduling.domain.solving import ProblemLimits
@@ -21,6 +23,7 @@ from services.scheduling.schemas.rostering import (
 )
 from services.scheduling.solver.rostering import solve_rota
 from shared.rules import RuleBroken
+from tools.cli.main import app as cli
 
 pytestmark = pytest.mark.unit
 
@@ -236,39 +239,47 @@ def test_the_result_document_carries_the_judged_outcome() -> None:
     assert check_rota(problem, back).objective == document["objective"]
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    command = shutil.which("campusflow")
-    assert command is not None, "the campusflow console script is installed by setup"
-    return subprocess.run(
-        [command, "schedule", "solve", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def run_cli(*args: str) -> Result:
+    """`campusflow schedule solve ARGS` in this process (typer's CliRunner: the same
+    command, arguments, streams and exit code, without starting an interpreter)."""
+    return CliRunner().invoke(cli, ["schedule", "solve", *args], catch_exceptions=False)
 
 
 def test_the_cli_prints_the_checked_solution_of_the_general_example() -> None:
-    done = run_cli(str(GENERAL.relative_to(ROOT)), "--time-limit", "5")
-    assert done.returncode == 0, done.stderr
+    done = run_cli(str(GENERAL), "--time-limit", "5")
+    assert done.exit_code == 0, done.stderr
     document = json.loads(done.stdout)
     assert document["status"] in ("optimal", "feasible")
     assert document["hard_violations"] == []
     assert "objective" in done.stderr and "checked" in done.stderr
 
 
-def test_the_cli_exits_1_naming_conflicts_and_2_naming_the_bad_field(tmp_path: Path) -> None:
+def test_the_cli_exits_1_naming_conflicts(tmp_path: Path) -> None:
     impossible = general()
     impossible["cover"].append({"shift_type": "E", "day": 2, "required": 9})
     path = tmp_path / "impossible.json"
     path.write_text(json.dumps(impossible), encoding="utf-8")
     done = run_cli(str(path), "--time-limit", "5")
-    assert done.returncode == 1
+    assert done.exit_code == 1
     assert "cover of day 2 (2024-09-04) shift E needs 9" in json.loads(done.stdout)["conflicts"]
+
+
+def test_the_installed_command_exits_2_naming_the_bad_field(tmp_path: Path) -> None:
+    """The one real process: the console script `campusflow` hands the exit code to the shell."""
     bad = general()
     bad["cover"][0]["shift_type"] = "nope"
+    path = tmp_path / "bad.json"
     path.write_text(json.dumps(bad), encoding="utf-8")
-    done = run_cli(str(path))
+    command = shutil.which("campusflow")
+    assert command is not None, "the campusflow console script is installed by setup"
+    done = subprocess.run(
+        [command, "schedule", "solve", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 2
     assert "cover[0].shift_type" in done.stderr and done.stdout == ""
+    assert run_cli(str(path)).exit_code == 2  # in-process alike
