@@ -54,6 +54,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.chaos, pytest.mark.timeout(900)]
 RATE_PER_S = 8.0
 RECOVERY_LIMIT_S = 120.0
 OUTAGE_S = 3.0
+LOAD_BEFORE_FAULT = 8
 CAMPAIGN = "chaos-drill-2026"
 # The console script installed beside this Python (scripts/setup installs it).
 CAMPUSFLOW = str(Path(sys.executable).with_name("campusflow"))
@@ -226,14 +227,14 @@ async def notice_counts(admin: asyncpg.Pool, ids: list[str]) -> dict[str, int]:
 
 
 async def await_recovery(
-    drill: str | None, fault_at: float, load: Load, admin: asyncpg.Pool
+    drill: str | None, fault_at: float, load: Load, admin: asyncpg.Pool, *, settle_s: float = 1.0
 ) -> None:
-    """Until every application accepted a second ago or earlier has its notice."""
+    """Until every application accepted `settle_s` ago or earlier has its notice."""
     deadline = fault_at + RECOVERY_LIMIT_S
     missing: list[str] = []
     while time.monotonic() < deadline:
         now = time.monotonic()
-        due = [app_id for at, app_id in list(load.accepted) if at <= now - 1.0]
+        due = [app_id for at, app_id in list(load.accepted) if at <= now - settle_s]
         counts = await notice_counts(admin, due)
         missing = [app_id for app_id in due if app_id not in counts]
         if not missing:
@@ -310,11 +311,21 @@ def new_log_lines(state_dir: Path, offsets: dict[str, int]) -> dict[str, list[di
     return lines
 
 
+async def some_load(load: Load) -> None:
+    """Until LOAD_BEFORE_FAULT more applications are accepted (a second of the
+    load's rate): each fault meets a running load, not one still recovering."""
+    target = len(load.accepted) + LOAD_BEFORE_FAULT
+    deadline = time.monotonic() + 30
+    while len(load.accepted) < target:
+        assert time.monotonic() < deadline, f"the load stalled: {load.statuses}"
+        await asyncio.sleep(0.1)
+
+
 async def drill(
     name: str, state_dir: Path, load: Load, admin: asyncpg.Pool, component: str
 ) -> float:
     """kill -9 `component`, let the load meet the outage, restart it, await recovery."""
-    await asyncio.sleep(2)  # some load before the fault
+    await some_load(load)
     fault_at = time.monotonic()
     await asyncio.to_thread(campusflow, "kill", component, "--state-dir", str(state_dir))
     await asyncio.sleep(OUTAGE_S)
@@ -357,7 +368,7 @@ async def test_every_accepted_application_is_notified_exactly_once_through_every
         )
 
     # The postmaster: readiness fails while it is down, and the API answers 503, not 500.
-    await asyncio.sleep(2)
+    await some_load(load)
     fault_at = time.monotonic()
     await asyncio.to_thread(campusflow, "kill", "postgres", "--state-dir", str(chaos_stack))
     not_ready = await readiness_fails(urls["recruitment"])
@@ -368,7 +379,7 @@ async def test_every_accepted_application_is_notified_exactly_once_through_every
     await assert_services_whole(chaos_stack)
 
     # Every relay's LISTEN connection terminated: the relays listen again by themselves.
-    await asyncio.sleep(2)
+    await some_load(load)
     fault_at = time.monotonic()
     terminated = await query(
         admin,
@@ -380,10 +391,9 @@ async def test_every_accepted_application_is_notified_exactly_once_through_every
     await await_recovery("LISTEN terminated", fault_at, load, admin)
     await assert_services_whole(chaos_stack)
 
-    await asyncio.sleep(2)
-    await load.finish()
-    await asyncio.sleep(1.5)  # await_recovery looks at what was accepted a second ago
-    await await_recovery(None, time.monotonic(), load, admin)
+    await some_load(load)
+    await load.finish()  # every application is answered: each accepted one is due now
+    await await_recovery(None, time.monotonic(), load, admin, settle_s=0.0)
     await assert_delivered_exactly_once(load, admin, endpoints.kafka_bootstrap)
     assert load.statuses["201"] >= 100, load.statuses
     for answer, count in sorted(load.statuses.items()):
