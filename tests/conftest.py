@@ -55,6 +55,19 @@ def stack() -> Iterator[StackEndpoints]:
 
 
 @pytest.fixture(scope="session")
+def stack_of_its_own() -> Iterator[Path]:
+    """A whole stack apart from the session's (`campusflow stack up` in a temporary state
+    directory: PostgreSQL, Redis, Kafka and the four services as processes), for the tests
+    that kill its processes (tests/e2e/test_chaos.py) and then fill it with generated
+    requests (tests/e2e/test_fuzz.py runs after the drills, on what they left). One start
+    for both instead of one each; `down --purge` at the end of the session."""
+    from tools.fuzz import own_stack
+
+    with own_stack() as state_dir:
+        yield state_dir
+
+
+@pytest.fixture(scope="session")
 async def service_dsns(stack: StackEndpoints) -> AsyncIterator[dict[str, str]]:
     from tools.stack.bootstrap import prepare_platform
 

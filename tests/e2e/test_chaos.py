@@ -1,11 +1,12 @@
 """Chaos drills on a whole local stack under steady load (issue "Survive restarts").
 
 A stack of its own (`campusflow stack up` in a temporary state directory: PostgreSQL,
-Redis, Kafka and the four services as processes) takes a steady stream of volunteer
-applications through recruitment's public API. In turn, with the load running, the drills
-kill -9 and restart (with `campusflow stack kill|restart`, as an operator would) the
-notifications service, the recruitment service, the Kafka broker and the PostgreSQL
-postmaster, and terminate every relay's LISTEN connection. After each drill:
+Redis, Kafka and the four services as processes; the fuzz test uses it after the drills)
+takes a steady stream of volunteer applications through recruitment's public API. In
+turn, with the load running, the drills kill -9 and restart (with `campusflow stack
+kill|restart`, as an operator would) the notifications service, the recruitment service,
+the Kafka broker and the PostgreSQL postmaster, and terminate every relay's LISTEN
+connection. After each drill:
 
 - every application the API accepted (201) has exactly one notice, within a bound;
 - no outbox row of recruitment is left unsent, and nothing is on a dead-letter topic;
@@ -26,10 +27,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,20 +79,9 @@ def campusflow(*args: str, timeout_s: float = 300) -> str:
 
 
 @pytest.fixture(scope="module")
-def chaos_stack() -> Iterator[Path]:
-    state_dir = Path(tempfile.mkdtemp(prefix="campusflow-chaos-", dir="/tmp"))
-    state_dir.chmod(0o755)
-    try:
-        campusflow("up", "--state-dir", str(state_dir), timeout_s=600)
-        yield state_dir
-    finally:
-        subprocess.run(
-            [CAMPUSFLOW, "stack", "down", "--purge", "--state-dir", str(state_dir)],
-            capture_output=True,
-            timeout=300,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
+def chaos_stack(stack_of_its_own: Path) -> Path:
+    """The session's stack of its own (tests/conftest.py): the fuzz test uses it after."""
+    return stack_of_its_own
 
 
 def service_urls(state_dir: Path) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The HTTP boundary holds against any input: schemathesis, on a stack of its own.
 
 `campusflow stack up` in a temporary state directory (PostgreSQL, Redis, Kafka and the
-four services), the demo loaded through the APIs, then every service's OpenAPI fuzzed
+four services; the session's `stack_of_its_own`, which the chaos drills use first: one
+start for both), the demo loaded through the APIs, then every service's OpenAPI fuzzed
 as a student and as a college administrator of one college (`tools.fuzz`): the one with
 the fewest rights and the one who reaches every college route. Every route gets the
 schema's examples and every boundary case of the coverage phase; the random phase is the
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.fuzz import PERSONAS, fuzz_stack, own_stack
+from tools.fuzz import PERSONAS, fuzz_stack
 from tools.fuzz.runs import QUICK
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fuzz, pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -36,15 +37,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.fuzz, pytest.mark.slow, pytest.mark.t
 IN_THE_SUITE = ("student", "college_admin")
 
 
-def test_no_input_makes_a_service_fail_or_break_its_own_schema() -> None:
+def test_no_input_makes_a_service_fail_or_break_its_own_schema(stack_of_its_own: Path) -> None:
     reports = Path(tempfile.mkdtemp(prefix="campusflow-fuzz-report-"))
-    with own_stack() as state_dir:
-        report = fuzz_stack(
-            state_dir,
-            reports,
-            personas=[p for p in PERSONAS if p.role in IN_THE_SUITE],
-            intensity=QUICK,
-        )
+    report = fuzz_stack(
+        stack_of_its_own,
+        reports,
+        personas=[p for p in PERSONAS if p.role in IN_THE_SUITE],
+        intensity=QUICK,
+    )
     print(report.summary())  # shown with -rA or on failure: timings and every run
     assert not report.problems, "schemathesis could not run:\n" + "\n".join(report.problems)
     assert report.holds, (
