@@ -1,10 +1,13 @@
-"""The two refusals every service's domain and use cases raise, and the kernel renders.
+"""The refusals every service's domain and use cases raise, and the kernel renders.
 
 `RuleBroken` says a rule refuses the request: a rule about the input itself (`invalid`,
 answered 422) or about the state of things (answered 409). `NotFound` says what was
 looked for is not there (404). Both are plain exceptions: the domain raises them without
 knowing about HTTP or Kafka; the web kernel renders them as problem+json (one handler
 each), and the consumer kernel dead-letters an event whose handler raises `RuleBroken`.
+`TryAgain` says what the use case read changed under it (another transaction's commit):
+the same request, event or timer run again will succeed; the web kernel answers 503 with
+Retry-After, the consumer and timer kernels retry it like a brief outage.
 """
 
 from __future__ import annotations
@@ -31,3 +34,7 @@ class NotFound(LookupError):
         self.what = what
         self.id = id
         super().__init__(f"{what} {id} not found" if id is not None else f"{what} not found")
+
+
+class TryAgain(Exception):
+    """What the use case read changed under it: run it again (nothing was saved)."""

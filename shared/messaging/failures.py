@@ -22,6 +22,8 @@ import aiokafka.errors
 import asyncpg
 import redis.exceptions
 
+from shared.rules import TryAgain
+
 T = TypeVar("T")
 
 
@@ -79,7 +81,7 @@ def _lost_connection_state(error: BaseException) -> bool:
 
 
 def is_retryable(error: BaseException) -> bool:
-    if isinstance(error, (RetryableFailure, *_CONNECTION_LOST)):
+    if isinstance(error, (RetryableFailure, TryAgain, *_CONNECTION_LOST)):
         return True
     if _lost_connection_state(error):
         return True

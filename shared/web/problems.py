@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Scope, Send
 
 from shared.messaging.failures import RetryableFailure, is_retryable
-from shared.rules import NotFound, RuleBroken
+from shared.rules import NotFound, RuleBroken, TryAgain
 from shared.web.middleware import (
     REQUEST_ID_HEADER,
     UNAVAILABLE_SCOPE_KEY,
@@ -42,6 +42,7 @@ INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
     redis.exceptions.TimeoutError,
     aiokafka.errors.KafkaConnectionError,
     RetryableFailure,
+    TryAgain,  # a use case's: what it read changed under it
 )
 
 _log = structlog.get_logger("campusflow.web")

@@ -41,9 +41,8 @@ from services.evaluation.repository import integrity as results
 from services.evaluation.service import SOURCE
 from services.evaluation.settings import EvaluationSettings
 from shared.events.evaluation import SimilarityFlagged, SimilarSource
-from shared.messaging.failures import RetryableFailure
 from shared.messaging.outbox import append_to_outbox
-from shared.rules import NotFound
+from shared.rules import NotFound, TryAgain
 
 _FIELDS = EvaluationSettings.model_fields
 
@@ -148,7 +147,7 @@ async def candidates(
     version's) is missing from the fetch. Then nothing found is used: its slot and the
     new version's fingerprints are another lookup's to weigh, so the lookup is done
     again. A check whose candidates change under it CHECK_ATTEMPTS times in a row fails
-    as retryable (`RetryableFailure`: the submission answered 503 with Retry-After and
+    as retryable (`TryAgain`: the submission answered 503 with Retry-After and
     nothing saved, a re-check's timer postponed) rather than verified on fewer of them."""
     for _ in range(CHECK_ATTEMPTS):
         found = await index.lookup(
@@ -159,7 +158,7 @@ async def candidates(
         fetched = await index.sources(conn, college=college, document_ids=chosen)
         if len(fetched) == len(chosen):
             return Candidates(found, seeds, chosen, fetched)
-    raise RetryableFailure(
+    raise TryAgain(
         f"candidates of report {report_id} were re-indexed (new versions) during each of"
         f" {CHECK_ATTEMPTS} lookups in a row: the similarity check is to be run again"
     )

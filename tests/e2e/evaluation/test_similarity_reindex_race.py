@@ -22,7 +22,8 @@ import pytest
 from services.evaluation.domain.similarity_text import normalise
 from services.evaluation.service import similarity as gate
 from services.evaluation.service.similarity import GateLimits, GateOutcome, check_submission
-from shared.messaging.failures import RetryableFailure, is_retryable
+from shared.messaging.failures import is_retryable
+from shared.rules import TryAgain
 from tests.e2e.evaluation.similarity_support import (
     new_report,
     new_season,
@@ -254,7 +255,7 @@ async def test_a_candidate_reindexed_before_every_fetch_fails_the_submission_as_
         await submit(other, college, SEASON, a, around(passage))
 
     interleaved = Interleaved(conn, is_fetch, resubmit_a, times=100)
-    with pytest.raises(RetryableFailure) as refused:
+    with pytest.raises(TryAgain) as refused:
         await submit(cast(asyncpg.Connection, interleaved), college, SEASON, querier, query)
     assert is_retryable(refused.value)
     assert interleaved.done == gate.CHECK_ATTEMPTS

@@ -11,6 +11,7 @@ import pytest
 
 from shared.messaging.failures import PermanentFailure, RetryableFailure, is_retryable
 from shared.messaging.subscriptions import earliest_offsets
+from shared.rules import TryAgain
 
 pytestmark = pytest.mark.unit
 
@@ -52,6 +53,7 @@ def test_lost_connections_are_retryable() -> None:
     assert is_retryable(TimeoutError())
     assert is_retryable(asyncpg.exceptions.ConnectionDoesNotExistError("gone"))
     assert is_retryable(RetryableFailure("wait"))
+    assert is_retryable(TryAgain("what the use case read changed under it"))
 
 
 def test_bugs_are_not_retryable() -> None:

@@ -15,6 +15,7 @@ import structlog
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
+from shared.rules import TryAgain
 from shared.supervisor import NotReady
 from shared.web.app import create_app
 
@@ -40,6 +41,8 @@ OUTAGES: dict[str, Exception] = {
     ),
     "redis": redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379"),
     "kafka": aiokafka.errors.KafkaConnectionError("Unable to bootstrap from 127.0.0.1:9092"),
+    # A use case's own: what it read changed under it (shared.rules.TryAgain).
+    "changed-under-it": TryAgain("candidates re-indexed during each lookup"),
 }
 
 
