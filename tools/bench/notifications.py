@@ -283,8 +283,9 @@ async def _rows_told(pool: asyncpg.Pool) -> int:
 
 async def _reminders(run: Scratch) -> dict[str, Any]:
     pool, folder, size, progress = run.pool, run.folder, run.size, run.progress
-    # Scheduling takes a while; the first reminder falls due once it surely ended.
-    lead_in = 20.0 + size.reminders * 0.006
+    # Scheduling takes a while (about 2 ms a reminder on a loaded machine); the first
+    # reminder falls due once it surely ended.
+    lead_in = 5.0 + size.reminders * 0.004
     first_due = datetime.now(UTC) + timedelta(seconds=lead_in)
     timers = phases.start_worker(["timers", run.dsn, run.schema], folder / "timers.log")
     try:
