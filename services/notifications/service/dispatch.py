@@ -65,16 +65,17 @@ from shared.supervisor import Loop, LoopHealth, sleep_or_stop
 
 log = structlog.get_logger(__name__)
 
-# How many sends of one round run at once (8: one dispatcher then sustains the 200
-# emails/s of issue 10's benchmark; 5 gave 184/s). Each keeps its place from before the
-# send until its record commits, so a crash leaves at most this many sent-but-unrecorded deliveries
-# (each sent again once: one duplicate per crash and channel that honours no idempotency
-# key). The round's records go over RECORD_CONNECTIONS connections taken before its first
-# send, those finished meanwhile together (service/dispatch_record.GroupRecorder): while
-# it sends a round holds no more connections than that (the claim's is back by then):
+# How many sends of one round run at once (16: one dispatcher then sustains 227 emails/s
+# in issue 10's benchmark on the 2-core machine; 12 gave 211/s and 8 178/s in the same
+# hour: it waits on round trips, not on its CPU). Each keeps its place from before the
+# send until its record commits, so a crash leaves at most this many sent-but-unrecorded
+# deliveries (each sent again once: one duplicate per crash and channel that honours no
+# idempotency key). The round's records go over RECORD_CONNECTIONS connections taken
+# before its first send, those finished meanwhile together (dispatch_record.GroupRecorder):
+# while it sends a round holds no more connections than that (the claim's is back by then):
 # half the service's pool of 10, so a slow provider never starves the API, the consumers
 # and the relay of connections.
-SEND_CONCURRENCY = 8
+SEND_CONCURRENCY = 16
 # Half the service's pool of 10 (the API, the consumers and the relay keep the rest): a
 # finished send takes a free one; when all are busy, the attempts finished meanwhile go
 # together in the next free one's transaction.

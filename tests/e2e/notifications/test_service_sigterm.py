@@ -53,11 +53,12 @@ from tools.stack.processes import tail
 
 pytestmark = pytest.mark.e2e
 
-EVENTS = 2
+EVENTS = 4
 DELIVERIES = EVENTS * PER_EVENT  # one email each
 # Long enough that a dispatcher ignoring the stop would still be sending when the loop
-# supervisor gives up on it (10 s: three waves of 8 sends take 12 s), so it leaves a
-# delivery unrecorded; a dispatcher honouring the stop waits only for the sends under way.
+# supervisor gives up on it (10 s: three waves of SEND_CONCURRENCY (16) sends take 12 s),
+# so it leaves a delivery unrecorded; one honouring the stop waits only for the sends
+# under way.
 DATA_DELAY_S = 4.0
 START_TIMEOUT_S = 120.0  # a loaded 2-core machine: imports, migrations, Kafka's group join
 EXIT_TIMEOUT_S = 20.0

@@ -25,7 +25,8 @@ from tools.stack import StackEndpoints
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 # Half the quick run: every phase and figure, a backlog of 100 emails still far more than
-# the 8 sends under way at the kill, reminders due over 5 s still polled many times.
+# the sends under way at the kill (SEND_CONCURRENCY), reminders due over 5 s still polled
+# many times.
 SMALLER = replace(
     notifications.QUICK, events=30, crash_messages=100, reminders=100, reminder_window_s=5.0
 )
