@@ -180,7 +180,7 @@ class EmailSender:
 
     channel = "email"
     honours_idempotency_key = False
-    max_idle_connections = 8
+    max_idle_connections = 16  # as many as the dispatcher sends at once (SEND_CONCURRENCY)
 
     def __init__(self, settings: NotificationsSettings) -> None:
         self._settings = settings
