@@ -65,8 +65,8 @@ from shared.supervisor import Loop, LoopHealth, sleep_or_stop
 
 log = structlog.get_logger(__name__)
 
-# How many sends of one round run at once (16: one dispatcher then sustains 227 emails/s
-# in issue 10's benchmark on the 2-core machine; 12 gave 211/s and 8 178/s in the same
+# How many sends of one round run at once (16: one dispatcher then sustains about 220
+# emails/s in issue 10's benchmark on the 2-core machine, where 8 gave 178/s in the same
 # hour: it waits on round trips, not on its CPU). Each keeps its place from before the
 # send until its record commits, so a crash leaves at most this many sent-but-unrecorded
 # deliveries (each sent again once: one duplicate per crash and channel that honours no
