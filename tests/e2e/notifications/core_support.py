@@ -219,6 +219,7 @@ def dispatcher(
     *,
     namespace: str | None = None,
     claimer: str | None = None,
+    address: Any = contact_address,
 ) -> Dispatcher:
     return Dispatcher(
         pool,
@@ -228,7 +229,7 @@ def dispatcher(
             settings.redis_url, limits_of(settings), namespace=namespace or f"t{uuid4().hex}"
         ),
         render=render,
-        address=contact_address,
+        address=address,
         claimer=claimer,
         jitter=lambda: 0.0,
     )

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator, Iterator
-from uuid import uuid4
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import asyncpg
 import pytest
 
-from services.notifications.service.dispatch import SEND_CONCURRENCY, Dispatcher, limits_of
+from services.notifications.service.dispatch import SEND_CONCURRENCY, Dispatcher
 from services.notifications.service.preferences import contact_address
-from services.notifications.service.protection import Protection
 from shared.supervisor import LoopHealth
 from tests.e2e.notifications.core_support import (
     HttpSender,
@@ -29,7 +27,6 @@ from tests.e2e.notifications.core_support import (
     dispatcher_process,
     own_schema,
     queue_emails,
-    render,
     rows,
     settings_for,
     wait_until,
@@ -60,6 +57,19 @@ async def _states(pool: asyncpg.Pool) -> list[dict[str, object]]:
         " (SELECT count(*) FROM delivery_attempts a WHERE a.delivery_id = d.delivery_id) AS opened"
         " FROM deliveries d WHERE d.channel = 'email'",
     )
+
+
+async def _beside_a_slow_round(
+    first: Dispatcher, second: Dispatcher, *, started: Callable[[], Awaitable[object]]
+) -> None:
+    """`first` runs one round; once `started` says it is under way, `second` (another
+    replica) keeps looking for due deliveries until that round is over."""
+    slow_round = asyncio.create_task(first.round())
+    await started()
+    while not slow_round.done():
+        await second.round()
+        await asyncio.sleep(0.05)
+    await slow_round
 
 
 def _keys(provider: Receiver) -> list[str]:
@@ -133,12 +143,9 @@ async def test_a_slow_round_keeps_its_claims_from_a_second_replica(
     )
     first = dispatcher(pool, settings, {"email": HttpSender("email", url)}, claimer="first")
     second = dispatcher(pool, settings, {"email": HttpSender("email", url)}, claimer="second")
-    slow_round = asyncio.create_task(first.round())
-    await wait_until(lambda: len(provider.requests) > 0)
-    while not slow_round.done():  # the second replica keeps looking for due deliveries
-        await second.round()
-        await asyncio.sleep(0.05)
-    await slow_round
+    await _beside_a_slow_round(
+        first, second, started=lambda: wait_until(lambda: len(provider.requests) > 0)
+    )
     for d in (first, second):
         await d.protection.close()
 
@@ -174,24 +181,15 @@ async def test_a_round_slow_to_prepare_sends_nothing_twice(
             await asyncio.sleep(2.0)
         return await contact_address(conn, **where)
 
-    first = Dispatcher(
+    first = dispatcher(
         pool,
         settings,
-        senders={"email": HttpSender("email", url)},
-        protection=Protection.from_url(
-            settings.redis_url, limits_of(settings), namespace=f"t{uuid4().hex}"
-        ),
-        render=render,
-        address=stalling_address,
+        {"email": HttpSender("email", url)},
         claimer="first",
+        address=stalling_address,
     )
     second = dispatcher(pool, settings, {"email": HttpSender("email", url)}, claimer="second")
-    slow_round = asyncio.create_task(first.round())
-    await stalled.wait()
-    while not slow_round.done():  # the second replica keeps looking for due deliveries
-        await second.round()
-        await asyncio.sleep(0.05)
-    await slow_round
+    await _beside_a_slow_round(first, second, started=stalled.wait)
     for _ in range(3):  # and sends what the first gave back, if anything
         await second.round()
     for d in (first, second):
