@@ -1,10 +1,14 @@
 """A notifications process of its own for the SMS receipt tests: its own database (so
 neither the session's notifications process nor any other dispatcher claims its
 deliveries), the SMS provider double pushing status reports to its receipt route, and
-an aiosmtpd sink as its SMTP server."""
+an aiosmtpd sink as its SMTP server. Its consumer groups are committed at the end of
+their topics before it starts: a fresh group would handle again every event the
+session's tests published, into its database (its outbox would grow while a test
+counts it)."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,12 +19,16 @@ from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID, uuid4
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer
 
+from services.notifications.consumers import CONSUMERS
 from services.notifications.service.messages import notify
 from services.notifications.service.preferences import set_contact_point
 from shared.config import service_environment
 from shared.db.pool import create_pool
+from shared.messaging.subscriptions import consumer_group
 from tests.support.http_server import serve
+from tests.support.kafka import topic_partitions
 from tools.doubles.sms import DEFAULT_ACCESS_KEY, build_app
 from tools.doubles.smtp import SmtpSink
 from tools.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
@@ -76,6 +84,25 @@ async def own_database(admin_dsn: str, service_dsn: str) -> AsyncIterator[str]:
             await admin.close()
 
 
+async def consume_from_now(bootstrap: str, group_prefix: str) -> None:
+    """Commit the notifications consumers' groups under `group_prefix` at the end of their
+    topics: a service started with that prefix reads only the events published from now."""
+    for consumer in CONSUMERS:
+        reader = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=consumer_group(group_prefix, consumer.name),
+            enable_auto_commit=False,
+        )
+        await reader.start()
+        try:
+            partitions = [p for topic in consumer.topics for p in topic_partitions(topic)]
+            reader.assign(partitions)
+            ends = await asyncio.wait_for(reader.end_offsets(partitions), timeout=60)
+            await asyncio.wait_for(reader.commit(dict(ends)), timeout=60)
+        finally:
+            await reader.stop()
+
+
 @asynccontextmanager
 async def receipts_stack(
     stack: StackEndpoints, notifications_dsn: str
@@ -101,7 +128,9 @@ async def receipts_stack(
                 env["NOTIFICATIONS_SMTP_PORT"] = str(sink.port)
                 env["NOTIFICATIONS_SMS_RECEIPT_TOKEN"] = token
                 env["NOTIFICATIONS_DISPATCH_IDLE_SLEEP_S"] = "0.1"
-                env["NOTIFICATIONS_CONSUMER_GROUP_PREFIX"] = f"tests-receipts-{uuid4().hex[:8]}"
+                prefix = f"tests-receipts-{uuid4().hex[:8]}"
+                await consume_from_now(stack.kafka_bootstrap, prefix)
+                env["NOTIFICATIONS_CONSUMER_GROUP_PREFIX"] = prefix
                 log = Path(tempfile.mkdtemp(prefix="cf-receipts-")) / "notifications.log"
                 process = start_service_process("notifications", env, log)
                 try:

@@ -32,21 +32,17 @@ from uuid import uuid4
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from services.notifications.channels.email import DELIVERY_HEADER
-from services.notifications.consumers import CONSUMERS
 from services.notifications.service.dispatch import SEND_CONCURRENCY
 from shared.config import service_environment
 from shared.db.migrations import apply_migrations
 from shared.db.pool import create_pool
-from shared.messaging.subscriptions import consumer_group
 from tests.e2e.notifications.core_support import MIGRATIONS, rows
-from tests.e2e.notifications.receipts_support import own_database
+from tests.e2e.notifications.receipts_support import consume_from_now, own_database
 from tests.support.figures import record
-from tests.support.kafka import topic_partitions
 from tools.bench.notifications_phases import PER_EVENT, add_people, offer
 from tools.stack import StackEndpoints, free_port, start_service_process
 from tools.stack.processes import tail
@@ -101,25 +97,6 @@ async def migrated_pool(dsn: str) -> AsyncIterator[asyncpg.Pool]:
         yield pool
     finally:
         await pool.close()
-
-
-async def consume_from_now(bootstrap: str, group_prefix: str) -> None:
-    """Commit the notifications consumers' groups under `group_prefix` at the end of their
-    topics: a service started with that prefix reads only the events published from now."""
-    for consumer in CONSUMERS:
-        reader = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=consumer_group(group_prefix, consumer.name),
-            enable_auto_commit=False,
-        )
-        await reader.start()
-        try:
-            partitions = [p for topic in consumer.topics for p in topic_partitions(topic)]
-            reader.assign(partitions)
-            ends = await asyncio.wait_for(reader.end_offsets(partitions), timeout=60)
-            await asyncio.wait_for(reader.commit(dict(ends)), timeout=60)
-        finally:
-            await reader.stop()
 
 
 async def poll(
