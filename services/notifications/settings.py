@@ -1,4 +1,4 @@
-from functools import cached_property
+from functools import cache, cached_property
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -123,6 +123,17 @@ _in_force: list[NotificationsSettings] = []
 
 def settings_in_force() -> NotificationsSettings | None:
     return _in_force[-1] if _in_force else None
+
+
+def settings_for_use_cases() -> NotificationsSettings:
+    """The settings in force, else (a process that did not start the service) those of
+    this process's environment, read once."""
+    return settings_in_force() or _from_environment()
+
+
+@cache
+def _from_environment() -> NotificationsSettings:
+    return NotificationsSettings()
 
 
 def put_in_force(settings: NotificationsSettings | None) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -40,7 +39,7 @@ from services.notifications.repository.escalations import Acknowledgement, Chain
 from services.notifications.service import SOURCE
 from services.notifications.service.directory import directory_people
 from services.notifications.service.messages import notify
-from services.notifications.settings import NotificationsSettings
+from services.notifications.settings import NotificationsSettings, settings_for_use_cases
 from shared.events.notifications import EscalationClosed, EscalationEscalated, EscalationStarted
 from shared.messaging.outbox import append_to_outbox
 from shared.paging import Paging
@@ -48,11 +47,6 @@ from shared.rules import NotFound, RuleBroken
 from shared.timers import DueAction, cancel, schedule
 
 ESCALATION_TIMER = "notifications.escalation_step"
-
-
-@cache
-def _settings() -> NotificationsSettings:
-    return NotificationsSettings()
 
 
 @dataclass(frozen=True)
@@ -71,7 +65,7 @@ class Links:
 
 
 def _links(links: Links | None) -> Links:
-    return links if links is not None else Links.of(_settings())
+    return links if links is not None else Links.of(settings_for_use_cases())
 
 
 def _timer_key(chain: UUID, step: int) -> str:

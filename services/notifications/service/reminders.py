@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -28,24 +27,17 @@ from services.notifications.domain.reminders import (
 from services.notifications.repository import reminders as repository
 from services.notifications.repository.reminders import Reminder
 from services.notifications.service.messages import notify
-from services.notifications.settings import NotificationsSettings
+from services.notifications.settings import NotificationsSettings, settings_for_use_cases
 from shared.paging import Paging
 from shared.timers import DueAction, cancel, schedule
 
 REMINDER_TIMER = "notifications.reminder"
 
 
-@cache
-def _settings() -> NotificationsSettings:
-    """The service's settings, read from its environment (consumers and timers are not
-    handed them)."""
-    return NotificationsSettings()
-
-
 def leads_for(
     subject_kind: SubjectKind, settings: NotificationsSettings | None = None
 ) -> tuple[timedelta, ...]:
-    chosen = settings or _settings()
+    chosen = settings or settings_for_use_cases()
     text = {
         SubjectKind.SHIFT: chosen.shift_reminder_leads_min,
         SubjectKind.MEETING: chosen.meeting_reminder_leads_min,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,10 +18,15 @@ import services.notifications
 from services.notifications.domain.failover import fixed_order
 from services.notifications.domain.kinds import KINDS, Category, failover_of
 from services.notifications.domain.preferences import CategoryPreference, Channel, plan
+from services.notifications.domain.reminders import SubjectKind
+from services.notifications.service.escalations import _links
+from services.notifications.service.reminders import leads_for
 from services.notifications.settings import (
     NotificationsSettings,
     StartedNotificationsSettings,
+    _from_environment,
     put_in_force,
+    settings_for_use_cases,
     settings_in_force,
 )
 from tests.unit.notifications.test_failover_policies import LOCAL, NOON
@@ -34,8 +40,10 @@ SERVICE = Path(services.notifications.__file__).parent
 def restored() -> Iterator[None]:
     before = settings_in_force()
     put_in_force(None)
+    _from_environment.cache_clear()  # each test's environment is its own
     yield
     put_in_force(before)
+    _from_environment.cache_clear()
 
 
 def _path(kind: str, settings: NotificationsSettings | None) -> tuple[str, ...]:
@@ -70,6 +78,27 @@ def test_the_started_settings_are_the_ones_in_force() -> None:
     # Settings made elsewhere (a test's, a tool's) change nothing in force.
     NotificationsSettings(**LOCAL, failover_by_kind="shift_changed=every")
     assert settings_in_force() is started
+
+
+def test_reminders_and_escalations_use_the_settings_in_force(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Their leads and links come from the started settings, not a second read of the
+    environment; a process that started no service reads its environment once."""
+    for name, value in LOCAL.items():
+        monkeypatch.setenv(f"NOTIFICATIONS_{name.upper()}", value)
+    monkeypatch.setenv("NOTIFICATIONS_SHIFT_REMINDER_LEADS_MIN", "120")
+    from_environment = settings_for_use_cases()
+    assert leads_for(SubjectKind.SHIFT) == (timedelta(minutes=120),)
+    assert settings_for_use_cases() is from_environment
+    started = StartedNotificationsSettings(
+        **LOCAL, shift_reminder_leads_min="30", public_base_url="https://campus.example.edu"
+    )
+    assert settings_for_use_cases() is started
+    assert leads_for(SubjectKind.SHIFT) == (timedelta(minutes=30),)
+    assert _links(None).base_url == "https://campus.example.edu"
+    put_in_force(None)
+    assert settings_for_use_cases() is from_environment
 
 
 def test_started_settings_with_a_bad_override_refuse_and_put_nothing_in_force(
