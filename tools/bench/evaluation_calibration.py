@@ -6,6 +6,11 @@ at the assignment bench's size, 5,000 reports x 200 reviewers x 2 reviews, once 
 0..9 (the seeds are fixed in advance, never picked by their results). The figure is the
 top-10% agreement with the true ranking, calibrated minus raw mean, in percentage points,
 averaged over the seeds; the per-seed figures are reported beside it.
+
+The figure measures the simulated world as much as the estimate, so the same rounds are
+also run in worlds whose reviewer bias and review noise are scaled (`calibration_worlds`,
+WORLD_SCALES): the gain of the estimate and the ceiling of an oracle that knows the true
+biases, side by side. The figure itself is always the unscaled world's, `WORLD`.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 from rich.console import Console
 
-from services.evaluation.domain.calibration_simulation import simulate_calibration
+from services.evaluation.domain.calibration_simulation import WORLD, simulate_calibration
 
 GOAL_POINTS = 10.0
 
@@ -32,6 +37,8 @@ class Round:
 
 FULL = Round(reports=5000, reviewers=200, reviews_per_report=2, seeds=tuple(range(10)))
 QUICK = Round(reports=1000, reviewers=60, reviews_per_report=2, seeds=(0, 1, 2))
+# (bias scale, noise scale) of the worlds shown beside the figure; (1, 1) is WORLD itself
+WORLD_SCALES = ((1.0, 0.5), (1.0, 1.5), (1.5, 0.5), (1.5, 1.0), (1.5, 1.5), (2.0, 1.0))
 
 
 def bench_calibration(console: Console, quick: bool) -> dict[str, Any]:
@@ -70,4 +77,36 @@ def bench_calibration(console: Console, quick: bool) -> dict[str, Any]:
             "reviews_per_report": size.reviews_per_report,
             "seeds": list(size.seeds),
         },
+        "calibration_worlds": _other_worlds(console, size),
     }
+
+
+def _other_worlds(console: Console, size: Round) -> list[dict[str, float]]:
+    """The same rounds with the reviewers' bias and the reviews' noise scaled."""
+    worlds = []
+    for bias, noise in WORLD_SCALES:
+        outcomes = [
+            simulate_calibration(
+                seed,
+                size.reports,
+                size.reviewers,
+                size.reviews_per_report,
+                WORLD.scaled(bias=bias, noise=noise),
+            )
+            for seed in size.seeds
+        ]
+        gain = statistics.mean(o.gain for o in outcomes)
+        ceiling = statistics.mean(o.oracle_gain for o in outcomes)
+        console.print(
+            f"calibration: bias x{bias:g}, noise x{noise:g}: mean gain {gain:+.2f} points, "
+            f"the oracle's {ceiling:+.2f}"
+        )
+        worlds.append(
+            {
+                "bias_scale": bias,
+                "noise_scale": noise,
+                "gain_points": round(gain, 2),
+                "oracle_points": round(ceiling, 2),
+            }
+        )
+    return worlds

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tools.bench import evaluation_similarity
 from tools.bench.evaluation import GOALS, KEYS
+from tools.bench.evaluation_calibration import WORLD_SCALES
 from tools.cli import bench
 from tools.stack import StackEndpoints
 
@@ -47,3 +48,8 @@ def test_a_quick_run_ends_with_one_json_line_of_every_figure(
     # The quick instances are small enough to meet the assignment goals every time.
     assert figures["assignment_conflicts"] == 0 and figures["assignment_load_spread"] <= 1
     assert len(figures["calibration_gain_per_seed"]) == 3
+    worlds = figures["calibration_worlds"]
+    assert [(w["bias_scale"], w["noise_scale"]) for w in worlds] == list(WORLD_SCALES)
+    # More bias to correct, more gain; an estimate never far above the oracle's ceiling.
+    by_scale = {(w["bias_scale"], w["noise_scale"]): w for w in worlds}
+    assert by_scale[(2.0, 1.0)]["oracle_points"] > by_scale[(1.5, 1.0)]["oracle_points"]

@@ -16,6 +16,8 @@ from services.evaluation.domain.calibration import (
     is_borderline,
 )
 from services.evaluation.domain.calibration_simulation import (
+    WORLD,
+    World,
     simulate_calibration,
     simulate_calibration_gain,
 )
@@ -199,3 +201,29 @@ def test_the_calibrated_gain_stays_near_the_oracle_ceiling() -> None:
     ceiling = sum(o.oracle_gain for o in outcomes) / len(outcomes)
     assert gain > 0
     assert ceiling - gain < 3.0, (gain, ceiling)
+
+
+def test_a_scaled_world_scales_every_bias_and_the_noise_only() -> None:
+    world = WORLD.scaled(bias=2.0, noise=0.5)
+    assert world.bias_range == (2 * WORLD.bias_range[0], 2 * WORLD.bias_range[1])
+    assert world.neutral_bias_sd == 2 * WORLD.neutral_bias_sd
+    assert world.noise_sd == 0.5 * WORLD.noise_sd
+    assert (world.quality_mean, world.quality_sd) == (WORLD.quality_mean, WORLD.quality_sd)
+    assert WORLD.scaled() == WORLD
+
+
+def test_no_bias_leaves_nothing_to_gain_and_more_bias_more() -> None:
+    # With no reviewer bias the oracle's scores are the raw means: its gain is 0. The gain
+    # of the estimate follows the size of the bias it corrects.
+    def mean_gains(world: World) -> tuple[float, float]:
+        outcomes = [simulate_calibration(seed, 1000, 60, 2, world) for seed in (0, 1, 2, 3)]
+        return (
+            statistics.mean(o.gain for o in outcomes),
+            statistics.mean(o.oracle_gain for o in outcomes),
+        )
+
+    unbiased, unbiased_oracle = mean_gains(WORLD.scaled(bias=0.0))
+    assert unbiased_oracle == 0.0 and abs(unbiased) < 3.0
+    gain, _ = mean_gains(WORLD)
+    more, _ = mean_gains(WORLD.scaled(bias=2.0))
+    assert unbiased < gain < more
