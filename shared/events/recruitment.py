@@ -229,6 +229,23 @@ class IntakeResultPublished(DomainEvent):
 # --- project teams (暑期社会实践项目申报) ----------------------------------------------
 
 
+class ProjectSeasonOpened(DomainEvent):
+    """The committee opened a season's application window for project teams (e.g. 8–15
+    May, campus days); `applications_close_at` is midnight after its last day, campus
+    time (Asia/Shanghai)."""
+
+    event_type = "campusflow.recruitment.project_season.opened.v1"
+    key_field = "season"
+
+    season: str = Field(min_length=1, max_length=64)
+    title: ShortText
+    opens_on: date
+    closes_on: date
+    applications_close_at: AwareDatetime
+    opened_by: PersonId
+    opened_at: AwareDatetime
+
+
 class ProjectTeamRegistered(DomainEvent):
     """A summer social-practice team (3–10 students, one advisor) applied in the window."""
 

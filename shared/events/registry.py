@@ -65,7 +65,10 @@ RECRUITMENT_INTAKE = _recruitment(
     "intake", 1, "Department intake (纳新) results, keyed by intake id."
 )
 RECRUITMENT_PROJECT_TEAMS = _recruitment(
-    "project-teams", 3, "Summer social-practice project teams and reviews, keyed by team id."
+    "project-teams",
+    3,
+    "Summer social-practice project seasons (keyed by season) and teams and their reviews "
+    "(keyed by team id).",
 )
 RECRUITMENT_BENEFICIARIES = _recruitment(
     "beneficiaries", 6, "Register of children served, without personal fields, keyed by child id."
@@ -200,6 +203,7 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     recruitment.ApplicantPromoted: RECRUITMENT_APPLICATIONS,
     recruitment.VolunteerEnrolled: RECRUITMENT_VOLUNTEERS,
     recruitment.IntakeResultPublished: RECRUITMENT_INTAKE,
+    recruitment.ProjectSeasonOpened: RECRUITMENT_PROJECT_TEAMS,
     recruitment.ProjectTeamRegistered: RECRUITMENT_PROJECT_TEAMS,
     recruitment.ProjectTeamApproved: RECRUITMENT_PROJECT_TEAMS,
     recruitment.ProjectTeamRejected: RECRUITMENT_PROJECT_TEAMS,

@@ -9,7 +9,9 @@
   (service/application_deadlines.py says who and why); CampaignOpened schedules,
   ApplicationSubmitted takes the applicant off, MembershipStarted / VolunteerEnrolled
   put a person on the open campaigns, CampaignClosed cancels (MembershipEnded is handled
-  with the meetings' in `consumers/reminders.py`).
+  with the meetings' in `consumers/reminders.py`);
+- a project season's application deadline, the same way: ProjectSeasonOpened schedules,
+  ProjectTeamRegistered takes the team's students off.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from shared.events.recruitment import (
     CampaignClosed,
     CampaignOpened,
     MembershipStarted,
+    ProjectSeasonOpened,
+    ProjectTeamRegistered,
     VolunteerEnrolled,
 )
 from shared.events.scheduling import TaskDone, TaskPlanned
@@ -110,6 +114,34 @@ async def on_application_submitted(
     )
 
 
+async def on_project_season_opened(
+    conn: asyncpg.Connection, event: ProjectSeasonOpened, envelope: Envelope
+) -> None:
+    await application_deadlines.campaign_opened(
+        conn,
+        college=event.college,
+        campaign_id=application_deadlines.season_deadline(event.season),
+        title=event.title,
+        closes_at=event.applications_close_at,
+        what="project",
+        now=_now(),
+    )
+
+
+async def on_project_team_registered(
+    conn: asyncpg.Connection, event: ProjectTeamRegistered, envelope: Envelope
+) -> None:
+    for student in sorted({event.leader_id, *event.member_ids}):
+        await application_deadlines.applied(
+            conn,
+            college=event.college,
+            campaign_id=application_deadlines.season_deadline(event.season),
+            person_id=student,
+            applied_at=event.registered_at,
+            now=_now(),
+        )
+
+
 async def on_membership_started(
     conn: asyncpg.Connection, event: MembershipStarted, envelope: Envelope
 ) -> None:
@@ -144,6 +176,8 @@ DEADLINE_HANDLERS: tuple[AnyHandler, ...] = (
     Handler(CampaignOpened, on_campaign_opened),
     Handler(CampaignClosed, on_campaign_closed),
     Handler(ApplicationSubmitted, on_application_submitted),
+    Handler(ProjectSeasonOpened, on_project_season_opened),
+    Handler(ProjectTeamRegistered, on_project_team_registered),
     Handler(MembershipStarted, on_membership_started),
     Handler(VolunteerEnrolled, on_volunteer_enrolled),
 )

@@ -149,7 +149,7 @@ KINDS: dict[str, Kind] = {
         _kind("shift_reminder", REM, "post place starts_at lead", "值班提醒"),
         _kind("meeting_reminder", REM, "title agenda place starts_at lead", "会议提醒"),
         _kind("lesson_reminder", REM, "school class_name subject room starts_at lead", "上课提醒"),
-        _kind("deadline_reminder", REM, "what title due_at lead", "截止提醒（报名 / 报告）"),
+        _kind("deadline_reminder", REM, "what title due_at lead", "截止提醒（报名/项目申报/报告）"),
         _kind("task_reminder", REM, "title due_at lead", "任务提醒"),
         # --- safety: escalation chains (上报), critical ---
         _kind(

@@ -1,5 +1,9 @@
 """Application deadlines (报名截止提醒): who is reminded before a recruitment campaign stops
-taking applications, and when that changes. Each runs in the transaction it is handed.
+taking applications, or a project season stops taking teams (暑期社会实践项目申报), and
+when that changes. Each runs in the transaction it is handed.
+
+A project season is a deadline like a campaign's (its subject id `season_deadline(...)`,
+which no campaign id can be): the students of a registered team are its applicants.
 
 The audience is the college's volunteer pool — its current members (departments and
 volunteer-corps units) and the volunteers it enrolled from earlier campaigns — less
@@ -16,7 +20,7 @@ included), are never reminded of that campaign's deadline.
   applied to (at once, when every lead has passed — the reminders' rule);
 - someone leaves the pool (their last membership ends): their pending reminders of the
   open campaigns are cancelled;
-- the campaign closes: nobody is reminded of it.
+- the campaign closes: nobody is reminded of it (a season's window simply ends).
 
 Every change takes the college's advisory lock first (repository.lock_college), so two
 replicas applying events of one college at once never act on what the other has not yet
@@ -39,6 +43,11 @@ KIND = SubjectKind.APPLICATION_DEADLINE
 MEMBERSHIP, VOLUNTEER = "membership", "volunteer"
 
 
+def season_deadline(season: str) -> str:
+    """The deadline's subject id of a project season ('/' is in no campaign id)."""
+    return f"project-season/{season}"
+
+
 async def campaign_opened(
     conn: asyncpg.Connection,
     *,
@@ -47,8 +56,10 @@ async def campaign_opened(
     title: str,
     closes_at: datetime,
     now: datetime,
+    what: str = "application",
     leads: Sequence[timedelta] | None = None,
 ) -> None:
+    """`what` the reminder names: "application" (a campaign's), "project" (a season's)."""
     await repository.lock_college(conn, college=college)
     audience = application_audience(
         await repository.pool(conn, college=college),
@@ -60,7 +71,7 @@ async def campaign_opened(
         subject_kind=KIND,
         subject_id=campaign_id,
         starts_at=closes_at,
-        fields={"what": "application", "title": title, "due_at": closes_at},
+        fields={"what": what, "title": title, "due_at": closes_at},
         holders=audience,
         now=now,
         leads=leads,

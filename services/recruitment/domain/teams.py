@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from services.recruitment.domain.rules import RuleBroken
 from shared.events.recruitment import (
+    ProjectSeasonOpened,
     ProjectTeamApproved,
     ProjectTeamRegistered,
     ProjectTeamRejected,
@@ -59,6 +60,12 @@ class ProjectSeason:
         stored before request dates were bounded may reach 9999-12-31).
         """
         return self.opens_on <= now.astimezone(CAMPUS_TIME).date() <= self.closes_on
+
+    @property
+    def applications_close_at(self) -> datetime:
+        """Midnight after the window's last day, campus time: when it stops taking teams.
+        (Seasons are opened with sane dates, so the day after the last one exists.)"""
+        return datetime.combine(self.closes_on + timedelta(days=1), time(), CAMPUS_TIME)
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,20 @@ def open_season(
         closes_on=closes_on,
         opened_by=opened_by,
         opened_at=now,
+    )
+
+
+def season_opened(season: ProjectSeason) -> ProjectSeasonOpened:
+    """What the opening of a season tells other services (reminders of its deadline)."""
+    return ProjectSeasonOpened(
+        college=season.college,
+        season=season.season,
+        title=season.title,
+        opens_on=season.opens_on,
+        closes_on=season.closes_on,
+        applications_close_at=season.applications_close_at,
+        opened_by=season.opened_by,
+        opened_at=season.opened_at,
     )
 
 

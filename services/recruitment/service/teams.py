@@ -21,6 +21,7 @@ from services.recruitment.domain.teams import (
     open_season,
     register_team,
     reject_team,
+    season_opened,
 )
 from services.recruitment.repository import teams as repository
 from services.recruitment.service import SOURCE
@@ -63,6 +64,7 @@ async def open_project_season(
             await repository.insert_season(conn, opened)
     except asyncpg.UniqueViolationError as race:
         raise one_season_per_name_broken(season) from race
+    await append_to_outbox(conn, [season_opened(opened)], source=SOURCE, now=now)
     return opened
 
 

@@ -4,12 +4,14 @@ wait for their consumption, or to redeliver them as they were)."""
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 
 from shared.events.base import DomainEvent
+from shared.events.recruitment import MembershipStarted
 from shared.events.registry import spec_for_model
+from tests.e2e.notifications.remesc_support import now_s
 from tests.e2e.notifications.routing_support import Produced
 from tests.support.kafka import header, read_topic, wait_until
 
@@ -56,3 +58,16 @@ async def pending_reminders(dsn: str, college: str, campaign: str) -> dict[str, 
     finally:
         await conn.close()
     return {row["person_id"]: row["n"] for row in rows}
+
+
+def joined(college: str, person: str) -> MembershipStarted:
+    """The person joins a department of the college now: into its volunteer pool."""
+    return MembershipStarted(
+        college=college,
+        membership_id=uuid4(),
+        person_id=person,
+        organisation_kind="department",
+        organisation_id="volunteers",
+        how="admitted",
+        started_at=now_s(),
+    )

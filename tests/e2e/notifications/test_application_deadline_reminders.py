@@ -21,10 +21,9 @@ from shared.events.recruitment import (
     CampaignOpened,
     CampaignPosition,
     MembershipEnded,
-    MembershipStarted,
     VolunteerEnrolled,
 )
-from tests.e2e.notifications.deadline_support import wait_published
+from tests.e2e.notifications.deadline_support import joined, wait_published
 from tests.e2e.notifications.remesc_support import (
     DAY,
     H,
@@ -55,18 +54,6 @@ def _opened(college: str, campaign: str, closes: datetime) -> CampaignOpened:
     )
 
 
-def _joined(college: str, person: str) -> MembershipStarted:
-    return MembershipStarted(
-        college=college,
-        membership_id=uuid4(),
-        person_id=person,
-        organisation_kind="department",
-        organisation_id="volunteers",
-        how="admitted",
-        started_at=now_s(),
-    )
-
-
 def _applied(college: str, campaign: str, person: str) -> ApplicationSubmitted:
     return ApplicationSubmitted(
         college=college,
@@ -94,7 +81,7 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
         f"{name}-{run}" for name in ("stay", "early", "later", "leave", "vol", "out", "late")
     )
     bootstrap = stack.kafka_bootstrap
-    leaving = _joined(college, leaves)
+    leaving = joined(college, leaves)
     closes = now_s() + 5 * DAY
     async with httpx.AsyncClient(timeout=10) as client:
 
@@ -104,8 +91,8 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
         await _step(
             bootstrap,
             [
-                *(_joined(college, p) for p in (stays, applies_first, applies_later)),
-                _joined(f"x{run}", stays),
+                *(joined(college, p) for p in (stays, applies_first, applies_later)),
+                joined(f"x{run}", stays),
                 leaving,
                 VolunteerEnrolled(
                     college=college,
@@ -145,7 +132,7 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
                     reason="个人原因",
                     ended_at=now_s(),
                 ),
-                _joined(college, late),
+                joined(college, late),
             ],
         )
         assert (await reminded(applies_later), await reminded(leaves)) == ([], [])
@@ -178,7 +165,7 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
         for person in (stays, volunteer, late):
             assert await reminded(person) == [], person
         # Joining after the campaign closed reminds of nothing.
-        await _step(bootstrap, [_joined(college, f"after-{run}")])
+        await _step(bootstrap, [joined(college, f"after-{run}")])
         assert await my_reminders(client, services, college, f"after-{run}") == []
 
 
@@ -192,7 +179,7 @@ async def test_a_campaign_about_to_close_reminds_at_once_once(
     async with httpx.AsyncClient(timeout=10) as client:
         await _step(
             stack.kafka_bootstrap,
-            [_joined(college, member), _joined(college, applicant)],
+            [joined(college, member), joined(college, applicant)],
         )
         await _step(stack.kafka_bootstrap, [_applied(college, campaign, applicant)])
         await _step(stack.kafka_bootstrap, [_opened(college, campaign, closes)])
@@ -219,7 +206,7 @@ async def test_a_campaign_opened_and_applied_to_through_recruitment_reminds_who_
     officer = bearer(f"{college}-officer", "officer", college)
     closes = now_s() + 3 * DAY
     async with httpx.AsyncClient(timeout=30) as client:
-        await _step(bootstrap, [_joined(college, member), _joined(college, applicant)])
+        await _step(bootstrap, [joined(college, member), joined(college, applicant)])
         opened = await client.post(
             f"{root}/campaigns",
             json={

@@ -3,6 +3,7 @@ and each renders against the kind's sample fields and with every field absent.""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from importlib import resources
 
 import pytest
@@ -105,3 +106,27 @@ def test_the_applicant_notices_keep_their_wording() -> None:
         "李明同学：你报名的志愿服务招募“暑期支教”已收到，提交时间 2026-11-30 10:30。"
         "请留意后续筛选与面试通知。"
     )
+
+
+@pytest.mark.parametrize(
+    ("what", "zh_title", "zh_words", "en_title"),
+    [
+        ("application", "报名截止提醒", "报名“", "Application reminder"),
+        ("project", "项目申报截止提醒", "项目申报“", "Project application reminder"),
+        ("report", "报告截止提醒", "社会实践报告“", "Report reminder"),
+    ],
+)
+def test_a_deadline_reminder_names_what_closes(
+    what: str, zh_title: str, zh_words: str, en_title: str
+) -> None:
+    kind = KINDS["deadline_reminder"]
+    fields = {
+        "what": what,
+        "title": "2027年暑期社会实践项目申报",
+        "due_at": "2027-05-15T16:00:00Z",
+        "lead": timedelta(hours=24),
+    }
+    zh = render_builtin(kind, "zh-CN", fields)
+    assert zh.title == zh_title
+    assert zh.body.startswith(f"{zh_words}2027年暑期社会实践项目申报”将于 2027-05-16 00:00")
+    assert render_builtin(kind, "en", fields).title == en_title

@@ -10,6 +10,7 @@ from uuid import uuid4
 import pytest
 
 from services.recruitment.domain.teams import (
+    CAMPUS_TIME,
     OtherTeam,
     ProjectClass,
     ProjectSeason,
@@ -19,6 +20,7 @@ from services.recruitment.domain.teams import (
     open_season,
     register_team,
     reject_team,
+    season_opened,
 )
 from services.recruitment.repository.teams import take_seats
 from shared.events.recruitment import ProjectTeamRegistered
@@ -232,6 +234,32 @@ def test_a_one_day_window_is_allowed() -> None:
         now=IN_WINDOW,
     )
     assert season.window_is_open(IN_WINDOW)
+
+
+def test_an_opened_season_says_when_it_stops_taking_teams() -> None:
+    season = open_season(
+        college="cs",
+        season="2026-summer",
+        title="2026年暑期社会实践项目申报",
+        opens_on=date(2026, 5, 8),
+        closes_on=date(2026, 5, 15),
+        opened_by="cs-officer",
+        season_exists=False,
+        now=IN_WINDOW,
+    )
+    event = season_opened(season)
+    # Midnight after 15 May, campus time: still open at 23:59 on the 15th, closed after.
+    assert event.applications_close_at == datetime(2026, 5, 16, tzinfo=CAMPUS_TIME)
+    assert event.applications_close_at == datetime(2026, 5, 15, 16, 0, tzinfo=UTC)
+    last_minute = event.applications_close_at - timedelta(minutes=1)
+    assert season.window_is_open(last_minute)
+    assert not season.window_is_open(event.applications_close_at)
+    assert (event.college, event.season, event.title) == ("cs", "2026-summer", season.title)
+    assert (event.opens_on, event.closes_on, event.opened_by) == (
+        date(2026, 5, 8),
+        date(2026, 5, 15),
+        "cs-officer",
+    )
 
 
 # --- review -------------------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""A project season's application deadline (暑期社会实践项目申报截止) on the real stack,
+through recruitment's API: opening a season publishes ProjectSeasonOpened, and the
+college's volunteer pool is reminded 48 h and 24 h before its window ends (midnight after
+its last day, campus time) — except the students of a registered team (the leader and
+every member), even one who joins the pool after registering; a newcomer to the pool is
+reminded; the opening redelivered puts nobody back."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from shared.events.recruitment import ProjectSeasonOpened, ProjectTeamRegistered
+from tests.e2e.notifications.deadline_support import joined, wait_published
+from tests.e2e.notifications.remesc_support import DAY, consumed, my_reminders, times
+from tests.e2e.notifications.routing_support import produce, run_id, with_ids
+from tests.support.auth import bearer
+from tools.stack import StackEndpoints
+
+pytestmark = pytest.mark.e2e
+
+CAMPUS = ZoneInfo("Asia/Shanghai")
+
+
+async def test_a_season_reminds_the_pool_but_not_the_students_of_a_registered_team(
+    services: dict[str, str], stack: StackEndpoints
+) -> None:
+    run = run_id()
+    college, season = f"p{run}", f"2027-summer-{run}"
+    subject = f"project-season/{season}"
+    stays, leader, member, outsider, newcomer = (
+        f"{name}-{run}" for name in ("stay", "lead", "mem", "out", "new")
+    )
+    bootstrap = stack.kafka_bootstrap
+    root = f"{services['recruitment']}/api/recruitment/colleges/{college}"
+    last_day = datetime.now(CAMPUS).date() + timedelta(days=4)
+    closes = datetime.combine(last_day + timedelta(days=1), time(), CAMPUS)
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def reminded(person: str) -> list[datetime]:
+            return times(await my_reminders(client, services, college, person), subject)
+
+        members = with_ids([joined(college, p) for p in (stays, leader, member)])
+        await produce(bootstrap, members)
+        await consumed(bootstrap, members)
+
+        opened = await client.post(
+            f"{root}/project-seasons",
+            json={
+                "season": season,
+                "title": "2027年暑期社会实践项目申报",
+                "opens_on": str(datetime.now(CAMPUS).date() - timedelta(days=1)),
+                "closes_on": str(last_day),
+            },
+            headers=bearer(f"{college}-officer", "officer", college),
+        )
+        assert opened.status_code == 201, opened.text
+        [announced] = (await wait_published(bootstrap, ProjectSeasonOpened, [season])).values()
+        assert announced[0].applications_close_at == closes
+        await consumed(bootstrap, [announced])
+        for person in (stays, leader, member):
+            assert await reminded(person) == [closes - 2 * DAY, closes - DAY], person
+        [first, _] = await my_reminders(client, services, college, stays)
+        assert first["kind"] == "deadline_reminder"
+        assert (first["fields"]["what"], first["fields"]["title"]) == (
+            "project",
+            "2027年暑期社会实践项目申报",
+        )
+
+        # A team of the leader, a pool member and a student outside the pool registers.
+        registered = await client.post(
+            f"{root}/project-seasons/{season}/teams",
+            json={
+                "title": "乡村留守儿童阅读推广",
+                "summary": "在三所村小开展暑期阅读与安全教育活动",
+                "member_ids": [leader, member, outsider],
+                "advisor_ids": [f"{college}-t-zhang"],
+            },
+            headers=bearer(leader, "student", college),
+        )
+        assert registered.status_code == 201, registered.text
+        team_id = registered.json()["id"]
+        [team] = (await wait_published(bootstrap, ProjectTeamRegistered, [team_id])).values()
+        await consumed(bootstrap, [team])
+        assert (await reminded(leader), await reminded(member)) == ([], [])
+        assert await reminded(stays) == [closes - 2 * DAY, closes - DAY]
+
+        # The outsider joins the pool after registering: not reminded; a newcomer is.
+        later = with_ids([joined(college, outsider), joined(college, newcomer)])
+        await produce(bootstrap, later)
+        await consumed(bootstrap, later)
+        assert await reminded(outsider) == []
+        assert await reminded(newcomer) == [closes - 2 * DAY, closes - DAY]
+
+        # The opening redelivered as it was: nobody of the team is put back.
+        await produce(bootstrap, [announced])
+        await consumed(bootstrap, [announced])
+        for person in (leader, member, outsider):
+            assert await reminded(person) == [], person
+        for person in (stays, newcomer):
+            assert await reminded(person) == [closes - 2 * DAY, closes - DAY], person
