@@ -8,13 +8,22 @@ restarts and replicas.
 """
 
 from shared.timers.loop import DueActionHandler, run_due_actions
-from shared.timers.store import DueAction, cancel, retry_delay, schedule
+from shared.timers.store import (
+    DueAction,
+    cancel,
+    cancel_many,
+    retry_delay,
+    schedule,
+    schedule_many,
+)
 
 __all__ = [
     "DueAction",
     "DueActionHandler",
     "cancel",
+    "cancel_many",
     "retry_delay",
     "run_due_actions",
     "schedule",
+    "schedule_many",
 ]

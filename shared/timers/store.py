@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +31,15 @@ def retry_delay(attempts: int) -> timedelta:
     return min(MAX_RETRY, FIRST_RETRY * 2 ** max(0, min(attempts, 20)))
 
 
+_SCHEDULE = (
+    "INSERT INTO due_actions (kind, key, due_at, payload) VALUES ($1, $2, $3, $4::jsonb)"
+    " ON CONFLICT (kind, key) WHERE fired_at IS NULL DO UPDATE"
+    " SET due_at = EXCLUDED.due_at, payload = EXCLUDED.payload,"
+    " attempts = 0, last_error = NULL"
+)
+_CANCEL = "DELETE FROM due_actions WHERE kind = $1 AND key = $2 AND fired_at IS NULL"
+
+
 async def schedule(
     conn: asyncpg.Connection,
     *,
@@ -41,16 +50,20 @@ async def schedule(
 ) -> None:
     """Make (kind, key) due at `due_at`: a new action, or the pending one moved (and its
     payload replaced, its failures forgotten). Runs in the caller's transaction."""
-    await conn.execute(
-        "INSERT INTO due_actions (kind, key, due_at, payload) VALUES ($1, $2, $3, $4::jsonb)"
-        " ON CONFLICT (kind, key) WHERE fired_at IS NULL DO UPDATE"
-        " SET due_at = EXCLUDED.due_at, payload = EXCLUDED.payload,"
-        " attempts = 0, last_error = NULL",
-        kind,
-        key,
-        due_at,
-        json.dumps(dict(payload or {})),
-    )
+    await conn.execute(_SCHEDULE, kind, key, due_at, json.dumps(dict(payload or {})))
+
+
+async def schedule_many(
+    conn: asyncpg.Connection,
+    *,
+    kind: str,
+    timers: Sequence[tuple[str, datetime, Mapping[str, Any] | None]],
+) -> None:
+    """`schedule` for each (key, due_at, payload), in order (a key given twice ends at its
+    last), sent to the database as one batch."""
+    rows = [(kind, key, due_at, json.dumps(dict(payload or {}))) for key, due_at, payload in timers]
+    if rows:
+        await conn.executemany(_SCHEDULE, rows)
 
 
 async def cancel(conn: asyncpg.Connection, *, kind: str, key: str) -> bool:
@@ -58,10 +71,16 @@ async def cancel(conn: asyncpg.Connection, *, kind: str, key: str) -> bool:
 
     While a loop fires it, this waits for that transaction: then it is fired, not pending.
     """
-    status = await conn.execute(
-        "DELETE FROM due_actions WHERE kind = $1 AND key = $2 AND fired_at IS NULL", kind, key
-    )
+    status = await conn.execute(_CANCEL, kind, key)
     return status != "DELETE 0"
+
+
+async def cancel_many(conn: asyncpg.Connection, *, kind: str, keys: Collection[str]) -> None:
+    """`cancel` for each key, sent to the database as one batch. (One key lookup each,
+    on the pending index, whatever the table's statistics: a single statement over an
+    array of thousands of keys can be planned as a scan per key.)"""
+    if keys:
+        await conn.executemany(_CANCEL, [(kind, key) for key in keys])
 
 
 async def claim_due(

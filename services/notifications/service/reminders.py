@@ -29,7 +29,7 @@ from services.notifications.repository.reminders import Reminder
 from services.notifications.service.messages import notify
 from services.notifications.settings import NotificationsSettings, settings_for_use_cases
 from shared.paging import Paging
-from shared.timers import DueAction, cancel, schedule
+from shared.timers import DueAction, cancel_many, schedule_many
 
 REMINDER_TIMER = "notifications.reminder"
 
@@ -59,8 +59,8 @@ async def _schedule(
     keep: Sequence[tuple[str, Firing]],
     now: datetime,
 ) -> None:
-    """Each (person, firing) written as a reminder (in one statement) and, when pending
-    afterwards, its timer set (one statement per timer: the kernel's)."""
+    """Each (person, firing) written as a reminder and, when pending afterwards, its timer
+    set (one statement each for all of them)."""
     planned = [
         Reminder(
             reminder_id=reminder_id(
@@ -84,15 +84,15 @@ async def _schedule(
         for person_id, firing in keep
     ]
     pending = await repository.put_reminders(conn, planned, now=now)
-    for found in planned:
-        if found.reminder_id in pending:
-            await schedule(
-                conn,
-                kind=REMINDER_TIMER,
-                key=str(found.reminder_id),
-                due_at=found.fire_at,
-                payload={"college": college},
-            )
+    await schedule_many(
+        conn,
+        kind=REMINDER_TIMER,
+        timers=[
+            (str(found.reminder_id), found.fire_at, {"college": college})
+            for found in planned
+            if found.reminder_id in pending
+        ],
+    )
 
 
 async def _cancel(
@@ -101,8 +101,7 @@ async def _cancel(
     """The pending ones' timers deleted, then those still pending marked cancelled at
     once (one fired meanwhile stays sent)."""
     cancelled = [r.reminder_id for r in reminders if r.status == ReminderStatus.PENDING]
-    for found in cancelled:
-        await cancel(conn, kind=REMINDER_TIMER, key=str(found))
+    await cancel_many(conn, kind=REMINDER_TIMER, keys=[str(found) for found in cancelled])
     if cancelled:
         await repository.cancel_pending(conn, reminder_ids=cancelled, now=now)
 

@@ -8,6 +8,7 @@ Time is the test's clock, moved by hand, so nothing waits for a real deadline.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -20,7 +21,15 @@ import pytest
 
 from shared.rules import RuleBroken
 from shared.supervisor import LoopHealth
-from shared.timers import DueAction, DueActionHandler, cancel, run_due_actions, schedule
+from shared.timers import (
+    DueAction,
+    DueActionHandler,
+    cancel,
+    cancel_many,
+    run_due_actions,
+    schedule,
+    schedule_many,
+)
 from tests.support.kafka import wait_until
 
 pytestmark = pytest.mark.integration
@@ -161,6 +170,44 @@ async def test_a_cancelled_action_never_fires(kernel_pool: asyncpg.Pool) -> None
         await wait_until(all_fired(kernel_pool, kind, 1), timeout_s=15, what="the kept action")
         await asyncio.sleep(0.3)
     assert await effects(kernel_pool, kind) == {"kept": 1}
+
+
+async def test_many_scheduled_moved_and_cancelled_at_once_act_as_one_by_one(
+    kernel_pool: asyncpg.Pool,
+) -> None:
+    kind, clock = new_kind(), Clock()
+    soon, later = START + timedelta(minutes=5), START + timedelta(hours=1)
+    await at(kernel_pool, kind, "fired", START - timedelta(seconds=1))
+    async with running(kernel_pool, {kind: recording("first")}, clock):
+        await wait_until(all_fired(kernel_pool, kind, 1), timeout_s=15, what="the first action")
+    await at(kernel_pool, kind, "moved", later)
+    async with kernel_pool.acquire() as conn, conn.transaction():
+        await schedule_many(conn, kind=kind, timers=[])  # nothing: no statement
+        await schedule_many(
+            conn,
+            kind=kind,
+            timers=[
+                ("a", later, {"n": 1}),
+                ("twice", later, {"n": 1}),
+                ("twice", soon, {"n": 2}),  # the last of a key wins
+                ("moved", soon, None),  # the pending one moved earlier
+                ("fired", soon, {"n": 3}),  # fired before: a new pending one
+                ("cancelled", soon, None),
+            ],
+        )
+        await cancel_many(conn, kind=kind, keys=["cancelled", "never-set", "a"])
+        await cancel_many(conn, kind=kind, keys=[])
+    pending = {
+        row["key"]: (row["due_at"], json.loads(row["payload"]))
+        for row in await rows_of(kernel_pool, kind)
+        if row["fired_at"] is None
+    }
+    assert pending == {"twice": (soon, {"n": 2}), "moved": (soon, {}), "fired": (soon, {"n": 3})}
+    clock.now = START + timedelta(minutes=6)
+    async with running(kernel_pool, {kind: recording("second")}, clock):
+        await wait_until(all_fired(kernel_pool, kind, 4), timeout_s=15, what="the three due")
+        await asyncio.sleep(0.3)
+    assert await effects(kernel_pool, kind) == {"fired": 2, "twice": 1, "moved": 1}
 
 
 async def test_a_failing_action_is_retried_until_it_succeeds(kernel_pool: asyncpg.Pool) -> None:
