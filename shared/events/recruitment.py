@@ -230,9 +230,12 @@ class IntakeResultPublished(DomainEvent):
 
 
 class ProjectSeasonOpened(DomainEvent):
-    """The committee opened a season's application window for project teams (e.g. 8–15
-    May, campus days); `applications_close_at` is midnight after its last day, campus
-    time (Asia/Shanghai)."""
+    """The committee announced a season's application window for project teams.
+
+    The window is given in campus days (e.g. 8–15 May, Asia/Shanghai): it takes teams from
+    `applications_open_at` (midnight before its first day) to `applications_close_at`
+    (midnight after its last day). It may be announced before it opens.
+    """
 
     event_type = "campusflow.recruitment.project_season.opened.v1"
     key_field = "season"
@@ -241,6 +244,7 @@ class ProjectSeasonOpened(DomainEvent):
     title: ShortText
     opens_on: date
     closes_on: date
+    applications_open_at: AwareDatetime
     applications_close_at: AwareDatetime
     opened_by: PersonId
     opened_at: AwareDatetime

@@ -124,6 +124,7 @@ async def on_project_season_opened(
         title=event.title,
         closes_at=event.applications_close_at,
         what="project",
+        opens_at=event.applications_open_at,
         now=_now(),
     )
 

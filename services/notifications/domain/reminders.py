@@ -68,6 +68,19 @@ def parse_leads(text: str) -> tuple[timedelta, ...]:
     return tuple(sorted(leads, reverse=True))
 
 
+def leads_within_window(
+    leads: Sequence[timedelta], *, opens_at: datetime | None, closes_at: datetime
+) -> tuple[timedelta, ...]:
+    """The leads of an application window's deadline that fall inside the window: none
+    before it opens (the T−48 h reminder of a one-day window would come before anyone can
+    apply). When every lead falls before the opening, one reminder at the opening. No
+    opening known (a campaign's): the leads as they are."""
+    if opens_at is None or closes_at <= opens_at:
+        return tuple(leads)
+    inside = tuple(lead for lead in leads if closes_at - lead >= opens_at)
+    return inside if inside or not leads else (closes_at - opens_at,)
+
+
 @dataclass(frozen=True)
 class Firing:
     """One reminder's plan: its lead and when it fires (`at_once`: its own time had

@@ -29,18 +29,29 @@ committed. `leads`: the deadline leads of the settings unless given.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 
-from services.notifications.domain.reminders import SubjectKind, application_audience
+from services.notifications.domain.reminders import (
+    SubjectKind,
+    application_audience,
+    leads_within_window,
+)
 from services.notifications.repository import deadline_audience as repository
 from services.notifications.repository import reminders as reminder_rows
 from services.notifications.service import reminders
 
 KIND = SubjectKind.APPLICATION_DEADLINE
 MEMBERSHIP, VOLUNTEER = "membership", "volunteer"
+
+
+def _opening(fields: Mapping[str, Any]) -> datetime | None:
+    """The window's opening kept with a subject (a season's), else None."""
+    found = fields.get("opens_at")
+    return None if found is None else datetime.fromisoformat(str(found))
 
 
 def season_deadline(season: str) -> str:
@@ -57,9 +68,12 @@ async def campaign_opened(
     closes_at: datetime,
     now: datetime,
     what: str = "application",
+    opens_at: datetime | None = None,
     leads: Sequence[timedelta] | None = None,
 ) -> None:
-    """`what` the reminder names: "application" (a campaign's), "project" (a season's)."""
+    """`what` the reminder names: "application" (a campaign's), "project" (a season's);
+    `opens_at`: when the window opens, if later known (a season's), so nobody is reminded
+    before it (kept with the subject for the pool's newcomers)."""
     await repository.lock_college(conn, college=college)
     audience = application_audience(
         await repository.pool(conn, college=college),
@@ -71,10 +85,19 @@ async def campaign_opened(
         subject_kind=KIND,
         subject_id=campaign_id,
         starts_at=closes_at,
-        fields={"what": what, "title": title, "due_at": closes_at},
+        fields={
+            "what": what,
+            "title": title,
+            "due_at": closes_at,
+            **({} if opens_at is None else {"opens_at": opens_at}),
+        },
         holders=audience,
         now=now,
-        leads=leads,
+        leads=leads_within_window(
+            reminders.leads_for(KIND) if leads is None else leads,
+            opens_at=opens_at,
+            closes_at=closes_at,
+        ),
     )
 
 
@@ -151,7 +174,11 @@ async def joined_pool(
             starts_at=campaign.starts_at,
             fields=campaign.fields,
             now=now,
-            leads=leads,
+            leads=leads_within_window(
+                reminders.leads_for(KIND) if leads is None else leads,
+                opens_at=_opening(campaign.fields),
+                closes_at=campaign.starts_at,
+            ),
         )
 
 

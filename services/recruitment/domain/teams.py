@@ -62,6 +62,11 @@ class ProjectSeason:
         return self.opens_on <= now.astimezone(CAMPUS_TIME).date() <= self.closes_on
 
     @property
+    def applications_open_at(self) -> datetime:
+        """Midnight before the window's first day, campus time: when it takes teams."""
+        return datetime.combine(self.opens_on, time(), CAMPUS_TIME)
+
+    @property
     def applications_close_at(self) -> datetime:
         """Midnight after the window's last day, campus time: when it stops taking teams.
         (Seasons are opened with sane dates, so the day after the last one exists.)"""
@@ -171,6 +176,7 @@ def season_opened(season: ProjectSeason) -> ProjectSeasonOpened:
         title=season.title,
         opens_on=season.opens_on,
         closes_on=season.closes_on,
+        applications_open_at=season.applications_open_at,
         applications_close_at=season.applications_close_at,
         opened_by=season.opened_by,
         opened_at=season.opened_at,

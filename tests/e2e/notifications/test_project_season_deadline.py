@@ -3,11 +3,14 @@ through recruitment's API: opening a season publishes ProjectSeasonOpened, and t
 college's volunteer pool is reminded 48 h and 24 h before its window ends (midnight after
 its last day, campus time) — except the students of a registered team (the leader and
 every member), even one who joins the pool after registering; a newcomer to the pool is
-reminded; the opening redelivered puts nobody back."""
+reminded; the opening handled again puts nobody back. With events produced directly: a
+team registered before its season's opening is seen (another partition) still keeps its
+students off, and a window shorter than the leads reminds nobody before it opens."""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -15,7 +18,7 @@ import pytest
 
 from shared.events.recruitment import ProjectSeasonOpened, ProjectTeamRegistered
 from tests.e2e.notifications.deadline_support import joined, wait_published
-from tests.e2e.notifications.remesc_support import DAY, consumed, my_reminders, times
+from tests.e2e.notifications.remesc_support import DAY, consumed, my_reminders, now_s, times
 from tests.e2e.notifications.routing_support import produce, run_id, with_ids
 from tests.support.auth import bearer
 from tools.stack import StackEndpoints
@@ -95,10 +98,71 @@ async def test_a_season_reminds_the_pool_but_not_the_students_of_a_registered_te
         assert await reminded(outsider) == []
         assert await reminded(newcomer) == [closes - 2 * DAY, closes - DAY]
 
-        # The opening redelivered as it was: nobody of the team is put back.
-        await produce(bootstrap, [announced])
-        await consumed(bootstrap, [announced])
+        # The opening published again (a new event id: handled again, not deduplicated by
+        # the inbox): nobody of the team is put back.
+        again = with_ids([announced[0]])
+        await produce(bootstrap, again)
+        await consumed(bootstrap, again)
         for person in (leader, member, outsider):
             assert await reminded(person) == [], person
         for person in (stays, newcomer):
             assert await reminded(person) == [closes - 2 * DAY, closes - DAY], person
+
+
+def _season(college: str, season: str, opens: datetime, closes: datetime) -> ProjectSeasonOpened:
+    return ProjectSeasonOpened(
+        college=college,
+        season=season,
+        title="2027年暑期社会实践项目申报",
+        opens_on=opens.astimezone(CAMPUS).date(),
+        closes_on=(closes - timedelta(days=1)).astimezone(CAMPUS).date(),
+        applications_open_at=opens,
+        applications_close_at=closes,
+        opened_by=f"{college}-officer",
+        opened_at=now_s(),
+    )
+
+
+async def test_a_team_seen_first_stays_off_and_a_short_window_reminds_only_once_open(
+    services: dict[str, str], stack: StackEndpoints
+) -> None:
+    run = run_id()
+    college, season = f"q{run}", f"2027-summer-{run}"
+    subject = f"project-season/{season}"
+    stays, leader, member, newcomer = (f"{name}-{run}" for name in ("stay", "lead", "mem", "new"))
+    bootstrap = stack.kafka_bootstrap
+    # A one-day window three days ahead: its T-48 h would come before it opens.
+    opens = datetime.combine(datetime.now(CAMPUS).date() + timedelta(days=3), time(), CAMPUS)
+    closes = opens + DAY
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def reminded(person: str) -> list[datetime]:
+            return times(await my_reminders(client, services, college, person), subject)
+
+        first = with_ids(
+            [
+                *(joined(college, p) for p in (stays, leader, member)),
+                ProjectTeamRegistered(
+                    college=college,
+                    team_id=uuid4(),
+                    season=season,
+                    title="乡村留守儿童阅读推广",
+                    leader_id=leader,
+                    member_ids=[leader, member, f"out-{run}"],
+                    advisor_id=f"{college}-t-zhang",
+                    registered_at=now_s(),
+                ),
+            ]
+        )
+        await produce(bootstrap, first)
+        await consumed(bootstrap, first)
+        opened = with_ids([_season(college, season, opens, closes)])
+        await produce(bootstrap, opened)
+        await consumed(bootstrap, opened)
+        assert (await reminded(leader), await reminded(member)) == ([], [])
+        assert await reminded(stays) == [closes - DAY] == [opens]
+
+        later = with_ids([joined(college, newcomer)])
+        await produce(bootstrap, later)
+        await consumed(bootstrap, later)
+        assert await reminded(newcomer) == [opens]

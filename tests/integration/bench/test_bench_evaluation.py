@@ -50,6 +50,9 @@ def test_a_quick_run_ends_with_one_json_line_of_every_figure(
     assert len(figures["calibration_gain_per_seed"]) == 3
     worlds = figures["calibration_worlds"]
     assert [(w["bias_scale"], w["noise_scale"]) for w in worlds] == list(WORLD_SCALES)
-    # More bias to correct, more gain; an estimate never far above the oracle's ceiling.
+    # More bias to correct, more gain; the estimate near the oracle's ceiling everywhere
+    # (above it by chance at most a little, on these small rounds).
     by_scale = {(w["bias_scale"], w["noise_scale"]): w for w in worlds}
     assert by_scale[(2.0, 1.0)]["oracle_points"] > by_scale[(1.5, 1.0)]["oracle_points"]
+    for world in worlds:
+        assert abs(world["gain_points"] - world["oracle_points"]) < 3.0, world

@@ -14,6 +14,7 @@ from services.notifications.domain.reminders import (
     Firing,
     SubjectKind,
     application_audience,
+    leads_within_window,
     parse_leads,
     plan_firings,
     reconcile,
@@ -130,3 +131,33 @@ def test_a_task_and_a_campaign_never_share_a_reminder() -> None:
 
 def test_a_task_is_named_with_its_activity() -> None:
     assert task_title("义务献血活动", "活动宣传") == "义务献血活动 · 活动宣传"
+
+
+# --- a window's deadline: no reminder before the window opens ---------------------------
+
+
+def test_a_week_long_window_keeps_every_lead() -> None:
+    closes = NOW + 10 * DAY
+    kept = leads_within_window(DEADLINE_LEADS, opens_at=closes - 7 * DAY, closes_at=closes)
+    assert kept == DEADLINE_LEADS
+
+
+def test_a_one_day_window_drops_the_lead_before_it_opens() -> None:
+    closes = NOW + 10 * DAY
+    kept = leads_within_window(DEADLINE_LEADS, opens_at=closes - DAY, closes_at=closes)
+    assert kept == (DAY,)  # T-24 h is the opening itself; T-48 h would come a day early
+    assert [f.fire_at for f in plan_firings(closes, kept, now=NOW)] == [closes - DAY]
+
+
+def test_a_window_shorter_than_every_lead_reminds_once_at_its_opening() -> None:
+    closes = NOW + 10 * DAY
+    opens = closes - 12 * H
+    kept = leads_within_window(DEADLINE_LEADS, opens_at=opens, closes_at=closes)
+    assert kept == (12 * H,)
+    assert [f.fire_at for f in plan_firings(closes, kept, now=NOW)] == [opens]
+
+
+def test_without_an_opening_or_leads_nothing_changes() -> None:
+    closes = NOW + 10 * DAY
+    assert leads_within_window(DEADLINE_LEADS, opens_at=None, closes_at=closes) == DEADLINE_LEADS
+    assert leads_within_window((), opens_at=closes - H, closes_at=closes) == ()

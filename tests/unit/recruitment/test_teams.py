@@ -251,6 +251,9 @@ def test_an_opened_season_says_when_it_stops_taking_teams() -> None:
     # Midnight after 15 May, campus time: still open at 23:59 on the 15th, closed after.
     assert event.applications_close_at == datetime(2026, 5, 16, tzinfo=CAMPUS_TIME)
     assert event.applications_close_at == datetime(2026, 5, 15, 16, 0, tzinfo=UTC)
+    assert event.applications_open_at == datetime(2026, 5, 7, 16, 0, tzinfo=UTC)
+    assert season.window_is_open(event.applications_open_at)
+    assert not season.window_is_open(event.applications_open_at - timedelta(minutes=1))
     last_minute = event.applications_close_at - timedelta(minutes=1)
     assert season.window_is_open(last_minute)
     assert not season.window_is_open(event.applications_close_at)
