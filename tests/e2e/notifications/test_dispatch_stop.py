@@ -131,8 +131,10 @@ async def test_a_slow_round_keeps_its_claims_from_a_second_replica(
     receiver: tuple[Receiver, str],
 ) -> None:
     provider, url = receiver
-    claim_s = 3.0
-    provider.delay_s = 1.2  # three waves of sends: 3.6 s, longer than the claim
+    claim_s = 6.0
+    # Three waves of sends: 7.2 s, longer than the claim; each send 0.6 s inside a send's
+    # time (half the claim), so a loaded machine does not time it out.
+    provider.delay_s = 2.4
     count = 3 * SEND_CONCURRENCY
     await queue_emails(pool, count)
     settings = settings_for(
@@ -163,8 +165,10 @@ async def test_a_round_slow_to_prepare_sends_nothing_twice(
     receiver: tuple[Receiver, str],
 ) -> None:
     provider, url = receiver
-    claim_s = 3.0
-    provider.delay_s = 1.4  # just under a send's time (half the claim)
+    claim_s = 8.0
+    # Longer than what is left of the claim after the preparation, yet 0.8 s inside a
+    # send's time (half the claim: 4 s), so a loaded machine does not time it out.
+    provider.delay_s = 3.2
     count = SEND_CONCURRENCY
     await queue_emails(pool, count)
     settings = settings_for(
@@ -178,7 +182,7 @@ async def test_a_round_slow_to_prepare_sends_nothing_twice(
     async def stalling_address(conn: asyncpg.Connection, **where: str) -> str | None:
         if not stalled.is_set():  # the first batch's preparation takes 2/3 of the claim
             stalled.set()
-            await asyncio.sleep(2.0)
+            await asyncio.sleep(5.5)
         return await contact_address(conn, **where)
 
     first = dispatcher(
