@@ -46,6 +46,9 @@ class CampaignOpened(DomainEvent):
     ends_on: date
     applications_close_at: AwareDatetime
     positions: list[CampaignPosition]
+    # When applications open (None in events published before it was added): a campaign
+    # may be announced before its window opens.
+    applications_open_at: AwareDatetime | None = None
 
 
 class CampaignClosed(DomainEvent):

@@ -89,6 +89,7 @@ async def on_campaign_opened(
         campaign_id=event.campaign_id,
         title=event.title,
         closes_at=event.applications_close_at,
+        opens_at=event.applications_open_at,
         now=_now(),
     )
 

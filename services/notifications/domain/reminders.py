@@ -74,7 +74,7 @@ def leads_within_window(
     """The leads of an application window's deadline that fall inside the window: none
     before it opens (the T−48 h reminder of a one-day window would come before anyone can
     apply). When every lead falls before the opening, one reminder at the opening. No
-    opening known (a campaign's): the leads as they are."""
+    opening known: the leads as they are."""
     if opens_at is None or closes_at <= opens_at:
         return tuple(leads)
     inside = tuple(lead for lead in leads if closes_at - lead >= opens_at)

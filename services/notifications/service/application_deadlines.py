@@ -49,7 +49,7 @@ MEMBERSHIP, VOLUNTEER = "membership", "volunteer"
 
 
 def _opening(fields: Mapping[str, Any]) -> datetime | None:
-    """The window's opening kept with a subject (a season's), else None."""
+    """The window's opening kept with a subject, else None."""
     found = fields.get("opens_at")
     return None if found is None else datetime.fromisoformat(str(found))
 
@@ -72,8 +72,8 @@ async def campaign_opened(
     leads: Sequence[timedelta] | None = None,
 ) -> None:
     """`what` the reminder names: "application" (a campaign's), "project" (a season's);
-    `opens_at`: when the window opens, if later known (a season's), so nobody is reminded
-    before it (kept with the subject for the pool's newcomers)."""
+    `opens_at`: when the window opens, if known, so nobody is reminded before it (kept
+    with the subject for the pool's newcomers)."""
     await repository.lock_college(conn, college=college)
     audience = application_audience(
         await repository.pool(conn, college=college),

@@ -152,6 +152,7 @@ def open_campaign(
         place=place,
         starts_on=starts_on,
         ends_on=ends_on,
+        applications_open_at=opens_at,
         applications_close_at=closes_at,
         positions=[
             CampaignPosition(

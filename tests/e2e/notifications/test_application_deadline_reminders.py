@@ -3,7 +3,8 @@ a campaign's deadline reminds the college's volunteer pool (current members, enr
 volunteers) who have not applied — not those who did, even when their application came
 first, nor anyone outside the pool; applying, leaving the pool or the campaign closing
 cancels; joining while it is open adds; opened again with a later closing time moves them;
-a campaign about to close reminds at once, once; and the same through recruitment's API."""
+a campaign about to close reminds at once, once; one announced before its window opens
+reminds nobody before it; and the same through recruitment's API."""
 
 from __future__ import annotations
 
@@ -41,7 +42,9 @@ from tools.stack import StackEndpoints
 pytestmark = pytest.mark.e2e
 
 
-def _opened(college: str, campaign: str, closes: datetime) -> CampaignOpened:
+def _opened(
+    college: str, campaign: str, closes: datetime, opens: datetime | None = None
+) -> CampaignOpened:
     return CampaignOpened(
         college=college,
         campaign_id=campaign,
@@ -49,6 +52,7 @@ def _opened(college: str, campaign: str, closes: datetime) -> CampaignOpened:
         place="十二里河小学",
         starts_on=date(2027, 7, 8),
         ends_on=date(2027, 8, 11),
+        applications_open_at=opens,
         applications_close_at=closes,
         positions=[CampaignPosition(position_id="teacher", title="支教志愿者", headcount=20)],
     )
@@ -167,6 +171,24 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
         # Joining after the campaign closed reminds of nothing.
         await _step(bootstrap, [joined(college, f"after-{run}")])
         assert await my_reminders(client, services, college, f"after-{run}") == []
+
+
+async def test_a_campaign_announced_before_its_window_reminds_nobody_before_it_opens(
+    services: dict[str, str], stack: StackEndpoints
+) -> None:
+    run = run_id()
+    college, campaign = f"o{run}", f"autumn-{run}"
+    member, newcomer = f"m-{run}", f"n-{run}"
+    closes = now_s() + 5 * DAY
+    opens = closes - 30 * H  # T-48 h would come 18 h before anyone can apply
+    async with httpx.AsyncClient(timeout=10) as client:
+        await _step(stack.kafka_bootstrap, [joined(college, member)])
+        await _step(stack.kafka_bootstrap, [_opened(college, campaign, closes, opens)])
+        found = await my_reminders(client, services, college, member)
+        assert times(found, campaign) == [closes - DAY]
+        await _step(stack.kafka_bootstrap, [joined(college, newcomer)])
+        found = await my_reminders(client, services, college, newcomer)
+        assert times(found, campaign) == [closes - DAY]
 
 
 async def test_a_campaign_about_to_close_reminds_at_once_once(

@@ -12,6 +12,7 @@ from shared.events import ApplicationSubmitted, MalformedEvent, UnknownEventType
 from shared.events.asyncapi import DOCUMENT_PATH, render
 from shared.events.base import DomainEvent
 from shared.events.codec import MAX_EVENT_BYTES
+from shared.events.recruitment import CampaignOpened, CampaignPosition
 from shared.events.registry import EVENTS, TOPICS, spec_for_type
 
 pytestmark = pytest.mark.unit
@@ -173,3 +174,26 @@ def test_every_reference_in_the_asyncapi_document_resolves() -> None:
         for part in ref.removeprefix("#/").split("/"):
             assert isinstance(target, dict) and part in target, f"dangling {ref}"
             target = target[part]
+
+
+def test_a_campaign_opened_before_its_opening_time_was_carried_still_decodes() -> None:
+    """`applications_open_at` was added to CampaignOpened.v1 later: the events already on
+    the topic, without it, decode with None (the field is optional, not a new version)."""
+    event = CampaignOpened(
+        college="cs",
+        campaign_id="summer-teaching-2026",
+        title="暑期支教志愿者招募",
+        place="十二里河小学",
+        starts_on=NOW.date(),
+        ends_on=NOW.date(),
+        applications_open_at=NOW,
+        applications_close_at=NOW.replace(day=15),
+        positions=[CampaignPosition(position_id="t", title="支教志愿者", headcount=2)],
+    )
+    message = encode(event, source="/campusflow/recruitment", now=NOW)
+    older = json.loads(message.value)
+    del older["applications_open_at"]
+    _, decoded = decode(message.headers, json.dumps(older).encode())
+    assert isinstance(decoded, CampaignOpened)
+    assert decoded.applications_open_at is None
+    assert decoded.model_copy(update={"applications_open_at": NOW}) == event

@@ -59,6 +59,9 @@ def test_an_officer_opens_a_campaign_and_announces_its_positions() -> None:
     assert event.campaign_id == "2026-summer-yibangyi"  # type: ignore[attr-defined]
     assert [p.position_id for p in event.positions] == ["teachers", "squad"]  # type: ignore[attr-defined]
     assert event.positions[1].interview_required  # type: ignore[attr-defined]
+    # Its window, for reminders of its deadline that never come before it opens.
+    assert event.applications_open_at == NOW  # type: ignore[attr-defined]
+    assert event.applications_close_at == NOW + timedelta(days=14)  # type: ignore[attr-defined]
 
 
 def test_a_campaign_id_already_taken_is_refused() -> None:
