@@ -38,9 +38,11 @@ async def flagged_copy(
 ) -> tuple[UUID, UUID, str]:
     """(source report, flagged copy, copy's text): a team copies 30% of another's report."""
     source = await new_report(conn, college, SEASON, [f"src-{uuid4().hex[:6]}"])
-    source_text = full_report(unrelated_body())
-    await submit(conn, college, SEASON, source, source_text)
-    text, _ = copy_into(unrelated_body(), source_text, random.Random(11), 0.3, "edit")
+    source_body = unrelated_body()
+    await submit(conn, college, SEASON, source, full_report(source_body))
+    # Copied from the body only: a piece of the references section would carry its
+    # heading into the copy, and everything after it would be ignored as references.
+    text, _ = copy_into(unrelated_body(), source_body, random.Random(11), 0.3, "edit")
     copier = await new_report(
         conn,
         college,
