@@ -54,6 +54,14 @@ def _opening(fields: Mapping[str, Any]) -> datetime | None:
     return None if found is None else datetime.fromisoformat(str(found))
 
 
+def _inside_window(
+    leads: Sequence[timedelta] | None, *, opens_at: datetime | None, closes_at: datetime
+) -> tuple[timedelta, ...]:
+    """The deadline's leads (the settings' unless given) that fall inside its window."""
+    chosen = reminders.leads_for(KIND) if leads is None else leads
+    return leads_within_window(chosen, opens_at=opens_at, closes_at=closes_at)
+
+
 def season_deadline(season: str) -> str:
     """The deadline's subject id of a project season ('/' is in no campaign id)."""
     return f"project-season/{season}"
@@ -93,11 +101,7 @@ async def campaign_opened(
         },
         holders=audience,
         now=now,
-        leads=leads_within_window(
-            reminders.leads_for(KIND) if leads is None else leads,
-            opens_at=opens_at,
-            closes_at=closes_at,
-        ),
+        leads=_inside_window(leads, opens_at=opens_at, closes_at=closes_at),
     )
 
 
@@ -174,10 +178,8 @@ async def joined_pool(
             starts_at=campaign.starts_at,
             fields=campaign.fields,
             now=now,
-            leads=leads_within_window(
-                reminders.leads_for(KIND) if leads is None else leads,
-                opens_at=_opening(campaign.fields),
-                closes_at=campaign.starts_at,
+            leads=_inside_window(
+                leads, opens_at=_opening(campaign.fields), closes_at=campaign.starts_at
             ),
         )
 

@@ -11,9 +11,17 @@ import asyncpg
 from shared.events.base import DomainEvent
 from shared.events.recruitment import MembershipStarted
 from shared.events.registry import spec_for_model
-from tests.e2e.notifications.remesc_support import now_s
-from tests.e2e.notifications.routing_support import Produced
+from tests.e2e.notifications.remesc_support import consumed, now_s
+from tests.e2e.notifications.routing_support import Produced, produce, with_ids
 from tests.support.kafka import header, read_topic, wait_until
+
+
+async def step(bootstrap: str, events: list[DomainEvent]) -> list[Produced]:
+    """The events produced, each under a new id, and consumed by the reminders consumers."""
+    produced = with_ids(events)
+    await produce(bootstrap, produced)
+    await consumed(bootstrap, produced)
+    return produced
 
 
 async def published(bootstrap: str, model: type[DomainEvent], key: str) -> list[Produced]:

@@ -15,7 +15,6 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from shared.events.base import DomainEvent
 from shared.events.recruitment import (
     ApplicationSubmitted,
     CampaignClosed,
@@ -24,7 +23,7 @@ from shared.events.recruitment import (
     MembershipEnded,
     VolunteerEnrolled,
 )
-from tests.e2e.notifications.deadline_support import joined, wait_published
+from tests.e2e.notifications.deadline_support import joined, step, wait_published
 from tests.e2e.notifications.remesc_support import (
     DAY,
     H,
@@ -35,7 +34,7 @@ from tests.e2e.notifications.remesc_support import (
     times,
     wait_notice,
 )
-from tests.e2e.notifications.routing_support import Produced, produce, run_id, with_ids
+from tests.e2e.notifications.routing_support import produce, run_id
 from tests.support.auth import bearer
 from tools.stack import StackEndpoints
 
@@ -69,13 +68,6 @@ def _applied(college: str, campaign: str, person: str) -> ApplicationSubmitted:
     )
 
 
-async def _step(bootstrap: str, events: list[DomainEvent]) -> list[Produced]:
-    produced = with_ids(events)
-    await produce(bootstrap, produced)
-    await consumed(bootstrap, produced)
-    return produced
-
-
 async def test_a_campaign_reminds_the_pool_who_have_not_applied(
     services: dict[str, str], stack: StackEndpoints
 ) -> None:
@@ -92,7 +84,7 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
         async def reminded(person: str) -> list[datetime]:
             return times(await my_reminders(client, services, college, person), campaign)
 
-        await _step(
+        await step(
             bootstrap,
             [
                 *(joined(college, p) for p in (stays, applies_first, applies_later)),
@@ -110,7 +102,7 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
                 _applied(college, campaign, applies_first),
             ],
         )
-        opened = await _step(bootstrap, [_opened(college, campaign, closes)])
+        opened = await step(bootstrap, [_opened(college, campaign, closes)])
         for person in (stays, applies_later, leaves, volunteer):
             assert await reminded(person) == [closes - 2 * DAY, closes - DAY], person
         found = await my_reminders(client, services, college, stays)
@@ -122,7 +114,7 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
         # The same person as a member of another college hears nothing of it there.
         assert await my_reminders(client, services, f"x{run}", stays) == []
 
-        await _step(
+        await step(
             bootstrap,
             [
                 _applied(college, campaign, applies_later),
@@ -152,13 +144,13 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
         # Opened again with a later closing time: the reminders move, the applicants and
         # the leaver stay off.
         extended = closes + 2 * DAY
-        await _step(bootstrap, [_opened(college, campaign, extended)])
+        await step(bootstrap, [_opened(college, campaign, extended)])
         for person in (stays, volunteer, late):
             assert await reminded(person) == [extended - 2 * DAY, extended - DAY], person
         for person in (applies_first, applies_later, leaves):
             assert await reminded(person) == [], person
 
-        await _step(
+        await step(
             bootstrap,
             [
                 CampaignClosed(
@@ -169,7 +161,7 @@ async def test_a_campaign_reminds_the_pool_who_have_not_applied(
         for person in (stays, volunteer, late):
             assert await reminded(person) == [], person
         # Joining after the campaign closed reminds of nothing.
-        await _step(bootstrap, [joined(college, f"after-{run}")])
+        await step(bootstrap, [joined(college, f"after-{run}")])
         assert await my_reminders(client, services, college, f"after-{run}") == []
 
 
@@ -182,11 +174,11 @@ async def test_a_campaign_announced_before_its_window_reminds_nobody_before_it_o
     closes = now_s() + 5 * DAY
     opens = closes - 30 * H  # T-48 h would come 18 h before anyone can apply
     async with httpx.AsyncClient(timeout=10) as client:
-        await _step(stack.kafka_bootstrap, [joined(college, member)])
-        await _step(stack.kafka_bootstrap, [_opened(college, campaign, closes, opens)])
+        await step(stack.kafka_bootstrap, [joined(college, member)])
+        await step(stack.kafka_bootstrap, [_opened(college, campaign, closes, opens)])
         found = await my_reminders(client, services, college, member)
         assert times(found, campaign) == [closes - DAY]
-        await _step(stack.kafka_bootstrap, [joined(college, newcomer)])
+        await step(stack.kafka_bootstrap, [joined(college, newcomer)])
         found = await my_reminders(client, services, college, newcomer)
         assert times(found, campaign) == [closes - DAY]
 
@@ -199,12 +191,12 @@ async def test_a_campaign_about_to_close_reminds_at_once_once(
     member, applicant = f"m-{run}", f"a-{run}"
     closes = now_s() + 10 * H  # every lead (48 h, 24 h) has passed
     async with httpx.AsyncClient(timeout=10) as client:
-        await _step(
+        await step(
             stack.kafka_bootstrap,
             [joined(college, member), joined(college, applicant)],
         )
-        await _step(stack.kafka_bootstrap, [_applied(college, campaign, applicant)])
-        await _step(stack.kafka_bootstrap, [_opened(college, campaign, closes)])
+        await step(stack.kafka_bootstrap, [_applied(college, campaign, applicant)])
+        await step(stack.kafka_bootstrap, [_opened(college, campaign, closes)])
         told = await wait_notice(client, services, college, member, "deadline_reminder")
         assert told["title"] == "报名截止提醒"
         assert "暑期一帮一支教志愿者招募" in told["body"]
@@ -228,7 +220,7 @@ async def test_a_campaign_opened_and_applied_to_through_recruitment_reminds_who_
     officer = bearer(f"{college}-officer", "officer", college)
     closes = now_s() + 3 * DAY
     async with httpx.AsyncClient(timeout=30) as client:
-        await _step(bootstrap, [joined(college, member), joined(college, applicant)])
+        await step(bootstrap, [joined(college, member), joined(college, applicant)])
         opened = await client.post(
             f"{root}/campaigns",
             json={

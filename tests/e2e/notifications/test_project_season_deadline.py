@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from shared.events.recruitment import ProjectSeasonOpened, ProjectTeamRegistered
-from tests.e2e.notifications.deadline_support import joined, wait_published
+from tests.e2e.notifications.deadline_support import joined, step, wait_published
 from tests.e2e.notifications.remesc_support import DAY, consumed, my_reminders, now_s, times
-from tests.e2e.notifications.routing_support import produce, run_id, with_ids
+from tests.e2e.notifications.routing_support import run_id
 from tests.support.auth import bearer
 from tools.stack import StackEndpoints
 
@@ -46,9 +46,7 @@ async def test_a_season_reminds_the_pool_but_not_the_students_of_a_registered_te
         async def reminded(person: str) -> list[datetime]:
             return times(await my_reminders(client, services, college, person), subject)
 
-        members = with_ids([joined(college, p) for p in (stays, leader, member)])
-        await produce(bootstrap, members)
-        await consumed(bootstrap, members)
+        await step(bootstrap, [joined(college, p) for p in (stays, leader, member)])
 
         opened = await client.post(
             f"{root}/project-seasons",
@@ -92,17 +90,13 @@ async def test_a_season_reminds_the_pool_but_not_the_students_of_a_registered_te
         assert await reminded(stays) == [closes - 2 * DAY, closes - DAY]
 
         # The outsider joins the pool after registering: not reminded; a newcomer is.
-        later = with_ids([joined(college, outsider), joined(college, newcomer)])
-        await produce(bootstrap, later)
-        await consumed(bootstrap, later)
+        await step(bootstrap, [joined(college, outsider), joined(college, newcomer)])
         assert await reminded(outsider) == []
         assert await reminded(newcomer) == [closes - 2 * DAY, closes - DAY]
 
         # The opening published again (a new event id: handled again, not deduplicated by
         # the inbox): nobody of the team is put back.
-        again = with_ids([announced[0]])
-        await produce(bootstrap, again)
-        await consumed(bootstrap, again)
+        await step(bootstrap, [announced[0]])
         for person in (leader, member, outsider):
             assert await reminded(person) == [], person
         for person in (stays, newcomer):
@@ -139,7 +133,8 @@ async def test_a_team_seen_first_stays_off_and_a_short_window_reminds_only_once_
         async def reminded(person: str) -> list[datetime]:
             return times(await my_reminders(client, services, college, person), subject)
 
-        first = with_ids(
+        await step(
+            bootstrap,
             [
                 *(joined(college, p) for p in (stays, leader, member)),
                 ProjectTeamRegistered(
@@ -152,17 +147,11 @@ async def test_a_team_seen_first_stays_off_and_a_short_window_reminds_only_once_
                     advisor_id=f"{college}-t-zhang",
                     registered_at=now_s(),
                 ),
-            ]
+            ],
         )
-        await produce(bootstrap, first)
-        await consumed(bootstrap, first)
-        opened = with_ids([_season(college, season, opens, closes)])
-        await produce(bootstrap, opened)
-        await consumed(bootstrap, opened)
+        await step(bootstrap, [_season(college, season, opens, closes)])
         assert (await reminded(leader), await reminded(member)) == ([], [])
         assert await reminded(stays) == [closes - DAY] == [opens]
 
-        later = with_ids([joined(college, newcomer)])
-        await produce(bootstrap, later)
-        await consumed(bootstrap, later)
+        await step(bootstrap, [joined(college, newcomer)])
         assert await reminded(newcomer) == [opens]

@@ -146,6 +146,11 @@ async def wait_for(
     return seen
 
 
+def _solving(job: dict[str, Any]) -> bool:
+    """Running, with a first solution found (its progress has an objective)."""
+    return bool(job["status"] == "running" and job["progress"]["objective"] is not None)
+
+
 async def submit(
     client: httpx.AsyncClient, url: str, problem: dict[str, Any], time_limit_s: float
 ) -> str:
@@ -327,7 +332,7 @@ async def test_a_long_solve_shows_progress_keeps_the_service_responsive_and_can_
             client,
             url,
             job_id,
-            lambda j: j["status"] == "running" and j["progress"]["objective"] is not None,
+            _solving,
             timeout_s=60,
             what="progress of the running solve",
         )
@@ -474,7 +479,7 @@ async def test_a_replica_or_a_worker_killed_mid_solve_leaves_the_job_to_be_solve
                     client,
                     url,
                     victim_job,
-                    lambda j: j["status"] == "running" and j["progress"]["objective"] is not None,
+                    _solving,
                     timeout_s=90,
                     what="a replica solving",
                 )
