@@ -1,7 +1,7 @@
 """The similarity gate: character k-gram fingerprints with winnowing, exact verification.
 
-No word segmentation: a report is normalised (``similarity_text``), its
-references section cut off, and every k-gram of the normalised body hashed
+No word segmentation: a report is normalised (``similarity_text``), its references
+ignored (``similarity_references``), and every k-gram of the rest hashed
 (a stable 63-bit hash, so it fits a PostgreSQL ``bigint``). Winnowing keeps the
 minimum hash of every window of ``w`` consecutive k-grams (the rightmost on a
 tie), so any shared run of at least ``k + w - 1`` normalised characters shares
@@ -16,20 +16,22 @@ no candidate, and the characters under them count as matched by no one.
 Candidates come from shared fingerprints; each is verified EXACTLY on the
 normalised texts and extended both ways into a maximal passage, reported with
 original character positions on both sides. Containment is the share of this
-report's non-template normalised characters covered by verified passages; a
-report is flagged when containment ≥ the threshold.
+report's normalised characters (template text and references aside) covered by
+verified passages; a report is flagged when containment ≥ the threshold.
 """
 
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import NamedTuple
 
-from services.evaluation.domain.similarity_text import NormalisedText, body_end, normalise
+from services.evaluation.domain.similarity_references import references_spans
+from services.evaluation.domain.similarity_text import NormalisedText, normalise
 
 DEFAULT_K = 13
 DEFAULT_WINDOW = 8
@@ -117,22 +119,39 @@ EMPTY_TEMPLATE = Template(frozenset())
 
 @dataclass(frozen=True)
 class PreparedReport:
-    """A report ready for matching: its normalised body, template mask and fingerprints."""
+    """A report ready for matching: its normalised text, what of it is ignored (template
+    text and references; the service adds the authors' own earlier text) and its
+    fingerprints."""
 
     report_id: str
     normal: NormalisedText
-    template_mask: tuple[bool, ...]
+    ignored: tuple[bool, ...]  # per normalised character
     fingerprints: tuple[Fingerprint, ...]
     k: int
 
     @property
     def size(self) -> int:
-        """Normalised body characters not covered by template text."""
-        return self.template_mask.count(False)
+        """Normalised characters not ignored: the share a match is measured against."""
+        return self.ignored.count(False)
 
     @property
     def hashes(self) -> frozenset[int]:
         return frozenset(f.hash for f in self.fingerprints)
+
+
+def _runs(ignored: Sequence[bool]) -> list[tuple[int, int]]:
+    """The [start, end) runs of characters not ignored."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, flag in enumerate(ignored):
+        if not flag and start is None:
+            start = i
+        elif flag and start is not None:
+            runs.append((start, i))
+            start = None
+    if start is not None:
+        runs.append((start, len(ignored)))
+    return runs
 
 
 def prepare(
@@ -142,18 +161,24 @@ def prepare(
     k: int = DEFAULT_K,
     window: int = DEFAULT_WINDOW,
 ) -> PreparedReport:
-    """Normalise the body (references cut), mask template k-grams, winnow the rest."""
+    """Normalise, ignore the references, then in each run between them mask template
+    k-grams and winnow the rest (a report without references is one run, its whole text)."""
     if k < 1:
         raise ValueError("k must be at least 1")
-    normal = normalise(text, 0, body_end(text))
-    hashes = kgram_hashes(normal.text, k)
-    mask = [False] * len(normal.text)
-    for i, h in enumerate(hashes):
-        if h in template.hashes:
-            for j in range(i, i + k):
-                mask[j] = True
-    prints = tuple(f for f in winnow(hashes, window) if f.hash not in template.hashes)
-    return PreparedReport(report_id, normal, tuple(mask), prints, k)
+    normal = normalise(text)
+    ignored = [False] * len(normal.text)
+    for a, b in references_spans(text):
+        low, high = bisect_left(normal.positions, a), bisect_left(normal.positions, b)
+        ignored[low:high] = [True] * (high - low)
+    prints: list[Fingerprint] = []
+    for start, end in _runs(ignored):
+        hashes = kgram_hashes(normal.text[start:end], k)
+        for i, h in enumerate(hashes):
+            if h in template.hashes:
+                ignored[start + i : start + i + k] = [True] * k
+        kept = (f for f in winnow(hashes, window) if f.hash not in template.hashes)
+        prints.extend(kept if start == 0 else (Fingerprint(h, p + start) for h, p in kept))
+    return PreparedReport(report_id, normal, tuple(ignored), tuple(prints), k)
 
 
 def document_frequencies(reports: Iterable[PreparedReport]) -> dict[int, int]:
@@ -239,9 +264,7 @@ def _share(
 ) -> tuple[float, set[int]]:
     chars: set[int] = set()
     for p in passages:
-        chars.update(
-            i for i in range(p.start, p.end) if not query.template_mask[i] and i not in common
-        )
+        chars.update(i for i in range(p.start, p.end) if not query.ignored[i] and i not in common)
     size = query.size
     return (len(chars) / size if size else 0.0), chars
 

@@ -8,14 +8,11 @@ punctuation, whitespace and symbols drop out). ``positions[i]`` is the index in
 the original text of normalised character ``i``; an original slice
 ``text[positions[a] : positions[b - 1] + 1]`` normalises back to ``normal[a:b]``.
 
-The references / bibliography section (a line that is only a 参考文献 /
-參考文獻 / References / Bibliography heading, to the end) is cut off before
-normalising: ``body_end`` finds where it starts.
+Which of the text is references (and so ignored) is ``similarity_references``' rule.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,13 +20,6 @@ from functools import lru_cache
 from opencc import OpenCC
 
 _T2S = OpenCC("t2s")
-
-_REFERENCES_HEADING = re.compile(
-    r"^[ \t\u3000#*\d.、()（）\[\]【】一二三四五六七八九十]*"
-    r"(参考文献|參考文獻|参考资料|參考資料|references|bibliography)"
-    r"[ \t\u3000:：]*$",
-    re.IGNORECASE | re.MULTILINE,
-)
 
 
 @dataclass(frozen=True)
@@ -70,11 +60,3 @@ def normalise(text: str, start: int = 0, end: int | None = None) -> NormalisedTe
     for index, part in enumerate(parts, start):
         positions.extend([index] * len(part))
     return NormalisedText(normal, tuple(positions))
-
-
-def body_end(text: str) -> int:
-    """Where the references / bibliography section starts (its last heading), or len(text)."""
-    last = None
-    for match in _REFERENCES_HEADING.finditer(text):
-        last = match
-    return len(text) if last is None else last.start()

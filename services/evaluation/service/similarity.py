@@ -35,7 +35,7 @@ from services.evaluation.domain.similarity import (
     prepare,
 )
 from services.evaluation.domain.similarity_candidates import Seeds, choose_candidates
-from services.evaluation.domain.similarity_text import body_end, normalise
+from services.evaluation.domain.similarity_text import normalise
 from services.evaluation.repository import fingerprints as index
 from services.evaluation.repository import integrity as results
 from services.evaluation.service import SOURCE
@@ -204,7 +204,7 @@ async def find_matches(
         source_texts[source_id] = text = source.body
         prepared = PreparedReport(
             source_id,
-            normalise(text, 0, body_end(text)),
+            normalise(text),
             (),
             tuple(shared[document_id]),
             DEFAULT_K,
@@ -213,11 +213,11 @@ async def find_matches(
     if owned:
         # The authors' own earlier text counts like template text: neither matched nor
         # part of the report's size.
-        mask = list(query.template_mask)
+        mask = list(query.ignored)
         for match in check(query, owned, common, cap, threshold).matches:
             for p in match.passages:
                 mask[p.start : p.end] = [True] * (p.end - p.start)
-        query = replace(query, template_mask=tuple(mask))
+        query = replace(query, ignored=tuple(mask))
     result = check(query, others, common, cap, threshold)
     return GateOutcome(
         result,

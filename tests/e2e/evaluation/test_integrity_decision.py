@@ -40,8 +40,8 @@ async def flagged_copy(
     source = await new_report(conn, college, SEASON, [f"src-{uuid4().hex[:6]}"])
     source_body = unrelated_body()
     await submit(conn, college, SEASON, source, full_report(source_body))
-    # Copied from the body only: a piece of the references section would carry its
-    # heading into the copy, and everything after it would be ignored as references.
+    # Copied from the body only, so the copy's size is its prose: a piece of the
+    # references section would be ignored as references wherever it lands.
     text, _ = copy_into(unrelated_body(), source_body, random.Random(11), 0.3, "edit")
     copier = await new_report(
         conn,

@@ -4,6 +4,7 @@ common phrasing ignored, own work never flagged, a new version replacing the old
 
 from __future__ import annotations
 
+import json
 import random
 
 import asyncpg
@@ -77,8 +78,6 @@ async def test_copy_from_cohort_flags_with_positions_on_both_sides(
     assert await flagged_events(conn, copier) == 1
     (match,) = await matches(conn, copier, 1)
     assert match["source_report_id"] == source and match["source_version"] == 1
-    import json
-
     passages = json.loads(match["passages"])
     assert passages
     from services.evaluation.domain.similarity_text import normalise
@@ -89,6 +88,30 @@ async def test_copy_from_cohort_flags_with_positions_on_both_sides(
         assert here == p["text"]
         assert normalise(here).text == normalise(there).text
         assert len(normalise(here).text) >= 13
+
+
+async def test_prose_under_a_references_heading_is_matched_on_both_sides(
+    conn: asyncpg.Connection,
+) -> None:
+    """A heading hides no prose: the source keeps prose after its references, the copier
+    pastes it after a bare 参考文献 line; the gate finds it, positions in both tails."""
+    college = unique_college()
+    await new_season(conn, college, "2026-autumn", template=TEMPLATE)
+    prose = unrelated_body(900)
+    source = await new_report(conn, college, "2026-autumn", ["hider"])
+    source_text = full_report(unrelated_body()) + prose
+    await submit(conn, college, "2026-autumn", source, source_text)
+    copier = await new_report(conn, college, "2026-autumn", ["paster"])
+    text = f"{TEMPLATE}\n\n{unrelated_body()}\n\n参考文献\n{prose}"
+    await submit(conn, college, "2026-autumn", copier, text)
+    checked = await result(conn, copier, 1)
+    assert checked["flagged"] is True and checked["containment"] > 0.2
+    (match,) = await matches(conn, copier, 1)
+    assert match["source_report_id"] == source
+    tail, source_tail = text.index(prose), source_text.index(prose)
+    for p in json.loads(match["passages"]):
+        assert p["start"] >= tail and p["source_start"] >= source_tail
+        assert text[p["start"] : p["end"]] == source_text[p["source_start"] : p["source_end"]]
 
 
 async def test_past_season_is_searched_and_same_author_is_own_work(

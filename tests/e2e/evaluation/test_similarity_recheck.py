@@ -51,9 +51,8 @@ SEASON_RECHECK = "season.similarity-recheck"
 def copied_from(source_body: str) -> str:
     """A report pasting about 30% of `source_body` (a draft the copier got hold of).
 
-    Only from the body: a piece of the source's references section would carry its
-    heading (参考文献) into the copy, and the gate rightly ignores everything after
-    that heading as references, so the copy would hide most of itself."""
+    Only from the body, so what is copied is prose: a piece of the source's references
+    section (its 参考文献 heading and entries) is ignored as references wherever it lands."""
     text, _ = copy_into(unrelated_body(), source_body, random.Random(7), 0.3, "edit")
     return text
 

@@ -25,7 +25,7 @@ from services.evaluation.domain.similarity import (
     prepare,
     winnow,
 )
-from services.evaluation.domain.similarity_text import body_end, normalise
+from services.evaluation.domain.similarity_text import normalise
 
 pytestmark = pytest.mark.unit
 
@@ -142,15 +142,13 @@ def _copy_case(corpus: Corpus, rng: random.Random, share: float, mode: str) -> d
 
 def test_normalise_maps_positions_back() -> None:
     text = "後來，ＡＢＣ Hello 發現！\n參考文獻\n[1] x"
-    normal = normalise(text, 0, body_end(text))
+    normal = normalise(text, 0, text.index("\n參考"))
     assert normal.text == "后来abchello发现"
     a, b = normal.original_span(0, len(normal.text))
     assert normalise(text[a:b]).text == normal.text
 
 
 def test_references_cut_and_template_ignored() -> None:
-    body = "正文" * 20
-    assert body_end(f"{body}\n\nReferences\n[1] A") == len(body) + 2
     template = Template.of([TEMPLATE])
     prepared = prepare("a", TEMPLATE + REFERENCES, template)
     assert prepared.fingerprints == ()
@@ -228,3 +226,28 @@ def test_unrelated_short_texts_not_flagged() -> None:
     b = prepare("b", "学生会外联部负责与其他院校和企业联系，争取活动赞助。")
     result = check(a, [b])
     assert not result.flagged and result.matches == ()
+
+
+def test_labelled_copies_pasted_under_a_references_heading_are_found(corpus: Corpus) -> None:
+    """A copier who pastes the copied runs after a 参考文献 heading (a bare one, or after
+    the real references) hides nothing: the pasted prose is no reference."""
+    rng = random.Random(2027)
+    found = cases = 0
+    for share in (0.10, 0.15, 0.25, 0.40):
+        for shape in ("bare heading", "after the references"):
+            for _ in range(4):
+                case = _copy_case(corpus, rng, share, rng.choice(["plain", "edit", "t2s"]))
+                host, source = case["host"], case["source"]
+                assert isinstance(host, int) and isinstance(source, int)
+                pieces = case["pieces"]
+                assert isinstance(pieces, list)
+                pasted = "".join(piece for _, _, piece in pieces)
+                tail = f"\n\n参考文献\n{pasted}" if shape == "bare heading" else REFERENCES + pasted
+                text = f"{TEMPLATE}\n\n{corpus.bodies[host]}{tail}"
+                query = prepare("q", text, corpus.template)
+                result = check(query, corpus.others(host), corpus.df, DF_CAP, THRESHOLD)
+                cases += 1
+                found += result.flagged and any(m.source_id == f"r{source}" for m in result.matches)
+    recall = found / cases
+    print(f"recall under a references heading={recall:.3f} over {cases}")
+    assert recall >= 0.9

@@ -44,8 +44,10 @@ def test_a_kgram_hashes_as_it_always_did() -> None:
 
 def test_a_reports_fingerprints_are_those_the_index_was_built_with() -> None:
     prepared = prepare("r", TEXT)
-    assert prepared.normal.text == (
+    body = (
         "第一章引言本报告研究了校园志愿服务的组织方式比较了三种排班算法的效果"
         "wecomparethreeschedulingheuristicsforcampusvolunteers"
     )
+    assert prepared.normal.text == body + "参考文献1某某"
+    assert prepared.size == len(body) + len("1某某")  # a name without a citation is prose
     assert [(f.hash, f.position) for f in prepared.fingerprints] == PRINTS
