@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import NamedTuple
 
-from services.evaluation.domain.similarity_references import references_spans
+from services.evaluation.domain.similarity_references import references_section
 from services.evaluation.domain.similarity_text import NormalisedText, normalise
 
 DEFAULT_K = 13
@@ -119,39 +119,65 @@ EMPTY_TEMPLATE = Template(frozenset())
 
 @dataclass(frozen=True)
 class PreparedReport:
-    """A report ready for matching: its normalised text, what of it is ignored (template
-    text and references; the service adds the authors' own earlier text) and its
-    fingerprints."""
+    """A report ready for matching: its normalised text; what of it is ignored (template
+    text, the references heading; the service adds the authors' own earlier text); which
+    characters are references (`similarity_references`); its fingerprints (the indexed
+    ones) and its probes (the references' fingerprints: looked up, never indexed)."""
 
     report_id: str
     normal: NormalisedText
     ignored: tuple[bool, ...]  # per normalised character
     fingerprints: tuple[Fingerprint, ...]
     k: int
+    references: tuple[bool, ...] = ()  # per normalised character; () when none
+    probes: tuple[Fingerprint, ...] = ()
 
     @property
     def size(self) -> int:
-        """Normalised characters not ignored: the share a match is measured against."""
-        return self.ignored.count(False)
+        """Characters neither ignored nor references: what a match is measured against
+        (a reference matching another report's prose is added to it, see `check`)."""
+        if not self.references:
+            return self.ignored.count(False)
+        return sum(1 for i, r in zip(self.ignored, self.references, strict=True) if not (i or r))
 
     @property
     def hashes(self) -> frozenset[int]:
         return frozenset(f.hash for f in self.fingerprints)
 
+    def is_reference(self, position: int) -> bool:
+        return position < len(self.references) and self.references[position]
 
-def _runs(ignored: Sequence[bool]) -> list[tuple[int, int]]:
-    """The [start, end) runs of characters not ignored."""
+
+def _runs(flags: Sequence[bool | None], value: bool) -> list[tuple[int, int]]:
+    """The [start, end) runs of `flags` equal to `value`."""
     runs: list[tuple[int, int]] = []
     start = None
-    for i, flag in enumerate(ignored):
-        if not flag and start is None:
+    for i, flag in enumerate(flags):
+        if flag == value and start is None:
             start = i
-        elif flag and start is not None:
+        elif flag != value and start is not None:
             runs.append((start, i))
             start = None
     if start is not None:
-        runs.append((start, len(ignored)))
+        runs.append((start, len(flags)))
     return runs
+
+
+def _mark(normal: NormalisedText, spans: Iterable[tuple[int, int]], flags: list[bool]) -> None:
+    """Set the flags of the normalised characters whose origins lie in `spans`."""
+    for a, b in spans:
+        low, high = bisect_left(normal.positions, a), bisect_left(normal.positions, b)
+        flags[low:high] = [True] * (high - low)
+
+
+def reference_flags(text: str, normal: NormalisedText) -> tuple[bool, ...]:
+    """Per character of `normal` (the normalised `text`): is it a reference's."""
+    section = references_section(text)
+    if section is None or not section.references:
+        return ()
+    flags = [False] * len(normal.text)
+    _mark(normal, section.references, flags)
+    return tuple(flags)
 
 
 def prepare(
@@ -161,24 +187,34 @@ def prepare(
     k: int = DEFAULT_K,
     window: int = DEFAULT_WINDOW,
 ) -> PreparedReport:
-    """Normalise, ignore the references, then in each run between them mask template
-    k-grams and winnow the rest (a report without references is one run, its whole text)."""
+    """Normalise; ignore the references heading; in each run of the body (and of prose
+    in the references section) mask template k-grams and winnow the rest into
+    fingerprints, and likewise in each run of references into probes. A report
+    without a references section is one run, its whole text."""
     if k < 1:
         raise ValueError("k must be at least 1")
     normal = normalise(text)
     ignored = [False] * len(normal.text)
-    for a, b in references_spans(text):
-        low, high = bisect_left(normal.positions, a), bisect_left(normal.positions, b)
-        ignored[low:high] = [True] * (high - low)
+    section = references_section(text)
+    if section is not None:
+        _mark(normal, [section.heading], ignored)
+    references = reference_flags(text, normal)
+    kind: list[bool | None] = [  # None: ignored; True: a reference's; False: the body's
+        None if skip else (bool(references) and references[i]) for i, skip in enumerate(ignored)
+    ]
     prints: list[Fingerprint] = []
-    for start, end in _runs(ignored):
-        hashes = kgram_hashes(normal.text[start:end], k)
-        for i, h in enumerate(hashes):
-            if h in template.hashes:
-                ignored[start + i : start + i + k] = [True] * k
-        kept = (f for f in winnow(hashes, window) if f.hash not in template.hashes)
-        prints.extend(kept if start == 0 else (Fingerprint(h, p + start) for h, p in kept))
-    return PreparedReport(report_id, normal, tuple(ignored), tuple(prints), k)
+    probes: list[Fingerprint] = []
+    for is_reference, out in ((False, prints), (True, probes)):
+        for start, end in _runs(kind, is_reference):
+            hashes = kgram_hashes(normal.text[start:end], k)
+            for i, h in enumerate(hashes):
+                if h in template.hashes:
+                    ignored[start + i : start + i + k] = [True] * k
+            kept = (f for f in winnow(hashes, window) if f.hash not in template.hashes)
+            out.extend(kept if start == 0 else (Fingerprint(h, p + start) for h, p in kept))
+    return PreparedReport(
+        report_id, normal, tuple(ignored), tuple(prints), k, references, tuple(probes)
+    )
 
 
 def document_frequencies(reports: Iterable[PreparedReport]) -> dict[int, int]:
@@ -259,14 +295,30 @@ def _verify(
     return found
 
 
-def _share(
-    query: PreparedReport, passages: Iterable[Passage], common: set[int]
-) -> tuple[float, set[int]]:
+def _counted(
+    query: PreparedReport, source: PreparedReport, passages: Iterable[Passage], common: set[int]
+) -> tuple[list[Passage], set[int]]:
+    """The passages shown and the query's characters that count: a character counts
+    unless it is ignored, under a common fingerprint, or a reference matched to one of
+    the source's references. Shared references are not copying: a passage of nothing
+    else is not shown."""
+    shown: list[Passage] = []
     chars: set[int] = set()
     for p in passages:
-        chars.update(i for i in range(p.start, p.end) if not query.ignored[i] and i not in common)
-    size = query.size
-    return (len(chars) / size if size else 0.0), chars
+        shared = {
+            i
+            for i in range(p.start, p.end)
+            if query.is_reference(i) and source.is_reference(p.source_start + i - p.start)
+        }
+        covered = {
+            i
+            for i in range(p.start, p.end)
+            if not query.ignored[i] and i not in common and i not in shared
+        }
+        if covered or not shared:
+            shown.append(p)
+        chars |= covered
+    return shown, chars
 
 
 def check(
@@ -277,17 +329,20 @@ def check(
     threshold: float = DEFAULT_THRESHOLD,
     min_passage: int = DEFAULT_MIN_PASSAGE,
 ) -> SimilarityResult:
-    """Match ``query`` against ``sources``; flag when containment ≥ ``threshold``."""
+    """Match ``query`` against ``sources``; flag when containment ≥ ``threshold``.
+
+    The query's fingerprints and probes are looked up in the sources' fingerprints.
+    Containment is measured against the query's size plus its references that matched
+    a source's prose: a "reference" shown to be copied prose counts as prose."""
     frequency = document_frequency or {}
     by_hash: dict[int, list[int]] = defaultdict(list)
     common: set[int] = set()  # characters under a fingerprint common across reports
-    for f in query.fingerprints:
+    for f in (*query.fingerprints, *query.probes):
         if df_cap is not None and frequency.get(f.hash, 0) > df_cap:
             common.update(range(f.position, f.position + query.k))
             continue
         by_hash[f.hash].append(f.position)
-    matches: list[SourceMatch] = []
-    all_chars: set[int] = set()
+    found: list[tuple[str, list[Passage], set[int]]] = []
     for source in sources:
         if source.report_id == query.report_id or source.k != query.k:
             continue
@@ -296,14 +351,19 @@ def check(
         ]
         if not seeds:
             continue
-        passages = _verify(query, source, seeds, min_passage)
-        if not passages:
-            continue
-        share, chars = _share(query, passages, common)
-        if not chars:
-            continue
-        all_chars |= chars
-        matches.append(SourceMatch(source.report_id, tuple(passages), share))
-    matches.sort(key=lambda m: (-m.containment, m.source_id))
-    containment = len(all_chars) / query.size if query.size else 0.0
+        passages, chars = _counted(
+            query, source, _verify(query, source, seeds, min_passage), common
+        )
+        if chars:
+            found.append((source.report_id, passages, chars))
+    all_chars: set[int] = set().union(*(chars for _, _, chars in found))
+    size = query.size + sum(1 for i in all_chars if query.is_reference(i))
+    matches = sorted(
+        (
+            SourceMatch(source_id, tuple(passages), len(chars) / size)
+            for source_id, passages, chars in found
+        ),
+        key=lambda m: (-m.containment, m.source_id),
+    )
+    containment = len(all_chars) / size if size else 0.0
     return SimilarityResult(query.report_id, containment, containment >= threshold, tuple(matches))

@@ -1,48 +1,63 @@
-"""The references / bibliography section: which of a report's text the gate ignores.
+"""The references / bibliography section: which of a report's text is references.
 
-Shared references are not copying, so the gate ignores them; but only what IS a
-reference. A heading alone does not hide what follows it (a copier could otherwise put
-a "参考文献" line before pasted prose):
+Shared references are not copying; copied prose is, wherever it stands. So the gate
+(`similarity.check`) ignores a match only when it is references on BOTH sides: the
+references are not indexed, but they are still looked up, and a "reference" matching
+another report's prose counts like any other copied text. Putting copied prose under a
+参考文献 heading, or dressing it up as entries, hides nothing.
+
+Which text is references:
 
 - The section starts at the LAST line that is only a references heading (参考文献 /
-  參考文獻 / 参考资料 / References / Bibliography, optionally numbered); the heading
-  line is ignored. A report without such a line has no references section.
+  參考文獻 / 参考资料, also spaced out or as 主要参考文献; References / Bibliography /
+  Works cited; optionally numbered, as in 五、 or 第五章, or bracketed, as in
+  【参考文献】). The heading line itself is ignored. Without such a line there is none.
 - The section is split into entries: when some of its lines start with a list marker
-  ([1], 1., 1、, (1), （1）, ①, ...), an entry runs from a marker line to the next marker
-  line or blank line (a reference wrapped over lines by a PDF stays one entry);
-  otherwise every line is an entry.
-- An entry is a reference, and ignored, when it is at most `MAX_ENTRY` characters
-  long, holds at most one sentence end (。！？), and carries a citation sign: a
-  GB/T 7714 type tag ([J], [M], [D], [EB/OL], ...), a URL or DOI, or a year
-  (1900–2099) not followed by 年 or 月 (a publication year, not a date in prose).
-- Everything else in the section (prose) is matched like the body.
-
-So whatever hides behind a heading is at most a few hundred characters per entry that
-looks like a citation, not the rest of the report.
+  ([1], 1., 1、, (1), （1）, ①, also in full-width forms), an entry runs from a marker line
+  to the next marker line or blank line (a reference wrapped over lines by a PDF stays
+  one entry); otherwise every line is an entry.
+- An entry is a reference when it is at most `MAX_ENTRY` characters long, has at most
+  `MAX_SENTENCES` sentence ends (。！？), and carries a citation sign (matched on its
+  NFKC-folded text, so full-width forms count): a type tag ([J], [M], [EB/OL], ..., any
+  case), a URL or DOI, a year (1500–2099), a title in 《》, or 出版社 / 学报 / Press /
+  Journal / Vol. / pp.
+- Everything else in the section (an appendix, acknowledgements, pasted prose) is
+  matched and indexed like the body.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 
 MAX_ENTRY = 300  # characters of one entry (a long reference is rarely over 250)
+MAX_SENTENCES = 3
 
 _HEADING = re.compile(
-    r"^[ \t\u3000#*\d.、()（）\[\]【】一二三四五六七八九十]*"
-    r"(参考文献|參考文獻|参考资料|參考資料|references|bibliography)"
-    r"[ \t\u3000:：]*$",
+    r"^[^\S\n#]*[#*\d.、()（）\[\]【】〔〕一二三四五六七八九十第章部分节]*[^\S\n]*(?:主要)?"
+    r"(参\s*考\s*文\s*献|參\s*考\s*文\s*獻|参\s*考\s*资\s*料|參\s*考\s*資\s*料"
+    r"|references?|bibliography|works\s+cited)"
+    r"[^\S\n]*[:：\]】〕)）]*[^\S\n]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_MARKER = re.compile(
-    r"[ \t\u3000]*(\[\d{1,3}\]|［\d{1,3}］|【\d{1,3}】|[(（]\d{1,3}[)）]"
-    r"|\d{1,3}[.．、)）](?!\d)|[\u2460-\u2473])"
-)
+_MARKER = re.compile(r"\s*(\[\d{1,3}\]|【\d{1,3}】|\(\d{1,3}\)|\d{1,3}[.、)](?!\d)|[①-⑳])")
 _CITATION = re.compile(
-    r"[\[［][A-Z]{1,2}(?:/(?:OL|CD|MT|DK))?[\]］]"  # GB/T 7714 type tags: [J] [M] [EB/OL]
+    r"\[[a-z]{1,2}(?:/(?:ol|cd|mt|dk))?\]"  # type tags: [J] [M] [EB/OL]
     r"|https?://|www\.|\bdoi\b|\b10\.\d{4,9}/"  # a URL or a DOI
-    r"|(?<!\d)(?:19|20)\d\d(?!\d)(?![年月])"  # a publication year
+    r"|(?<!\d)(?:1[5-9]|20)\d\d(?!\d)"  # a year
+    r"|《[^》]+》|出版社|学报|學報|\bpress\b|\bjournal\b|\bvol\.|\bpp\.",
+    re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[。！？]")
+
+
+@dataclass(frozen=True)
+class ReferencesSection:
+    """Original [start, end) spans: the heading line, and each entry that is a reference."""
+
+    heading: tuple[int, int]
+    references: tuple[tuple[int, int], ...]
 
 
 def _lines(text: str, start: int) -> list[tuple[int, int]]:
@@ -56,9 +71,13 @@ def _lines(text: str, start: int) -> list[tuple[int, int]]:
     return spans
 
 
+def _marked(line: str) -> bool:
+    return bool(_MARKER.match(line) or _MARKER.match(unicodedata.normalize("NFKC", line)))
+
+
 def _entries(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The section's entries as original [start, end) spans (see the module docstring)."""
-    marked = [_MARKER.match(text, a, b) is not None for a, b in lines]
+    marked = [_marked(text[a:b]) for a, b in lines]
     if not any(marked):
         return [(a, b) for a, b in lines if text[a:b].strip()]
     entries: list[tuple[int, int]] = []
@@ -81,20 +100,19 @@ def is_reference(entry: str) -> bool:
     entry = entry.strip()
     return (
         len(entry) <= MAX_ENTRY
-        and len(_SENTENCE_END.findall(entry)) <= 1
-        and _CITATION.search(entry) is not None
+        and len(_SENTENCE_END.findall(entry)) <= MAX_SENTENCES
+        and _CITATION.search(unicodedata.normalize("NFKC", entry)) is not None
     )
 
 
-def references_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """The original [start, end) spans the gate ignores: the heading line and every
-    reference of the last references section, in text order; () when there is none."""
+def references_section(text: str) -> ReferencesSection | None:
+    """The last references section of `text` (see the module docstring), or None."""
     headings = list(_HEADING.finditer(text))
     if not headings:
-        return ()
+        return None
     heading = headings[-1]
-    spans = [(heading.start(), heading.end())]
-    for a, b in _entries(text, _lines(text, heading.end())):
-        if is_reference(text[a:b]):
-            spans.append((a, b))
-    return tuple(spans)
+    entries = _entries(text, _lines(text, heading.end()))
+    return ReferencesSection(
+        (heading.start(), heading.end()),
+        tuple((a, b) for a, b in entries if is_reference(text[a:b])),
+    )

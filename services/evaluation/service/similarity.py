@@ -5,8 +5,9 @@ season): all of the submission's fingerprints in one index scan, a fingerprint's
 returned only when it is in at most `cap` reports; one found in more is common phrasing,
 counted in SQL and ignored
 (`cap` = the larger of `similarity_common_min_reports` and `similarity_common_share` of
-the college's indexed reports). Template text and the references section never yield
-fingerprints (the domain's `prepare`). The reports sharing the most fingerprints are
+the college's indexed reports). Template text never yields fingerprints, and the
+references only probes: looked up with the rest, never indexed, so a match is ignored
+only when it is references on both sides (the domain's `prepare` and `check`). The reports sharing the most fingerprints are
 verified exactly on their submitted text (the domain's `check`); a report never matches
 itself, and a report sharing an author with this one is the authors' own earlier work,
 not counted. Containment above the season's threshold flags the report for the chair.
@@ -33,6 +34,7 @@ from services.evaluation.domain.similarity import (
     Template,
     check,
     prepare,
+    reference_flags,
 )
 from services.evaluation.domain.similarity_candidates import Seeds, choose_candidates
 from services.evaluation.domain.similarity_text import normalise
@@ -178,7 +180,7 @@ async def find_matches(
     remembers the fingerprints it found common, unless told not to: a re-check of many
     reports in one transaction would hold those rows against concurrent submissions)."""
     cap = limits.cap(await _documents_in_college(conn, college))
-    hashes = sorted({f.hash for f in query.fingerprints})
+    hashes = sorted({f.hash for f in (*query.fingerprints, *query.probes)})
     # One scan of the index; fingerprints already known to be common are not read again.
     taken = await candidates(
         conn,
@@ -202,12 +204,14 @@ async def find_matches(
         source_id = str(source.document.report_id)
         sources[source_id] = source.document
         source_texts[source_id] = text = source.body
+        normal = normalise(text)
         prepared = PreparedReport(
             source_id,
-            normalise(text),
+            normal,
             (),
             tuple(shared[document_id]),
             DEFAULT_K,
+            references=reference_flags(text, normal),
         )
         (owned if document_id in found.own else others).append(prepared)
     if owned:

@@ -48,6 +48,7 @@ WORDS = (
     "lesson reading garden market elder family bridge harvest museum festival water road"
 ).split()
 THRESHOLD = 0.08
+SENTENCE_ENDS = re.compile("[。！？\n]")
 DF_CAP = 10
 S2T = OpenCC("s2t")
 T2S = OpenCC("t2s")
@@ -229,20 +230,27 @@ def test_unrelated_short_texts_not_flagged() -> None:
 
 
 def test_labelled_copies_pasted_under_a_references_heading_are_found(corpus: Corpus) -> None:
-    """A copier who pastes the copied runs after a 参考文献 heading (a bare one, or after
-    the real references) hides nothing: the pasted prose is no reference."""
+    """A copier who pastes the copied runs after a 参考文献 heading (a bare one, after the
+    real references, or dressed up as entries with tags and years) hides nothing."""
     rng = random.Random(2027)
     found = cases = 0
     for share in (0.10, 0.15, 0.25, 0.40):
-        for shape in ("bare heading", "after the references"):
+        for shape in ("bare heading", "after the references", "dressed as references"):
             for _ in range(4):
                 case = _copy_case(corpus, rng, share, rng.choice(["plain", "edit", "t2s"]))
                 host, source = case["host"], case["source"]
                 assert isinstance(host, int) and isinstance(source, int)
                 pieces = case["pieces"]
                 assert isinstance(pieces, list)
-                pasted = "".join(piece for _, _, piece in pieces)
-                tail = f"\n\n参考文献\n{pasted}" if shape == "bare heading" else REFERENCES + pasted
+                if shape == "bare heading":
+                    tail = "\n\n参考文献\n" + "".join(piece for _, _, piece in pieces)
+                elif shape == "after the references":
+                    tail = REFERENCES + "\n" + "".join(piece for _, _, piece in pieces)
+                else:
+                    tail = REFERENCES + "".join(
+                        f"[{n}] {SENTENCE_ENDS.sub('．', piece)}[J]. 2019.\n"
+                        for n, (_, _, piece) in enumerate(pieces, 4)
+                    )
                 text = f"{TEMPLATE}\n\n{corpus.bodies[host]}{tail}"
                 query = prepare("q", text, corpus.template)
                 result = check(query, corpus.others(host), corpus.df, DF_CAP, THRESHOLD)
