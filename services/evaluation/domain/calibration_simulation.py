@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from services.evaluation.domain.calibration import Review, calibrate
+from services.evaluation.domain.awards import award
+from services.evaluation.domain.calibration import Calibration, Review, calibrate
 
 TOP_SHARE = 0.1
 
@@ -70,6 +71,73 @@ class SimulatedGain:
     oracle_gain: float  # true biases subtracted, minus raw mean: the ceiling
 
 
+@dataclass(frozen=True)
+class SecondLookGain:
+    """The round carried on as an award run does: every report held back at a cut-off
+    (its interval reaches it) gets one more reviewer, and the ranking is calibrated again."""
+
+    second_looks: int  # reports given one more review
+    first_gain: float  # before the second looks: `SimulatedGain.gain`
+    gain: float  # calibrated after them minus the raw mean of the same reviews
+    oracle_gain: float  # true biases subtracted from the same reviews, minus that raw mean
+    gain_over_first_raw: float  # calibrated after them minus the raw mean before them
+
+
+class _Round:
+    """One simulated round: true qualities, reviewers' biases, the reviews given so far."""
+
+    def __init__(self, seed: int, reports: int, reviewers: int, world: World) -> None:
+        self.rng = rng = np.random.default_rng(seed)
+        self.world = world
+        self.quality = rng.normal(world.quality_mean, world.quality_sd, reports)
+        kind = rng.random(reviewers)
+        magnitude = rng.uniform(*world.bias_range, reviewers)
+        self.bias = np.where(
+            kind < world.lenient_share,
+            magnitude,
+            np.where(
+                kind < world.lenient_share + world.severe_share,
+                -magnitude,
+                rng.normal(0.0, world.neutral_bias_sd, reviewers),
+            ),
+        )
+        self.load = np.zeros(reviewers)
+        self.scores: list[list[tuple[int, float]]] = [[] for _ in range(reports)]
+
+    def review(self, report: int, count: int) -> None:
+        """`count` more distinct reviewers for `report`, the least loaded (random ties)."""
+        order = np.lexsort((self.rng.random(len(self.load)), self.load))
+        taken = {j for j, _ in self.scores[report]}
+        chosen = np.array([j for j in order.tolist() if j not in taken][:count], dtype=np.intp)
+        self.load[chosen] += 1
+        noise = self.rng.normal(0.0, self.world.noise_sd, count)
+        given = np.clip(self.quality[report] + self.bias[chosen] + noise, 0.0, 100.0)
+        self.scores[report].extend(zip(chosen.tolist(), given.tolist(), strict=True))
+
+    def raw(self) -> np.ndarray:
+        return np.array([np.mean([s for _, s in given]) for given in self.scores])
+
+    def oracle(self) -> np.ndarray:
+        return np.array([np.mean([s - self.bias[j] for j, s in given]) for given in self.scores])
+
+    def calibrated(self) -> Calibration:
+        return calibrate(
+            [
+                Review(report_id=f"r{i:06d}", reviewer_id=f"v{j:04d}", score=float(s))
+                for i, given in enumerate(self.scores)
+                for j, s in given
+            ]
+        )
+
+    def agreement(self, estimate: np.ndarray) -> float:
+        """Top-10% agreement with the truth, in percent."""
+        return 100.0 * top_agreement(estimate, self.quality)
+
+
+def _scores(calibration: Calibration) -> np.ndarray:
+    return np.array([r.calibrated for r in calibration.reports])  # ids sort as indices
+
+
 def simulate_calibration_gain(
     seed: int,
     reports: int,
@@ -81,6 +149,26 @@ def simulate_calibration_gain(
     return simulate_calibration(seed, reports, reviewers, reviews_per_report, world).gain
 
 
+def _first_round(
+    seed: int,
+    reports: int,
+    reviewers: int,
+    reviews_per_report: int | tuple[int, int],
+    world: World,
+) -> _Round:
+    low, high = (
+        (reviews_per_report, reviews_per_report)
+        if isinstance(reviews_per_report, int)
+        else reviews_per_report
+    )
+    if reports < 1 or low < 1 or high < low or reviewers < high:
+        raise ValueError("need reports >= 1 and 1 <= reviews per report <= reviewers")
+    round_ = _Round(seed, reports, reviewers, world)
+    for i in range(reports):
+        round_.review(i, int(round_.rng.integers(low, high + 1)))
+    return round_
+
+
 def simulate_calibration(
     seed: int,
     reports: int,
@@ -89,50 +177,35 @@ def simulate_calibration(
     world: World = WORLD,
 ) -> SimulatedGain:
     """The calibrated gain and the oracle's ceiling on the same simulated round."""
-    low, high = (
-        (reviews_per_report, reviews_per_report)
-        if isinstance(reviews_per_report, int)
-        else reviews_per_report
-    )
-    if reports < 1 or low < 1 or high < low or reviewers < high:
-        raise ValueError("need reports >= 1 and 1 <= reviews per report <= reviewers")
-    rng = np.random.default_rng(seed)
-    quality = rng.normal(world.quality_mean, world.quality_sd, reports)
-    kind = rng.random(reviewers)
-    magnitude = rng.uniform(*world.bias_range, reviewers)
-    bias = np.where(
-        kind < world.lenient_share,
-        magnitude,
-        np.where(
-            kind < world.lenient_share + world.severe_share,
-            -magnitude,
-            rng.normal(0.0, world.neutral_bias_sd, reviewers),
-        ),
-    )
-
-    load = np.zeros(reviewers)
-    reviews: list[Review] = []
-    raw = np.empty(reports)
-    oracle = np.empty(reports)
-    for i in range(reports):
-        count = int(rng.integers(low, high + 1))
-        order = np.lexsort((rng.random(reviewers), load))
-        chosen = order[:count]
-        load[chosen] += 1
-        scores = np.clip(
-            quality[i] + bias[chosen] + rng.normal(0.0, world.noise_sd, count), 0.0, 100.0
-        )
-        raw[i] = scores.mean()
-        oracle[i] = (scores - bias[chosen]).mean()
-        reviews.extend(
-            Review(report_id=f"r{i:06d}", reviewer_id=f"v{j:04d}", score=float(s))
-            for j, s in zip(chosen.tolist(), scores.tolist(), strict=True)
-        )
-
-    result = calibrate(reviews)
-    calibrated = np.array([r.calibrated for r in result.reports])  # ids sort as indices
-    raw_agreement = top_agreement(raw, quality)
+    round_ = _first_round(seed, reports, reviewers, reviews_per_report, world)
+    raw = round_.agreement(round_.raw())
     return SimulatedGain(
-        gain=100.0 * (top_agreement(calibrated, quality) - raw_agreement),
-        oracle_gain=100.0 * (top_agreement(oracle, quality) - raw_agreement),
+        gain=round_.agreement(_scores(round_.calibrated())) - raw,
+        oracle_gain=round_.agreement(round_.oracle()) - raw,
+    )
+
+
+def simulate_second_looks(
+    seed: int,
+    reports: int,
+    reviewers: int,
+    reviews_per_report: int | tuple[int, int],
+    world: World = WORLD,
+) -> SecondLookGain:
+    """The same round, then the award run's second looks (`awards.award`'s held-back
+    reports, default shares, every report passing), then calibrated again."""
+    round_ = _first_round(seed, reports, reviewers, reviews_per_report, world)
+    first_raw = round_.agreement(round_.raw())
+    first = round_.calibrated()
+    held = award(first.reports, passed=[r.report_id for r in first.reports]).held_back
+    for report_id in held:
+        round_.review(int(report_id[1:]), 1)
+    raw = round_.agreement(round_.raw())
+    final = round_.agreement(_scores(round_.calibrated()))
+    return SecondLookGain(
+        second_looks=len(held),
+        first_gain=round_.agreement(_scores(first)) - first_raw,
+        gain=final - raw,
+        oracle_gain=round_.agreement(round_.oracle()) - raw,
+        gain_over_first_raw=final - first_raw,
     )

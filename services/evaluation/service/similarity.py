@@ -3,16 +3,16 @@
 Candidates come from the college's inverted index (this season's cohort and every past
 season): all of the submission's fingerprints in one index scan, a fingerprint's postings
 returned only when it is in at most `cap` reports; one found in more is common phrasing,
-counted in SQL and ignored
-(`cap` = the larger of `similarity_common_min_reports` and `similarity_common_share` of
-the college's indexed reports). Template text never yields fingerprints, and the
-references only probes: looked up with the rest, never indexed, so a match is ignored
-only when it is references on both sides (the domain's `prepare` and `check`). The reports sharing the most fingerprints are
-verified exactly on their submitted text (the domain's `check`); a report never matches
-itself, and a report sharing an author with this one is the authors' own earlier work,
-not counted. Containment above the season's threshold flags the report for the chair.
-A candidate re-indexed between the lookup and the fetch of its text is looked up again
-(`candidates`): a check verifies only the versions whose fingerprints it counted.
+counted in SQL and ignored (`cap` = the larger of `similarity_common_min_reports` and
+`similarity_common_share` of the college's indexed reports). Template text never yields
+fingerprints, and the references only probes: looked up with the rest, never indexed, so
+a match is ignored only when it is references on both sides (the domain's `prepare` and
+`check`). The reports sharing the most fingerprints are verified exactly on their
+submitted text; a report never matches itself, and a report sharing an author with this
+one is the authors' own earlier work, not counted. Containment above the season's
+threshold flags the report for the chair. A candidate re-indexed between the lookup and
+the fetch of its text is looked up again (`candidates`): a check verifies only the
+versions whose fingerprints it counted.
 """
 
 from __future__ import annotations
