@@ -61,7 +61,8 @@ async def get_term(college: College, term: TermPath, caller: Anyone, conn: ReadO
 
 @router.put(
     "/terms/{term}/scores/{person_id}",
-    summary="An officer's scores of a member for the term: attitude, ability, teamwork (0–10)",
+    summary="An officer's scores of a member for the term (0–10): attitude, ability, teamwork;"
+    " for duty staff also enquiries, equipment, helping, cleaning",
 )
 async def put_scores(
     college: College,
@@ -78,7 +79,7 @@ async def put_scores(
         term=term,
         person_id=person_id,
         officer_id=officer.user_id,
-        scores={"attitude": form.attitude, "ability": form.ability, "teamwork": form.teamwork},
+        scores=form.scores(),
         comment=form.comment,
         now=now,
     )

@@ -15,18 +15,28 @@ the term's label and count when it matches.
 
 Criteria (DOMAIN.md §3) and weights of the total (0–100):
 
-- ``presence`` 0.30 — presence for the whole shift: shifts kept on time / shifts due
+- ``presence`` 0.24 — presence for the whole shift: shifts kept on time / shifts due
   (due = shifts signed in for or missed);
-- ``duty_log`` 0.15 — accurate duty logs: kept shifts with a handover written / kept;
-- ``meeting_attendance`` 0.15 — meetings attended (present or late) / meetings
+- ``duty_log`` 0.12 — accurate duty logs: kept shifts with a handover written / kept;
+- ``meeting_attendance`` 0.12 — meetings attended (present or late) / meetings
   minus excused absences;
-- ``conduct`` 0.10 — 1 with no sanction, −0.5 per verbal warning, 0 after a
+- ``conduct`` 0.08 — 1 with no sanction, −0.5 per verbal warning, 0 after a
   compulsory withdrawal or an expulsion;
-- ``attitude``, ``ability``, ``teamwork`` 0.10 each — officers' mean score / 10.
+- ``attitude``, ``ability``, ``teamwork`` 0.08 each — the members' criteria:
+  officers' mean score / 10;
+- ``enquiries``, ``equipment``, ``helping``, ``cleaning`` 0.05 each — the duty staff's
+  criteria no event records (answering enquiries, keeping equipment working, helping,
+  cleaning): officers' mean score / 10, given for members on duty.
+
+(The duty staff's four criteria came after the others, whose weights were scaled by
+0.8 to make room: a member without those scores keeps exactly the total they had.)
 
 A criterion with no evidence (nothing due, no meetings, no officer's score) has no
 value and the remaining weights are renormalised, so a member is never marked down
-for what did not happen. Every figure lists the ids of the facts that made it.
+for what did not happen. ``conduct`` is the exception: no sanction in the term is
+itself its evidence, so it counts beside whatever else does (but alone it is no
+record: publishing refuses a member with no fact and no score). Every figure lists
+the ids of the facts that made it.
 """
 
 from __future__ import annotations
@@ -51,19 +61,27 @@ from services.evaluation.domain.duty_facts import (
 )
 from shared.rules import RuleBroken
 
-Criterion = Literal["attitude", "ability", "teamwork"]
-CRITERIA: tuple[Criterion, ...] = ("attitude", "ability", "teamwork")
+Criterion = Literal[
+    "attitude", "ability", "teamwork", "enquiries", "equipment", "helping", "cleaning"
+]
+MEMBER_CRITERIA: tuple[Criterion, ...] = ("attitude", "ability", "teamwork")
+DUTY_CRITERIA: tuple[Criterion, ...] = ("enquiries", "equipment", "helping", "cleaning")
+CRITERIA: tuple[Criterion, ...] = (*MEMBER_CRITERIA, *DUTY_CRITERIA)
 SCORE_MIN = 0.0
 SCORE_MAX = 10.0
 
 WEIGHTS: Mapping[str, float] = {
-    "presence": 0.30,
-    "duty_log": 0.15,
-    "meeting_attendance": 0.15,
-    "conduct": 0.10,
-    "attitude": 0.10,
-    "ability": 0.10,
-    "teamwork": 0.10,
+    "presence": 0.24,
+    "duty_log": 0.12,
+    "meeting_attendance": 0.12,
+    "conduct": 0.08,
+    "attitude": 0.08,
+    "ability": 0.08,
+    "teamwork": 0.08,
+    "enquiries": 0.05,
+    "equipment": 0.05,
+    "helping": 0.05,
+    "cleaning": 0.05,
 }
 
 

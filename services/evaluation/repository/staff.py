@@ -176,14 +176,21 @@ async def put_score(
     score: ScoreRow,
 ) -> None:
     """The officer's score for the criterion, replacing theirs; a changed score gets a new
-    id (a new source of the figure), the same score keeps its id."""
+    id (a new source of the figure), the same score keeps its id. Every score is also
+    kept in the history by its id (a published version names the ids it used)."""
     await conn.execute(
-        "INSERT INTO officer_scores (score_id, college, term, person_id, officer_id, criterion,"
-        " score, comment, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        "WITH put AS (INSERT INTO officer_scores (score_id, college, term, person_id,"
+        " officer_id, criterion, score, comment, at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         " ON CONFLICT (college, term, person_id, officer_id, criterion) DO UPDATE SET"
         " score_id = CASE WHEN officer_scores.score = EXCLUDED.score"
         "   THEN officer_scores.score_id ELSE EXCLUDED.score_id END,"
-        " score = EXCLUDED.score, comment = EXCLUDED.comment, at = EXCLUDED.at",
+        " score = EXCLUDED.score, comment = EXCLUDED.comment, at = EXCLUDED.at"
+        " RETURNING score_id, college, term, person_id, officer_id, criterion, score, comment,"
+        " at)"
+        " INSERT INTO officer_score_history (score_id, college, term, person_id, officer_id,"
+        " criterion, score, comment, at) SELECT * FROM put"
+        " ON CONFLICT (score_id) DO UPDATE SET comment = EXCLUDED.comment",
         score.score_id,
         college,
         term,
@@ -205,6 +212,19 @@ async def scores_of(
         college,
         term,
         person_id,
+    )
+    return [ScoreRow(**dict(r)) for r in rows]
+
+
+async def scores_by_ids(
+    conn: asyncpg.Connection, *, college: str, score_ids: Sequence[UUID]
+) -> list[ScoreRow]:
+    """The scores with these ids, current or since replaced (from the history)."""
+    rows = await conn.fetch(
+        "SELECT score_id, officer_id, criterion, score, comment, at FROM officer_score_history"
+        " WHERE college = $1 AND score_id = ANY($2::uuid[]) ORDER BY officer_id, criterion",
+        college,
+        list(score_ids),
     )
     return [ScoreRow(**dict(r)) for r in rows]
 

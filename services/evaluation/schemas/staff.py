@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.evaluation.domain.staff_assessment import SCORE_MAX, SCORE_MIN
+from services.evaluation.domain.staff_assessment import SCORE_MAX, SCORE_MIN, Criterion
 from services.evaluation.repository.staff import AssessmentRow, FactRow, ScoreRow, TermRow
 from shared.web.fields import AwareDateTime, Text
 
@@ -41,18 +41,37 @@ class TermView(BaseModel):
 
 
 class ScoreForm(_Form):
-    """An officer's scores of a member for the term, each 0–10; replaces the officer's own."""
+    """An officer's scores of a member for the term, each 0–10; replaces the officer's own
+    for each criterion given. Every member is scored on attitude, ability and teamwork;
+    a member on duty also on answering enquiries, keeping equipment working, helping and
+    cleaning (each optional: a criterion not given keeps the officer's earlier score)."""
 
     attitude: Score
     ability: Score
     teamwork: Score
+    enquiries: Score | None = None
+    equipment: Score | None = None
+    helping: Score | None = None
+    cleaning: Score | None = None
     comment: Annotated[Text, Field(max_length=1000)] = ""
+
+    def scores(self) -> dict[Criterion, float]:
+        given: dict[Criterion, float | None] = {
+            "attitude": self.attitude,
+            "ability": self.ability,
+            "teamwork": self.teamwork,
+            "enquiries": self.enquiries,
+            "equipment": self.equipment,
+            "helping": self.helping,
+            "cleaning": self.cleaning,
+        }
+        return {c: v for c, v in given.items() if v is not None}
 
 
 class ScoreView(BaseModel):
     score_id: UUID
     officer_id: str | None = Field(description="Shown to officers and the chair only")
-    criterion: Literal["attitude", "ability", "teamwork"]
+    criterion: Criterion
     score: float
     comment: str
     at: datetime

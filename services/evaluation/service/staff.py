@@ -244,10 +244,10 @@ async def assessment_of(
     if found is None:
         raise NotFound("assessment", f"{term}/{person_id}")
     event_ids = sorted({UUID(i) for f in found.figures for i in f["events"]}, key=str)
-    score_ids = {i for f in found.figures for i in f["scores"]}
+    score_ids = sorted({UUID(i) for f in found.figures for i in f["scores"]}, key=str)
     evidence = await repository.facts_by_ids(conn, college=college, event_ids=event_ids)
-    scores = await repository.scores_of(conn, college=college, term=term, person_id=person_id)
-    return Traced(found, tuple(evidence), tuple(s for s in scores if str(s.score_id) in score_ids))
+    scores = await repository.scores_by_ids(conn, college=college, score_ids=score_ids)
+    return Traced(found, tuple(evidence), tuple(scores))
 
 
 async def assessments_of_term(

@@ -192,3 +192,59 @@ async def test_figures_are_traceable_and_replays_or_order_change_nothing(
     assert event_figures["presence"]["events"] == 3
     assert event_figures["attitude"]["events"] == 1
     assert published[0]["total"] == pytest.approx(54.0, abs=0.01)
+
+
+async def test_duty_criteria_are_scored_and_each_version_keeps_the_scores_it_used(
+    services: dict[str, str], stack: StackEndpoints, service_dsns: dict[str, str]
+) -> None:
+    """The duty staff's criteria (enquiries, equipment, helping, cleaning) are scored and
+    weighed; an officer changing a score gives a new version, and the earlier version
+    still shows the score it was computed from."""
+    base, term = base_url(services), new_term()
+    me = f"d-{uuid4().hex[:8]}"
+    mine = DutyTerm(me, term).build(other=f"o-{uuid4().hex[:6]}")
+    await produce(stack.kafka_bootstrap, mine.events)
+    await wait_facts(service_dsns["evaluation"], me, {i for _, i in mine.events})
+    duty = {"enquiries": 9, "equipment": 7, "helping": 8, "cleaning": 6}
+    async with httpx.AsyncClient(timeout=20) as client:
+        await put_term(client, base, term)
+        url = f"{base}/terms/{term}/scores/{me}"
+        scored = await client.put(url, json={**SCORES, **duty}, headers=OFFICER)
+        assert scored.status_code == 200, scored.text
+        assert {s["criterion"] for s in scored.json()["scores"]} == set(SCORES) - {"comment"} | set(
+            duty
+        )
+        first = await publish(client, base, term, me)
+        assert first.status_code == 201, first.text
+        got = figures(first.json())
+        for criterion, value in duty.items():
+            assert got[criterion]["value"] == pytest.approx(value / 10)
+            assert got[criterion]["weight"] is not None and len(got[criterion]["scores"]) == 1
+        points = [f["points"] for f in first.json()["figures"] if f["kind"] == "criterion"]
+        assert sum(p for p in points if p is not None) == pytest.approx(
+            first.json()["total"], abs=0.05
+        )
+
+        # The officer lowers attitude (8 -> 3), duty criteria not given keep theirs.
+        changed = await client.put(url, json={**SCORES, "attitude": 3}, headers=OFFICER)
+        assert changed.status_code == 200, changed.text
+        assert {s["criterion"]: s["score"] for s in changed.json()["scores"]}["cleaning"] == 6
+        second = await publish(client, base, term, me)
+        assert second.status_code == 201, second.text
+        assert second.json()["version"] == 2
+        assert second.json()["total"] < first.json()["total"]
+
+        def attitude_used(assessment: dict) -> list[float]:
+            return [
+                s["score"] for s in assessment["officer_scores"] if s["criterion"] == "attitude"
+            ]
+
+        old = await client.get(
+            f"{base}/terms/{term}/assessments/{me}", params={"version": 1}, headers=OFFICER
+        )
+        assert old.status_code == 200, old.text
+        assert attitude_used(old.json()) == [8]
+        assert len(old.json()["officer_scores"]) == 7
+        new = await client.get(f"{base}/terms/{term}/assessments/{me}", headers=OFFICER)
+        assert attitude_used(new.json()) == [3]
+        assert len(new.json()["officer_scores"]) == 7

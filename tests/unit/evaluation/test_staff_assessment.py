@@ -19,7 +19,13 @@ from services.evaluation.domain.duty_facts import (
     ShiftCancelledFact,
     ShiftChangedFact,
 )
-from services.evaluation.domain.staff_assessment import DutyRecord, OfficerScore, Term, assess
+from services.evaluation.domain.staff_assessment import (
+    WEIGHTS,
+    DutyRecord,
+    OfficerScore,
+    Term,
+    assess,
+)
 from shared.rules import RuleBroken
 
 pytestmark = pytest.mark.unit
@@ -117,6 +123,23 @@ def test_officers_scores_enter_the_total() -> None:
     # presence 1, duty log 0 (handover on another shift), no meetings, conduct 1
     expected = (0.30 * 1 + 0.15 * 0 + 0.10 * 1 + 0.10 * 0.7 + 0.10 * 0.6 + 0.10 * 1) / 0.85
     assert a.figure("total").value == pytest.approx(100 * expected, abs=0.01)
+
+
+def test_the_duty_staffs_criteria_enter_the_total_beside_the_others() -> None:
+    # The expected totals above are written with the weights before the duty staff's
+    # criteria came (0.30, 0.15, ...): scaled by 0.8, they give the very same totals.
+    r = record().fold(checked_in(uuid4(), 1)).fold(handover(uuid4(), 1))
+    for criterion, score in (("enquiries", 9.0), ("equipment", 7.0), ("cleaning", 5.0)):
+        r = r.score(OfficerScore(uuid4(), "officer-1", criterion, score))  # type: ignore[arg-type]
+    a = assess(r)
+    assert a.figure("enquiries").value == pytest.approx(0.9)
+    assert a.figure("helping").value is None  # not scored: left out, not zero
+    # presence 1, duty log 0 (handover on another shift), no meetings, conduct 1, three
+    # of the duty criteria
+    weighed = 0.24 + 0.12 + 0.08 + 3 * 0.05
+    expected = (0.24 + 0.08 + 0.05 * (0.9 + 0.7 + 0.5)) / weighed
+    assert a.figure("total").value == pytest.approx(100 * expected, abs=0.01)
+    assert a.figure("total").sources >= a.figure("cleaning").sources
 
 
 @pytest.mark.parametrize("score", [-0.1, 10.5, 100.0])
@@ -255,15 +278,7 @@ def test_corrected_attendance_keeps_the_latest_record() -> None:
 
 
 def test_weights_must_sum_to_one() -> None:
-    bad = {
-        "presence": 0.5,
-        "duty_log": 0.5,
-        "meeting_attendance": 0.5,
-        "conduct": 0,
-        "attitude": 0,
-        "ability": 0,
-        "teamwork": 0,
-    }
+    bad = dict.fromkeys(WEIGHTS, 0.0) | {"presence": 0.5, "duty_log": 0.5, "conduct": 0.5}
     with pytest.raises(RuleBroken):
         assess(record(), bad)
 
