@@ -233,6 +233,26 @@ class DefenseDecided(DomainEvent):
     decided_at: AwareDatetime
 
 
+class DefenseWithdrawn(DomainEvent):
+    """A defense was withdrawn: its report was decided misconduct after it applied.
+
+    Its room and panel are free again; a decided defense's excellence no longer stands."""
+
+    event_type = "campusflow.evaluation.defense.withdrawn.v1"
+    key_field = "report_id"
+
+    defense_id: UUID
+    report_id: UUID
+    season: Season
+    room: str = Field(default="", max_length=200)
+    panel_ids: list[PersonId] = Field(min_length=1, max_length=20)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    decided: bool = Field(description="Whether the panel had already decided it")
+    reason: LongText
+    withdrawn_at: AwareDatetime
+
+
 # --- the credit ledger (学分) -------------------------------------------------------------
 
 

@@ -251,6 +251,7 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     evaluation.AwardWithdrawn: EVALUATION_AWARDS,
     evaluation.DefenseScheduled: EVALUATION_AWARDS,
     evaluation.DefenseDecided: EVALUATION_AWARDS,
+    evaluation.DefenseWithdrawn: EVALUATION_AWARDS,
     evaluation.CreditsAwarded: EVALUATION_CREDITS,
     evaluation.CreditsRevoked: EVALUATION_CREDITS,
     evaluation.StaffAssessmentPublished: EVALUATION_STAFF_ASSESSMENTS,

@@ -82,7 +82,8 @@ async def awards(college: College, season: SeasonPath, anyone: Anyone, conn: Rea
 @router.post(
     "/reports/{report_id}/excellence-application",
     status_code=status.HTTP_201_CREATED,
-    summary="Apply for the excellence review (the report's submitter; passing and top 30%)",
+    summary="Apply for the excellence review (the report's submitter; eligible in the"
+    " season's final award run)",
 )
 async def apply_for_excellence(
     college: College, report_id: UUID, student: Student, conn: Transaction, now: Now

@@ -7,7 +7,8 @@ from ratios round up (10% of 7 reports screens 1; at least 1 when there are repo
 Screen: the top `screen_ratio` (default 10%). Among the screened: 1st, 2nd, 3rd prizes
 and honourable mentions, in rank order, by counts or by ratios of the screened (exactly
 one of the two given); the rest of the screened get nothing more. Excellence review:
-passing reports within the top `excellence_ratio` (default 30%) may apply.
+passing reports within the top `excellence_ratio` (default 30%) may apply, once the
+season's run is final: only the final run's `excellence_eligible` (`may_apply`).
 
 Cut-offs: each boundary (screen, prize tiers, excellence) lies midway between the last
 report in and the first report out. A report whose interval reaches a cut-off
@@ -182,3 +183,39 @@ def award(
         cutoffs=kept,
         held_back=held,
     )
+
+
+def may_apply(
+    report_id: str,
+    *,
+    passed: bool,
+    misconduct: bool,
+    final_eligible: Collection[str] | None,
+) -> None:
+    """Refuse (409) an excellence application unless the report has a passing final grade,
+    no misconduct, and a place in the excellence-eligible list of the season's FINAL
+    award run (`final_eligible`; None while no run is final: the cut may still move, a
+    borderline report waiting for one more review). Checked in that order."""
+    if not passed:
+        raise RuleBroken(
+            "not_passed",
+            field="report_id",
+            message="only a report with a final passing grade may apply for the excellence review",
+        )
+    if misconduct:
+        raise RuleBroken(
+            "misconduct", field="report_id", message="the report is out of the awards (misconduct)"
+        )
+    if final_eligible is None:
+        raise RuleBroken(
+            "awards_not_final",
+            field="season",
+            message="the season's award run is not final yet: apply once the cut is decided",
+        )
+    if report_id not in set(final_eligible):
+        raise RuleBroken(
+            "not_in_top_share",
+            field="report_id",
+            message="only passing reports within the top share (excellence_ratio) of the"
+            " season's final award run may apply for the excellence review",
+        )

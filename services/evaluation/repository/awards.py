@@ -37,12 +37,24 @@ class SecondLook:
 
 
 @dataclass(frozen=True)
+class FinalRun:
+    """The season's final award run: its config, and the reports it found eligible for
+    the excellence review (None: a run made before migration 0010 kept no list)."""
+
+    run_id: UUID
+    config: dict[str, Any]
+    excellence_eligible: tuple[UUID, ...] | None
+
+
+@dataclass(frozen=True)
 class Application:
     report_id: UUID
     college: str
     season: str
     applicant_id: str
     applied_at: datetime
+    withdrawn_at: datetime | None = None
+    withdraw_reason: str | None = None
 
 
 # --- prizes and exclusions ---------------------------------------------------------------
@@ -148,13 +160,21 @@ async def lock_season(conn: asyncpg.Connection, *, college: str, season: str) ->
     return found is not None
 
 
-async def final_run(conn: asyncpg.Connection, *, college: str, season: str) -> UUID | None:
-    found: UUID | None = await conn.fetchval(
-        "SELECT run_id FROM award_runs WHERE college = $1 AND season = $2 AND status = 'final'",
+async def final_run(conn: asyncpg.Connection, *, college: str, season: str) -> FinalRun | None:
+    row = await conn.fetchrow(
+        "SELECT run_id, config, excellence_eligible FROM award_runs"
+        " WHERE college = $1 AND season = $2 AND status = 'final'",
         college,
         season,
     )
-    return found
+    if row is None:
+        return None
+    eligible = row["excellence_eligible"]
+    return FinalRun(
+        run_id=row["run_id"],
+        config=json.loads(row["config"]),
+        excellence_eligible=None if eligible is None else tuple(eligible),
+    )
 
 
 async def insert_run(
@@ -166,18 +186,22 @@ async def insert_run(
     config: dict[str, Any],
     status: str,
     held_back: list[UUID],
+    excellence_eligible: list[UUID] | None,
     by: str,
     now: datetime,
 ) -> None:
+    """`excellence_eligible`: the final run's list (None on a pending run)."""
     await conn.execute(
         "INSERT INTO award_runs (run_id, college, season, config, status, held_back,"
-        " started_by, started_at) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)",
+        " excellence_eligible, started_by, started_at)"
+        " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9)",
         run_id,
         college,
         season,
         json.dumps(config),
         status,
         held_back,
+        excellence_eligible,
         by,
         now,
     )
@@ -233,15 +257,66 @@ async def insert_application(conn: asyncpg.Connection, application: Application)
     return bool(inserted)
 
 
+_APPLICATION = (
+    "SELECT report_id, college, season, applicant_id, applied_at, withdrawn_at,"
+    " withdraw_reason FROM excellence_applications"
+)
+
+
 async def applications_of_season(
-    conn: asyncpg.Connection, *, college: str, season: str, unscheduled: bool = False
+    conn: asyncpg.Connection, *, college: str, season: str
 ) -> list[Application]:
-    where = " AND report_id NOT IN (SELECT report_id FROM defenses)" if unscheduled else ""
+    """Every application of the season, withdrawn ones included."""
     rows = await conn.fetch(
-        "SELECT report_id, college, season, applicant_id, applied_at"
-        f" FROM excellence_applications WHERE college = $1 AND season = $2{where}"
-        " ORDER BY applied_at, report_id",
+        f"{_APPLICATION} WHERE college = $1 AND season = $2 ORDER BY applied_at, report_id",
         college,
         season,
     )
     return [Application(**dict(row)) for row in rows]
+
+
+async def waiting_applications(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> list[Application]:
+    """The applications a defense is to be scheduled for, locked (FOR UPDATE, so that a
+    misconduct decision withdrawing one waits for the scheduling, then finds its defense):
+    not withdrawn, of a report neither excluded from the awards nor decided misconduct,
+    with no defense yet."""
+    rows = await conn.fetch(
+        f"{_APPLICATION} a WHERE college = $1 AND season = $2 AND withdrawn_at IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM defenses d WHERE d.report_id = a.report_id)"
+        " AND NOT EXISTS (SELECT 1 FROM award_exclusions x WHERE x.report_id = a.report_id)"
+        " AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.report_id = a.report_id"
+        " AND r.integrity = 'misconduct')"
+        " ORDER BY applied_at, report_id FOR UPDATE OF a",
+        college,
+        season,
+    )
+    return [Application(**dict(row)) for row in rows]
+
+
+async def withdraw_application(
+    conn: asyncpg.Connection, *, report_id: UUID, reason: str, now: datetime
+) -> Application | None:
+    """Withdraw the report's application (kept, with the reason); None when it has none
+    or it is already withdrawn. Takes the application's row lock."""
+    row = await conn.fetchrow(
+        "UPDATE excellence_applications SET withdrawn_at = $2, withdraw_reason = $3"
+        " WHERE report_id = $1 AND withdrawn_at IS NULL"
+        " RETURNING report_id, college, season, applicant_id, applied_at, withdrawn_at,"
+        " withdraw_reason",
+        report_id,
+        now,
+        reason,
+    )
+    return None if row is None else Application(**dict(row))
+
+
+async def is_excluded(conn: asyncpg.Connection, *, report_id: UUID) -> bool:
+    """Out of the awards: an exclusion recorded, or misconduct decided."""
+    found = await conn.fetchval(
+        "SELECT 1 FROM reports WHERE report_id = $1 AND (integrity = 'misconduct'"
+        " OR report_id IN (SELECT report_id FROM award_exclusions))",
+        report_id,
+    )
+    return found is not None

@@ -21,6 +21,8 @@ class DefenseRow:
     excellent: bool | None
     decided_by: str | None
     decided_at: datetime | None
+    withdrawn_at: datetime | None = None
+    withdraw_reason: str | None = None
 
 
 def _defense(row: asyncpg.Record) -> Defense:
@@ -43,12 +45,14 @@ def _row(row: asyncpg.Record) -> DefenseRow:
         excellent=row["excellent"],
         decided_by=row["decided_by"],
         decided_at=row["decided_at"],
+        withdrawn_at=row["withdrawn_at"],
+        withdraw_reason=row["withdraw_reason"],
     )
 
 
 _DEFENSE = (
     "SELECT defense_id, report_id, college, season, room, panel_ids, starts_at, ends_at,"
-    " score, excellent, decided_by, decided_at FROM defenses"
+    " score, excellent, decided_by, decided_at, withdrawn_at, withdraw_reason FROM defenses"
 )
 
 
@@ -59,6 +63,15 @@ async def defense_row(
     row = await conn.fetchrow(
         f"{_DEFENSE} WHERE college = $1 AND defense_id = $2{lock}", college, defense_id
     )
+    return None if row is None else _row(row)
+
+
+async def defense_of_report(
+    conn: asyncpg.Connection, *, report_id: UUID, for_update: bool = False
+) -> DefenseRow | None:
+    """The report's defense (one at most), if scheduled."""
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"{_DEFENSE} WHERE report_id = $1{lock}", report_id)
     return None if row is None else _row(row)
 
 
@@ -76,9 +89,11 @@ async def defenses_of_season(
 async def defenses_between(
     conn: asyncpg.Connection, *, college: str, starts: datetime, ends: datetime
 ) -> list[Defense]:
-    """The college's defenses (any season) overlapping [starts, ends): busy members, rooms."""
+    """The college's defenses (any season) overlapping [starts, ends) and not withdrawn:
+    busy members, rooms."""
     rows = await conn.fetch(
-        f"{_DEFENSE} WHERE college = $1 AND starts_at < $3 AND ends_at > $2",
+        f"{_DEFENSE} WHERE college = $1 AND starts_at < $3 AND ends_at > $2"
+        " AND withdrawn_at IS NULL",
         college,
         starts,
         ends,
@@ -134,4 +149,17 @@ async def record_decision(
         excellent,
         by,
         now,
+    )
+
+
+async def withdraw_defense(
+    conn: asyncpg.Connection, *, defense_id: UUID, reason: str, now: datetime
+) -> None:
+    """Kept, with the reason; its room and panel are free again."""
+    await conn.execute(
+        "UPDATE defenses SET withdrawn_at = $2, withdraw_reason = $3"
+        " WHERE defense_id = $1 AND withdrawn_at IS NULL",
+        defense_id,
+        now,
+        reason,
     )

@@ -160,10 +160,14 @@ class AwardList(BaseModel):
 
 
 class ApplicationView(BaseModel):
+    """`withdrawn_at`, `withdraw_reason`: withdrawn on misconduct (kept, never deleted)."""
+
     report_id: UUID
     season: str
     applicant_id: str
     applied_at: datetime
+    withdrawn_at: datetime | None = None
+    withdraw_reason: str | None = None
 
     @classmethod
     def of(cls, a: Application) -> ApplicationView:
@@ -172,6 +176,8 @@ class ApplicationView(BaseModel):
             season=a.season,
             applicant_id=a.applicant_id,
             applied_at=a.applied_at,
+            withdrawn_at=a.withdrawn_at,
+            withdraw_reason=a.withdraw_reason,
         )
 
 
@@ -226,6 +232,9 @@ class DecisionForm(_Form):
 
 
 class DefenseView(BaseModel):
+    """`withdrawn_at`, `withdraw_reason`: withdrawn on misconduct (kept; its room and
+    panel are free again, and it can no longer be decided)."""
+
     defense_id: UUID
     report_id: UUID
     season: str
@@ -236,11 +245,19 @@ class DefenseView(BaseModel):
     score: float | None = None
     excellent: bool | None = None
     decided_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    withdraw_reason: str | None = None
 
     @classmethod
     def of(cls, row: DefenseRow) -> DefenseView:
         return cls.scheduled(row.defense, row.season).model_copy(
-            update={"score": row.score, "excellent": row.excellent, "decided_at": row.decided_at}
+            update={
+                "score": row.score,
+                "excellent": row.excellent,
+                "decided_at": row.decided_at,
+                "withdrawn_at": row.withdrawn_at,
+                "withdraw_reason": row.withdraw_reason,
+            }
         )
 
     @classmethod

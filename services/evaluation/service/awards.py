@@ -1,5 +1,6 @@
 """Award use cases: the screening run on calibrated scores, prizes, their withdrawal on
-misconduct, and excellence applications; each runs in the one transaction it is handed."""
+misconduct, and excellence applications (only for the reports the season's final run
+found eligible); each runs in the one transaction it is handed."""
 
 from __future__ import annotations
 
@@ -9,12 +10,19 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from services.evaluation.domain.awards import TIERS, AwardConfig, AwardResult, award
+from services.evaluation.domain.awards import (
+    TIERS,
+    AwardConfig,
+    AwardResult,
+    award,
+    may_apply,
+)
 from services.evaluation.domain.calibration import ReportCalibration
 from services.evaluation.repository import awards as repository
 from services.evaluation.repository import grades as grades_repository
-from services.evaluation.repository.awards import Application, AwardRow, SecondLook
+from services.evaluation.repository.awards import Application, AwardRow, FinalRun, SecondLook
 from services.evaluation.service import SOURCE
+from services.evaluation.service import defenses as defense_service
 from services.evaluation.service.assignments import assign_one_more
 from services.evaluation.service.calibrations import season_calibration
 from shared.events.evaluation import AwardGranted, AwardWithdrawn
@@ -25,25 +33,32 @@ from shared.rules import NotFound, RuleBroken
 async def withdraw_for_misconduct(
     conn: asyncpg.Connection, *, college: str, report_id: UUID, reason: str, now: datetime
 ) -> None:
-    """Misconduct decided: the report is out of every later award run, and a prize it
-    holds is withdrawn (AwardWithdrawn). Idempotent: a second call changes nothing."""
+    """Misconduct decided: the report is out of every later award run, a prize it holds
+    is withdrawn (AwardWithdrawn), and so is its excellence application (kept, with the
+    reason) and its defense, scheduled or decided (DefenseWithdrawn). Idempotent: a
+    second call changes nothing."""
     report = await grades_repository.report_facts(conn, college=college, report_id=report_id)
     if report is None:
         raise NotFound("report", report_id)
     await repository.exclude(conn, college=college, report_id=report_id, reason=reason, now=now)
     held = await repository.award_of(conn, report_id=report_id, for_update=True)
-    if held is None or held.withdrawn_at is not None:
-        return
-    await repository.withdraw_award(conn, report_id=report_id, reason=reason, now=now)
-    event = AwardWithdrawn(
-        college=college,
-        report_id=report_id,
-        season=held.season,
-        prize=held.prize,
-        reason=reason[:4000],
-        withdrawn_at=now,
+    if held is not None and held.withdrawn_at is None:
+        await repository.withdraw_award(conn, report_id=report_id, reason=reason, now=now)
+        event = AwardWithdrawn(
+            college=college,
+            report_id=report_id,
+            season=held.season,
+            prize=held.prize,
+            reason=reason[:4000],
+            withdrawn_at=now,
+        )
+        await append_to_outbox(conn, [event], source=SOURCE, now=now)
+    # The application's row lock first: a scheduling in progress (which holds it) commits
+    # its defense before the defense is looked up here.
+    await repository.withdraw_application(conn, report_id=report_id, reason=reason, now=now)
+    await defense_service.withdraw_for_misconduct(
+        conn, college=college, report_id=report_id, reason=reason, now=now
     )
-    await append_to_outbox(conn, [event], source=SOURCE, now=now)
 
 
 @dataclass(frozen=True)
@@ -69,9 +84,9 @@ class AwardRun:
 
 async def _candidates(
     conn: asyncpg.Connection, *, college: str, season: str
-) -> tuple[list[ReportCalibration], set[str], set[str]]:
-    """The season's calibrated reports (exclusions and misconduct out), the graded
-    passing ones among them, and every excluded id."""
+) -> tuple[list[ReportCalibration], set[str]]:
+    """The season's calibrated reports (exclusions and misconduct out) and the ids of the
+    graded passing ones among them."""
     calibration = await season_calibration(conn, college=college, season=season)
     excluded = {
         str(i) for i in await repository.excluded_of_season(conn, college=college, season=season)
@@ -79,7 +94,7 @@ async def _candidates(
     grades = await grades_repository.grades_of_season(conn, college=college, season=season)
     passing = {str(g.report_id) for g in grades if g.passed} - excluded
     calibrated = [r for r in calibration.reports if r.report_id not in excluded]
-    return calibrated, passing, excluded
+    return calibrated, passing
 
 
 async def run_awards(
@@ -102,7 +117,7 @@ async def run_awards(
             field="season",
             message="the season's prizes are already granted",
         )
-    calibrated, passing, _ = await _candidates(conn, college=college, season=season)
+    calibrated, passing = await _candidates(conn, college=college, season=season)
     screened = [r for r in calibrated if r.report_id in passing]
     if not screened:
         raise RuleBroken(
@@ -129,6 +144,7 @@ async def run_awards(
         config=asdict(config),
         status=status,
         held_back=[UUID(i) for i in result.held_back],
+        excellence_eligible=[UUID(i) for i in result.excellence_eligible] if result.final else None,
         by=by,
         now=now,
     )
@@ -211,35 +227,43 @@ async def awards_of_season(
 async def apply_for_excellence(
     conn: asyncpg.Connection, *, college: str, report_id: UUID, applicant_id: str, now: datetime
 ) -> Application:
-    """A passing report within the college's top 30% (calibrated) applies for the
-    excellence review (the route lets only its submitter call this)."""
-    report = await grades_repository.report_facts(conn, college=college, report_id=report_id)
+    """A passing report the season's final award run found eligible (the top
+    `excellence_ratio` of the passing reports it ranked) applies for the excellence review
+    (the route lets only its submitter call this). Refused before the run is final."""
+    # FOR SHARE: an integrity decision in progress (which locks the report) either comes
+    # first and is seen below, or waits for this application and then withdraws it.
+    report = await grades_repository.report_facts(
+        conn, college=college, report_id=report_id, for_update=True
+    )
     if report is None:
         raise NotFound("report", report_id)
     grade = await grades_repository.grade_of(conn, college=college, report_id=report_id)
-    if grade is None or not grade.passed:
-        raise RuleBroken(
-            "not_passed",
-            field="report_id",
-            message="only a report with a final passing grade may apply for the excellence review",
-        )
-    calibrated, passing, excluded = await _candidates(conn, college=college, season=report.season)
-    if str(report_id) in excluded:
-        raise RuleBroken(
-            "misconduct", field="report_id", message="the report is out of the awards (misconduct)"
-        )
-    result = award(calibrated, passed=passing)
-    if str(report_id) not in result.excellence_eligible:
-        raise RuleBroken(
-            "not_in_top_share",
-            field="report_id",
-            message="only passing reports within the college's top 30% on calibrated scores"
-            " may apply for the excellence review",
-        )
+    run = await repository.final_run(conn, college=college, season=report.season)
+    may_apply(
+        str(report_id),
+        passed=grade is not None and grade.passed,
+        misconduct=await repository.is_excluded(conn, report_id=report_id),
+        final_eligible=None
+        if run is None
+        else await _final_eligible(conn, college=college, season=report.season, run=run),
+    )
     application = Application(report_id, college, report.season, applicant_id, now)
     if not await repository.insert_application(conn, application):
         raise RuleBroken("already_applied", field="report_id", message="the report already applied")
     return application
+
+
+async def _final_eligible(
+    conn: asyncpg.Connection, *, college: str, season: str, run: FinalRun
+) -> tuple[str, ...]:
+    """The final run's excellence-eligible reports, as it stored them. A run made before
+    migration 0010 stored none: its ranking is made again with its excellence_ratio."""
+    if run.excellence_eligible is not None:
+        return tuple(str(i) for i in run.excellence_eligible)
+    calibrated, passing = await _candidates(conn, college=college, season=season)
+    screened = [r for r in calibrated if r.report_id in passing]
+    config = AwardConfig(excellence_ratio=float(run.config["excellence_ratio"]))
+    return award(screened, passed=passing, config=config).excellence_eligible
 
 
 async def applications_of_season(

@@ -1,7 +1,8 @@
 """Excellence defense use cases: schedule the season's waiting applications into the
 chair's slots with panels (the CP-SAT scheduler, then the independent checker over the
-whole college's overlapping defenses), and record the panel's decision; each runs in the
-one transaction it is handed."""
+whole college's overlapping defenses), record the panel's decision, and withdraw a
+defense when its report is decided misconduct; each runs in the one transaction it is
+handed."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from services.evaluation.repository import defenses as repository
 from services.evaluation.repository import grades as grades_repository
 from services.evaluation.repository.defenses import DefenseRow
 from services.evaluation.service import SOURCE
-from shared.events.evaluation import DefenseDecided, DefenseScheduled
+from shared.events.evaluation import DefenseDecided, DefenseScheduled, DefenseWithdrawn
 from shared.messaging.outbox import append_to_outbox
 from shared.rules import NotFound, RuleBroken
 
@@ -43,14 +44,13 @@ async def schedule(
     by: str,
     now: datetime,
 ) -> list[Defense]:
-    """A defense for every excellence application of the season not yet scheduled;
-    DefenseScheduled each. Refused (nothing kept) when the plan does not fit or the
-    independent checker finds any clash."""
+    """A defense for every excellence application of the season not yet scheduled, nor
+    withdrawn, nor of a report out of the awards (misconduct); DefenseScheduled each.
+    Refused (nothing kept) when the plan does not fit or the independent checker finds
+    any clash. Withdrawn defenses hold no room and no panel member."""
     if not await awards_repository.lock_season(conn, college=college, season=season):
         raise NotFound("season", season)
-    waiting = await awards_repository.applications_of_season(
-        conn, college=college, season=season, unscheduled=True
-    )
+    waiting = await awards_repository.waiting_applications(conn, college=college, season=season)
     conflicted: dict[UUID, frozenset[str]] = {}
     for application in waiting:
         report = await grades_repository.report_facts(
@@ -125,8 +125,17 @@ async def decide(
     by: str,
     now: datetime,
 ) -> DefenseRow:
-    """The panel's score (0–100) and excellence decision, once; emits DefenseDecided."""
+    """The panel's score (0–100) and excellence decision, once; emits DefenseDecided.
+    Refused for a report out of the awards (misconduct: its defense is withdrawn)."""
     row = await defense_of(conn, college=college, defense_id=defense_id, for_update=True)
+    if row.withdrawn_at is not None or await awards_repository.is_excluded(
+        conn, report_id=row.defense.report_id
+    ):
+        raise RuleBroken(
+            "misconduct",
+            field="defense_id",
+            message="the report is out of the awards (misconduct): its defense is withdrawn",
+        )
     if row.decided_at is not None:
         raise RuleBroken(
             "defense_decided", field="defense_id", message="the defense is already decided"
@@ -146,6 +155,36 @@ async def decide(
     )
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return await defense_of(conn, college=college, defense_id=defense_id)
+
+
+async def withdraw_for_misconduct(
+    conn: asyncpg.Connection, *, college: str, report_id: UUID, reason: str, now: datetime
+) -> DefenseRow | None:
+    """Misconduct decided after the report applied: its defense, scheduled or already
+    decided, is withdrawn (kept, with the reason; its room and panel are free again) and
+    DefenseWithdrawn says so. None when it has no defense or it is already withdrawn."""
+    row = await repository.defense_of_report(conn, report_id=report_id, for_update=True)
+    if row is None or row.withdrawn_at is not None:
+        return None
+    await repository.withdraw_defense(
+        conn, defense_id=row.defense.defense_id, reason=reason, now=now
+    )
+    d = row.defense
+    event = DefenseWithdrawn(
+        college=college,
+        defense_id=d.defense_id,
+        report_id=d.report_id,
+        season=row.season,
+        room=d.room,
+        panel_ids=list(d.panel_ids),
+        starts_at=d.starts_at,
+        ends_at=d.ends_at,
+        decided=row.decided_at is not None,
+        reason=reason[:4000],
+        withdrawn_at=now,
+    )
+    await append_to_outbox(conn, [event], source=SOURCE, now=now)
+    return await defense_of(conn, college=college, defense_id=d.defense_id)
 
 
 async def defenses_of_season(

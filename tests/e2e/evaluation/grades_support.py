@@ -8,6 +8,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -38,9 +39,12 @@ def unique(prefix: str) -> str:
 
 
 def problem(response: httpx.Response) -> tuple[int, str, str]:
-    """(status, first error's field, its rule)."""
-    error = response.json()["errors"][0]
-    return response.status_code, error["field"], error["rule"]
+    """(status, first error's field, its rule); ("", "") for an answer with no error."""
+    body = response.json()
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not errors:
+        return response.status_code, "", ""
+    return response.status_code, errors[0]["field"], errors[0]["rule"]
 
 
 async def connect(service_dsns: dict[str, str]) -> asyncpg.Connection:
@@ -221,6 +225,39 @@ BIASES = {"rv-a": 2.0, "rv-b": 0.0, "rv-c": -2.0}
 WOBBLE = (0.3, -0.2, -0.1, 0.2, -0.3, 0.1)
 
 
+def biased_scores(quality: float, n: int) -> dict[str, float]:
+    """rv-a, rv-b and rv-c's scores of the n-th report of this quality (BIASES, WOBBLE)."""
+    return {
+        reviewer: quality + bias + WOBBLE[(n + k) % len(WOBBLE)]
+        for k, (reviewer, bias) in enumerate(BIASES.items())
+    }
+
+
+async def reviewed_reports(
+    service_dsns: dict[str, str],
+    season: str,
+    qualities: list[float],
+    *,
+    advisor: str | None = None,
+    tag: str = "",
+) -> tuple[list[UUID], list[tuple[str, ...]]]:
+    """Reports of the season (one per quality, in that order) reviewed by rv-a, rv-b and
+    rv-c and not graded; their ids and authors (`tag` keeps the authors of two calls apart)."""
+    ids: list[UUID] = []
+    authors: list[tuple[str, ...]] = []
+    for n, quality in enumerate(qualities):
+        report_id, people = await reviewed_report(
+            service_dsns,
+            season,
+            biased_scores(quality, n),
+            authors=(f"{season}-{tag}lead{n}", f"{season}-{tag}mate{n}"),
+            advisor=advisor,
+        )
+        ids.append(report_id)
+        authors.append(people)
+    return ids, authors
+
+
 async def graded_season(
     client: httpx.AsyncClient,
     services: dict[str, str],
@@ -232,24 +269,38 @@ async def graded_season(
     """A season whose reports (one per quality, in that order) were each reviewed by
     rv-a, rv-b and rv-c and graded by the teacher; returns the season, ids and authors."""
     season = await make_season(service_dsns)
-    ids: list[UUID] = []
-    authors: list[tuple[str, ...]] = []
-    for n, quality in enumerate(qualities):
-        scores = {
-            reviewer: quality + bias + WOBBLE[(n + k) % len(WOBBLE)]
-            for k, (reviewer, bias) in enumerate(BIASES.items())
-        }
-        report_id, people = await reviewed_report(
-            service_dsns,
-            season,
-            scores,
-            authors=(f"{season}-lead{n}", f"{season}-mate{n}"),
-            advisor=advisor,
-        )
-        ids.append(report_id)
-        authors.append(people)
+    ids, authors = await reviewed_reports(service_dsns, season, qualities, advisor=advisor)
     base = api(services)
     for report_id in ids:
         graded = await grade(client, base, report_id)
         assert graded.status_code == 200, graded.text
     return season, ids, authors
+
+
+async def apply_for_excellence(
+    client: httpx.AsyncClient, base: str, report_id: UUID, submitter: str
+) -> httpx.Response:
+    """The report's submitter applies for the excellence review."""
+    return await client.post(
+        f"{base}/reports/{report_id}/excellence-application", headers=student(submitter)
+    )
+
+
+# Defense slots: on one morning, rooms and panel members named per test (earlier runs'
+# defenses keep theirs busy).
+MORNING = datetime(2026, 12, 12, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def slot(room: str, minutes: int, length: int = 30) -> dict[str, str]:
+    """A room from MORNING + `minutes` for `length` minutes."""
+    start = MORNING + timedelta(minutes=minutes)
+    return {
+        "room": room,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(minutes=length)).isoformat(),
+    }
+
+
+def members(*names: str) -> list[dict[str, object]]:
+    """Panel members available at every slot."""
+    return [{"person_id": n} for n in names]

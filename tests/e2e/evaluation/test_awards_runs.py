@@ -1,6 +1,7 @@
 """Award runs on the real stack: screening passing reports on calibrated scores, prizes
 granted (AwardGranted), borderline reports sent for one more review before the cut is
-final, withdrawal on misconduct (AwardWithdrawn), who sees what, and the refusals."""
+final, withdrawal on misconduct (AwardWithdrawn), who sees what, and the refusals; the
+excellence review takes exactly the final run's eligible reports."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from tests.e2e.evaluation.grades_support import (
     TEACHER,
     THREE_PRIZES,
     api,
+    apply_for_excellence,
     connect,
     fetch,
     graded_season,
     problem,
     review,
+    reviewed_reports,
     student,
     wait_for_events,
 )
@@ -104,7 +107,7 @@ async def test_borderline_reports_get_one_more_reviewer_before_the_cut_is_final(
     base = api(services)
     async with httpx.AsyncClient(timeout=30) as client:
         # 88 and 87.8 straddle the second/third cut-off (87.9): both borderline.
-        season, ids, _ = await graded_season(
+        season, ids, authors = await graded_season(
             client, services, service_dsns, [95, 88, 87.8, 80, 75, 70]
         )
         first = await client.post(
@@ -116,6 +119,9 @@ async def test_borderline_reports_get_one_more_reviewer_before_the_cut_is_final(
         held = {h["report_id"]: h for h in body["held_back"]}
         assert set(held) == {str(ids[1]), str(ids[2])}
         assert {h["reviewer_id"] for h in held.values()} == {"rv-d"}
+        # The cut is not final: nobody applies for the excellence review yet.
+        early = await apply_for_excellence(client, base, ids[0], authors[0][0])
+        assert problem(early) == (409, "season", "awards_not_final"), early.text
         assert await fetch(service_dsns, "SELECT 1 FROM awards WHERE season = $1", season) == []
         borderline = await fetch(
             service_dsns,
@@ -145,9 +151,64 @@ async def test_borderline_reports_get_one_more_reviewer_before_the_cut_is_final(
         assert final.json()["status"] == "final"
         prizes = {p["report_id"]: p["prize"] for p in final.json()["screened"]}
         assert prizes == {str(ids[0]): "first", str(ids[1]): "second", str(ids[2]): "third"}
+        applied = await apply_for_excellence(client, base, ids[0], authors[0][0])
+        assert applied.status_code == 201, applied.text
     for report_id, prize in prizes.items():
         [event] = await wait_for_events(stack.kafka_bootstrap, AwardGranted.event_type, report_id)
         assert event["prize"] == prize
+
+
+async def test_the_excellence_review_takes_the_final_runs_eligible_reports(
+    services: dict[str, str], service_dsns: dict[str, str]
+) -> None:
+    base = api(services)
+    async with httpx.AsyncClient(timeout=30) as client:
+        # Eight passing reports, two failing, and three better ones not graded yet: only
+        # the passing ones are ranked, and the run's excellence_ratio decides the share.
+        season, ids, authors = await graded_season(
+            client, services, service_dsns, [95, 90, 85, 80, 75, 70, 65, 62, 55, 50]
+        )
+        await reviewed_reports(service_dsns, season, [99, 98, 97], tag="ungraded-")
+
+        before = await apply_for_excellence(client, base, ids[0], authors[0][0])
+        assert problem(before) == (409, "season", "awards_not_final"), before.text
+
+        run = await client.post(
+            f"{base}/seasons/{season}/award-runs",
+            json=THREE_PRIZES | {"excellence_ratio": 0.25},
+            headers=CHAIR,
+        )
+        assert run.status_code == 201, run.text
+        assert run.json()["excellence_eligible"] == [str(ids[0]), str(ids[1])]  # 25% of 8
+
+        applied = await apply_for_excellence(client, base, ids[0], authors[0][0])
+        assert applied.status_code == 201, applied.text
+        # A final run made before the list was stored (migration 0010): ranked again with
+        # the run's own excellence_ratio.
+        conn = await connect(service_dsns)
+        try:
+            await conn.execute(
+                "UPDATE award_runs SET excellence_eligible = NULL WHERE season = $1", season
+            )
+        finally:
+            await conn.close()
+        applied = await apply_for_excellence(client, base, ids[1], authors[1][0])
+        assert applied.status_code == 201, applied.text
+        # Third of the passing reports (outside the run's 25%), and a failed one.
+        assert problem(await apply_for_excellence(client, base, ids[2], authors[2][0])) == (
+            409,
+            "report_id",
+            "not_in_top_share",
+        )
+        assert problem(await apply_for_excellence(client, base, ids[8], authors[8][0])) == (
+            409,
+            "report_id",
+            "not_passed",
+        )
+        listed = await client.get(
+            f"{base}/seasons/{season}/excellence-applications", headers=TEACHER
+        )
+        assert [a["report_id"] for a in listed.json()["items"]] == [str(ids[0]), str(ids[1])]
 
 
 async def test_bad_award_runs_are_refused_and_change_nothing(

@@ -1,12 +1,12 @@
 """The excellence review on the real stack: who may apply (the submitter of a passing
-report in the top 30%), defenses scheduled without a panel member in two at once
-(DefenseScheduled, independently checked), decisions (DefenseDecided), and refusals."""
+report in the top 30% of the season's final award run), defenses scheduled without a
+panel member in two at once (DefenseScheduled, independently checked), decisions
+(DefenseDecided), and refusals."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from itertools import combinations
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -15,11 +15,14 @@ from shared.events.evaluation import DefenseDecided, DefenseScheduled
 from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.grades_support import (
     CHAIR,
+    MORNING,
     TEACHER,
     api,
     fetch,
     graded_season,
+    members,
     problem,
+    slot,
     student,
     unique,
     wait_for_events,
@@ -28,21 +31,6 @@ from tests.support.auth import bearer
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
-
-MORNING = datetime(2026, 12, 12, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-def slot(room: str, minutes: int, length: int = 30) -> dict[str, str]:
-    start = MORNING + timedelta(minutes=minutes)
-    return {
-        "room": room,
-        "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(minutes=length)).isoformat(),
-    }
-
-
-def members(*names: str) -> list[dict[str, object]]:
-    return [{"person_id": n} for n in names]
 
 
 async def test_applications_defenses_and_decisions(
@@ -54,7 +42,7 @@ async def test_applications_defenses_and_decisions(
     t1, t2, t3, t4 = (f"{tag}-t{n}" for n in range(1, 5))
     a, b, c = (f"{tag}-A", f"{tag}-B", f"{tag}-C")
     async with httpx.AsyncClient(timeout=30) as client:
-        # Ten reports, the last one failing; the top 30% of ten is three.
+        # Ten reports, the last one failing; the top 30% of the nine passing is three.
         season, ids, authors = await graded_season(
             client,
             services,
@@ -69,6 +57,9 @@ async def test_applications_defenses_and_decisions(
                 headers=student(who or authors[n][0]),
             )
 
+        run = await client.post(f"{base}/seasons/{season}/award-runs", json={}, headers=CHAIR)
+        assert run.status_code == 201, run.text
+        assert run.json()["excellence_eligible"] == [str(i) for i in ids[:3]]  # 30% of nine
         by_mate = await apply(0, authors[0][1])
         assert by_mate.status_code == 403
         assert problem(await apply(3)) == (409, "report_id", "not_in_top_share")

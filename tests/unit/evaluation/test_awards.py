@@ -11,6 +11,7 @@ from services.evaluation.domain.awards import (
     THIRD,
     AwardConfig,
     award,
+    may_apply,
     share,
 )
 from services.evaluation.domain.calibration import ReportCalibration
@@ -135,3 +136,22 @@ def test_duplicate_reports_are_refused() -> None:
     with pytest.raises(RuleBroken) as refused:
         award([rep("a", 1), rep("a", 2)], passed=ALL)
     assert refused.value.field == "reports"
+
+
+def test_only_the_final_runs_eligible_reports_may_apply_for_excellence() -> None:
+    eligible = ("r00", "r01")
+    may_apply("r01", passed=True, misconduct=False, final_eligible=eligible)
+    refusals = [
+        # (report, passed, misconduct, the final run's list) -> rule, field
+        (("r00", False, False, eligible), ("not_passed", "report_id")),
+        (("r00", True, True, eligible), ("misconduct", "report_id")),
+        (("r00", True, False, None), ("awards_not_final", "season")),
+        (("r02", True, False, eligible), ("not_in_top_share", "report_id")),
+        (("r00", False, True, None), ("not_passed", "report_id")),
+        (("r00", True, True, None), ("misconduct", "report_id")),
+    ]
+    for (report, passed, misconduct, final), (rule, field) in refusals:
+        with pytest.raises(RuleBroken) as refused:
+            may_apply(report, passed=passed, misconduct=misconduct, final_eligible=final)
+        assert (refused.value.rule, refused.value.field) == (rule, field)
+        assert not refused.value.invalid  # 409: a rule of the work, not bad input
