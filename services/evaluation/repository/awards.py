@@ -149,6 +149,26 @@ async def excluded_of_season(conn: asyncpg.Connection, *, college: str, season: 
     return {row["report_id"] for row in rows}
 
 
+async def unsettled_of_season(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> list[tuple[UUID, str]]:
+    """Submitted reports whose place cannot be known yet, with why: an open integrity flag
+    ('integrity_flag_open') or no final grade ('grade_not_final'); reports out of every
+    run (misconduct, exclusions) aside."""
+    rows = await conn.fetch(
+        "SELECT r.report_id, CASE WHEN r.integrity = 'flagged' THEN 'integrity_flag_open'"
+        " ELSE 'grade_not_final' END AS why"
+        " FROM reports r LEFT JOIN grades g ON g.report_id = r.report_id"
+        " WHERE r.college = $1 AND r.season = $2 AND r.first_submitted_at IS NOT NULL"
+        " AND r.integrity <> 'misconduct' AND (r.integrity = 'flagged' OR g.report_id IS NULL)"
+        " AND r.report_id NOT IN (SELECT report_id FROM award_exclusions)"
+        " ORDER BY r.report_id",
+        college,
+        season,
+    )
+    return [(row["report_id"], row["why"]) for row in rows]
+
+
 # --- runs and borderline second looks -----------------------------------------------------
 
 

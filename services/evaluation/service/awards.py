@@ -108,7 +108,9 @@ async def run_awards(
 ) -> AwardRun:
     """Screen the season's graded, passing reports on calibrated scores and place the
     prizes. Borderline reports get one more reviewer (REVIEWS' assign_one_more) and the
-    run stays pending; a run with none held back grants the prizes (AwardGranted each)."""
+    run stays pending; a run with none held back grants the prizes (AwardGranted each).
+    Refused (409 season_not_settled, naming them) while a submitted report has an open
+    integrity flag or no final grade: the one final run would leave it out for good."""
     if not await repository.lock_season(conn, college=college, season=season):
         raise NotFound("season", season)
     if await repository.final_run(conn, college=college, season=season) is not None:
@@ -116,6 +118,16 @@ async def run_awards(
             "awards_already_granted",
             field="season",
             message="the season's prizes are already granted",
+        )
+    unsettled = await repository.unsettled_of_season(conn, college=college, season=season)
+    if unsettled:
+        named = ", ".join(f"{report_id} ({why})" for report_id, why in unsettled[:10])
+        raise RuleBroken(
+            "season_not_settled",
+            field="season",
+            message=f"{len(unsettled)} submitted report(s) cannot be placed yet: {named}"
+            + (", ..." if len(unsettled) > 10 else "")
+            + "; decide their integrity flag and finalise their grade first",
         )
     calibrated, passing = await _candidates(conn, college=college, season=season)
     screened = [r for r in calibrated if r.report_id in passing]

@@ -21,6 +21,7 @@ from tests.e2e.evaluation.grades_support import (
     apply_for_excellence,
     connect,
     fetch,
+    grade,
     graded_season,
     problem,
     review,
@@ -163,21 +164,30 @@ async def test_the_excellence_review_takes_the_final_runs_eligible_reports(
 ) -> None:
     base = api(services)
     async with httpx.AsyncClient(timeout=30) as client:
-        # Eight passing reports, two failing, and three better ones not graded yet: only
-        # the passing ones are ranked, and the run's excellence_ratio decides the share.
+        # Eight passing reports, two failing, and three better ones not graded yet: the
+        # run waits for their grades (it would leave them out for good), and then ranks
+        # only the passing ones; the run's excellence_ratio decides the share.
         season, ids, authors = await graded_season(
             client, services, service_dsns, [95, 90, 85, 80, 75, 70, 65, 62, 55, 50]
         )
-        await reviewed_reports(service_dsns, season, [99, 98, 97], tag="ungraded-")
+        ungraded, _ = await reviewed_reports(service_dsns, season, [99, 98, 97], tag="ungraded-")
 
         before = await apply_for_excellence(client, base, ids[0], authors[0][0])
         assert problem(before) == (409, "season", "awards_not_final"), before.text
 
-        run = await client.post(
-            f"{base}/seasons/{season}/award-runs",
-            json=THREE_PRIZES | {"excellence_ratio": 0.25},
-            headers=CHAIR,
-        )
+        url = f"{base}/seasons/{season}/award-runs"
+        body = THREE_PRIZES | {"excellence_ratio": 0.25}
+        unsettled = await client.post(url, json=body, headers=CHAIR)
+        assert problem(unsettled) == (409, "season", "season_not_settled"), unsettled.text
+        assert all(f"{i} (grade_not_final)" in unsettled.text for i in ungraded)
+        assert await fetch(service_dsns, "SELECT 1 FROM award_runs WHERE season = $1", season) == []
+        for report_id in ungraded:  # the teacher fails them: no proof of the practice
+            failed = await grade(
+                client, base, report_id, {"grade": "不及格", "override_reason": "缺少实践证明"}
+            )
+            assert failed.status_code == 200, failed.text
+
+        run = await client.post(url, json=body, headers=CHAIR)
         assert run.status_code == 201, run.text
         assert run.json()["excellence_eligible"] == [str(ids[0]), str(ids[1])]  # 25% of 8
 
@@ -209,6 +219,38 @@ async def test_the_excellence_review_takes_the_final_runs_eligible_reports(
             f"{base}/seasons/{season}/excellence-applications", headers=TEACHER
         )
         assert [a["report_id"] for a in listed.json()["items"]] == [str(ids[0]), str(ids[1])]
+
+
+async def test_a_run_waits_for_an_open_flag_and_the_cleared_report_is_placed(
+    services: dict[str, str], service_dsns: dict[str, str]
+) -> None:
+    """A graded report flagged afterwards (a cohort re-check) has no known place: the one
+    final run would leave it out for good, so it waits for the chair's decision."""
+    base = api(services)
+    async with httpx.AsyncClient(timeout=30) as client:
+        season, ids, _ = await graded_season(client, services, service_dsns, [95, 70, 65])
+        conn = await connect(service_dsns)
+        try:
+            await conn.execute(
+                "UPDATE reports SET integrity = 'flagged' WHERE report_id = $1", ids[0]
+            )
+        finally:
+            await conn.close()
+        url = f"{base}/seasons/{season}/award-runs"
+        one_prize = {"screen_ratio": 0.5, "prize_counts": {"first": 1}}
+        waiting = await client.post(url, json=one_prize, headers=CHAIR)
+        assert problem(waiting) == (409, "season", "season_not_settled"), waiting.text
+        assert f"{ids[0]} (integrity_flag_open)" in waiting.text
+        decided = await client.post(
+            f"{base}/reports/{ids[0]}/integrity-decision",
+            json={"decision": "cleared", "reason": "引用已注明出处"},
+            headers=CHAIR,
+        )
+        assert decided.status_code == 200, decided.text
+        run = await client.post(url, json=one_prize, headers=CHAIR)
+        assert run.status_code == 201, run.text
+        first = run.json()["screened"][0]
+        assert (first["report_id"], first["prize"]) == (str(ids[0]), "first")  # not left out
 
 
 async def test_bad_award_runs_are_refused_and_change_nothing(
