@@ -352,6 +352,28 @@ _EVALUATION: tuple[Route[Any], ...] = (
         subject=lambda e: e.defense_id,
     ),
     route(
+        ev.AwardWithdrawn,
+        "award_withdrawn",
+        lambda e, f: _report_authors(f),
+        lambda e, f: {"title": _report_title(f), "prize": e.prize, "reason": e.reason},
+        R,
+    ),
+    route(
+        ev.DefenseWithdrawn,
+        "defense_withdrawn",
+        # Everyone told of the slot hears it is off: the authors and the panel.
+        lambda e, f: [*_report_authors(f), *e.panel_ids],
+        lambda e, f: {
+            "title": _report_title(f),
+            "room": e.room or None,
+            "starts_at": e.starts_at,
+            "ends_at": e.ends_at,
+            "reason": e.reason,
+        },
+        R,
+        subject=lambda e: e.defense_id,
+    ),
+    route(
         ev.CreditsAwarded,
         "credits_awarded",
         lambda e, f: [e.student_id],

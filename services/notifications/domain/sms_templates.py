@@ -83,6 +83,8 @@ SMS_TEMPLATES: dict[str, SmsTemplate] = {
         _t("grade_finalised", 31, "title grade"),
         _t("award_granted", 32, "title prize"),
         _t("defense_scheduled", 33, "title room starts_at"),
+        _t("award_withdrawn", 46, "title prize"),
+        _t("defense_withdrawn", 47, "title starts_at"),
         _t("credits_awarded", 34, "credits balance"),
         _t("credits_revoked", 35, "credits balance"),
         _t("staff_assessment_published", 36, "term total"),

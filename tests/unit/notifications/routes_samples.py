@@ -410,6 +410,37 @@ SAMPLES: list[Sample] = [
         str(ID),
     ),
     Sample(
+        ev.AwardWithdrawn(
+            **CS,
+            report_id=ID,
+            season="2026",
+            prize="second",
+            reason="学术不端：抄袭",
+            withdrawn_at=T0,
+        ),
+        Facts(report=REPORT),
+        ["s-leader", "s-1"],  # every author of the report loses the prize
+        str(ID),
+    ),
+    Sample(
+        ev.DefenseWithdrawn(
+            **CS,
+            defense_id=ID,
+            report_id=uuid4(),
+            season="2026",
+            room="B201",
+            panel_ids=["p-1", "s-1"],
+            starts_at=T0,
+            ends_at=T1,
+            decided=False,
+            reason="学术不端：抄袭",
+            withdrawn_at=T0,
+        ),
+        Facts(report=REPORT),
+        ["s-leader", "s-1", "p-1"],
+        str(ID),
+    ),
+    Sample(
         ev.CreditsAwarded(
             **CS,
             entry_id=ID,
