@@ -55,6 +55,15 @@ def _report_authors(facts: Facts) -> tuple[str, ...]:
     return facts.report.author_ids if facts.report else ()
 
 
+def _defense_slot(event: ev.DefenseScheduled | ev.DefenseWithdrawn, facts: Facts) -> dict:
+    return {
+        "title": _report_title(facts),
+        "room": event.room or None,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+    }
+
+
 def _shift(facts: Facts, name: str) -> object:
     return getattr(facts.shift, name) if facts.shift else None
 
@@ -342,12 +351,7 @@ _EVALUATION: tuple[Route[Any], ...] = (
         "defense_scheduled",
         # The authors defend; the panel sits.
         lambda e, f: [*_report_authors(f), *e.panel_ids],
-        lambda e, f: {
-            "title": _report_title(f),
-            "room": e.room or None,
-            "starts_at": e.starts_at,
-            "ends_at": e.ends_at,
-        },
+        lambda e, f: _defense_slot(e, f),
         R,
         subject=lambda e: e.defense_id,
     ),
@@ -363,13 +367,7 @@ _EVALUATION: tuple[Route[Any], ...] = (
         "defense_withdrawn",
         # Everyone told of the slot hears it is off: the authors and the panel.
         lambda e, f: [*_report_authors(f), *e.panel_ids],
-        lambda e, f: {
-            "title": _report_title(f),
-            "room": e.room or None,
-            "starts_at": e.starts_at,
-            "ends_at": e.ends_at,
-            "reason": e.reason,
-        },
+        lambda e, f: {**_defense_slot(e, f), "reason": e.reason},
         R,
         subject=lambda e: e.defense_id,
     ),
