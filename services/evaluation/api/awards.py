@@ -142,7 +142,8 @@ async def defenses(
     college: College, season: SeasonPath, anyone: Anyone, conn: ReadOnly
 ) -> DefenseList:
     rows = await defense_service.defenses_of_season(conn, college=college, season=season)
-    if not (is_chair(anyone) or anyone.has_any("teacher", "reviewer")):
+    full = is_chair(anyone) or anyone.has_any("teacher")
+    if not (full or anyone.has_any("reviewer")):
         mine = set()
         for row in rows:
             report = await grade_service.report_of(
@@ -151,7 +152,8 @@ async def defenses(
             if anyone.user_id in report.author_ids:
                 mine.add(row.defense.defense_id)
         rows = [r for r in rows if r.defense.defense_id in mine]
-    return DefenseList(items=[DefenseView.of(r) for r in rows])
+        full = True  # their own reports: they were told the reason (IntegrityDecided)
+    return DefenseList(items=[DefenseView.of(r, reason_shown=full) for r in rows])
 
 
 @router.post(
@@ -178,4 +180,4 @@ async def decide(
         by=anyone.user_id,
         now=now,
     )
-    return DefenseView.of(row)
+    return DefenseView.of(row, reason_shown=is_chair(anyone))

@@ -130,8 +130,13 @@ class _Round:
         )
 
     def agreement(self, estimate: np.ndarray) -> float:
-        """Top-10% agreement with the truth, in percent."""
-        return 100.0 * top_agreement(estimate, self.quality)
+        """Top-10% agreement with the truth, a share."""
+        return top_agreement(estimate, self.quality)
+
+
+def _points(agreement: float, baseline: float) -> float:
+    """The difference of two agreements, in percentage points (as the figure always was)."""
+    return 100.0 * (agreement - baseline)
 
 
 def _scores(calibration: Calibration) -> np.ndarray:
@@ -180,8 +185,8 @@ def simulate_calibration(
     round_ = _first_round(seed, reports, reviewers, reviews_per_report, world)
     raw = round_.agreement(round_.raw())
     return SimulatedGain(
-        gain=round_.agreement(_scores(round_.calibrated())) - raw,
-        oracle_gain=round_.agreement(round_.oracle()) - raw,
+        gain=_points(round_.agreement(_scores(round_.calibrated())), raw),
+        oracle_gain=_points(round_.agreement(round_.oracle()), raw),
     )
 
 
@@ -204,8 +209,8 @@ def simulate_second_looks(
     final = round_.agreement(_scores(round_.calibrated()))
     return SecondLookGain(
         second_looks=len(held),
-        first_gain=round_.agreement(_scores(first)) - first_raw,
-        gain=final - raw,
-        oracle_gain=round_.agreement(round_.oracle()) - raw,
-        gain_over_first_raw=final - first_raw,
+        first_gain=_points(round_.agreement(_scores(first)), first_raw),
+        gain=_points(final, raw),
+        oracle_gain=_points(round_.agreement(round_.oracle()), raw),
+        gain_over_first_raw=_points(final, first_raw),
     )

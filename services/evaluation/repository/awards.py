@@ -153,10 +153,13 @@ async def unsettled_of_season(
     conn: asyncpg.Connection, *, college: str, season: str
 ) -> list[tuple[UUID, str]]:
     """Submitted reports whose place cannot be known yet, with why: an open integrity flag
-    ('integrity_flag_open') or no final grade ('grade_not_final'); reports out of every
-    run (misconduct, exclusions) aside."""
+    ('integrity_flag_open'), no committee review to grade it on yet ('not_reviewed'), or
+    no final grade ('grade_not_final'); reports out of every run (misconduct, exclusions)
+    aside."""
     rows = await conn.fetch(
         "SELECT r.report_id, CASE WHEN r.integrity = 'flagged' THEN 'integrity_flag_open'"
+        " WHEN NOT EXISTS (SELECT 1 FROM reviews v WHERE v.report_id = r.report_id"
+        "   AND v.withdrawn_at IS NULL) THEN 'not_reviewed'"
         " ELSE 'grade_not_final' END AS why"
         " FROM reports r LEFT JOIN grades g ON g.report_id = r.report_id"
         " WHERE r.college = $1 AND r.season = $2 AND r.first_submitted_at IS NOT NULL"
@@ -316,27 +319,29 @@ async def waiting_applications(
 
 
 async def withdraw_application(
-    conn: asyncpg.Connection, *, report_id: UUID, reason: str, now: datetime
+    conn: asyncpg.Connection, *, college: str, report_id: UUID, reason: str, now: datetime
 ) -> Application | None:
     """Withdraw the report's application (kept, with the reason); None when it has none
     or it is already withdrawn. Takes the application's row lock."""
     row = await conn.fetchrow(
         "UPDATE excellence_applications SET withdrawn_at = $2, withdraw_reason = $3"
-        " WHERE report_id = $1 AND withdrawn_at IS NULL"
+        " WHERE report_id = $1 AND college = $4 AND withdrawn_at IS NULL"
         " RETURNING report_id, college, season, applicant_id, applied_at, withdrawn_at,"
         " withdraw_reason",
         report_id,
         now,
         reason,
+        college,
     )
     return None if row is None else Application(**dict(row))
 
 
-async def is_excluded(conn: asyncpg.Connection, *, report_id: UUID) -> bool:
+async def is_excluded(conn: asyncpg.Connection, *, college: str, report_id: UUID) -> bool:
     """Out of the awards: an exclusion recorded, or misconduct decided."""
     found = await conn.fetchval(
-        "SELECT 1 FROM reports WHERE report_id = $1 AND (integrity = 'misconduct'"
-        " OR report_id IN (SELECT report_id FROM award_exclusions))",
+        "SELECT 1 FROM reports WHERE report_id = $1 AND college = $2"
+        " AND (integrity = 'misconduct' OR report_id IN (SELECT report_id FROM award_exclusions))",
         report_id,
+        college,
     )
     return found is not None

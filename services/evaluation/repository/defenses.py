@@ -67,11 +67,13 @@ async def defense_row(
 
 
 async def defense_of_report(
-    conn: asyncpg.Connection, *, report_id: UUID, for_update: bool = False
+    conn: asyncpg.Connection, *, college: str, report_id: UUID, for_update: bool = False
 ) -> DefenseRow | None:
     """The report's defense (one at most), if scheduled."""
     lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(f"{_DEFENSE} WHERE report_id = $1{lock}", report_id)
+    row = await conn.fetchrow(
+        f"{_DEFENSE} WHERE report_id = $1 AND college = $2{lock}", report_id, college
+    )
     return None if row is None else _row(row)
 
 
@@ -153,13 +155,14 @@ async def record_decision(
 
 
 async def withdraw_defense(
-    conn: asyncpg.Connection, *, defense_id: UUID, reason: str, now: datetime
+    conn: asyncpg.Connection, *, college: str, defense_id: UUID, reason: str, now: datetime
 ) -> None:
     """Kept, with the reason; its room and panel are free again."""
     await conn.execute(
         "UPDATE defenses SET withdrawn_at = $2, withdraw_reason = $3"
-        " WHERE defense_id = $1 AND withdrawn_at IS NULL",
+        " WHERE defense_id = $1 AND college = $4 AND withdrawn_at IS NULL",
         defense_id,
         now,
         reason,
+        college,
     )

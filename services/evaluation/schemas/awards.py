@@ -249,14 +249,16 @@ class DefenseView(BaseModel):
     withdraw_reason: str | None = None
 
     @classmethod
-    def of(cls, row: DefenseRow) -> DefenseView:
+    def of(cls, row: DefenseRow, *, reason_shown: bool) -> DefenseView:
+        """`reason_shown`: the misconduct reason for the chair, teachers and the report's
+        own authors; a reviewer or a panel member sees only that it was withdrawn."""
         return cls.scheduled(row.defense, row.season).model_copy(
             update={
                 "score": row.score,
                 "excellent": row.excellent,
                 "decided_at": row.decided_at,
                 "withdrawn_at": row.withdrawn_at,
-                "withdraw_reason": row.withdraw_reason,
+                "withdraw_reason": row.withdraw_reason if reason_shown else None,
             }
         )
 

@@ -55,7 +55,9 @@ async def withdraw_for_misconduct(
         await append_to_outbox(conn, [event], source=SOURCE, now=now)
     # The application's row lock first: a scheduling in progress (which holds it) commits
     # its defense before the defense is looked up here.
-    await repository.withdraw_application(conn, report_id=report_id, reason=reason, now=now)
+    await repository.withdraw_application(
+        conn, college=college, report_id=report_id, reason=reason, now=now
+    )
     await defense_service.withdraw_for_misconduct(
         conn, college=college, report_id=report_id, reason=reason, now=now
     )
@@ -127,7 +129,8 @@ async def run_awards(
             field="season",
             message=f"{len(unsettled)} submitted report(s) cannot be placed yet: {named}"
             + (", ..." if len(unsettled) > 10 else "")
-            + "; decide their integrity flag and finalise their grade first",
+            + "; the chair decides an open flag, the committee reviews (not_reviewed), the"
+            " teacher finalises the grade, and then the run goes on",
         )
     calibrated, passing = await _candidates(conn, college=college, season=season)
     screened = [r for r in calibrated if r.report_id in passing]
@@ -254,7 +257,7 @@ async def apply_for_excellence(
     may_apply(
         str(report_id),
         passed=grade is not None and grade.passed,
-        misconduct=await repository.is_excluded(conn, report_id=report_id),
+        misconduct=await repository.is_excluded(conn, college=college, report_id=report_id),
         final_eligible=None
         if run is None
         else await _final_eligible(conn, college=college, season=report.season, run=run),

@@ -129,7 +129,7 @@ async def decide(
     Refused for a report out of the awards (misconduct: its defense is withdrawn)."""
     row = await defense_of(conn, college=college, defense_id=defense_id, for_update=True)
     if row.withdrawn_at is not None or await awards_repository.is_excluded(
-        conn, report_id=row.defense.report_id
+        conn, college=college, report_id=row.defense.report_id
     ):
         raise RuleBroken(
             "misconduct",
@@ -163,11 +163,13 @@ async def withdraw_for_misconduct(
     """Misconduct decided after the report applied: its defense, scheduled or already
     decided, is withdrawn (kept, with the reason; its room and panel are free again) and
     DefenseWithdrawn says so. None when it has no defense or it is already withdrawn."""
-    row = await repository.defense_of_report(conn, report_id=report_id, for_update=True)
+    row = await repository.defense_of_report(
+        conn, college=college, report_id=report_id, for_update=True
+    )
     if row is None or row.withdrawn_at is not None:
         return None
     await repository.withdraw_defense(
-        conn, defense_id=row.defense.defense_id, reason=reason, now=now
+        conn, college=college, defense_id=row.defense.defense_id, reason=reason, now=now
     )
     d = row.defense
     event = DefenseWithdrawn(

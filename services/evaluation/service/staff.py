@@ -18,6 +18,7 @@ import asyncpg
 
 from services.evaluation.domain.staff_assessment import (
     CRITERIA,
+    DUTY_CRITERIA,
     SCORE_MAX,
     SCORE_MIN,
     WEIGHTS,
@@ -152,6 +153,10 @@ def stored_figures(record: DutyRecord) -> tuple[float | None, list[dict[str, obj
 
     figures = [entry("count", f, None, None) for f in result.counts]
     for c in result.criteria:
+        if c.name in DUTY_CRITERIA and c.value is None:
+            # Not scored: left out, so a member's figures (and whether publishing again
+            # gives a new version) are what they were before these criteria existed.
+            continue
         share = WEIGHTS[c.name] / mass if c.value is not None and mass else None
         points = None if share is None else round(100 * share * (c.value or 0.0), 2)
         figures.append(entry("criterion", c, None if share is None else round(share, 6), points))

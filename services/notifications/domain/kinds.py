@@ -143,7 +143,7 @@ KINDS: dict[str, Kind] = {
         _kind("award_granted", E, "title prize", "获奖通知"),
         _kind("defense_scheduled", E, "title room starts_at ends_at", "答辩安排"),
         _kind("award_withdrawn", E, "title prize reason", "奖项撤销"),
-        _kind("defense_withdrawn", E, "title room starts_at ends_at reason", "答辩取消"),
+        _kind("defense_withdrawn", E, "title room starts_at ends_at decided", "答辩取消"),
         _kind("credits_awarded", E, "credits balance season", "学分认定"),
         _kind("credits_revoked", E, "credits balance reason", "学分撤销"),
         _kind("staff_assessment_published", E, "term total", "考核结果"),

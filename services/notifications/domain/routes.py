@@ -365,9 +365,10 @@ _EVALUATION: tuple[Route[Any], ...] = (
     route(
         ev.DefenseWithdrawn,
         "defense_withdrawn",
-        # Everyone told of the slot hears it is off: the authors and the panel.
+        # Everyone told of the slot hears it is off: the authors and the panel. Not why:
+        # the authors heard it with the integrity decision, the panel need not.
         lambda e, f: [*_report_authors(f), *e.panel_ids],
-        lambda e, f: {**_defense_slot(e, f), "reason": e.reason},
+        lambda e, f: {**_defense_slot(e, f), "decided": e.decided},
         R,
         subject=lambda e: e.defense_id,
     ),

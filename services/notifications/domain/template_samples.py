@@ -49,6 +49,7 @@ SAMPLES: dict[str, object] = {
     "containment": 0.62,
     "grade": "优秀",
     "passed": True,
+    "decided": False,
     "prize": "first",
     "credits": 1,
     "balance": 2,

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from shared.events.evaluation import AwardWithdrawn, DefenseWithdrawn
+from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.grades_support import (
     CHAIR,
     TEACHER,
@@ -28,6 +29,7 @@ from tests.e2e.evaluation.grades_support import (
     unique,
     wait_for_events,
 )
+from tests.support.auth import bearer
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
@@ -173,6 +175,13 @@ async def test_misconduct_after_applying_withdraws_the_application_and_the_defen
         assert by_report[str(ids[0])]["withdrawn_at"] is not None
         assert "抄袭" in by_report[str(ids[0])]["withdraw_reason"]
         assert by_report[str(ids[3])]["withdrawn_at"] is None
+        # A reviewer sees that it was withdrawn, not why.
+        as_reviewer = await client.get(
+            f"{base}/seasons/{season}/defenses", headers=bearer("rv-a", "reviewer", COLLEGE)
+        )
+        seen = {d["report_id"]: d for d in as_reviewer.json()["items"]}
+        assert seen[str(ids[0])]["withdrawn_at"] is not None
+        assert seen[str(ids[0])]["withdraw_reason"] is None
 
     [withdrawn] = await wait_for_events(
         stack.kafka_bootstrap, DefenseWithdrawn.event_type, str(ids[0])

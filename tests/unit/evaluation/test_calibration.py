@@ -17,6 +17,7 @@ from services.evaluation.domain.calibration import (
 )
 from services.evaluation.domain.calibration_simulation import (
     WORLD,
+    SimulatedGain,
     World,
     simulate_calibration,
     simulate_calibration_gain,
@@ -241,3 +242,14 @@ def test_the_award_runs_second_looks_sharpen_the_calibrated_top_decile() -> None
     improvement = statistics.mean(o.gain_over_first_raw - o.first_gain for o in outcomes)
     assert improvement > 0, outcomes
     assert statistics.mean(o.gain for o in outcomes) > 0, outcomes
+
+
+def test_the_simulation_draws_as_it_did_when_the_figure_was_measured() -> None:
+    # Computed with the simulation as it stood at 83cd06d (before it became one round
+    # object): the same draws in the same order, the same arithmetic, bit for bit.
+    assert simulate_calibration(5, 300, 30, 2) == SimulatedGain(
+        gain=16.666666666666675, oracle_gain=13.333333333333341
+    )
+    assert simulate_calibration(3, 400, 40, (2, 3)) == SimulatedGain(
+        gain=2.499999999999991, oracle_gain=2.499999999999991
+    )

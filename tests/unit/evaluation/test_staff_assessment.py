@@ -286,3 +286,17 @@ def test_weights_must_sum_to_one() -> None:
 def test_term_must_end_after_it_starts() -> None:
     with pytest.raises(RuleBroken):
         Term("x", T0, T0)
+
+
+def test_stored_figures_leave_out_unscored_duty_criteria() -> None:
+    # A member published before the duty staff's criteria existed has figures without
+    # them; publishing again with nothing new must find the very same figures (200, no
+    # new version), so unscored duty criteria are left out rather than stored as None.
+    from services.evaluation.service.staff import stored_figures
+
+    r = record().fold(checked_in(uuid4(), 1))
+    names = {f["name"] for f in stored_figures(r)[1]}
+    assert names.isdisjoint({"enquiries", "equipment", "helping", "cleaning"})
+    assert {"attitude", "presence", "conduct", "total"} <= names
+    scored = r.score(OfficerScore(uuid4(), "officer-1", "cleaning", 7.0))
+    assert "cleaning" in {f["name"] for f in stored_figures(scored)[1]}
