@@ -34,11 +34,12 @@ from dataclasses import dataclass
 MAX_ENTRY = 300  # characters of one entry (a long reference is rarely over 250)
 MAX_SENTENCES = 3
 
+_SPACE = r"[^\S\n]*"  # spaces within a line, never a line break
 _HEADING = re.compile(
-    r"^[^\S\n#]*[#*\d.、()（）\[\]【】〔〕一二三四五六七八九十第章部分节]*[^\S\n]*(?:主要)?"
-    r"(参\s*考\s*文\s*献|參\s*考\s*文\s*獻|参\s*考\s*资\s*料|參\s*考\s*資\s*料"
-    r"|references?|bibliography|works\s+cited)"
-    r"[^\S\n]*[:：\]】〕)）]*[^\S\n]*$",
+    r"^[ \t\u3000\xa0#*\d.、()（）\[\]【】〔〕一二三四五六七八九十第章部分节]*(?:主要)?"
+    rf"({_SPACE.join('参考文献')}|{_SPACE.join('參考文獻')}|{_SPACE.join('参考资料')}"
+    rf"|{_SPACE.join('參考資料')}|references?|bibliography|works{_SPACE}cited)"
+    rf"{_SPACE}[:：\]】〕)）]*{_SPACE}$",
     re.IGNORECASE | re.MULTILINE,
 )
 _MARKER = re.compile(r"\s*(\[\d{1,3}\]|【\d{1,3}】|\(\d{1,3}\)|\d{1,3}[.、)](?!\d)|[①-⑳])")

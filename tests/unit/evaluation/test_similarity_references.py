@@ -70,11 +70,15 @@ def test_a_reference_list_is_references_whole_and_only_probed() -> None:
 @pytest.mark.parametrize(
     "heading",
     ["参考文献", "【参考文献】", "参 考 文 献", "第五章 参考文献", "五、主要参考文献：",
-     "Reference", "参考文献\xa0", "References:", "## Bibliography"],
+     "Reference", "参考文献\xa0", "References:", "## Bibliography", "  ## 五、 主要参考文献  "],
 )  # fmt: skip
 def test_heading_variants_start_the_section(heading: str) -> None:
     section = references_section(f"{BODY}\n{heading}\n[1] 费孝通. 乡土中国[M]. 2012.\n")
     assert section is not None and len(section.references) == 1
+
+
+def test_a_heading_is_one_line() -> None:
+    assert references_section(f"{BODY}\n参\n考文献\n[1] 费孝通. 乡土中国[M]. 2012.\n") is None
 
 
 def test_many_reference_styles_are_references() -> None:
