@@ -16,6 +16,10 @@ The same round also gives the ceiling: an oracle that knows every reviewer's tru
 and subtracts it. No bias correction can do better on average, so `oracle_gain` says how
 much of the possible gain the estimate reaches (with two reviews per report, the
 remaining error is the reviews' own noise, which no correction removes).
+
+`simulate_second_looks` carries the same round on as an award run does: every report
+the run holds back at a cut-off (`awards.award`) gets one more reviewer, and the round
+is calibrated again (`calibration_second_looks` in the bench, beside the figure).
 """
 
 from __future__ import annotations
