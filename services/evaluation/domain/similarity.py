@@ -30,7 +30,10 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import NamedTuple
 
-from services.evaluation.domain.similarity_references import references_section
+from services.evaluation.domain.similarity_references import (
+    ReferencesSection,
+    references_section,
+)
 from services.evaluation.domain.similarity_text import NormalisedText, normalise
 
 DEFAULT_K = 13
@@ -172,7 +175,10 @@ def _mark(normal: NormalisedText, spans: Iterable[tuple[int, int]], flags: list[
 
 def reference_flags(text: str, normal: NormalisedText) -> tuple[bool, ...]:
     """Per character of `normal` (the normalised `text`): is it a reference's."""
-    section = references_section(text)
+    return _flags(references_section(text), normal)
+
+
+def _flags(section: ReferencesSection | None, normal: NormalisedText) -> tuple[bool, ...]:
     if section is None or not section.references:
         return ()
     flags = [False] * len(normal.text)
@@ -198,7 +204,7 @@ def prepare(
     section = references_section(text)
     if section is not None:
         _mark(normal, [section.heading], ignored)
-    references = reference_flags(text, normal)
+    references = _flags(section, normal)
     kind: list[bool | None] = [  # None: ignored; True: a reference's; False: the body's
         None if skip else (bool(references) and references[i]) for i, skip in enumerate(ignored)
     ]
@@ -305,16 +311,13 @@ def _counted(
     shown: list[Passage] = []
     chars: set[int] = set()
     for p in passages:
-        shared = {
-            i
-            for i in range(p.start, p.end)
-            if query.is_reference(i) and source.is_reference(p.source_start + i - p.start)
-        }
-        covered = {
-            i
-            for i in range(p.start, p.end)
-            if not query.ignored[i] and i not in common and i not in shared
-        }
+        covered: set[int] = set()
+        shared = False
+        for i in range(p.start, p.end):
+            if query.is_reference(i) and source.is_reference(p.source_start + i - p.start):
+                shared = True
+            elif not query.ignored[i] and i not in common:
+                covered.add(i)
         if covered or not shared:
             shown.append(p)
         chars |= covered
