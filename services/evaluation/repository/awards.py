@@ -137,12 +137,20 @@ async def exclude(
     )
 
 
+def _out_of_awards(report: str) -> str:
+    """SQL: the report (a row of `reports` named `report`) is out of every award run: an
+    exclusion recorded, or misconduct decided."""
+    return (
+        f"({report}.integrity = 'misconduct'"
+        f" OR {report}.report_id IN (SELECT report_id FROM award_exclusions))"
+    )
+
+
 async def excluded_of_season(conn: asyncpg.Connection, *, college: str, season: str) -> set[UUID]:
     """Reports out of every award run: an exclusion recorded, or misconduct decided."""
     rows = await conn.fetch(
-        "SELECT report_id FROM reports WHERE college = $1 AND season = $2"
-        " AND (integrity = 'misconduct'"
-        " OR report_id IN (SELECT report_id FROM award_exclusions))",
+        "SELECT r.report_id FROM reports r WHERE r.college = $1 AND r.season = $2"
+        f" AND {_out_of_awards('r')}",
         college,
         season,
     )
@@ -163,8 +171,7 @@ async def unsettled_of_season(
         " ELSE 'grade_not_final' END AS why"
         " FROM reports r LEFT JOIN grades g ON g.report_id = r.report_id"
         " WHERE r.college = $1 AND r.season = $2 AND r.first_submitted_at IS NOT NULL"
-        " AND r.integrity <> 'misconduct' AND (r.integrity = 'flagged' OR g.report_id IS NULL)"
-        " AND r.report_id NOT IN (SELECT report_id FROM award_exclusions)"
+        f" AND NOT {_out_of_awards('r')} AND (r.integrity = 'flagged' OR g.report_id IS NULL)"
         " ORDER BY r.report_id",
         college,
         season,
@@ -308,9 +315,8 @@ async def waiting_applications(
     rows = await conn.fetch(
         f"{_APPLICATION} a WHERE college = $1 AND season = $2 AND withdrawn_at IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM defenses d WHERE d.report_id = a.report_id)"
-        " AND NOT EXISTS (SELECT 1 FROM award_exclusions x WHERE x.report_id = a.report_id)"
         " AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.report_id = a.report_id"
-        " AND r.integrity = 'misconduct')"
+        f" AND {_out_of_awards('r')})"
         " ORDER BY applied_at, report_id FOR UPDATE OF a",
         college,
         season,
@@ -339,8 +345,8 @@ async def withdraw_application(
 async def is_excluded(conn: asyncpg.Connection, *, college: str, report_id: UUID) -> bool:
     """Out of the awards: an exclusion recorded, or misconduct decided."""
     found = await conn.fetchval(
-        "SELECT 1 FROM reports WHERE report_id = $1 AND college = $2"
-        " AND (integrity = 'misconduct' OR report_id IN (SELECT report_id FROM award_exclusions))",
+        "SELECT 1 FROM reports r WHERE r.report_id = $1 AND r.college = $2"
+        f" AND {_out_of_awards('r')}",
         report_id,
         college,
     )

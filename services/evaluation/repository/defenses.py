@@ -56,25 +56,26 @@ _DEFENSE = (
 )
 
 
+async def _one(
+    conn: asyncpg.Connection, key: str, value: UUID, *, college: str, for_update: bool
+) -> DefenseRow | None:
+    """The college's defense whose `key` column ('defense_id' or 'report_id') is `value`."""
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"{_DEFENSE} WHERE college = $1 AND {key} = $2{lock}", college, value)
+    return None if row is None else _row(row)
+
+
 async def defense_row(
     conn: asyncpg.Connection, *, college: str, defense_id: UUID, for_update: bool = False
 ) -> DefenseRow | None:
-    lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(
-        f"{_DEFENSE} WHERE college = $1 AND defense_id = $2{lock}", college, defense_id
-    )
-    return None if row is None else _row(row)
+    return await _one(conn, "defense_id", defense_id, college=college, for_update=for_update)
 
 
 async def defense_of_report(
     conn: asyncpg.Connection, *, college: str, report_id: UUID, for_update: bool = False
 ) -> DefenseRow | None:
     """The report's defense (one at most), if scheduled."""
-    lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(
-        f"{_DEFENSE} WHERE report_id = $1 AND college = $2{lock}", report_id, college
-    )
-    return None if row is None else _row(row)
+    return await _one(conn, "report_id", report_id, college=college, for_update=for_update)
 
 
 async def defenses_of_season(
