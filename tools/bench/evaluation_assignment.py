@@ -182,8 +182,8 @@ def bench_assignment(console: Console, quick: bool) -> dict[str, Any]:
         f"assignment: {len(result.assignments):,} reviews in {assignment_s:.2f} s; checker: "
         f"{len(check.conflicts)} conflicts, {len(check.overloads)} overloads, "
         f"{check.reviewers_short} reviewers short, loads {min(loads)}-{max(loads)} "
-        f"(spread {spread}); goal < {GOAL_S:g} s, 0 conflicts, "
-        f"spread <= 1: {verdict}"
+        f"(spread {spread}), {check.reviewer_groups} reviewer group(s); "
+        f"goal < {GOAL_S:g} s, 0 conflicts, spread <= 1: {verdict}"
     )
     return {
         "assignment_s": round(assignment_s, 3),
@@ -191,5 +191,6 @@ def bench_assignment(console: Console, quick: bool) -> dict[str, Any]:
         "assignment_load_spread": spread,
         "assignment_reviewers_short": check.reviewers_short,
         "assignment_overloads": len(check.overloads),
+        "assignment_reviewer_groups": check.reviewer_groups,
         "assignment_conflicting_pairs": blocked,
     }

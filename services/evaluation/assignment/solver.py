@@ -13,6 +13,10 @@ conflicts leave that possible. Conflicting pairs get no arc at all, and the
 existing assignments are inputs, never arcs: a late report is assigned around
 them without moving any.
 
+The flow's answer then goes through `groups.join_reviewer_groups`, which exchanges
+reviewers between new assignments so the committee does not split into groups that
+never review a common report (calibration could not compare them).
+
 Above `ceil(average load) + 1` a reviewer's remaining spare load is one arc at a
 flat cost, which keeps the graph small when load limits are generous.
 """
@@ -24,6 +28,7 @@ from collections import Counter
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from services.evaluation.assignment.groups import join_reviewer_groups
 from services.evaluation.domain.review_assignment import (
     Assignment,
     ReportToReview,
@@ -143,6 +148,7 @@ def assign_reviewers(problem: ReviewAssignmentProblem) -> ReviewAssignmentResult
         )
         for i in used
     ]
+    new = join_reviewer_groups(problem, existing, new)
     got_flows = flow.flows(np.arange(first_other, first_other + source_arcs, dtype=np.int32))
     got = [0] * n
     for k, c in enumerate(c for c in range(n) if needs[c] > 0):

@@ -1,14 +1,15 @@
 """An independent judge of review assignments: it never imports the solver.
 
 It recomputes, from the problem alone, every conflict, load-limit breach, report
-below the minimum and the load spread, and bounds what any assignment could
-achieve (`min_possible_shortfall`, an exact max-flow by plain augmenting paths,
+below the minimum, the load spread and the groups the reviewers form, and bounds what
+any assignment could achieve (`min_possible_shortfall`, an exact max-flow by plain augmenting paths,
 meant for the small instances of tests).
 """
 
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from services.evaluation.domain.review_assignment import (
@@ -35,6 +36,9 @@ class AssignmentCheck:
     unknown: tuple[Assignment, ...]  # naming a report or reviewer not in the problem
     duplicates: tuple[Assignment, ...]
     existing_dropped: tuple[Assignment, ...]  # existing assignments no longer present
+    # groups of reviewers linked by common reports, directly or along a chain; with more
+    # than one, calibration cannot compare the leniency of reviewers of different groups
+    reviewer_groups: int = 0
 
     @property
     def reviewers_short(self) -> int:
@@ -95,7 +99,25 @@ def check_assignment(
         unknown=tuple(unknown),
         duplicates=duplicates,
         existing_dropped=dropped,
+        reviewer_groups=count_reviewer_groups(present - set(unknown)),
     )
+
+
+def count_reviewer_groups(assignments: Iterable[Assignment]) -> int:
+    """How many groups the reviewers holding these assignments form, two reviewers being
+    in one group when a chain of common reports links them (union-find)."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(x: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a in assignments:
+        parent[root(("report", a.report_id))] = root(("reviewer", a.reviewer_id))
+    return len({root(x) for x in list(parent) if x[0] == "reviewer"})
 
 
 def min_possible_shortfall(problem: ReviewAssignmentProblem) -> int:

@@ -176,6 +176,7 @@ class AssignmentRunView(BaseModel):
     new_assignments: list[PairView]
     loads: dict[str, int]
     load_spread: int
+    reviewer_groups: int
 
     @classmethod
     def of(cls, run: AssignmentRun) -> AssignmentRunView:
@@ -189,6 +190,7 @@ class AssignmentRunView(BaseModel):
             ],
             loads=run.loads,
             load_spread=run.load_spread,
+            reviewer_groups=run.reviewer_groups,
         )
 
 
@@ -215,6 +217,7 @@ class ShortView(BaseModel):
 class SeasonAssignmentsView(BaseModel):
     reviews_per_report: int | None
     load_spread: int
+    reviewer_groups: int
     assignments: list[AssignmentView]
     below_minimum: list[ShortView]
     released: list[ReleasedView]
@@ -224,6 +227,7 @@ class SeasonAssignmentsView(BaseModel):
         return cls(
             reviews_per_report=found.reviews_per_report,
             load_spread=found.load_spread,
+            reviewer_groups=found.reviewer_groups,
             assignments=[AssignmentView.model_validate(a) for a in found.assignments],
             below_minimum=[
                 ShortView(report_id=UUID(s.report_id), missing=s.missing)

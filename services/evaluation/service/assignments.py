@@ -58,6 +58,7 @@ class AssignmentRun:
     new_assignments: tuple[Assignment, ...]
     loads: dict[str, int]
     load_spread: int
+    reviewer_groups: int  # groups of reviewers no common report links (1: all comparable)
 
 
 def build_problem(
@@ -297,6 +298,7 @@ async def run_assignment(
         new_assignments=result.new_assignments,
         loads={r.reviewer_id: loads[r.reviewer_id] for r in whole.reviewers},
         load_spread=check.load_spread,
+        reviewer_groups=check.reviewer_groups,
     )
 
 
@@ -365,6 +367,7 @@ class SeasonAssignments:
     below_minimum: tuple[Shortfall, ...]  # submitted reports with fewer reviewers than needed
     load_spread: int
     reviews_per_report: int | None
+    reviewer_groups: int
     released: tuple[ReleasedAssignment, ...] = ()  # by declared conflicts, kept as records
 
 
@@ -391,6 +394,7 @@ async def season_assignments(
         below_minimum=check.below_minimum,
         load_spread=check.load_spread,
         reviews_per_report=None if rubric is None else rubric.reviews_per_report,
+        reviewer_groups=check.reviewer_groups,
         released=tuple(
             await review_assignments.released_of_season(conn, college=college, season=season)
         ),

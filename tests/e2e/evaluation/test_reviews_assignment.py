@@ -103,9 +103,11 @@ async def test_the_run_respects_each_kind_of_conflict_and_balances_loads(
         assert len(body["new_assignments"]) == 12
         assert body["load_spread"] <= 1
         assert sorted(body["loads"].values()) == [2, 2, 2, 3, 3]
+        assert body["reviewer_groups"] == 1  # every two reviewers linked by common reports
 
         found = await assignments(client, base, season)
         assert found["below_minimum"] == []
+        assert found["reviewer_groups"] == 1
         assert reviewers_of(found, unsubmitted) == set()
         for report_id, forbidden in (
             (team, a),

@@ -252,6 +252,11 @@ def test_property_balanced_when_feasible(
     if problem.min_reviewers <= m:
         assert result.shortfalls == ()
         assert check.load_spread <= 1
+    # With at least two reviewers a report and at least as many reports as reviewers, the
+    # balanced loads are all >= 2, so no group is a tree and one exchange always joins two
+    # groups: the committee is one group (calibration can compare every two reviewers).
+    if 2 <= problem.min_reviewers <= m <= n:
+        assert check.reviewer_groups == 1, result.assignments
 
 
 # --- the benchmark's size -------------------------------------------------
