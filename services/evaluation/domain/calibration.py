@@ -75,6 +75,9 @@ class ReviewerBias:
     reviewer_id: str
     bias: float
     reviews: int
+    # Which group of reviewers linked by common reports this one is in (0, 1, …, numbered
+    # by each group's first reviewer id): biases compare only within one group.
+    group: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class Calibration:
     degrees_of_freedom: int
     z: float
     ridge: float
+    groups: int = 0  # groups of reviewers no common report links (1: all comparable)
 
     def report(self, report_id: str) -> ReportCalibration:
         for report in self.reports:
@@ -224,8 +228,9 @@ def calibrate(
         )
         for i, rid in enumerate(report_list)
     )
+    group = _groups(m, rows, cols)
     reviewers = tuple(
-        ReviewerBias(reviewer_id=rid, bias=float(bias[j]), reviews=int(c[j]))
+        ReviewerBias(reviewer_id=rid, bias=float(bias[j]), reviews=int(c[j]), group=group[j])
         for j, rid in enumerate(reviewer_list)
     )
     return Calibration(
@@ -235,7 +240,27 @@ def calibrate(
         degrees_of_freedom=max(dof, 0),
         z=z,
         ridge=ridge,
+        groups=len(set(group)),
     )
+
+
+def _groups(m: int, rows: np.ndarray, cols: np.ndarray) -> list[int]:
+    """Each reviewer's group (reviewers linked by a chain of common reports), numbered
+    0, 1, … in the order of each group's first reviewer."""
+    parent = list(range(m))
+
+    def root(j: int) -> int:
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    first_of_report: dict[int, int] = {}
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        other = first_of_report.setdefault(i, j)
+        parent[root(j)] = root(other)
+    number: dict[int, int] = {}
+    return [number.setdefault(root(j), len(number)) for j in range(m)]
 
 
 def is_borderline(report: ReportCalibration, cutoff: float) -> bool:

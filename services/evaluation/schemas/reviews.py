@@ -328,6 +328,7 @@ class ReviewerBiasView(BaseModel):
     reviewer_id: str
     bias: float
     reviews: int
+    group: int  # biases compare only between reviewers of one group
 
 
 class CalibrationView(BaseModel):
@@ -337,6 +338,7 @@ class CalibrationView(BaseModel):
     noise_sd: float | None
     degrees_of_freedom: int
     z: float
+    reviewer_groups: int
 
     @classmethod
     def of(cls, season: str, found: Calibration) -> CalibrationView:
@@ -355,12 +357,15 @@ class CalibrationView(BaseModel):
                 for r in found.reports
             ],
             reviewers=[
-                ReviewerBiasView(reviewer_id=b.reviewer_id, bias=b.bias, reviews=b.reviews)
+                ReviewerBiasView(
+                    reviewer_id=b.reviewer_id, bias=b.bias, reviews=b.reviews, group=b.group
+                )
                 for b in found.reviewers
             ],
             noise_sd=found.noise_sd,
             degrees_of_freedom=found.degrees_of_freedom,
             z=found.z,
+            reviewer_groups=found.groups,
         )
 
 

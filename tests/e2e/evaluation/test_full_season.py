@@ -126,7 +126,7 @@ async def test_the_assignment_meets_the_minimum_without_a_conflict_and_calibrati
     assert min(counts.values()) >= 2 and assigned["below_minimum"] == []
     # One group: every two reviewers linked by a chain of common reports, so calibration can
     # compare them all (a split committee once left 吴老师's +6 estimated at +2.8).
-    assert assigned["reviewer_groups"] == 1
+    assert assigned["reviewer_groups"] == 1 and calibration["reviewer_groups"] == 1
     bias = {r["reviewer_id"]: r["bias"] for r in calibration["reviewers"]}
     assert bias["cs-t-wu"] > 3 and bias["cs-t-sun"] < -3  # the lenient and the severe one
     for report in calibration["reports"]:

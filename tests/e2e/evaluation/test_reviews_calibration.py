@@ -85,6 +85,8 @@ async def test_calibration_matches_the_domain_on_the_same_reviews(
         for name in ("raw_mean", "calibrated", "standard_error", "low", "high"):
             assert shown[name] == pytest.approx(getattr(want, name), rel=1e-9, abs=1e-9), name
         assert shown["low"] < shown["calibrated"] < shown["high"]
+    assert body["reviewer_groups"] == truth.groups == 1
+    assert {b["group"] for b in body["reviewers"]} == {0}
     shown_bias = {b["reviewer_id"]: b["bias"] for b in body["reviewers"]}
     assert shown_bias == pytest.approx({b.reviewer_id: b.bias for b in truth.reviewers}, abs=1e-9)
     # The lenient reviewer is found lenient, the severe one severe; raw means are kept.

@@ -80,6 +80,27 @@ def test_biases_sum_to_zero() -> None:
     assert sum(r.bias for r in result.reviewers) == pytest.approx(0.0, abs=1e-8)
 
 
+def test_groups_of_reviewers_sharing_no_report_are_named_and_each_sums_to_zero() -> None:
+    # lenient and neutral share report a; severe and other share c; nothing links the two
+    # pairs, so a bias compares only within its group (and each group's biases sum to 0).
+    reviews = [
+        Review("a", "lenient", 86.0),
+        Review("a", "neutral", 80.0),
+        Review("b", "neutral", 70.0),
+        Review("c", "other", 60.0),
+        Review("c", "severe", 54.0),
+        Review("e", "lone", 50.0),
+    ]
+    result = calibrate(reviews)
+    assert result.groups == 3
+    group = {r.reviewer_id: r.group for r in result.reviewers}
+    assert group == {"lenient": 0, "lone": 1, "neutral": 0, "other": 2, "severe": 2}
+    for g in range(3):
+        members = [r.bias for r in result.reviewers if r.group == g]
+        assert sum(members) == pytest.approx(0.0, abs=1e-9)
+    assert calibrate(noiseless()).groups == 1
+
+
 def test_a_small_ridge_shrinks_the_biases_towards_zero() -> None:
     plain = calibrate(noiseless())
     ridged = calibrate(noiseless(), ridge=1.0)
