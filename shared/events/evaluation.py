@@ -314,3 +314,22 @@ class StaffAssessmentPublished(DomainEvent):
     total: float
     figures: list[AssessmentFigure] = Field(max_length=50)
     published_at: AwareDatetime
+
+
+StaffSanctionKind = Literal["warning", "notice_of_criticism", "dismissal"]
+
+
+class StaffSanctionImposed(DomainEvent):
+    """An officer (or the chair) sanctioned a member for a term (DOMAIN.md §3: warning 警告,
+    notice of criticism 通报批评, dismissal 辞退); it enters the member's conduct figure."""
+
+    event_type = "campusflow.evaluation.staff_sanction.imposed.v1"
+    key_field = "person_id"
+
+    sanction_id: UUID
+    person_id: PersonId
+    term: ShortText
+    kind: StaffSanctionKind
+    reason: str = Field(min_length=1, max_length=500)
+    imposed_by: PersonId
+    imposed_at: AwareDatetime

@@ -142,7 +142,9 @@ EVALUATION_CREDITS = _evaluation(
     "credits", 6, "The credit ledger: credits awarded and revoked, keyed by student id."
 )
 EVALUATION_STAFF_ASSESSMENTS = _evaluation(
-    "staff-assessments", 3, "Staff assessments published per term, keyed by person id."
+    "staff-assessments",
+    3,
+    "Staff assessments published and officers' sanctions imposed per term, keyed by person id.",
 )
 
 
@@ -255,6 +257,7 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     evaluation.CreditsAwarded: EVALUATION_CREDITS,
     evaluation.CreditsRevoked: EVALUATION_CREDITS,
     evaluation.StaffAssessmentPublished: EVALUATION_STAFF_ASSESSMENTS,
+    evaluation.StaffSanctionImposed: EVALUATION_STAFF_ASSESSMENTS,
     notifications.MessageSent: NOTIFICATIONS_DELIVERIES,
     notifications.MessageDelivered: NOTIFICATIONS_DELIVERIES,
     notifications.MessageFailed: NOTIFICATIONS_DELIVERIES,

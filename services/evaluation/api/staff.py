@@ -1,5 +1,5 @@
-"""Staff assessment (考核): terms, officers' scores, publishing a member's assessment and
-reading it back with the scheduling events behind every figure."""
+"""Staff assessment (考核): terms, officers' scores and sanctions, publishing a member's
+assessment and reading it back with the scheduling events behind every figure."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from services.evaluation.schemas.staff import (
     AssessmentView,
     EvidenceView,
     PublishedView,
+    SanctionForm,
+    SanctionsView,
+    SanctionView,
     ScoreForm,
     ScoresView,
     ScoreView,
@@ -29,6 +32,7 @@ from services.evaluation.schemas.staff import (
 )
 from services.evaluation.service import staff as service
 from shared.rules import NotFound
+from shared.web.auth import Principal
 from shared.web.dependencies import Now, ReadOnly, Transaction
 from shared.web.fields import Identifier
 
@@ -36,6 +40,15 @@ router = APIRouter(prefix=PREFIX, tags=["staff"])
 
 TermPath = Annotated[Identifier, Path(max_length=32, examples=["2026-autumn"])]
 PersonPath = Annotated[Identifier, Path(max_length=64)]
+
+
+def staff_or_themself(caller: Principal, *, what: str, term: str, person_id: str) -> bool:
+    """Whether the caller is an officer or the chair (who see which officer did what); the
+    member reads their own; to anyone else it is not there."""
+    staff = is_chair(caller) or caller.has_any("officer")
+    if not staff and caller.user_id != person_id:
+        raise NotFound(what, f"{term}/{person_id}")
+    return staff
 
 
 @router.put("/terms/{term}", summary="Set an assessment term's window (officer or chair)")
@@ -87,6 +100,51 @@ async def put_scores(
 
 
 @router.post(
+    "/terms/{term}/sanctions/{person_id}",
+    status_code=status.HTTP_201_CREATED,
+    summary="An officer's sanction of a member for the term: warning, notice of criticism or"
+    " dismissal, with the reason (officer or chair; never oneself)",
+)
+async def impose_sanction(
+    college: College,
+    term: TermPath,
+    person_id: PersonPath,
+    form: SanctionForm,
+    officer: Officer,
+    conn: Transaction,
+    now: Now,
+) -> SanctionView:
+    sanction = await service.impose_sanction(
+        conn,
+        college=college,
+        term=term,
+        person_id=person_id,
+        officer_id=officer.user_id,
+        kind=form.kind,
+        reason=form.reason,
+        now=now,
+    )
+    return SanctionView.of(sanction)
+
+
+@router.get(
+    "/terms/{term}/sanctions/{person_id}",
+    summary="A member's sanctions imposed by officers in the term (officer, chair, or the"
+    " member themself)",
+)
+async def get_sanctions(
+    college: College, term: TermPath, person_id: PersonPath, caller: Anyone, conn: ReadOnly
+) -> SanctionsView:
+    staff = staff_or_themself(caller, what="sanctions", term=term, person_id=person_id)
+    found = await service.sanctions_of(conn, college=college, term=term, person_id=person_id)
+    return SanctionsView(
+        term=term,
+        person_id=person_id,
+        sanctions=[SanctionView.of(s, officer_shown=staff) for s in found],
+    )
+
+
+@router.post(
     "/terms/{term}/assessments/{person_id}/publish",
     status_code=status.HTTP_201_CREATED,
     summary="Compute and publish a member's assessment (201 a new version, 200 unchanged)",
@@ -124,9 +182,7 @@ async def get_assessment(
     conn: ReadOnly,
     version: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> TracedView:
-    staff = is_chair(caller) or caller.has_any("officer")
-    if not staff and caller.user_id != person_id:
-        raise NotFound("assessment", f"{term}/{person_id}")
+    staff = staff_or_themself(caller, what="assessment", term=term, person_id=person_id)
     traced = await service.assessment_of(
         conn, college=college, term=term, person_id=person_id, version=version
     )
@@ -134,6 +190,7 @@ async def get_assessment(
         **AssessmentView.of(traced.assessment).model_dump(),
         evidence=[EvidenceView.of(f) for f in traced.evidence],
         officer_scores=[ScoreView.of(s, officer_shown=staff) for s in traced.scores],
+        officer_sanctions=[SanctionView.of(s, officer_shown=staff) for s in traced.sanctions],
     )
 
 

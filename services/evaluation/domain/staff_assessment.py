@@ -20,8 +20,9 @@ Criteria (DOMAIN.md §3) and weights of the total (0–100):
 - ``duty_log`` 0.12 — accurate duty logs: kept shifts with a handover written / kept;
 - ``meeting_attendance`` 0.12 — meetings attended (present or late) / meetings
   minus excused absences;
-- ``conduct`` 0.08 — 1 with no sanction, −0.5 per verbal warning, 0 after a
-  compulsory withdrawal or an expulsion;
+- ``conduct`` 0.08 — 1 with no sanction, −0.5 per verbal warning or officer's warning,
+  0 after a compulsory withdrawal, an expulsion, a notice of criticism or a dismissal
+  (scheduling's attendance sanctions and the officers' own, domain/officer_sanctions.py);
 - ``attitude``, ``ability``, ``teamwork`` 0.08 each — the members' criteria:
   officers' mean score / 10;
 - ``enquiries``, ``equipment``, ``helping``, ``cleaning`` 0.05 each — the duty staff's
@@ -35,8 +36,9 @@ A criterion with no evidence (nothing due, no meetings, no officer's score) has 
 value and the remaining weights are renormalised, so a member is never marked down
 for what did not happen. ``conduct`` is the exception: no sanction in the term is
 itself its evidence, so it counts beside whatever else does (but alone it is no
-record: publishing refuses a member with no fact and no score). Every figure lists
-the ids of the facts that made it.
+record: publishing refuses a member with no fact, no score and no officer's sanction).
+Every figure lists the ids of the facts (events, officers' scores and sanctions) that
+made it.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from services.evaluation.domain.duty_facts import (
     ShiftCancelledFact,
     ShiftChangedFact,
 )
+from services.evaluation.domain.officer_sanctions import OfficerSanction
 from shared.rules import RuleBroken
 
 Criterion = Literal[
@@ -106,7 +109,8 @@ class Term:
 
 @dataclass(frozen=True)
 class Figure:
-    """One number and the ids of the facts (events or officers' scores) it came from."""
+    """One number and the ids of the facts (events, officers' scores or sanctions) it
+    came from."""
 
     name: str
     value: float | None
@@ -127,6 +131,7 @@ class DutyRecord:
     term: Term
     facts: Mapping[UUID, DutyFact] = field(default_factory=dict)
     officer_scores: tuple[OfficerScore, ...] = ()
+    officer_sanctions: tuple[OfficerSanction, ...] = ()
 
     # folding -----------------------------------------------------------------------
 
@@ -184,6 +189,17 @@ class DutyRecord:
                     message=f"officer {score.officer_id} already scored {score.criterion}",
                 )
         return replace(self, officer_scores=(*self.officer_scores, score))
+
+    def sanction(self, sanction: OfficerSanction) -> DutyRecord:
+        """Add an officer's sanction of the member in this term (the same one again: no change)."""
+        for held in self.officer_sanctions:
+            if held.sanction_id == sanction.sanction_id:
+                if held == sanction:
+                    return self
+                raise RuleBroken(
+                    "sanction_id_reused", field="sanction_id", message="sanction id reused"
+                )
+        return replace(self, officer_sanctions=(*self.officer_sanctions, sanction))
 
     def _of(self, kind: type[DutyFact]) -> list[DutyFact]:
         return [f for f in self.facts.values() if isinstance(f, kind)]
@@ -258,6 +274,8 @@ class DutyRecord:
         for f in self._of(SanctionFact):
             assert isinstance(f, SanctionFact)
             by_sanction.setdefault(f.sanction_id, set()).add(f.event_id)
+        for s in self.officer_sanctions:
+            by_sanction[s.sanction_id] = {s.sanction_id}
         return self._count("sanctions", by_sanction)
 
     # assessment figures ---------------------------------------------------------------
@@ -298,11 +316,13 @@ class DutyRecord:
     def conduct(self) -> Figure:
         facts = [f for f in self._of(SanctionFact) if isinstance(f, SanctionFact)]
         kinds = {f.sanction_id: f.sanction for f in facts}
-        if any(k != "verbal_warning" for k in kinds.values()):
+        officers = self.officer_sanctions
+        if any(k != "verbal_warning" for k in kinds.values()) or any(s.serious for s in officers):
             value = 0.0
         else:
-            value = max(0.0, 1.0 - 0.5 * len(kinds))
-        return Figure("conduct", value, frozenset(f.event_id for f in facts))
+            value = max(0.0, 1.0 - 0.5 * (len(kinds) + len(officers)))
+        sources = {f.event_id for f in facts} | {s.sanction_id for s in officers}
+        return Figure("conduct", value, frozenset(sources))
 
     def officers(self, criterion: Criterion) -> Figure:
         scores = [s for s in self.officer_scores if s.criterion == criterion]

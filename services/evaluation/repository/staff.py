@@ -1,5 +1,5 @@
-"""SQL of the staff assessment: duty facts by event id, terms, officers' scores, and the
-published assessments (every version kept)."""
+"""SQL of the staff assessment: duty facts by event id, terms, officers' scores and
+sanctions, and the published assessments (every version kept)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,18 @@ class ScoreRow:
 
 
 @dataclass(frozen=True)
+class SanctionRow:
+    sanction_id: UUID
+    college: str
+    term: str
+    person_id: str
+    kind: str
+    reason: str
+    imposed_by: str
+    imposed_at: datetime
+
+
+@dataclass(frozen=True)
 class AssessmentRow:
     assessment_id: UUID
     college: str
@@ -61,6 +73,7 @@ class AssessmentRow:
 
 
 _FACT = "event_id, college, person_id, person_ids, kind, term, payload, occurred_at"
+_SANCTION = "sanction_id, college, term, person_id, kind, reason, imposed_by, imposed_at"
 _ASSESSMENT = (
     "assessment_id, college, person_id, term, version, total, figures, published_by, published_at"
 )
@@ -227,6 +240,48 @@ async def scores_by_ids(
         list(score_ids),
     )
     return [ScoreRow(**dict(r)) for r in rows]
+
+
+# --- officers' sanctions -------------------------------------------------------------------
+
+
+async def insert_sanction(conn: asyncpg.Connection, sanction: SanctionRow) -> None:
+    await conn.execute(
+        f"INSERT INTO staff_sanctions ({_SANCTION}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        sanction.sanction_id,
+        sanction.college,
+        sanction.term,
+        sanction.person_id,
+        sanction.kind,
+        sanction.reason,
+        sanction.imposed_by,
+        sanction.imposed_at,
+    )
+
+
+async def sanctions_of(
+    conn: asyncpg.Connection, *, college: str, term: str, person_id: str
+) -> list[SanctionRow]:
+    rows = await conn.fetch(
+        f"SELECT {_SANCTION} FROM staff_sanctions"
+        " WHERE college = $1 AND term = $2 AND person_id = $3 ORDER BY imposed_at, sanction_id",
+        college,
+        term,
+        person_id,
+    )
+    return [SanctionRow(**dict(r)) for r in rows]
+
+
+async def sanctions_by_ids(
+    conn: asyncpg.Connection, *, college: str, sanction_ids: Sequence[UUID]
+) -> list[SanctionRow]:
+    rows = await conn.fetch(
+        f"SELECT {_SANCTION} FROM staff_sanctions"
+        " WHERE college = $1 AND sanction_id = ANY($2::uuid[]) ORDER BY imposed_at, sanction_id",
+        college,
+        list(sanction_ids),
+    )
+    return [SanctionRow(**dict(r)) for r in rows]
 
 
 # --- published assessments -----------------------------------------------------------------

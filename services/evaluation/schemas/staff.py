@@ -1,5 +1,5 @@
-"""Staff assessment (考核) as the API takes and shows it: terms, officers' scores, and
-assessments whose every figure names the events it came from."""
+"""Staff assessment (考核) as the API takes and shows it: terms, officers' scores and
+sanctions, and assessments whose every figure names the events it came from."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.evaluation.domain.officer_sanctions import REASON_MAX_LENGTH, OfficerSanctionKind
 from services.evaluation.domain.staff_assessment import SCORE_MAX, SCORE_MIN, Criterion
-from services.evaluation.repository.staff import AssessmentRow, FactRow, ScoreRow, TermRow
+from services.evaluation.repository.staff import (
+    AssessmentRow,
+    FactRow,
+    SanctionRow,
+    ScoreRow,
+    TermRow,
+)
 from shared.web.fields import AwareDateTime, Text
 
 Score = Annotated[float, Field(ge=SCORE_MIN, le=SCORE_MAX, allow_inf_nan=False)]
@@ -94,10 +101,47 @@ class ScoresView(BaseModel):
     scores: list[ScoreView]
 
 
+class SanctionForm(_Form):
+    """An officer's sanction of a member for the term (DOMAIN.md §3): `warning` (警告),
+    `notice_of_criticism` (通报批评) or `dismissal` (辞退), and why."""
+
+    kind: OfficerSanctionKind
+    reason: Annotated[Text, Field(min_length=1, max_length=REASON_MAX_LENGTH)]
+
+
+class SanctionView(BaseModel):
+    sanction_id: UUID
+    term: str
+    person_id: str
+    kind: OfficerSanctionKind
+    reason: str
+    imposed_by: str | None = Field(description="Shown to officers and the chair only")
+    imposed_at: datetime
+
+    @classmethod
+    def of(cls, row: SanctionRow, *, officer_shown: bool = True) -> SanctionView:
+        return cls(
+            sanction_id=row.sanction_id,
+            term=row.term,
+            person_id=row.person_id,
+            kind=row.kind,
+            reason=row.reason,
+            imposed_by=row.imposed_by if officer_shown else None,
+            imposed_at=row.imposed_at,
+        )
+
+
+class SanctionsView(BaseModel):
+    term: str
+    person_id: str
+    sanctions: list[SanctionView]
+
+
 class FigureView(BaseModel):
     """A count, a criterion (value 0–1, its renormalised weight and points in the total)
     or the total (0–100); `events` the scheduling event ids it came from, `scores` the
-    officers' score ids. A criterion with no evidence has value null and no weight."""
+    officers' score ids, `sanctions` the officers' sanction ids. A criterion with no
+    evidence has value null and no weight."""
 
     name: str
     kind: Literal["count", "criterion", "total"]
@@ -106,6 +150,7 @@ class FigureView(BaseModel):
     points: float | None
     events: list[UUID]
     scores: list[UUID]
+    sanctions: list[UUID] = []
 
 
 class EvidenceView(BaseModel):
@@ -152,10 +197,12 @@ class PublishedView(AssessmentView):
 
 
 class TracedView(AssessmentView):
-    """The assessment with the evidence: every event its figures name, and the scores."""
+    """The assessment with the evidence: every event its figures name, the scores and the
+    officers' sanctions."""
 
     evidence: list[EvidenceView]
     officer_scores: list[ScoreView]
+    officer_sanctions: list[SanctionView]
 
 
 class AssessmentPage(BaseModel):

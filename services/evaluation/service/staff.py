@@ -1,11 +1,12 @@
-"""Staff assessment use cases: terms, officers' scores, publishing a member's assessment
-for a term, and reading it back with the events each figure came from.
+"""Staff assessment use cases: terms, officers' scores and sanctions, publishing a
+member's assessment for a term, and reading it back with the events each figure came from.
 
 Publishing folds every stored fact of the member that falls in the term (facts come
-from scheduling's events, in any order, replays ignored) and the officers' scores, with
-the domain's `assess`, and stores the figures. Publishing again gives a new VERSION
-only when a figure changed (a new fact, a new score, a moved term window); publishing
-with nothing new returns the latest version and emits nothing. Every version is kept.
+from scheduling's events, in any order, replays ignored), the officers' scores and
+sanctions, with the domain's `assess`, and stores the figures. Publishing again gives a
+new VERSION only when a figure changed (a new fact, a new score or sanction, a moved term
+window); publishing with nothing new returns the latest version and emits nothing. Every
+version is kept.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from services.evaluation.domain.officer_sanctions import (
+    OfficerSanction,
+    OfficerSanctionKind,
+    check_not_own,
+)
 from services.evaluation.domain.staff_assessment import (
     CRITERIA,
     DUTY_CRITERIA,
@@ -30,10 +36,20 @@ from services.evaluation.domain.staff_assessment import (
     assess,
 )
 from services.evaluation.repository import staff as repository
-from services.evaluation.repository.staff import AssessmentRow, FactRow, ScoreRow, TermRow
+from services.evaluation.repository.staff import (
+    AssessmentRow,
+    FactRow,
+    SanctionRow,
+    ScoreRow,
+    TermRow,
+)
 from services.evaluation.service import SOURCE
 from services.evaluation.service.staff_facts import fact_of
-from shared.events.evaluation import AssessmentFigure, StaffAssessmentPublished
+from shared.events.evaluation import (
+    AssessmentFigure,
+    StaffAssessmentPublished,
+    StaffSanctionImposed,
+)
 from shared.messaging.outbox import append_to_outbox
 from shared.paging import Paging
 from shared.rules import NotFound, RuleBroken
@@ -47,11 +63,13 @@ class Published:
 
 @dataclass(frozen=True)
 class Traced:
-    """An assessment and the facts its figures name (the evidence, by event id)."""
+    """An assessment and the facts its figures name (the evidence, by event id), the
+    officers' scores and the officers' sanctions (by their ids)."""
 
     assessment: AssessmentRow
     evidence: tuple[FactRow, ...]
     scores: tuple[ScoreRow, ...]
+    sanctions: tuple[SanctionRow, ...] = ()
 
 
 # --- terms -------------------------------------------------------------------------------------
@@ -129,27 +147,86 @@ async def score_member(
     return await repository.scores_of(conn, college=college, term=term, person_id=person_id)
 
 
+# --- officers' sanctions ----------------------------------------------------------------------
+
+
+def officer_sanction(row: SanctionRow) -> OfficerSanction:
+    return OfficerSanction(
+        row.sanction_id,
+        row.imposed_by,
+        row.kind,  # type: ignore[arg-type]
+        row.reason,
+        row.imposed_at,
+    )
+
+
+async def impose_sanction(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    term: str,
+    person_id: str,
+    officer_id: str,
+    kind: OfficerSanctionKind,
+    reason: str,
+    now: datetime,
+) -> SanctionRow:
+    """An officer's sanction of the member for the term (never of the officer themself);
+    StaffSanctionImposed. It enters the member's conduct when the assessment is next
+    published."""
+    await term_of(conn, college=college, term=term)
+    check_not_own(officer_id=officer_id, person_id=person_id)
+    row = SanctionRow(uuid4(), college, term, person_id, kind, reason, officer_id, now)
+    officer_sanction(row)  # the domain's checks: a known kind, a reason
+    await repository.insert_sanction(conn, row)
+    event = StaffSanctionImposed(
+        college=college,
+        sanction_id=row.sanction_id,
+        person_id=person_id,
+        term=term,
+        kind=kind,
+        reason=reason,
+        imposed_by=officer_id,
+        imposed_at=now,
+    )
+    await append_to_outbox(conn, [event], source=SOURCE, now=now)
+    return row
+
+
+async def sanctions_of(
+    conn: asyncpg.Connection, *, college: str, term: str, person_id: str
+) -> list[SanctionRow]:
+    await term_of(conn, college=college, term=term)
+    return await repository.sanctions_of(conn, college=college, term=term, person_id=person_id)
+
+
 # --- publishing ---------------------------------------------------------------------------------
 
 
 def stored_figures(record: DutyRecord) -> tuple[float | None, list[dict[str, object]]]:
     """The stored figures: each with its value, its weight and points in the total, and the
-    ids it came from (scheduling's event ids; officers' score ids for their criteria)."""
+    ids it came from (scheduling's event ids; officers' score ids for their criteria; the
+    officers' sanction ids, under `sanctions` only when there are some, so a member without
+    one has the figures of before)."""
     scores = {s.score_id for s in record.officer_scores}
+    sanctions = {s.sanction_id for s in record.officer_sanctions}
     result = assess(record)
     weighed = [c for c in result.criteria if c.value is not None]
     mass = sum(WEIGHTS[c.name] for c in weighed)
 
     def entry(kind: str, figure: Figure, weight: float | None, points: float | None) -> dict:
-        return {
+        stored = {
             "name": figure.name,
             "kind": kind,
             "value": figure.value,
             "weight": weight,
             "points": points,
-            "events": sorted(str(i) for i in figure.sources if i not in scores),
-            "scores": sorted(str(i) for i in figure.sources if i in scores),
+            "events": sorted(str(i) for i in figure.sources - scores - sanctions),
+            "scores": sorted(str(i) for i in figure.sources & scores),
         }
+        if figure.sources & sanctions:
+            stored["sanctions"] = sorted(str(i) for i in figure.sources & sanctions)
+        return stored
 
     figures = [entry("count", f, None, None) for f in result.counts]
     for c in result.criteria:
@@ -166,13 +243,14 @@ def stored_figures(record: DutyRecord) -> tuple[float | None, list[dict[str, obj
 
 def event_figures(figures: list[dict]) -> list[AssessmentFigure]:
     """The event's figures: those with a value, `score` their points in the total (the
-    value for counts), `events` how many events (or officers' scores) made each."""
+    value for counts), `events` how many events (or officers' scores or sanctions) made
+    each."""
     return [
         AssessmentFigure(
             name=f["name"],
             value=float(f["value"]),
             score=float(f["points"] if f["points"] is not None else f["value"]),
-            events=len(f["events"]) + len(f["scores"]),
+            events=len(f["events"]) + len(f["scores"]) + len(f.get("sanctions", ())),
         )
         for f in figures
         if f["value"] is not None
@@ -195,13 +273,18 @@ async def publish(
     record = record.fold_all(fact_of(f) for f in facts)
     for s in await repository.scores_of(conn, college=college, term=term, person_id=person_id):
         record = record.score(OfficerScore(s.score_id, s.officer_id, s.criterion, s.score))  # type: ignore[arg-type]
+    for sanction in await repository.sanctions_of(
+        conn, college=college, term=term, person_id=person_id
+    ):
+        record = record.sanction(officer_sanction(sanction))
     total, figures = stored_figures(record)
-    if total is None or not (record.facts or record.officer_scores):
+    if total is None or not (record.facts or record.officer_scores or record.officer_sanctions):
         # Conduct alone (no sanction = 1) is no record of a member at all.
         raise RuleBroken(
             "nothing_to_assess",
             field="person_id",
-            message=f"{person_id} has no duty record and no officer's score in term {term}",
+            message=f"{person_id} has no duty record, no officer's score and no sanction"
+            f" in term {term}",
         )
     latest = await repository.assessment_of(conn, college=college, term=term, person_id=person_id)
     if latest is not None and latest.figures == figures:
@@ -250,9 +333,11 @@ async def assessment_of(
         raise NotFound("assessment", f"{term}/{person_id}")
     event_ids = sorted({UUID(i) for f in found.figures for i in f["events"]}, key=str)
     score_ids = sorted({UUID(i) for f in found.figures for i in f["scores"]}, key=str)
+    sanction_ids = sorted({UUID(i) for f in found.figures for i in f.get("sanctions", ())}, key=str)
     evidence = await repository.facts_by_ids(conn, college=college, event_ids=event_ids)
     scores = await repository.scores_by_ids(conn, college=college, score_ids=score_ids)
-    return Traced(found, tuple(evidence), tuple(scores))
+    sanctions = await repository.sanctions_by_ids(conn, college=college, sanction_ids=sanction_ids)
+    return Traced(found, tuple(evidence), tuple(scores), tuple(sanctions))
 
 
 async def assessments_of_term(
