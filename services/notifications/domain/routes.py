@@ -393,6 +393,14 @@ _EVALUATION: tuple[Route[Any], ...] = (
         lambda e, f: {"term": e.term, "total": e.total},
         subject=lambda e: e.assessment_id,
     ),
+    route(
+        ev.StaffSanctionImposed,
+        "staff_sanction",
+        # The member sanctioned, told why; not by whom (officers are not named to members).
+        lambda e, f: [e.person_id],
+        lambda e, f: {"sanction": e.kind, "reason": e.reason, "term": e.term},
+        subject=lambda e: e.sanction_id,
+    ),
 )
 
 ROUTES: dict[str, Route[Any]] = {

@@ -88,6 +88,7 @@ SMS_TEMPLATES: dict[str, SmsTemplate] = {
         _t("credits_awarded", 34, "credits balance"),
         _t("credits_revoked", 35, "credits balance"),
         _t("staff_assessment_published", 36, "term total"),
+        _t("staff_sanction", 48, "sanction term"),
         # --- reminders ---
         _t("shift_reminder", 37, "post place starts_at"),
         _t("meeting_reminder", 38, "title place starts_at"),

@@ -89,6 +89,8 @@ KIND_SAMPLES: dict[tuple[str, str], object] = {
     ("shift_cancelled", "reason"): "值班室检修",
     ("attendance_sanction", "reason"): "无故缺席例会 1 次",
     ("credits_revoked", "reason"): "学术不端认定",
+    ("staff_sanction", "sanction"): "notice_of_criticism",
+    ("staff_sanction", "reason"): "值班期间多次擅自离岗，经提醒仍未改正",
     ("task_due", "title"): "准备晚会节目单",
     ("task_reminder", "title"): "准备晚会节目单",
     ("meeting_scheduled", "title"): "学生会部长例会",

@@ -238,6 +238,16 @@ def _story(p: dict[str, str]) -> tuple[list[DomainEvent], list[DomainEvent]]:
             figures=[],
             published_at=T0,
         ),
+        ev.StaffSanctionImposed(
+            **C,
+            sanction_id=uuid4(),
+            person_id=p["sanctioned"],
+            term="2026-fall",
+            kind="notice_of_criticism",
+            reason="值班期间多次擅自离岗",
+            imposed_by="cs-officer",
+            imposed_at=T0,
+        ),
     ]
     return facts, told
 
@@ -270,6 +280,7 @@ EXPECTED = {
     "panel": ["defense_scheduled", "defense_withdrawn"],
     "rev": ["credits_revoked"],
     "staff": ["staff_assessment_published"],
+    "sanctioned": ["staff_sanction"],
 }
 
 

@@ -486,4 +486,19 @@ SAMPLES: list[Sample] = [
         ["s-s"],
         str(ID),
     ),
+    Sample(
+        ev.StaffSanctionImposed(
+            **CS,
+            sanction_id=ID,
+            person_id="s-w",
+            term="2026-fall",
+            kind="warning",
+            reason="值班记录不实",
+            imposed_by="o-1",
+            imposed_at=T0,
+        ),
+        Facts(),
+        ["s-w"],
+        str(ID),
+    ),
 ]
