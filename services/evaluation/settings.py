@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from pydantic import Field
 
 from shared.config import ServiceSettings, service_settings_config
@@ -13,6 +15,10 @@ class EvaluationSettings(ServiceSettings):
     report_max_characters: int = Field(default=200_000, ge=100)
     # A PDF whose pages give fewer characters than this is a scan without a text layer.
     pdf_min_text_characters: int = Field(default=50, ge=1)
+    # Where an uploaded file's bytes are kept: in PostgreSQL (None, the default) or in this
+    # directory, named by their SHA-256 (repository/files.py). The version's text and hash
+    # stay in PostgreSQL either way. Every replica must see the same directory.
+    files_dir: Path | None = None
 
     # --- the similarity gate (defaults; a season sets its own threshold) ---
     similarity_default_threshold: float = Field(default=0.08, gt=0, le=1)
@@ -30,3 +36,5 @@ class EvaluationSettings(ServiceSettings):
         super().model_post_init(__context)
         if self.max_body_bytes < self.upload_max_bytes:
             raise ValueError("max_body_bytes must hold an upload of upload_max_bytes")
+        if self.files_dir is not None and not self.files_dir.is_absolute():
+            raise ValueError(f"files_dir must be an absolute path, not {self.files_dir}")

@@ -1,6 +1,7 @@
-"""A second scheduling replica on the same schema as the session's, started with some of
-its settings changed (`SCHEDULING_...` environment variables), for the end-to-end tests
-that need a short code rotation, a small plan limit or a quick takeover of stale claims."""
+"""A second replica of a service on the same schema as the session's, started with some of
+its settings changed (`SCHEDULING_...`, `EVALUATION_...` environment variables), for the
+end-to-end tests that need a short code rotation, a small plan limit, a quick takeover of
+stale claims, or files kept in a directory."""
 
 from __future__ import annotations
 
@@ -24,11 +25,23 @@ def start_scheduling_replica(
     settings: Mapping[str, str],
     ready_s: float = 60,
 ) -> tuple[subprocess.Popen[bytes], str]:
+    return start_replica("scheduling", stack, dsn, name=name, settings=settings, ready_s=ready_s)
+
+
+def start_replica(
+    service: str,
+    stack: StackEndpoints,
+    dsn: str,
+    *,
+    name: str,
+    settings: Mapping[str, str],
+    ready_s: float = 60,
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start the replica and wait until it is ready; its process and base URL. Not ready
     in `ready_s`: it is stopped and the error names the tail of its log."""
     port = free_port()
     env = service_environment(
-        "scheduling",
+        service,
         database_url=dsn,
         kafka_bootstrap=stack.kafka_bootstrap,
         redis_url=stack.redis_url,
@@ -36,8 +49,8 @@ def start_scheduling_replica(
         environment="test",
     )
     env.update(settings)
-    log = Path(tempfile.mkdtemp(prefix="campusflow-replica-")) / f"scheduling-{name}.log"
-    process = start_service_process("scheduling", env, log)
+    log = Path(tempfile.mkdtemp(prefix="campusflow-replica-")) / f"{service}-{name}.log"
+    process = start_service_process(service, env, log)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http_ready(f"{url}/readyz", ready_s)
@@ -51,8 +64,16 @@ def start_scheduling_replica(
 def scheduling_replica(
     stack: StackEndpoints, dsn: str, *, name: str, settings: Mapping[str, str]
 ) -> Iterator[tuple[str, Callable[[], None]]]:
+    with replica("scheduling", stack, dsn, name=name, settings=settings) as running:
+        yield running
+
+
+@contextmanager
+def replica(
+    service: str, stack: StackEndpoints, dsn: str, *, name: str, settings: Mapping[str, str]
+) -> Iterator[tuple[str, Callable[[], None]]]:
     """The replica for the block: (url, kill) where kill() SIGKILLs it; stopped after."""
-    process, url = start_scheduling_replica(stack, dsn, name=name, settings=settings)
+    process, url = start_replica(service, stack, dsn, name=name, settings=settings)
     record = process_record(process)
     try:
         yield url, lambda: stop_record(record, sig=signal.SIGKILL)

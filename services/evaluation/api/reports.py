@@ -141,6 +141,7 @@ async def submit_file(
         limits=_limits(settings),
         now=now,
         gate=GateLimits.of(settings),
+        files_dir=settings.files_dir,
     )
     return _submitted(result)
 
@@ -184,10 +185,20 @@ async def get_version(
     },
 )
 async def download_version(
-    college: College, report_id: UUID, version: VersionNumber, who: Anyone, conn: ReadOnly
+    college: College,
+    report_id: UUID,
+    version: VersionNumber,
+    who: Anyone,
+    settings: Settings,
+    conn: ReadOnly,
 ) -> Response:
-    found, body, file = await service.version_content(
-        conn, college=college, report_id=report_id, version=version, reader=reader_of(who)
+    found, body, file = await service.version_as_submitted(
+        conn,
+        college=college,
+        report_id=report_id,
+        version=version,
+        reader=reader_of(who),
+        files_dir=settings.files_dir,
     )
     if found.source == "text" or file is None:
         return Response(content=body.encode("utf-8"), media_type="text/plain; charset=utf-8")

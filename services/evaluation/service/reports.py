@@ -13,8 +13,9 @@ under the report's row lock, which grading also takes, so the two never interlea
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -30,6 +31,7 @@ from services.evaluation.domain.reports import (
     new_version,
     submitted_event,
 )
+from services.evaluation.repository import files
 from services.evaluation.repository import reports as repository
 from services.evaluation.service import SOURCE, assignments, similarity
 from services.evaluation.service.documents import Limits, read_submission, text_submission
@@ -120,21 +122,26 @@ async def submit_file(
     limits: Limits,
     now: datetime,
     gate: similarity.GateLimits | None = None,
+    files_dir: Path | None = None,
 ) -> tuple[Report, ReportVersion]:
     # Who may submit is checked before the file is read: a stranger learns nothing.
     await _submittable(conn, college=college, report_id=report_id, by=by)
     submission = await asyncio.to_thread(
         read_submission, data, filename=filename, content_type=content_type, limits=limits
     )
-    return await _submit(
+    submitted = await _submit(
         conn,
         college=college,
         report_id=report_id,
-        submission=submission,
+        submission=submission if files_dir is None else replace(submission, file=None),
         by=by,
         now=now,
         gate=gate,
     )
+    if files_dir is not None and submission.file is not None:
+        # Only once the version is accepted, and before it commits (repository/files.py).
+        await files.keep(files_dir, submission.sha256, submission.file)
+    return submitted
 
 
 async def _submittable(
@@ -242,8 +249,30 @@ async def versions_of(
 async def version_content(
     conn: asyncpg.Connection, *, college: str, report_id: UUID, version: int, reader: Reader
 ) -> tuple[ReportVersion, str, bytes | None]:
+    """The version, its text and the file bytes its row holds (None for text, and for a
+    file kept in the files directory: see `version_as_submitted`)."""
     await report_for(conn, college=college, report_id=report_id, reader=reader)
     found = await repository.get_version_content(conn, report_id=report_id, version=version)
     if found is None:
         raise NotFound("report version", version)
     return found
+
+
+async def version_as_submitted(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    report_id: UUID,
+    version: int,
+    reader: Reader,
+    files_dir: Path | None,
+) -> tuple[ReportVersion, str, bytes | None]:
+    """As `version_content`, with a file version's bytes wherever they are kept: a row
+    without them means the files directory, read and checked against the version's hash
+    (FileUnavailable when it cannot be; never served changed)."""
+    row, body, file = await version_content(
+        conn, college=college, report_id=report_id, version=version, reader=reader
+    )
+    if row.source != "text" and file is None:
+        file = await files.read(files_dir, row.sha256)
+    return row, body, file
