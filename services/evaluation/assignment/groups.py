@@ -85,21 +85,23 @@ class _Joiner:
         groups = graph.reviewer_groups()
         if len(groups) < 2:
             return False
+        group_of = {v: g for g, members in enumerate(groups) for v in members}
+        loose: list[list[Assignment]] = [[] for _ in groups]  # pairs whose loss splits nothing
         given: dict[str, list[Assignment]] = {}
         for a in sorted(self.fresh):
             given.setdefault(a.reviewer_id, []).append(a)
+            if not graph.is_bridge(a):
+                loose[group_of[a.reviewer_id]].append(a)
+        members = [sorted(group) for group in groups]
         budget = CHECK_BUDGET
-        for g, mine in enumerate(groups):
-            loose = sorted(
-                a for a in self.fresh if a.reviewer_id in mine and not graph.is_bridge(a)
-            )
-            if not loose:
-                continue
-            for h, theirs in enumerate(groups):
+        # The smallest groups first, into the largest: a fragment joins in a few tries,
+        # and the budget is not spent on two large groups conflicts keep apart.
+        for g in reversed(range(len(groups))):
+            for h, theirs in enumerate(members):
                 if h == g:
                     continue
-                for pair in loose:
-                    for other in sorted(theirs):
+                for pair in loose[g]:
+                    for other in theirs:
                         budget -= 1
                         if budget < 0:
                             return False

@@ -245,3 +245,19 @@ def test_the_demos_college_is_one_group_whatever_the_order_of_its_report_ids() -
         check = check_assignment(problem, result.assignments)
         assert check.valid and result.shortfalls == () and check.load_spread <= 1, seed
         assert check.reviewer_groups == 1, (seed, result.assignments)
+
+
+def test_a_large_college_that_conflicts_split_in_two_ends_in_exactly_two_groups() -> None:
+    # 5,000 reports × 200 reviewers; a reviewer may review only the other half's reports
+    # (same-class conflicts), so two groups are the fewest possible. The flow leaves small
+    # fragments besides; they are joined first, the budget not spent on the two halves.
+    reports = tuple(
+        ReportToReview(f"r{j:04d}", frozenset({f"s{j}"}), None, frozenset({f"h{1 - j % 2}"}))
+        for j in range(5000)
+    )
+    reviewers = tuple(ReviewerToAssign(f"v{i:03d}", 60, f"h{i % 2}") for i in range(200))
+    problem = ReviewAssignmentProblem(reports, reviewers, 2)
+    result = assign_reviewers(problem)
+    check = check_assignment(problem, result.assignments)
+    assert check.valid and result.shortfalls == () and check.load_spread == 0
+    assert check.reviewer_groups == 2
