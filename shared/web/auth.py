@@ -23,6 +23,9 @@ from shared.web.problems import Problem
 
 ROLES = ("student", "officer", "teacher", "reviewer", "college_admin", "university_admin")
 UNIVERSITY_ADMIN = "university_admin"
+# A user id is a person id wherever it is stored or published (at most 64 characters in
+# every event contract): a longer subject can be nobody's, and is refused with the token.
+MAX_SUBJECT_LENGTH = 64
 
 LOCAL_ISSUER = "campusflow-local"
 
@@ -145,6 +148,8 @@ class TokenVerifier:
         # The subject is stored as a user id: PostgreSQL cannot hold a NUL.
         if forbidden_character(subject) is not None:
             raise InvalidToken("sub must not hold control characters")
+        if len(subject) > MAX_SUBJECT_LENGTH:
+            raise InvalidToken(f"sub must be at most {MAX_SUBJECT_LENGTH} characters")
         roles, college = _check_roles_and_college(claims.get("roles"), claims.get("college"))
         return Principal(user_id=subject, roles=roles, college=college)
 
@@ -169,6 +174,8 @@ def issue_local_token(
         raise ValueError("user must not be empty")
     if forbidden_character(user) is not None:
         raise ValueError("user must not hold control characters")
+    if len(user) > MAX_SUBJECT_LENGTH:
+        raise ValueError(f"user must be at most {MAX_SUBJECT_LENGTH} characters")
     try:
         _check_roles_and_college(roles, college)
     except InvalidToken as exc:

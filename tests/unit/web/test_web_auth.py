@@ -82,6 +82,8 @@ def test_unknown_role_is_401(client: TestClient, make_token: TokenFactory) -> No
         ({"sub": "u", "roles": ["officer"]}, "college"),
         ({"sub": "u", "roles": ["officer", "university_admin"]}, "college"),
         ({"sub": "u", "roles": ["officer"], "college": 7}, "college"),
+        # a person id is at most 64 characters in every event: a longer one is nobody's
+        ({"sub": "o" * 65, "roles": ["officer"], "college": "eng"}, "at most 64"),
     ],
 )
 def test_verifier_rejects_bad_claims(claims: dict[str, object], reason: str) -> None:
@@ -210,6 +212,13 @@ def test_issue_local_token_refuses_a_non_local_secret() -> None:
 
 
 def test_issue_local_token_validates_claims() -> None:
+    with pytest.raises(ValueError, match="at most 64"):
+        issue_local_token(
+            user="u" * 65, roles=["officer"], college="e", secret=LOCAL_JWT_SECRET, now=NOW
+        )
+    assert issue_local_token(
+        user="u" * 64, roles=["officer"], college="e", secret=LOCAL_JWT_SECRET, now=NOW
+    )
     with pytest.raises(ValueError, match="unknown role"):
         issue_local_token(user="u", roles=["dean"], college="e", secret=LOCAL_JWT_SECRET, now=NOW)
     with pytest.raises(ValueError, match="college"):
