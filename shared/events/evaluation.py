@@ -319,11 +319,10 @@ class StaffAssessmentPublished(DomainEvent):
 StaffSanctionKind = Literal["warning", "notice_of_criticism", "dismissal"]
 
 
-class StaffSanctionImposed(DomainEvent):
-    """An officer (or the chair) sanctioned a member for a term (DOMAIN.md §3: warning 警告,
-    notice of criticism 通报批评, dismissal 辞退); it enters the member's conduct figure."""
+class _StaffSanctionEvent(DomainEvent):
+    """What is said of an officer's sanction of a member for a term (no type of its own):
+    its id, the member, the term, its kind and a reason."""
 
-    event_type = "campusflow.evaluation.staff_sanction.imposed.v1"
     key_field = "person_id"
 
     sanction_id: UUID
@@ -331,5 +330,25 @@ class StaffSanctionImposed(DomainEvent):
     term: ShortText
     kind: StaffSanctionKind
     reason: str = Field(min_length=1, max_length=500)
+
+
+class StaffSanctionImposed(_StaffSanctionEvent):
+    """An officer (or the chair) sanctioned a member for a term (DOMAIN.md §3: warning 警告,
+    notice of criticism 通报批评, dismissal 辞退); it enters the member's conduct figure."""
+
+    event_type = "campusflow.evaluation.staff_sanction.imposed.v1"
+
     imposed_by: PersonId
     imposed_at: AwareDatetime
+
+
+class StaffSanctionAnnulled(_StaffSanctionEvent):
+    """An officer (or the chair) annulled a member's sanction imposed by mistake.
+
+    `reason` is the annulment's. The sanction is kept; it no longer counts from the
+    member's next published assessment on."""
+
+    event_type = "campusflow.evaluation.staff_sanction.annulled.v1"
+
+    annulled_by: PersonId
+    annulled_at: AwareDatetime

@@ -144,7 +144,8 @@ EVALUATION_CREDITS = _evaluation(
 EVALUATION_STAFF_ASSESSMENTS = _evaluation(
     "staff-assessments",
     3,
-    "Staff assessments published and officers' sanctions imposed per term, keyed by person id.",
+    "Staff assessments published and officers' sanctions imposed or annulled per term,"
+    " keyed by person id.",
 )
 
 
@@ -258,6 +259,7 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     evaluation.CreditsRevoked: EVALUATION_CREDITS,
     evaluation.StaffAssessmentPublished: EVALUATION_STAFF_ASSESSMENTS,
     evaluation.StaffSanctionImposed: EVALUATION_STAFF_ASSESSMENTS,
+    evaluation.StaffSanctionAnnulled: EVALUATION_STAFF_ASSESSMENTS,
     notifications.MessageSent: NOTIFICATIONS_DELIVERIES,
     notifications.MessageDelivered: NOTIFICATIONS_DELIVERIES,
     notifications.MessageFailed: NOTIFICATIONS_DELIVERIES,

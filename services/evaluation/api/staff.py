@@ -4,6 +4,7 @@ assessment and reading it back with the scheduling events behind every figure.""
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response, status
 
@@ -16,6 +17,7 @@ from services.evaluation.api.common import (
     is_chair,
 )
 from services.evaluation.schemas.staff import (
+    AnnulmentForm,
     AssessmentPage,
     AssessmentView,
     EvidenceView,
@@ -121,6 +123,35 @@ async def impose_sanction(
         person_id=person_id,
         officer_id=officer.user_id,
         kind=form.kind,
+        reason=form.reason,
+        now=now,
+    )
+    return SanctionView.of(sanction)
+
+
+@router.post(
+    "/terms/{term}/sanctions/{person_id}/{sanction_id}/annulment",
+    status_code=status.HTTP_201_CREATED,
+    summary="Annul a sanction imposed by mistake, with the reason (officer or chair; never"
+    " the member sanctioned): kept, it no longer counts from the next published assessment",
+)
+async def annul_sanction(
+    college: College,
+    term: TermPath,
+    person_id: PersonPath,
+    sanction_id: UUID,
+    form: AnnulmentForm,
+    officer: Officer,
+    conn: Transaction,
+    now: Now,
+) -> SanctionView:
+    sanction = await service.annul_sanction(
+        conn,
+        college=college,
+        term=term,
+        person_id=person_id,
+        sanction_id=sanction_id,
+        by=officer.user_id,
         reason=form.reason,
         now=now,
     )

@@ -6,11 +6,17 @@ A sanction is a value with its own id, so the `conduct` figure it lowers names i
 a warning counts like a verbal warning (−0.5 each), a notice of criticism or a dismissal
 leaves conduct at 0 (staff_assessment.py, `DutyRecord.conduct`). Nobody sanctions
 themself, and a sanction says why.
+
+A sanction imposed by mistake is annulled (an officer or the chair, never the member
+sanctioned, saying why): it is kept with its `Annulment` and no longer counts from the
+next assessment published on (versions published before keep the figures it made). A
+member has at most one dismissal in a term that is not annulled.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -31,6 +37,33 @@ SERIOUS_OFFICER_SANCTIONS: frozenset[OfficerSanctionKind] = frozenset(
 REASON_MAX_LENGTH = 500
 
 
+def check_reason(reason: str, *, what: str = "a sanction") -> None:
+    """A reason is given (not blank) and at most `REASON_MAX_LENGTH` characters."""
+    if not reason.strip():
+        raise RuleBroken(
+            "reason_required", field="reason", message=f"{what} says why", invalid=True
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise RuleBroken(
+            "reason_too_long",
+            field="reason",
+            message=f"a reason is at most {REASON_MAX_LENGTH} characters",
+            invalid=True,
+        )
+
+
+@dataclass(frozen=True)
+class Annulment:
+    """Who withdrew a sanction imposed by mistake, why and when."""
+
+    annulled_by: str
+    reason: str
+    annulled_at: datetime
+
+    def __post_init__(self) -> None:
+        check_reason(self.reason, what="an annulment")
+
+
 @dataclass(frozen=True)
 class OfficerSanction:
     sanction_id: UUID
@@ -38,6 +71,7 @@ class OfficerSanction:
     kind: OfficerSanctionKind
     reason: str
     imposed_at: datetime
+    annulment: Annulment | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in OFFICER_SANCTION_KINDS:
@@ -47,21 +81,33 @@ class OfficerSanction:
                 message=f"a sanction is one of {', '.join(OFFICER_SANCTION_KINDS)}",
                 invalid=True,
             )
-        if not self.reason.strip():
-            raise RuleBroken(
-                "reason_required", field="reason", message="a sanction says why", invalid=True
-            )
-        if len(self.reason) > REASON_MAX_LENGTH:
-            raise RuleBroken(
-                "reason_too_long",
-                field="reason",
-                message=f"a reason is at most {REASON_MAX_LENGTH} characters",
-                invalid=True,
-            )
+        check_reason(self.reason)
 
     @property
     def serious(self) -> bool:
         return self.kind in SERIOUS_OFFICER_SANCTIONS
+
+    @property
+    def counts(self) -> bool:
+        """Whether it enters the assessment: every sanction not annulled."""
+        return self.annulment is None
+
+    def annul(self, *, person_id: str, by: str, reason: str, at: datetime) -> OfficerSanction:
+        """The sanction annulled by an officer or the chair (never by the member
+        sanctioned), with the reason; once only."""
+        if by == person_id:
+            raise RuleBroken(
+                "own_sanction",
+                field="person_id",
+                message="nobody annuls a sanction of their own",
+            )
+        if self.annulment is not None:
+            raise RuleBroken(
+                "already_annulled",
+                field="sanction_id",
+                message=f"sanction {self.sanction_id} was annulled already",
+            )
+        return replace(self, annulment=Annulment(by, reason, at))
 
 
 def check_not_own(*, officer_id: str, person_id: str) -> None:
@@ -71,4 +117,14 @@ def check_not_own(*, officer_id: str, person_id: str) -> None:
             "own_sanction",
             field="person_id",
             message="an officer does not sanction themself",
+        )
+
+
+def check_one_dismissal(held: Iterable[OfficerSanction], kind: OfficerSanctionKind) -> None:
+    """A member is dismissed once in a term: no second dismissal beside one not annulled."""
+    if kind == "dismissal" and any(s.kind == "dismissal" and s.counts for s in held):
+        raise RuleBroken(
+            "already_dismissed",
+            field="kind",
+            message="the member has a dismissal in this term already",
         )

@@ -22,7 +22,8 @@ Criteria (DOMAIN.md §3) and weights of the total (0–100):
   minus excused absences;
 - ``conduct`` 0.08 — 1 with no sanction, −0.5 per verbal warning or officer's warning,
   0 after a compulsory withdrawal, an expulsion, a notice of criticism or a dismissal
-  (scheduling's attendance sanctions and the officers' own, domain/officer_sanctions.py);
+  (scheduling's attendance sanctions and the officers' own not annulled,
+  domain/officer_sanctions.py);
 - ``attitude``, ``ability``, ``teamwork`` 0.08 each — the members' criteria:
   officers' mean score / 10;
 - ``enquiries``, ``equipment``, ``helping``, ``cleaning`` 0.05 each — the duty staff's
@@ -201,6 +202,11 @@ class DutyRecord:
                 )
         return replace(self, officer_sanctions=(*self.officer_sanctions, sanction))
 
+    @property
+    def counted_sanctions(self) -> tuple[OfficerSanction, ...]:
+        """The officers' sanctions that count: those not annulled."""
+        return tuple(s for s in self.officer_sanctions if s.counts)
+
     def _of(self, kind: type[DutyFact]) -> list[DutyFact]:
         return [f for f in self.facts.values() if isinstance(f, kind)]
 
@@ -274,7 +280,7 @@ class DutyRecord:
         for f in self._of(SanctionFact):
             assert isinstance(f, SanctionFact)
             by_sanction.setdefault(f.sanction_id, set()).add(f.event_id)
-        for s in self.officer_sanctions:
+        for s in self.counted_sanctions:
             by_sanction[s.sanction_id] = {s.sanction_id}
         return self._count("sanctions", by_sanction)
 
@@ -316,7 +322,7 @@ class DutyRecord:
     def conduct(self) -> Figure:
         facts = [f for f in self._of(SanctionFact) if isinstance(f, SanctionFact)]
         kinds = {f.sanction_id: f.sanction for f in facts}
-        officers = self.officer_sanctions
+        officers = self.counted_sanctions
         if any(k != "verbal_warning" for k in kinds.values()) or any(s.serious for s in officers):
             value = 0.0
         else:

@@ -57,6 +57,9 @@ class SanctionRow:
     reason: str
     imposed_by: str
     imposed_at: datetime
+    annulled_at: datetime | None = None
+    annulled_by: str | None = None
+    annul_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,10 @@ class AssessmentRow:
 
 
 _FACT = "event_id, college, person_id, person_ids, kind, term, payload, occurred_at"
-_SANCTION = "sanction_id, college, term, person_id, kind, reason, imposed_by, imposed_at"
+_SANCTION = (
+    "sanction_id, college, term, person_id, kind, reason, imposed_by, imposed_at,"
+    " annulled_at, annulled_by, annul_reason"
+)
 _ASSESSMENT = (
     "assessment_id, college, person_id, term, version, total, figures, published_by, published_at"
 )
@@ -247,7 +253,8 @@ async def scores_by_ids(
 
 async def insert_sanction(conn: asyncpg.Connection, sanction: SanctionRow) -> None:
     await conn.execute(
-        f"INSERT INTO staff_sanctions ({_SANCTION}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO staff_sanctions (sanction_id, college, term, person_id, kind, reason,"
+        " imposed_by, imposed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         sanction.sanction_id,
         sanction.college,
         sanction.term,
@@ -270,6 +277,34 @@ async def sanctions_of(
         person_id,
     )
     return [SanctionRow(**dict(r)) for r in rows]
+
+
+async def sanction_for_update(
+    conn: asyncpg.Connection, *, college: str, term: str, person_id: str, sanction_id: UUID
+) -> SanctionRow | None:
+    """The member's sanction in the term, locked until the transaction ends (None: no such
+    sanction of this member, term and college)."""
+    row = await conn.fetchrow(
+        f"SELECT {_SANCTION} FROM staff_sanctions WHERE sanction_id = $1 AND college = $2"
+        " AND term = $3 AND person_id = $4 FOR UPDATE",
+        sanction_id,
+        college,
+        term,
+        person_id,
+    )
+    return None if row is None else SanctionRow(**dict(row))
+
+
+async def annul_sanction(conn: asyncpg.Connection, sanction: SanctionRow) -> None:
+    """Store the sanction's annulment (the sanction itself is kept as it was)."""
+    await conn.execute(
+        "UPDATE staff_sanctions SET annulled_at = $2, annulled_by = $3, annul_reason = $4"
+        " WHERE sanction_id = $1 AND annulled_at IS NULL",
+        sanction.sanction_id,
+        sanction.annulled_at,
+        sanction.annulled_by,
+        sanction.annul_reason,
+    )
 
 
 async def sanctions_by_ids(

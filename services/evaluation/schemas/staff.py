@@ -109,7 +109,16 @@ class SanctionForm(_Form):
     reason: Annotated[Text, Field(min_length=1, max_length=REASON_MAX_LENGTH)]
 
 
+class AnnulmentForm(_Form):
+    """Why a sanction imposed by mistake is annulled."""
+
+    reason: Annotated[Text, Field(min_length=1, max_length=REASON_MAX_LENGTH)]
+
+
 class SanctionView(BaseModel):
+    """A sanction; `annulled_at`, `annulled_by` and `annul_reason` are null unless it was
+    annulled (an annulled sanction no longer counts from the next published version on)."""
+
     sanction_id: UUID
     term: str
     person_id: str
@@ -117,6 +126,9 @@ class SanctionView(BaseModel):
     reason: str
     imposed_by: str | None = Field(description="Shown to officers and the chair only")
     imposed_at: datetime
+    annulled_at: datetime | None = None
+    annulled_by: str | None = Field(None, description="Shown to officers and the chair only")
+    annul_reason: str | None = None
 
     @classmethod
     def of(cls, row: SanctionRow, *, officer_shown: bool = True) -> SanctionView:
@@ -128,6 +140,9 @@ class SanctionView(BaseModel):
             reason=row.reason,
             imposed_by=row.imposed_by if officer_shown else None,
             imposed_at=row.imposed_at,
+            annulled_at=row.annulled_at,
+            annulled_by=row.annulled_by if officer_shown else None,
+            annul_reason=row.annul_reason,
         )
 
 

@@ -11,16 +11,18 @@ version is kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
 import asyncpg
 
 from services.evaluation.domain.officer_sanctions import (
+    Annulment,
     OfficerSanction,
     OfficerSanctionKind,
     check_not_own,
+    check_one_dismissal,
 )
 from services.evaluation.domain.staff_assessment import (
     CRITERIA,
@@ -48,6 +50,7 @@ from services.evaluation.service.staff_facts import fact_of
 from shared.events.evaluation import (
     AssessmentFigure,
     StaffAssessmentPublished,
+    StaffSanctionAnnulled,
     StaffSanctionImposed,
 )
 from shared.messaging.outbox import append_to_outbox
@@ -151,12 +154,16 @@ async def score_member(
 
 
 def officer_sanction(row: SanctionRow) -> OfficerSanction:
+    annulment = None
+    if row.annulled_at is not None:
+        annulment = Annulment(row.annulled_by or "", row.annul_reason or "", row.annulled_at)
     return OfficerSanction(
         row.sanction_id,
         row.imposed_by,
         row.kind,  # type: ignore[arg-type]
         row.reason,
         row.imposed_at,
+        annulment,
     )
 
 
@@ -171,13 +178,16 @@ async def impose_sanction(
     reason: str,
     now: datetime,
 ) -> SanctionRow:
-    """An officer's sanction of the member for the term (never of the officer themself);
-    StaffSanctionImposed. It enters the member's conduct when the assessment is next
-    published."""
-    await term_of(conn, college=college, term=term)
+    """An officer's sanction of the member for the term (never of the officer themself; no
+    second dismissal beside one not annulled); StaffSanctionImposed. It enters the member's
+    conduct when the assessment is next published."""
+    # The term locked: two dismissals of one member asked at once are decided one by one.
+    await term_of(conn, college=college, term=term, for_update=True)
     check_not_own(officer_id=officer_id, person_id=person_id)
     row = SanctionRow(uuid4(), college, term, person_id, kind, reason, officer_id, now)
     officer_sanction(row)  # the domain's checks: a known kind, a reason
+    held = await repository.sanctions_of(conn, college=college, term=term, person_id=person_id)
+    check_one_dismissal((officer_sanction(h) for h in held), kind)
     await repository.insert_sanction(conn, row)
     event = StaffSanctionImposed(
         college=college,
@@ -188,6 +198,43 @@ async def impose_sanction(
         reason=reason,
         imposed_by=officer_id,
         imposed_at=now,
+    )
+    await append_to_outbox(conn, [event], source=SOURCE, now=now)
+    return row
+
+
+async def annul_sanction(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    term: str,
+    person_id: str,
+    sanction_id: UUID,
+    by: str,
+    reason: str,
+    now: datetime,
+) -> SanctionRow:
+    """Annul the member's sanction imposed by mistake (an officer or the chair, never the
+    member sanctioned; once): kept with its annulment, it no longer counts from the next
+    published version on; StaffSanctionAnnulled."""
+    await term_of(conn, college=college, term=term)
+    found = await repository.sanction_for_update(
+        conn, college=college, term=term, person_id=person_id, sanction_id=sanction_id
+    )
+    if found is None:
+        raise NotFound("sanction", sanction_id)
+    officer_sanction(found).annul(person_id=person_id, by=by, reason=reason, at=now)
+    row = replace(found, annulled_at=now, annulled_by=by, annul_reason=reason)
+    await repository.annul_sanction(conn, row)
+    event = StaffSanctionAnnulled(
+        college=college,
+        sanction_id=sanction_id,
+        person_id=person_id,
+        term=term,
+        kind=found.kind,
+        reason=reason,
+        annulled_by=by,
+        annulled_at=now,
     )
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return row
@@ -278,8 +325,9 @@ async def publish(
     ):
         record = record.sanction(officer_sanction(sanction))
     total, figures = stored_figures(record)
-    if total is None or not (record.facts or record.officer_scores or record.officer_sanctions):
-        # Conduct alone (no sanction = 1) is no record of a member at all.
+    if total is None or not (record.facts or record.officer_scores or record.counted_sanctions):
+        # Conduct alone (no sanction = 1) is no record of a member at all; nor is a
+        # sanction since annulled.
         raise RuleBroken(
             "nothing_to_assess",
             field="person_id",

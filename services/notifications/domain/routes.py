@@ -22,6 +22,7 @@ from typing import Any
 
 from services.notifications.domain.route_model import Facts, Need, Route, lesson_fields, route
 from services.notifications.domain.routes_schools import SCHOOL_ROUTES
+from services.notifications.domain.routes_staff import STAFF_ROUTES
 from shared.events import evaluation as ev
 from shared.events import recruitment as rc
 from shared.events import scheduling as sc
@@ -386,21 +387,7 @@ _EVALUATION: tuple[Route[Any], ...] = (
         lambda e, f: {"credits": e.credits, "balance": e.balance, "reason": e.reason},
         subject=lambda e: e.entry_id,
     ),
-    route(
-        ev.StaffAssessmentPublished,
-        "staff_assessment_published",
-        lambda e, f: [e.person_id],
-        lambda e, f: {"term": e.term, "total": e.total},
-        subject=lambda e: e.assessment_id,
-    ),
-    route(
-        ev.StaffSanctionImposed,
-        "staff_sanction",
-        # The member sanctioned, told why; not by whom (officers are not named to members).
-        lambda e, f: [e.person_id],
-        lambda e, f: {"sanction": e.kind, "reason": e.reason, "term": e.term},
-        subject=lambda e: e.sanction_id,
-    ),
+    *STAFF_ROUTES,
 )
 
 ROUTES: dict[str, Route[Any]] = {

@@ -89,6 +89,7 @@ SMS_TEMPLATES: dict[str, SmsTemplate] = {
         _t("credits_revoked", 35, "credits balance"),
         _t("staff_assessment_published", 36, "term total"),
         _t("staff_sanction", 48, "sanction term"),
+        _t("staff_sanction_annulled", 49, "sanction term"),
         # --- reminders ---
         _t("shift_reminder", 37, "post place starts_at"),
         _t("meeting_reminder", 38, "title place starts_at"),

@@ -91,6 +91,8 @@ KIND_SAMPLES: dict[tuple[str, str], object] = {
     ("credits_revoked", "reason"): "学术不端认定",
     ("staff_sanction", "sanction"): "notice_of_criticism",
     ("staff_sanction", "reason"): "值班期间多次擅自离岗，经提醒仍未改正",
+    ("staff_sanction_annulled", "sanction"): "notice_of_criticism",
+    ("staff_sanction_annulled", "reason"): "经核实，离岗期间系按部长安排外出送材料",
     ("task_due", "title"): "准备晚会节目单",
     ("task_reminder", "title"): "准备晚会节目单",
     ("meeting_scheduled", "title"): "学生会部长例会",

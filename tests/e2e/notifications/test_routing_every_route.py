@@ -248,6 +248,16 @@ def _story(p: dict[str, str]) -> tuple[list[DomainEvent], list[DomainEvent]]:
             imposed_by="cs-officer",
             imposed_at=T0,
         ),
+        ev.StaffSanctionAnnulled(
+            **C,
+            sanction_id=uuid4(),
+            person_id=p["unsanctioned"],
+            term="2026-fall",
+            kind="dismissal",
+            reason="经核实系误记",
+            annulled_by="cs-officer",
+            annulled_at=T0,
+        ),
     ]
     return facts, told
 
@@ -281,6 +291,7 @@ EXPECTED = {
     "rev": ["credits_revoked"],
     "staff": ["staff_assessment_published"],
     "sanctioned": ["staff_sanction"],
+    "unsanctioned": ["staff_sanction_annulled"],
 }
 
 

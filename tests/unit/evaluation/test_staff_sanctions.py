@@ -14,6 +14,7 @@ from services.evaluation.domain.officer_sanctions import (
     REASON_MAX_LENGTH,
     OfficerSanction,
     check_not_own,
+    check_one_dismissal,
 )
 from services.evaluation.domain.staff_assessment import DutyRecord, OfficerScore, Term, assess
 from services.evaluation.service.staff import event_figures, stored_figures
@@ -150,3 +151,99 @@ def test_nobody_sanctions_themself() -> None:
         check_not_own(officer_id="officer-1", person_id="officer-1")
     assert own.value.rule == "own_sanction" and not own.value.invalid
     check_not_own(officer_id="officer-1", person_id=ME)
+
+
+# --- annulment ---------------------------------------------------------------------------------
+
+
+def annulled(sanction: OfficerSanction, reason: str = "经核实系误记") -> OfficerSanction:
+    return sanction.annul(person_id=ME, by="officer-2", reason=reason, at=T0 + timedelta(days=12))
+
+
+@pytest.mark.parametrize("kind", ["warning", "notice_of_criticism", "dismissal"])
+def test_an_annulled_sanction_no_longer_counts(kind: str) -> None:
+    sanction, base = officer(kind), record()
+    imposed = base.sanction(sanction)
+    withdrawn = base.sanction(annulled(sanction))
+    assert imposed.conduct().value < 1.0
+    before, after = assess(base), assess(withdrawn)
+    for name in ("conduct", "sanctions", "total"):
+        assert after.figure(name) == before.figure(name)
+        assert sanction.sanction_id not in after.figure(name).sources
+    # Stored as if it never was: no `sanctions` key, the figures of the member without it.
+    assert stored_figures(withdrawn) == stored_figures(base)
+
+
+def test_an_annulment_leaves_the_sanction_as_imposed_and_the_figures_it_made() -> None:
+    """A version published before the annulment keeps its figures: annulling gives a new
+    sanction value; the one the version was computed from still counts as it did."""
+    sanction, base = officer("notice_of_criticism"), record()
+    published = stored_figures(base.sanction(sanction))
+    withdrawn = annulled(sanction)
+    assert sanction.counts and sanction.annulment is None
+    assert not withdrawn.counts and withdrawn.annulment is not None
+    assert (withdrawn.annulment.annulled_by, withdrawn.annulment.reason) == (
+        "officer-2",
+        "经核实系误记",
+    )
+    assert (withdrawn.kind, withdrawn.reason, withdrawn.officer_id) == (
+        sanction.kind,
+        sanction.reason,
+        sanction.officer_id,
+    )
+    assert stored_figures(base.sanction(sanction)) == published
+    assert stored_figures(base.sanction(withdrawn)) != published
+    conduct = next(f for f in published[1] if f["name"] == "conduct")
+    assert conduct["value"] == 0.0 and conduct["sanctions"] == [str(sanction.sanction_id)]
+
+
+def test_annulling_one_of_two_leaves_the_other_counted() -> None:
+    first, second = officer("warning"), officer("warning")
+    r = record().sanction(annulled(first)).sanction(second)
+    assert r.conduct().value == 0.5
+    assert r.conduct().sources == {second.sanction_id}
+    assert r.sanctions().value == 1
+    assert r.counted_sanctions == (second,)
+
+
+def test_a_record_of_annulled_sanctions_only_has_nothing_counted() -> None:
+    r = DutyRecord(ME, TERM).sanction(annulled(officer("dismissal")))
+    assert r.counted_sanctions == () and len(r.officer_sanctions) == 1
+    assert r.conduct().value == 1.0 and r.sanctions().value == 0
+
+
+def test_an_annulment_is_once_says_why_and_is_never_the_members_own() -> None:
+    sanction = officer("warning")
+    with pytest.raises(RuleBroken) as twice:
+        annulled(annulled(sanction))
+    assert twice.value.rule == "already_annulled" and not twice.value.invalid
+    with pytest.raises(RuleBroken) as own:
+        sanction.annul(person_id=ME, by=ME, reason="我没有离岗", at=T0)
+    assert own.value.rule == "own_sanction" and not own.value.invalid
+    for reason, rule in (("", "reason_required"), (" ", "reason_required")):
+        with pytest.raises(RuleBroken) as bad:
+            annulled(sanction, reason)
+        assert (bad.value.rule, bad.value.field, bad.value.invalid) == (rule, "reason", True)
+    with pytest.raises(RuleBroken) as long:
+        annulled(sanction, "长" * (REASON_MAX_LENGTH + 1))
+    assert long.value.rule == "reason_too_long"
+    assert annulled(sanction, "长" * REASON_MAX_LENGTH).annulment is not None
+
+
+# --- one dismissal at a time -----------------------------------------------------------------
+
+
+def test_a_second_dismissal_is_refused_while_the_first_stands() -> None:
+    dismissal = officer("dismissal")
+    with pytest.raises(RuleBroken) as again:
+        check_one_dismissal([officer("warning"), dismissal], "dismissal")
+    assert (again.value.rule, again.value.field, again.value.invalid) == (
+        "already_dismissed",
+        "kind",
+        False,
+    )
+    # Other kinds beside a dismissal, a first dismissal, one after an annulled one: allowed.
+    check_one_dismissal([dismissal], "warning")
+    check_one_dismissal([dismissal], "notice_of_criticism")
+    check_one_dismissal([officer("warning")], "dismissal")
+    check_one_dismissal([annulled(dismissal)], "dismissal")

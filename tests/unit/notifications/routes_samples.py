@@ -501,4 +501,19 @@ SAMPLES: list[Sample] = [
         ["s-w"],
         str(ID),
     ),
+    Sample(
+        ev.StaffSanctionAnnulled(
+            **CS,
+            sanction_id=ID,
+            person_id="s-w",
+            term="2026-fall",
+            kind="warning",
+            reason="经核实系误记",
+            annulled_by="o-1",
+            annulled_at=T0,
+        ),
+        Facts(),
+        ["s-w"],
+        str(ID),
+    ),
 ]
