@@ -12,7 +12,8 @@ its kind does not declare.
 Values follow the provider's rules: strings only, each at most `VARIABLE_MAX_CHARS`
 characters (Alibaba's limit for notification templates is 35 per variable), so longer
 values are cut with an ellipsis; times are shown as `YYYY-MM-DD HH:MM` in the zone they
-carry.
+carry. A field carrying a code (a sanction's kind) is sent as its Chinese label
+(`SMS_LABELS`), as the zh-CN templates word it: the provider shows a variable as given.
 """
 
 from __future__ import annotations
@@ -106,6 +107,22 @@ SMS_TEMPLATES: dict[str, SmsTemplate] = {
 }
 
 
+# The sanctions in the seeds' words: scheduling's attendance sanctions (学生会会议考勤制度:
+# 口头警告, 强制性退会, 开除) and the officers' (DOMAIN.md §3: 警告, 通报批评, 辞退).
+ATTENDANCE_SANCTION_LABELS = {
+    "verbal_warning": "口头警告",
+    "compulsory_withdrawal": "强制性退会",
+    "expulsion": "开除",
+}
+STAFF_SANCTION_LABELS = {"warning": "警告", "notice_of_criticism": "通报批评", "dismissal": "辞退"}
+# Per (kind, variable): the label sent for each code (a code not listed is sent as it is).
+SMS_LABELS: dict[tuple[str, str], Mapping[str, str]] = {
+    ("attendance_sanction", "sanction"): ATTENDANCE_SANCTION_LABELS,
+    ("staff_sanction", "sanction"): STAFF_SANCTION_LABELS,
+    ("staff_sanction_annulled", "sanction"): STAFF_SANCTION_LABELS,
+}
+
+
 class NoSmsTemplate(LookupError):
     pass
 
@@ -153,7 +170,16 @@ def _iso_time_shown(text: str) -> str:
 def sms_variables(kind: str, fields: Mapping[str, object]) -> tuple[str, dict[str, str]]:
     """(template code, variables) for a message of `kind` with `fields`."""
     template = sms_template(kind)
-    return template.code, {name: sms_value(fields.get(name)) for name in template.variables}
+    return template.code, {
+        name: sms_value(_labelled(kind, name, fields.get(name))) for name in template.variables
+    }
+
+
+def _labelled(kind: str, name: str, value: object) -> object:
+    labels = SMS_LABELS.get((kind, name))
+    if labels is None or not isinstance(value, str):
+        return value
+    return labels.get(value, value)
 
 
 def unmapped_kinds() -> list[str]:

@@ -19,6 +19,7 @@ from services.notifications.domain.sms_templates import (
     undeclared_variables,
     unmapped_kinds,
 )
+from services.notifications.domain.templating import render_builtin
 
 pytestmark = pytest.mark.unit
 
@@ -86,3 +87,39 @@ def test_values_of_each_type() -> None:
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(NoSmsTemplate):
         sms_variables("no_such_kind", {})
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "label"),
+    [
+        ("staff_sanction", "warning", "警告"),
+        ("staff_sanction", "notice_of_criticism", "通报批评"),
+        ("staff_sanction", "dismissal", "辞退"),
+        ("staff_sanction_annulled", "warning", "警告"),
+        ("staff_sanction_annulled", "notice_of_criticism", "通报批评"),
+        ("staff_sanction_annulled", "dismissal", "辞退"),
+        ("attendance_sanction", "verbal_warning", "口头警告"),
+        ("attendance_sanction", "compulsory_withdrawal", "强制性退会"),
+        ("attendance_sanction", "expulsion", "开除"),
+    ],
+)
+def test_a_sanction_is_sent_in_chinese_as_the_zh_cn_template_words_it(
+    kind: str, code: str, label: str
+) -> None:
+    """The provider shows the variable as given: a code would read "…受到notice_of_criticism
+    处分"; the label is the zh-CN template's (in-app and e-mail say the same)."""
+    fields = {"sanction": code, "reason": "值班期间擅自离岗", "term": "2026-autumn"}
+    template_code, variables = sms_variables(kind, fields)
+    assert template_code == SMS_TEMPLATES[kind].code
+    assert variables == {"sanction": label, "term": "2026-autumn"}
+    zh = render_builtin(KINDS[kind], "zh-CN", fields)
+    assert label in zh.body and code not in zh.body
+    en = render_builtin(KINDS[kind], "en", fields)
+    assert code.replace("_", " ") in en.body and label not in en.body
+
+
+def test_the_annulment_has_template_49_and_an_unknown_sanction_code_is_sent_as_it_is() -> None:
+    assert SMS_TEMPLATES["staff_sanction_annulled"].code == "SMS_480100049"
+    assert SMS_TEMPLATES["staff_sanction"].code == "SMS_480100048"
+    _, variables = sms_variables("staff_sanction", {"sanction": "reprimand", "term": None})
+    assert variables == {"sanction": "reprimand", "term": "-"}
