@@ -5,10 +5,11 @@ four services; the session's `stack_of_its_own`, which the chaos drills use firs
 start for both), the demo loaded through the APIs, then every service's OpenAPI fuzzed
 as a student and as a college administrator of one college (`tools.fuzz`): the one with
 the fewest rights and the one who reaches every college route. Every route gets the
-schema's examples and every boundary case of the coverage phase; the random phase is the
-quick one (`tools.fuzz.runs.QUICK`: 5 cases an operation instead of 15, each more often
-carrying a hostile string or date), and the methods a path does not declare (a 405
-whatever the token) are sent in the student's runs only. The
+schema's examples; the coverage phase's boundary cases, and the methods a path does not
+declare (a 405 whatever the token), are sent in the college administrator's runs (a
+student meets the same 403 on most routes); the random phase is the quick one
+(`tools.fuzz.runs.QUICK`: 5 cases an operation instead of 15, each more often carrying a
+hostile string or date). The
 officer and the university administrator, and 15 random cases, are the full campaign,
 `python3 -m tools.fuzz` (run it before a release). No answer may be a 5xx, nor break the
 status codes, content types and body schemas its own document declares. On failure the

@@ -35,7 +35,8 @@ def main(
         False,
         "--quick",
         help="The test suite's campaign: a third of the random cases per operation, each "
-        "more often hostile (tools/fuzz/runs.py, QUICK); the boundary cases are the same.",
+        "more often hostile, and the coverage phase's boundary cases in the college_admin's "
+        "runs only (tools/fuzz/runs.py, QUICK).",
     ),
     max_examples: int | None = typer.Option(
         None,

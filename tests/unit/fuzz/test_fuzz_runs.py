@@ -110,8 +110,8 @@ def test_the_quick_campaign_meets_hostile_strings_more_often_in_fewer_cases() ->
 
 
 def test_one_persona_a_service_sends_the_undeclared_methods() -> None:
-    plans = plan_runs({"a": "http://a", "b": "http://b"}, Path("/tmp"), intensity=QUICK)
-    assert [(p.service, p.persona.role, p.unexpected_methods) for p in plans] == [
+    full = plan_runs({"a": "http://a", "b": "http://b"}, Path("/tmp"), intensity=FULL)
+    assert [(p.service, p.persona.role, p.unexpected_methods) for p in full] == [
         ("a", "student", True),
         ("a", "officer", False),
         ("a", "college_admin", False),
@@ -121,9 +121,26 @@ def test_one_persona_a_service_sends_the_undeclared_methods() -> None:
         ("b", "college_admin", False),
         ("b", "university_admin", False),
     ]
+    assert {p.phases for p in full} == {("examples", "coverage", "fuzzing")}
+    # The quick campaign: the coverage phase (with the undeclared methods) only in the
+    # college administrator's runs; the others keep the examples and the random cases.
+    plans = plan_runs({"a": "http://a", "b": "http://b"}, Path("/tmp"), intensity=QUICK)
+    assert [(p.service, p.persona.role, p.unexpected_methods, p.phases) for p in plans] == [
+        (service, role, role == "college_admin", phases)
+        for service in ("a", "b")
+        for role, phases in (
+            ("student", ("examples", "fuzzing")),
+            ("officer", ("examples", "fuzzing")),
+            ("college_admin", ("examples", "coverage", "fuzzing")),
+            ("university_admin", ("examples", "fuzzing")),
+        )
+    ]
     assert {p.intensity for p in plans} == {QUICK}
     assert "--max-examples" in (command := plans[0].command())
     assert command[command.index("--max-examples") + 1] == str(QUICK.max_examples)
+    assert command[command.index("--phases") + 1] == "examples,fuzzing"
+    admin = plans[2].command()
+    assert admin[admin.index("--phases") + 1] == "examples,coverage,fuzzing"
     config = tomllib.loads(schemathesis_config(Persona("student", "cs"), DOCUMENT))
     assert "phases" not in config
     skipping = schemathesis_config(Persona("officer", "cs"), DOCUMENT, unexpected_methods=False)
