@@ -100,7 +100,7 @@ KINDS: dict[str, Kind] = {
         _kind("applicant_rejected", R, "campaign reason", "未录取"),
         _kind("applicant_promoted", R, "campaign", "候补递补录取"),
         _kind("membership_started", R, "organisation role", "加入部门 / 队伍"),
-        _kind("membership_ended", R, "organisation how reason", "退出 / 劝退 / 开除"),
+        _kind("membership_ended", R, "organisation how reason", "退出 / 强制性退会 / 开除"),
         _kind("team_approved", R, "title project_class budget_yuan", "社会实践项目立项"),
         _kind("team_rejected", R, "title reason", "社会实践项目未立项"),
         # --- pairing (结对) ---

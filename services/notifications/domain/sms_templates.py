@@ -12,7 +12,8 @@ its kind does not declare.
 Values follow the provider's rules: strings only, each at most `VARIABLE_MAX_CHARS`
 characters (Alibaba's limit for notification templates is 35 per variable), so longer
 values are cut with an ellipsis; times are shown as `YYYY-MM-DD HH:MM` in the zone they
-carry. A field carrying a code (a sanction's kind) is sent as its Chinese label
+carry. A field carrying a code (a sanction's kind, a decision, a prize, how a membership
+ended, what a deadline is for) is sent as its Chinese label
 (`SMS_LABELS`), as the zh-CN templates word it: the provider shows a variable as given.
 """
 
@@ -115,11 +116,30 @@ ATTENDANCE_SANCTION_LABELS = {
     "expulsion": "开除",
 }
 STAFF_SANCTION_LABELS = {"warning": "警告", "notice_of_criticism": "通报批评", "dismissal": "辞退"}
+# The other codes a template variable carries, in the zh-CN templates' words.
+SWAP_DECISION_LABELS = {"approved": "已批准", "refused": "未获批准"}
+LEAVE_DECISION_LABELS = {"granted": "已批准", "refused": "未获批准"}
+INTEGRITY_LABELS = {"misconduct": "认定为学术不端", "cleared": "不构成学术不端"}
+PRIZE_LABELS = {"first": "一等奖", "second": "二等奖", "third": "三等奖", "honourable": "优秀奖"}
+HOW_ENDED_LABELS = {
+    "transferred": "调离",
+    "withdrawn": "退出",
+    "compulsory_withdrawal": "强制性退会",
+    "expelled": "开除",
+}
+DEADLINE_LABELS = {"application": "报名", "project": "项目申报", "report": "社会实践报告"}
 # Per (kind, variable): the label sent for each code (a code not listed is sent as it is).
 SMS_LABELS: dict[tuple[str, str], Mapping[str, str]] = {
     ("attendance_sanction", "sanction"): ATTENDANCE_SANCTION_LABELS,
     ("staff_sanction", "sanction"): STAFF_SANCTION_LABELS,
     ("staff_sanction_annulled", "sanction"): STAFF_SANCTION_LABELS,
+    ("swap_decided", "decision"): SWAP_DECISION_LABELS,
+    ("leave_decided", "decision"): LEAVE_DECISION_LABELS,
+    ("integrity_decided", "decision"): INTEGRITY_LABELS,
+    ("award_granted", "prize"): PRIZE_LABELS,
+    ("award_withdrawn", "prize"): PRIZE_LABELS,
+    ("membership_ended", "how"): HOW_ENDED_LABELS,
+    ("deadline_reminder", "what"): DEADLINE_LABELS,
 }
 
 

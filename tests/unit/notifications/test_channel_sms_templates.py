@@ -19,6 +19,7 @@ from services.notifications.domain.sms_templates import (
     undeclared_variables,
     unmapped_kinds,
 )
+from services.notifications.domain.template_samples import sample_fields
 from services.notifications.domain.templating import render_builtin
 
 pytestmark = pytest.mark.unit
@@ -123,3 +124,39 @@ def test_the_annulment_has_template_49_and_an_unknown_sanction_code_is_sent_as_i
     assert SMS_TEMPLATES["staff_sanction"].code == "SMS_480100048"
     _, variables = sms_variables("staff_sanction", {"sanction": "reprimand", "term": None})
     assert variables == {"sanction": "reprimand", "term": "-"}
+
+
+LABELLED = [
+    (kind, variable, code, label)
+    for (kind, variable), labels in sms_templates.SMS_LABELS.items()
+    for code, label in labels.items()
+]
+
+
+@pytest.mark.parametrize(("kind", "variable", "code", "label"), LABELLED)
+def test_every_code_a_template_variable_carries_goes_out_as_the_zh_cn_templates_word_it(
+    kind: str, variable: str, code: str, label: str
+) -> None:
+    # A decision, a prize, how a membership ended, what a deadline is for: the SMS shows
+    # the label, and the zh-CN in-app / e-mail text of the same fields says it too.
+    fields = {**sample_fields(KINDS[kind]), variable: code}
+    _, variables = sms_variables(kind, fields)
+    assert variables[variable] == label
+    zh = render_builtin(KINDS[kind], "zh-CN", fields)
+    assert label in zh.title + zh.body, (kind, code, zh)
+    assert code not in zh.title + zh.body
+
+
+def test_the_codes_of_every_kind_that_sends_one_have_labels() -> None:
+    labelled = {(kind, variable) for kind, variable, _, _ in LABELLED}
+    assert {
+        ("swap_decided", "decision"),
+        ("leave_decided", "decision"),
+        ("integrity_decided", "decision"),
+        ("award_granted", "prize"),
+        ("award_withdrawn", "prize"),
+        ("membership_ended", "how"),
+        ("deadline_reminder", "what"),
+        ("attendance_sanction", "sanction"),
+        ("staff_sanction", "sanction"),
+    } <= labelled
