@@ -75,6 +75,22 @@ async def test_a_template_and_its_variables_reach_the_provider(provider: str) ->
     assert message["out_id"] == out_id_for(outgoing.idempotency_key)
 
 
+async def test_a_code_reaches_the_provider_as_its_chinese_label(provider: str) -> None:
+    # The provider words the message from the variables as given: a prize's code would
+    # read "荣获first"; the double records what an approved template would be filled with.
+    outgoing = an_outgoing(
+        "sms",
+        "+86 138-0013-8000",
+        kind="award_granted",
+        fields={"title": "乡村留守儿童阅读推广", "prize": "first"},
+    )
+    result = await sender_for(provider).send(outgoing)
+    assert result.outcome is SendOutcome.SENT, result.detail
+    [message] = recorded(provider)["messages"]
+    assert message["template_code"] == SMS_TEMPLATES["award_granted"].code
+    assert message["template_param"] == {"title": "乡村留守儿童阅读推广", "prize": "一等奖"}
+
+
 async def test_a_request_signed_with_another_secret_is_refused_permanently(
     provider: str,
 ) -> None:
