@@ -22,8 +22,9 @@ report is assigned around them). Every change respects the domain's conflict rul
 the load limits. Groups that cannot be joined this way (conflicts or limits keep them
 apart, or neither holds a pair whose loss keeps it connected) are left as they are; the
 independent checker counts them (`AssignmentCheck.reviewer_groups`) and calibration
-treats each group on its own. The search is bounded (`CHECK_BUDGET` candidate pairs per
-join), so a pathological season costs a bounded time and keeps its groups.
+treats each group on its own. The search is bounded (`GROUP_BUDGET` tries per group, a group
+whose tries all fail is left as it is; `TOTAL_BUDGET` for the pass), so a pathological
+season costs a bounded time and keeps its groups.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from services.evaluation.domain.review_assignment import (
     conflict_reason,
 )
 
-CHECK_BUDGET = 200_000  # candidate (pair, reviewer) tries per join before giving up
+GROUP_BUDGET = 100_000  # (report, reviewer) tries for one group before it is left as it is
+TOTAL_BUDGET = 1_000_000  # and for the whole pass
 
 
 def join_reviewer_groups(
@@ -48,6 +50,8 @@ def join_reviewer_groups(
     """This run's new assignments, exchanged so that the committee forms as few groups
     as these exchanges can reach; the same reports get as many reviewers, and every
     reviewer keeps their load or comes closer to the others'."""
+    if _group_count([*existing, *new]) < 2:
+        return sorted(new)  # the common case, found without the bridges' search
     joiner = _Joiner(problem, existing, new)
     # Each join makes one group of two (see the module's docstring), so this ends; the
     # bound only guards against a bug looping forever.
@@ -69,6 +73,8 @@ class _Joiner:
         self.held = set(existing) | set(new)
         self.fresh = set(new)
         self.load = Counter(a.reviewer_id for a in self.held)
+        self.left_alone: set[frozenset[str]] = set()  # groups no try could join
+        self.spent = 0
 
     def allowed(self, report_id: str, reviewer_id: str) -> bool:
         report, reviewer = self.reports.get(report_id), self.reviewers.get(reviewer_id)
@@ -93,20 +99,42 @@ class _Joiner:
             if not graph.is_bridge(a):
                 loose[group_of[a.reviewer_id]].append(a)
         members = [sorted(group) for group in groups]
-        budget = CHECK_BUDGET
-        # The smallest groups first, into the largest: a fragment joins in a few tries,
-        # and the budget is not spent on two large groups conflicts keep apart.
+        # The smallest groups first, into the largest: a fragment joins in a few tries.
+        # A group whose tries all fail (conflicts or limits keep it apart) is left as it
+        # is and not tried again, so it cannot use up the tries of the groups after it.
         for g in reversed(range(len(groups))):
-            for h, theirs in enumerate(members):
-                if h == g:
-                    continue
-                for pair in loose[g]:
-                    for other in theirs:
-                        budget -= 1
-                        if budget < 0:
-                            return False
-                        if not self.allowed(pair.report_id, other):
-                            continue
+            if groups[g] in self.left_alone:
+                continue
+            if self._join(loose[g], [m for h, m in enumerate(members) if h != g], given):
+                return True
+            self.left_alone.add(groups[g])
+            if self.spent >= TOTAL_BUDGET:
+                return False
+        return False
+
+    def _join(
+        self,
+        pairs: list[Assignment],
+        others: list[list[str]],
+        given: dict[str, list[Assignment]],
+    ) -> bool:
+        """One exchange or move joining the group of `pairs` to another; False when none
+        is found within the group's budget. A try is a (report, reviewer): whether the
+        reviewer may take the report does not depend on which of its pairs gives it up."""
+        by_report: dict[str, list[Assignment]] = {}
+        for pair in pairs:
+            by_report.setdefault(pair.report_id, []).append(pair)
+        tries = 0
+        for theirs in others:
+            for report_id, its_pairs in by_report.items():
+                for other in theirs:
+                    tries += 1
+                    self.spent += 1
+                    if tries > GROUP_BUDGET or self.spent > TOTAL_BUDGET:
+                        return False
+                    if not self.allowed(report_id, other):
+                        continue
+                    for pair in its_pairs:
                         if self._exchange(pair, other, given.get(other, [])):
                             return True
         return False
@@ -133,6 +161,24 @@ class _Joiner:
         self.held.add(new)
         self.fresh.add(new)
         self.load[new.reviewer_id] += 1
+
+
+def _group_count(pairs: Iterable[Assignment]) -> int:
+    """How many groups the reviewers of these pairs form (union-find)."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    reviewers = set()
+    for pair in pairs:
+        reviewers.add(pair.reviewer_id)
+        parent[root("r:" + pair.report_id)] = root("v:" + pair.reviewer_id)
+    return len({root("v:" + reviewer) for reviewer in reviewers})
 
 
 class _Graph:

@@ -60,6 +60,7 @@ def _keep(directory: Path, sha256: str, data: bytes) -> Path:
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{sha256[:8]}-")
     try:
         with os.fdopen(handle, "wb") as out:
+            os.fchmod(out.fileno(), 0o644)  # mkstemp's 0600 would keep backups out
             out.write(data)
             out.flush()
             os.fsync(out.fileno())

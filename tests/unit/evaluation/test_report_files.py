@@ -19,6 +19,10 @@ DATA = "社会实践报告".encode() * 100
 SHA = hashlib.sha256(DATA).hexdigest()
 
 
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
 def _kept(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.rglob("*") if p.is_file())
 
@@ -28,6 +32,7 @@ async def test_a_file_is_kept_under_its_hash_and_read_back(tmp_path: Path) -> No
     assert path == tmp_path / SHA[:2] / SHA and path.read_bytes() == DATA
     assert await files.read(tmp_path, SHA) == DATA
     assert _kept(tmp_path) == [SHA]  # no temporary file left
+    assert _mode(path) == 0o644  # readable by a backup, not only the service's user
 
 
 async def test_the_same_bytes_twice_and_at_once_are_kept_once(tmp_path: Path) -> None:

@@ -261,3 +261,29 @@ def test_a_large_college_that_conflicts_split_in_two_ends_in_exactly_two_groups(
     check = check_assignment(problem, result.assignments)
     assert check.valid and result.shortfalls == () and check.load_spread == 0
     assert check.reviewer_groups == 2
+
+
+def test_groups_conflicts_lock_apart_are_left_alone_and_the_others_still_join(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 10 clusters of 4 reviewers (each can be one group) and 20 pairs locked to their own
+    # reports: 30 groups at the fewest. The locked pairs are tried first (the smallest
+    # groups) and fail; they must not use up the tries the clusters need. The budget per
+    # group is cut to a few locked pairs' worth: a shared budget ran out before.
+    from services.evaluation.assignment import groups
+
+    monkeypatch.setattr(groups, "GROUP_BUDGET", 5_000)
+    rng = random.Random(3)
+    cluster = {f"v{j:03d}": f"a{j // 4}" if j < 40 else f"b{(j - 40) // 2}" for j in range(80)}
+    classes = sorted(set(cluster.values()))
+    reviewers = tuple(ReviewerToAssign(v, 60, c) for v, c in sorted(cluster.items()))
+    reports = []
+    for i in range(1200):
+        mine = rng.choice(classes)
+        others = frozenset(c for c in classes if c != mine)
+        reports.append(ReportToReview(f"r{i:05d}", frozenset(), None, others))
+    problem = ReviewAssignmentProblem(tuple(reports), reviewers, 2)
+    result = assign_reviewers(problem)
+    check = check_assignment(problem, result.assignments)
+    assert check.valid and result.shortfalls == ()
+    assert check.reviewer_groups == 30
