@@ -264,10 +264,11 @@ class RunPlan:
     seed: int = SEED
     workers: int = WORKERS
     unexpected_methods: bool = True
+    coverage: bool = True  # the coverage phase (boundary cases) in this run
 
     @property
     def phases(self) -> tuple[str, ...]:
-        if self.intensity.covers(self.persona):
+        if self.coverage:
             return PHASES
         return tuple(phase for phase in PHASES if phase != "coverage")
 
@@ -398,9 +399,9 @@ def plan_runs(
 ) -> list[RunPlan]:
     """A run per service and persona; of each service, the first persona whose runs have
     the coverage phase also sends the methods its paths do not declare (the same 405 for
-    every token)."""
-    covering = [p for p in personas if intensity.covers(p)]
-    probing = covering[0] if covering else None
+    every token). When the intensity gives the coverage phase to none of the personas
+    asked for, the first of them has it: no campaign goes without boundary cases."""
+    covering = [p for p in personas if intensity.covers(p)] or list(personas[:1])
     return [
         RunPlan(
             service,
@@ -409,7 +410,8 @@ def plan_runs(
             directory,
             intensity=intensity,
             seed=seed,
-            unexpected_methods=persona == probing,
+            unexpected_methods=bool(covering) and persona == covering[0],
+            coverage=persona in covering,
         )
         for service, url in urls.items()
         for persona in personas

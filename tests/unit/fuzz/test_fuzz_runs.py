@@ -141,6 +141,11 @@ def test_one_persona_a_service_sends_the_undeclared_methods() -> None:
     assert command[command.index("--phases") + 1] == "examples,fuzzing"
     admin = plans[2].command()
     assert admin[admin.index("--phases") + 1] == "examples,coverage,fuzzing"
+    # Asked for the student alone, the quick campaign keeps its boundary cases there.
+    alone = plan_runs({"a": "http://a"}, Path("/tmp"), personas=PERSONAS[:1], intensity=QUICK)
+    assert [(p.persona.role, p.unexpected_methods, p.phases) for p in alone] == [
+        ("student", True, ("examples", "coverage", "fuzzing"))
+    ]
     config = tomllib.loads(schemathesis_config(Persona("student", "cs"), DOCUMENT))
     assert "phases" not in config
     skipping = schemathesis_config(Persona("officer", "cs"), DOCUMENT, unexpected_methods=False)
