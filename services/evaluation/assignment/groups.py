@@ -36,6 +36,7 @@ from services.evaluation.domain.review_assignment import (
     Assignment,
     ReviewAssignmentProblem,
     conflict_reason,
+    reviewer_groups,
 )
 
 GROUP_BUDGET = 100_000  # (report, reviewer) tries for one group before it is left as it is
@@ -50,7 +51,8 @@ def join_reviewer_groups(
     """This run's new assignments, exchanged so that the committee forms as few groups
     as these exchanges can reach; the same reports get as many reviewers, and every
     reviewer keeps their load or comes closer to the others'."""
-    if _group_count([*existing, *new]) < 2:
+    groups = reviewer_groups((a.report_id, a.reviewer_id) for a in [*existing, *new])
+    if len(set(groups.values())) < 2:
         return sorted(new)  # the common case, found without the bridges' search
     joiner = _Joiner(problem, existing, new)
     # Each join makes one group of two (see the module's docstring), so this ends; the
@@ -161,24 +163,6 @@ class _Joiner:
         self.held.add(new)
         self.fresh.add(new)
         self.load[new.reviewer_id] += 1
-
-
-def _group_count(pairs: Iterable[Assignment]) -> int:
-    """How many groups the reviewers of these pairs form (union-find)."""
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    reviewers = set()
-    for pair in pairs:
-        reviewers.add(pair.reviewer_id)
-        parent[root("r:" + pair.report_id)] = root("v:" + pair.reviewer_id)
-    return len({root("v:" + reviewer) for reviewer in reviewers})
 
 
 class _Graph:

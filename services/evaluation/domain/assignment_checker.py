@@ -17,6 +17,7 @@ from services.evaluation.domain.review_assignment import (
     ReviewAssignmentProblem,
     Shortfall,
     conflict_reason,
+    reviewer_groups,
 )
 
 
@@ -105,19 +106,9 @@ def check_assignment(
 
 def count_reviewer_groups(assignments: Iterable[Assignment]) -> int:
     """How many groups the reviewers holding these assignments form, two reviewers being
-    in one group when a chain of common reports links them (union-find)."""
-    parent: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def root(x: tuple[str, str]) -> tuple[str, str]:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a in assignments:
-        parent[root(("report", a.report_id))] = root(("reviewer", a.reviewer_id))
-    return len({root(x) for x in list(parent) if x[0] == "reviewer"})
+    in one group when a chain of common reports links them."""
+    groups = reviewer_groups((a.report_id, a.reviewer_id) for a in assignments)
+    return len(set(groups.values()))
 
 
 def min_possible_shortfall(problem: ReviewAssignmentProblem) -> int:

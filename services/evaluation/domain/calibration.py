@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from services.evaluation.domain.review_assignment import reviewer_groups
 from shared.rules import RuleBroken
 
 DEFAULT_Z = 1.96
@@ -228,9 +229,9 @@ def calibrate(
         )
         for i, rid in enumerate(report_list)
     )
-    group = _groups(m, rows, cols)
+    group_of = reviewer_groups((r.report_id, r.reviewer_id) for r in reviews)
     reviewers = tuple(
-        ReviewerBias(reviewer_id=rid, bias=float(bias[j]), reviews=int(c[j]), group=group[j])
+        ReviewerBias(reviewer_id=rid, bias=float(bias[j]), reviews=int(c[j]), group=group_of[rid])
         for j, rid in enumerate(reviewer_list)
     )
     return Calibration(
@@ -240,27 +241,8 @@ def calibrate(
         degrees_of_freedom=max(dof, 0),
         z=z,
         ridge=ridge,
-        groups=len(set(group)),
+        groups=len(set(group_of.values())),
     )
-
-
-def _groups(m: int, rows: np.ndarray, cols: np.ndarray) -> list[int]:
-    """Each reviewer's group (reviewers linked by a chain of common reports), numbered
-    0, 1, … in the order of each group's first reviewer."""
-    parent = list(range(m))
-
-    def root(j: int) -> int:
-        while parent[j] != j:
-            parent[j] = parent[parent[j]]
-            j = parent[j]
-        return j
-
-    first_of_report: dict[int, int] = {}
-    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-        other = first_of_report.setdefault(i, j)
-        parent[root(j)] = root(other)
-    number: dict[int, int] = {}
-    return [number.setdefault(root(j), len(number)) for j in range(m)]
 
 
 def is_borderline(report: ReportCalibration, cutoff: float) -> bool:

@@ -1,11 +1,13 @@
 """Committee review assignment (issue 9, capability 3): the problem and its answer.
 
-Pure data and the conflict rule; the engine lives in `services.evaluation.assignment`
-and its answers are judged by `domain.assignment_checker`, which never imports it.
+Pure data, the conflict rule and the groups reviewers form; the engine lives in
+`services.evaluation.assignment` and its answers are judged by `domain.assignment_checker`,
+which never imports it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -83,3 +85,27 @@ def conflict_reason(report: ReportToReview, reviewer: ReviewerToAssign) -> str |
     if reviewer.class_id is not None and reviewer.class_id in report.class_ids:
         return CONFLICT_SAME_CLASS
     return None
+
+
+def reviewer_groups(pairs: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Each reviewer of these (report id, reviewer id) pairs and their group: two reviewers
+    are in one group when a chain of common reports links them (calibration can compare
+    only them). Groups are numbered 0, 1, … in the order of each one's first reviewer id."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def root(x: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    reviewers: set[str] = set()
+    for report_id, reviewer_id in pairs:
+        reviewers.add(reviewer_id)
+        parent[root(("report", report_id))] = root(("reviewer", reviewer_id))
+    number: dict[tuple[str, str], int] = {}
+    return {
+        reviewer: number.setdefault(root(("reviewer", reviewer)), len(number))
+        for reviewer in sorted(reviewers)
+    }
