@@ -17,17 +17,6 @@ from tools.stack import StackEndpoints, free_port, start_service_process, wait_h
 from tools.stack.processes import process_record, stop_record, tail
 
 
-def start_scheduling_replica(
-    stack: StackEndpoints,
-    dsn: str,
-    *,
-    name: str,
-    settings: Mapping[str, str],
-    ready_s: float = 60,
-) -> tuple[subprocess.Popen[bytes], str]:
-    return start_replica("scheduling", stack, dsn, name=name, settings=settings, ready_s=ready_s)
-
-
 def start_replica(
     service: str,
     stack: StackEndpoints,
@@ -58,14 +47,6 @@ def start_replica(
         stop_record(process_record(process))
         raise RuntimeError(f"replica {name} not ready: {error}\n{tail(log)}") from error
     return process, url
-
-
-@contextmanager
-def scheduling_replica(
-    stack: StackEndpoints, dsn: str, *, name: str, settings: Mapping[str, str]
-) -> Iterator[tuple[str, Callable[[], None]]]:
-    with replica("scheduling", stack, dsn, name=name, settings=settings) as running:
-        yield running
 
 
 @contextmanager

@@ -17,7 +17,7 @@ import pytest
 
 from services.scheduling.service.desk import expect_sign_in
 from tests.support.auth import bearer
-from tests.support.replica import scheduling_replica
+from tests.support.replica import replica
 from tools.stack import StackEndpoints
 
 COLLEGE = "cs"
@@ -134,7 +134,8 @@ async def current_code(client: httpx.AsyncClient, base: str, post: str) -> str:
 @pytest.fixture(scope="module")
 def fast_desk(stack: StackEndpoints, service_dsns: dict[str, str]) -> Iterator[str]:
     """A second scheduling replica on the same schema whose code rotates every 5 s."""
-    with scheduling_replica(
+    with replica(
+        "scheduling",
         stack,
         service_dsns["scheduling"],
         name="fast-desk",

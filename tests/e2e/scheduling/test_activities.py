@@ -16,7 +16,7 @@ import pytest
 from shared.events.scheduling import ActivityScheduled, TaskDue
 from tests.e2e.scheduling.activities_support import College, campus, campus_day, overlap
 from tests.support.kafka import events_keyed, wait_until
-from tests.support.replica import scheduling_replica
+from tests.support.replica import replica
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
@@ -28,13 +28,14 @@ APRIL = "2031-04"
 def small_replica(stack: StackEndpoints, service_dsns: dict[str, str]) -> Iterator[Any]:
     """A second scheduling replica on the same schema that plans at most 3 activities;
     yields (url, kill) where kill() SIGKILLs it."""
-    with scheduling_replica(
+    with replica(
+        "scheduling",
         stack,
         service_dsns["scheduling"],
         name="small",
         settings={"SCHEDULING_SOLVE_MAX_ACTIVITIES": str(SMALL_PLAN_LIMIT)},
-    ) as replica:
-        yield replica
+    ) as running:
+        yield running
 
 
 def day(n: int) -> str:

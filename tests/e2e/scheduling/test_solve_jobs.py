@@ -35,7 +35,7 @@ from services.scheduling.schemas.timetabling import lessons_from_document, parse
 from tests.e2e.scheduling.desk_support import current_code, member, new_person, publish_shift
 from tests.support.auth import bearer
 from tests.support.kafka import wait_until
-from tests.support.replica import start_scheduling_replica
+from tests.support.replica import start_replica as start_service_replica
 from tools.stack import StackEndpoints
 from tools.stack.processes import process_record, stop_record
 
@@ -433,7 +433,8 @@ def start_replica(
     stack: StackEndpoints, dsn: str, name: str
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Another scheduling replica on the same schema, quick to take over stale claims."""
-    return start_scheduling_replica(
+    return start_service_replica(
+        "scheduling",
         stack,
         dsn,
         name=name,
