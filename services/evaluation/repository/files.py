@@ -54,7 +54,7 @@ async def read(directory: Path | None, sha256: str) -> bytes:
 
 def _keep(directory: Path, sha256: str, data: bytes) -> Path:
     target = path_of(directory, sha256)
-    if target.is_file() and _intact(target, sha256):
+    if _intact(directory, sha256):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{sha256[:8]}-")
@@ -87,8 +87,9 @@ def _read(directory: Path, sha256: str) -> bytes:
     return data
 
 
-def _intact(target: Path, sha256: str) -> bool:
+def _intact(directory: Path, sha256: str) -> bool:
     try:
-        return hashlib.sha256(target.read_bytes()).hexdigest() == sha256
-    except OSError:
+        _read(directory, sha256)
+    except FileUnavailable:
         return False
+    return True
