@@ -32,6 +32,20 @@ class SubmissionWindow:
             )
         return at > self.closes_at
 
+    def check_none_awaited(self, at: datetime, *, awaited: int) -> None:
+        """The college's award screen ranks the whole cohort: while the window is open and
+        `awaited` expected reports are not yet submitted, it waits, so that no report
+        submitted on time is left out of it."""
+        if at < self.closes_at and awaited:
+            raise RuleBroken(
+                "submission_window_open",
+                field="season",
+                message=f"{awaited} expected report(s) may still be submitted on time, until"
+                f" {self.closes_at.isoformat()}: the awards are screened once every expected"
+                " report is in or the submission window has closed (the chair may move its"
+                " close)",
+            )
+
 
 def default_window(term_starts_on: date) -> SubmissionWindow:
     """From the first day of term, 00:00 campus time, to 14 days later."""

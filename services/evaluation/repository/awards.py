@@ -11,6 +11,8 @@ from uuid import UUID
 
 import asyncpg
 
+from services.evaluation.domain.submission_window import SubmissionWindow
+
 
 @dataclass(frozen=True)
 class AwardRow:
@@ -179,15 +181,31 @@ async def unsettled_of_season(
     return [(row["report_id"], row["why"]) for row in rows]
 
 
+async def awaited_of_season(conn: asyncpg.Connection, *, college: str, season: str) -> int:
+    """Expected reports not yet submitted (those out of every run aside)."""
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM reports r WHERE r.college = $1 AND r.season = $2"
+        f" AND r.first_submitted_at IS NULL AND NOT {_out_of_awards('r')}",
+        college,
+        season,
+    )
+    return count
+
+
 # --- runs and borderline second looks -----------------------------------------------------
 
 
-async def lock_season(conn: asyncpg.Connection, *, college: str, season: str) -> bool:
-    """Serialise award runs of a season (the season row, FOR UPDATE); False if unknown."""
-    found = await conn.fetchval(
-        "SELECT 1 FROM seasons WHERE college = $1 AND season = $2 FOR UPDATE", college, season
+async def lock_season(
+    conn: asyncpg.Connection, *, college: str, season: str
+) -> SubmissionWindow | None:
+    """Serialise award runs of a season (the season row, FOR UPDATE); its submission
+    window, None if the season is unknown."""
+    found = await conn.fetchrow(
+        "SELECT opens_at, closes_at FROM seasons WHERE college = $1 AND season = $2 FOR UPDATE",
+        college,
+        season,
     )
-    return found is not None
+    return None if found is None else SubmissionWindow(found["opens_at"], found["closes_at"])
 
 
 async def final_run(conn: asyncpg.Connection, *, college: str, season: str) -> FinalRun | None:

@@ -112,8 +112,10 @@ async def run_awards(
     prizes. Borderline reports get one more reviewer (REVIEWS' assign_one_more) and the
     run stays pending; a run with none held back grants the prizes (AwardGranted each).
     Refused (409 season_not_settled, naming them) while a submitted report has an open
-    integrity flag or no final grade: the one final run would leave it out for good."""
-    if not await repository.lock_season(conn, college=college, season=season):
+    integrity flag or no final grade: the one final run would leave it out for good; and
+    (409 submission_window_open) while an expected report may still come on time."""
+    window = await repository.lock_season(conn, college=college, season=season)
+    if window is None:
         raise NotFound("season", season)
     if await repository.final_run(conn, college=college, season=season) is not None:
         raise RuleBroken(
@@ -121,6 +123,8 @@ async def run_awards(
             field="season",
             message="the season's prizes are already granted",
         )
+    awaited = await repository.awaited_of_season(conn, college=college, season=season)
+    window.check_none_awaited(now, awaited=awaited)
     unsettled = await repository.unsettled_of_season(conn, college=college, season=season)
     if unsettled:
         named = ", ".join(f"{report_id} ({why})" for report_id, why in unsettled[:10])

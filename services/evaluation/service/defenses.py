@@ -48,7 +48,7 @@ async def schedule(
     withdrawn, nor of a report out of the awards (misconduct); DefenseScheduled each.
     Refused (nothing kept) when the plan does not fit or the independent checker finds
     any clash. Withdrawn defenses hold no room and no panel member."""
-    if not await awards_repository.lock_season(conn, college=college, season=season):
+    if await awards_repository.lock_season(conn, college=college, season=season) is None:
         raise NotFound("season", season)
     waiting = await awards_repository.waiting_applications(conn, college=college, season=season)
     conflicted: dict[UUID, frozenset[str]] = {}

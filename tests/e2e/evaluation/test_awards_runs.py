@@ -285,3 +285,41 @@ async def test_bad_award_runs_are_refused_and_change_nothing(
         )
         assert unknown.status_code == 404
         assert await fetch(service_dsns, "SELECT 1 FROM award_runs WHERE season = $1", season) == []
+
+
+async def test_the_run_waits_while_an_expected_report_may_still_come_on_time(
+    services: dict[str, str], service_dsns: dict[str, str]
+) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        season, _, _ = await graded_season(client, services, service_dsns, [95, 80, 70])
+        url = f"{api(services)}/seasons/{season}/award-runs"
+        conn = await connect(service_dsns)
+        try:
+            # The window open for another week, and one team's report expected, not in.
+            await conn.execute(
+                "UPDATE seasons SET closes_at = now() + interval '7 days' WHERE season = $1",
+                season,
+            )
+            await conn.execute(
+                "INSERT INTO reports (college, report_id, season, kind, title, submitter_id,"
+                " author_ids, expected_at) VALUES ($1, gen_random_uuid(), $2, 'individual',"
+                " '社区服务实践报告', 'awaited-1', ARRAY['awaited-1'], now())",
+                COLLEGE,
+                season,
+            )
+            waiting = await client.post(url, json={}, headers=CHAIR)
+            assert problem(waiting) == (409, "season", "submission_window_open"), waiting.text
+            assert "1 expected report(s)" in waiting.json()["errors"][0]["message"]
+            assert (
+                await fetch(service_dsns, "SELECT 1 FROM award_runs WHERE season = $1", season)
+                == []
+            )
+            # Every expected report in (the awaited one ruled out by an exclusion would do
+            # too): the run goes on before the window closes.
+            await conn.execute(
+                "DELETE FROM reports WHERE season = $1 AND submitter_id = 'awaited-1'", season
+            )
+            ran = await client.post(url, json={}, headers=CHAIR)
+            assert ran.status_code in (201, 202), ran.text
+        finally:
+            await conn.close()

@@ -145,3 +145,16 @@ def test_each_submission_is_the_next_version() -> None:
         replace(report, current_version=3), submission, submitted_by="s-lead", late=True, now=NOW
     )
     assert (later.version, later.late) == (4, True)
+
+
+def test_the_award_screen_waits_only_while_an_expected_report_may_come_on_time() -> None:
+    opens = datetime(2026, 9, 7, tzinfo=UTC)
+    window = SubmissionWindow(opens_at=opens, closes_at=opens + timedelta(days=14))
+    inside = opens + timedelta(days=3)
+    with pytest.raises(RuleBroken) as raised:
+        window.check_none_awaited(inside, awaited=2)
+    assert raised.value.rule == "submission_window_open"
+    assert "2 expected report(s)" in str(raised.value.message)
+    window.check_none_awaited(inside, awaited=0)  # all in: nothing more can come on time
+    window.check_none_awaited(window.closes_at, awaited=5)  # closed: later ones are late
+    window.check_none_awaited(window.closes_at + timedelta(days=1), awaited=5)
