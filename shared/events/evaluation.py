@@ -316,6 +316,22 @@ class StaffAssessmentPublished(DomainEvent):
     published_at: AwareDatetime
 
 
+class StaffAssessmentWithdrawn(DomainEvent):
+    """A member's published assessment for a term is withdrawn: nothing is left to assess
+    (the only record was a sanction since annulled, or the facts and scores went away).
+    `version` is the withdrawn version stored in its place (no total, no figures); the
+    versions before are kept."""
+
+    event_type = "campusflow.evaluation.staff_assessment.withdrawn.v1"
+    key_field = "person_id"
+
+    assessment_id: UUID
+    person_id: PersonId
+    term: ShortText
+    version: int = Field(ge=1)
+    withdrawn_at: AwareDatetime
+
+
 StaffSanctionKind = Literal["warning", "notice_of_criticism", "dismissal"]
 
 

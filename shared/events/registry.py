@@ -144,8 +144,8 @@ EVALUATION_CREDITS = _evaluation(
 EVALUATION_STAFF_ASSESSMENTS = _evaluation(
     "staff-assessments",
     3,
-    "Staff assessments published and officers' sanctions imposed or annulled per term,"
-    " keyed by person id.",
+    "Staff assessments published or withdrawn and officers' sanctions imposed or annulled"
+    " per term, keyed by person id.",
 )
 
 
@@ -258,6 +258,7 @@ _TOPIC_OF: dict[type[DomainEvent], Topic] = {
     evaluation.CreditsAwarded: EVALUATION_CREDITS,
     evaluation.CreditsRevoked: EVALUATION_CREDITS,
     evaluation.StaffAssessmentPublished: EVALUATION_STAFF_ASSESSMENTS,
+    evaluation.StaffAssessmentWithdrawn: EVALUATION_STAFF_ASSESSMENTS,
     evaluation.StaffSanctionImposed: EVALUATION_STAFF_ASSESSMENTS,
     evaluation.StaffSanctionAnnulled: EVALUATION_STAFF_ASSESSMENTS,
     notifications.MessageSent: NOTIFICATIONS_DELIVERIES,

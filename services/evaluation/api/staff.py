@@ -178,7 +178,8 @@ async def get_sanctions(
 @router.post(
     "/terms/{term}/assessments/{person_id}/publish",
     status_code=status.HTTP_201_CREATED,
-    summary="Compute and publish a member's assessment (201 a new version, 200 unchanged)",
+    summary="Compute and publish a member's assessment (201 a new version, 200 unchanged;"
+    " nothing left to assess: 201 a withdrawn version in place of the one published)",
     responses={200: {"model": PublishedView, "description": "Unchanged: nothing new published"}},
 )
 async def publish(
@@ -227,7 +228,8 @@ async def get_assessment(
 
 @router.get(
     "/terms/{term}/assessments",
-    summary="The latest published assessment of each member for the term (officer, chair)",
+    summary="The latest published assessment of each member for the term, withdrawn ones"
+    " marked `withdrawn` (officer, chair)",
 )
 async def list_assessments(
     college: College, term: TermPath, officer: Officer, conn: ReadOnly, paging: Paged

@@ -69,10 +69,13 @@ class AssessmentRow:
     person_id: str
     term: str
     version: int
-    total: float
+    total: float | None  # None: a withdrawn version
     figures: list[dict[str, Any]]
     published_by: str
     published_at: datetime
+    # Nothing was left to assess: the version withdraws the one before (no total, no
+    # figures); who and when are the publishing officer's.
+    withdrawn: bool = False
 
 
 _FACT = "event_id, college, person_id, person_ids, kind, term, payload, occurred_at"
@@ -81,7 +84,8 @@ _SANCTION = (
     " annulled_at, annulled_by, annul_reason"
 )
 _ASSESSMENT = (
-    "assessment_id, college, person_id, term, version, total, figures, published_by, published_at"
+    "assessment_id, college, person_id, term, version, total, figures, published_by,"
+    " published_at, withdrawn"
 )
 
 
@@ -325,7 +329,7 @@ async def sanctions_by_ids(
 async def insert_assessment(conn: asyncpg.Connection, assessment: AssessmentRow) -> None:
     await conn.execute(
         f"INSERT INTO staff_assessments ({_ASSESSMENT})"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)",
         assessment.assessment_id,
         assessment.college,
         assessment.person_id,
@@ -335,6 +339,7 @@ async def insert_assessment(conn: asyncpg.Connection, assessment: AssessmentRow)
         json.dumps(assessment.figures, ensure_ascii=False),
         assessment.published_by,
         assessment.published_at,
+        assessment.withdrawn,
     )
 
 
@@ -362,6 +367,7 @@ async def assessment_of(
 async def latest_of_term(
     conn: asyncpg.Connection, *, college: str, term: str, paging: Paging
 ) -> list[AssessmentRow]:
+    """Each member's latest version, a withdrawn one too (an officer sees it withdrawn)."""
     rows = await conn.fetch(
         f"SELECT DISTINCT ON (person_id) {_ASSESSMENT} FROM staff_assessments"
         " WHERE college = $1 AND term = $2 ORDER BY person_id, version DESC"

@@ -184,11 +184,18 @@ class EvidenceView(BaseModel):
 
 
 class AssessmentView(BaseModel):
+    """A version of a member's assessment. A withdrawn version (`withdrawn`: nothing was
+    left to assess when it was published, e.g. the only record was a sanction since
+    annulled) has no total and no figures; the versions before keep theirs."""
+
     assessment_id: UUID
     person_id: str
     term: str
     version: int
-    total: float
+    withdrawn: bool = Field(
+        description="True: this version withdraws the assessment published before it"
+    )
+    total: float | None = Field(description="Null for a withdrawn version")
     published_by: str
     published_at: datetime
     figures: list[FigureView]
@@ -200,6 +207,7 @@ class AssessmentView(BaseModel):
             person_id=row.person_id,
             term=row.term,
             version=row.version,
+            withdrawn=row.withdrawn,
             total=row.total,
             published_by=row.published_by,
             published_at=row.published_at,

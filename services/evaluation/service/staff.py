@@ -5,7 +5,9 @@ Publishing folds every stored fact of the member that falls in the term (facts c
 from scheduling's events, in any order, replays ignored), the officers' scores and
 sanctions, with the domain's `assess`, and stores the figures. Publishing again gives a
 new VERSION only when a figure changed (a new fact, a new score or sanction, a moved term
-window); publishing with nothing new returns the latest version and emits nothing. Every
+window); publishing with nothing new returns the latest version and emits nothing. When
+nothing is left to assess (a sanction annulled was the only record, facts or scores went
+away), a withdrawn version (no total, no figures) stands in for the one published. Every
 version is kept.
 """
 
@@ -17,6 +19,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from services.evaluation.domain.assessment_versions import has_record, publishing_step
 from services.evaluation.domain.officer_sanctions import (
     Annulment,
     OfficerSanction,
@@ -26,16 +29,12 @@ from services.evaluation.domain.officer_sanctions import (
 )
 from services.evaluation.domain.staff_assessment import (
     CRITERIA,
-    DUTY_CRITERIA,
     SCORE_MAX,
     SCORE_MIN,
-    WEIGHTS,
     Criterion,
     DutyRecord,
-    Figure,
     OfficerScore,
     Term,
-    assess,
 )
 from services.evaluation.repository import staff as repository
 from services.evaluation.repository.staff import (
@@ -47,9 +46,10 @@ from services.evaluation.repository.staff import (
 )
 from services.evaluation.service import SOURCE
 from services.evaluation.service.staff_facts import fact_of
+from services.evaluation.service.staff_figures import event_figures, stored_figures
 from shared.events.evaluation import (
-    AssessmentFigure,
     StaffAssessmentPublished,
+    StaffAssessmentWithdrawn,
     StaffSanctionAnnulled,
     StaffSanctionImposed,
 )
@@ -250,60 +250,6 @@ async def sanctions_of(
 # --- publishing ---------------------------------------------------------------------------------
 
 
-def stored_figures(record: DutyRecord) -> tuple[float | None, list[dict[str, object]]]:
-    """The stored figures: each with its value, its weight and points in the total, and the
-    ids it came from (scheduling's event ids; officers' score ids for their criteria; the
-    officers' sanction ids, under `sanctions` only when there are some, so a member without
-    one has the figures of before)."""
-    scores = {s.score_id for s in record.officer_scores}
-    sanctions = {s.sanction_id for s in record.officer_sanctions}
-    result = assess(record)
-    weighed = [c for c in result.criteria if c.value is not None]
-    mass = sum(WEIGHTS[c.name] for c in weighed)
-
-    def entry(kind: str, figure: Figure, weight: float | None, points: float | None) -> dict:
-        stored = {
-            "name": figure.name,
-            "kind": kind,
-            "value": figure.value,
-            "weight": weight,
-            "points": points,
-            "events": sorted(str(i) for i in figure.sources - scores - sanctions),
-            "scores": sorted(str(i) for i in figure.sources & scores),
-        }
-        if figure.sources & sanctions:
-            stored["sanctions"] = sorted(str(i) for i in figure.sources & sanctions)
-        return stored
-
-    figures = [entry("count", f, None, None) for f in result.counts]
-    for c in result.criteria:
-        if c.name in DUTY_CRITERIA and c.value is None:
-            # Not scored: left out, so a member's figures (and whether publishing again
-            # gives a new version) are what they were before these criteria existed.
-            continue
-        share = WEIGHTS[c.name] / mass if c.value is not None and mass else None
-        points = None if share is None else round(100 * share * (c.value or 0.0), 2)
-        figures.append(entry("criterion", c, None if share is None else round(share, 6), points))
-    figures.append(entry("total", result.total, None, result.total.value))
-    return result.total.value, figures
-
-
-def event_figures(figures: list[dict]) -> list[AssessmentFigure]:
-    """The event's figures: those with a value, `score` their points in the total (the
-    value for counts), `events` how many events (or officers' scores or sanctions) made
-    each."""
-    return [
-        AssessmentFigure(
-            name=f["name"],
-            value=float(f["value"]),
-            score=float(f["points"] if f["points"] is not None else f["value"]),
-            events=len(f["events"]) + len(f["scores"]) + len(f.get("sanctions", ())),
-        )
-        for f in figures
-        if f["value"] is not None
-    ]
-
-
 async def publish(
     conn: asyncpg.Connection,
     *,
@@ -313,7 +259,9 @@ async def publish(
     by: str,
     now: datetime,
 ) -> Published:
-    """Compute and store the member's assessment for the term; StaffAssessmentPublished."""
+    """Compute and store the member's assessment for the term; StaffAssessmentPublished.
+    With nothing left to assess, a withdrawn version stands in for the one published
+    (StaffAssessmentWithdrawn); see domain/assessment_versions.py."""
     window = await term_of(conn, college=college, term=term, for_update=True)
     record = DutyRecord(person_id, Term(window.term, window.starts_at, window.ends_at))
     facts = await repository.facts_of(conn, college=college, person_id=person_id, term=window)
@@ -325,39 +273,51 @@ async def publish(
     ):
         record = record.sanction(officer_sanction(sanction))
     total, figures = stored_figures(record)
-    if total is None or not (record.facts or record.officer_scores or record.counted_sanctions):
-        # Conduct alone (no sanction = 1) is no record of a member at all; nor is a
-        # sanction since annulled.
-        raise RuleBroken(
-            "nothing_to_assess",
-            field="person_id",
-            message=f"{person_id} has no duty record, no officer's score and no sanction"
-            f" in term {term}",
-        )
     latest = await repository.assessment_of(conn, college=college, term=term, person_id=person_id)
-    if latest is not None and latest.figures == figures:
+    step = publishing_step(
+        assessable=has_record(record, total),
+        figures=figures,
+        latest=latest,
+        person_id=person_id,
+        term=term,
+    )
+    if step == "unchanged" and latest is not None:
         return Published(latest, new=False)
+    withdrawn = step == "withdraw"
     assessment = AssessmentRow(
         assessment_id=uuid4(),
         college=college,
         person_id=person_id,
         term=term,
         version=1 if latest is None else latest.version + 1,
-        total=total,
-        figures=figures,
+        total=None if withdrawn else total,
+        figures=[] if withdrawn else figures,
         published_by=by,
         published_at=now,
+        withdrawn=withdrawn,
     )
     await repository.insert_assessment(conn, assessment)
-    event = StaffAssessmentPublished(
-        college=college,
-        assessment_id=assessment.assessment_id,
-        person_id=person_id,
-        term=term,
-        total=total,
-        figures=event_figures(figures),
-        published_at=now,
-    )
+    event: StaffAssessmentPublished | StaffAssessmentWithdrawn
+    if withdrawn:
+        event = StaffAssessmentWithdrawn(
+            college=college,
+            assessment_id=assessment.assessment_id,
+            person_id=person_id,
+            term=term,
+            version=assessment.version,
+            withdrawn_at=now,
+        )
+    else:
+        assert total is not None  # has_record: a record to assess has a total
+        event = StaffAssessmentPublished(
+            college=college,
+            assessment_id=assessment.assessment_id,
+            person_id=person_id,
+            term=term,
+            total=total,
+            figures=event_figures(figures),
+            published_at=now,
+        )
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return Published(assessment, new=True)
 

@@ -147,6 +147,7 @@ KINDS: dict[str, Kind] = {
         _kind("credits_awarded", E, "credits balance season", "学分认定"),
         _kind("credits_revoked", E, "credits balance reason", "学分撤销"),
         _kind("staff_assessment_published", E, "term total", "考核结果"),
+        _kind("staff_assessment_withdrawn", E, "term", "考核结果撤回"),
         _kind("staff_sanction", E, "sanction reason term", "考核处分（警告 / 通报批评 / 辞退）"),
         _kind("staff_sanction_annulled", E, "sanction reason term", "考核处分撤销"),
         # --- reminders (提醒) ---

@@ -1,6 +1,7 @@
 """The staff assessment's routes (evaluation, 考核): a member hears of their published
-assessment and of each officer's sanction imposed on them or annulled, never which
-officer (officers are not named to members). Part of `_EVALUATION` in domain/routes.py."""
+assessment, of its withdrawal (nothing left to assess) and of each officer's sanction
+imposed on them or annulled, never which officer (officers are not named to members).
+Part of `_EVALUATION` in domain/routes.py."""
 
 from __future__ import annotations
 
@@ -30,6 +31,14 @@ STAFF_ROUTES: tuple[Route[Any], ...] = (
         "staff_assessment_published",
         lambda e, f: [e.person_id],
         lambda e, f: {"term": e.term, "total": e.total},
+        subject=lambda e: e.assessment_id,
+    ),
+    route(
+        ev.StaffAssessmentWithdrawn,
+        "staff_assessment_withdrawn",
+        # The member whose published assessment no longer stands; not by whom.
+        lambda e, f: [e.person_id],
+        lambda e, f: {"term": e.term},
         subject=lambda e: e.assessment_id,
     ),
     _sanction(ev.StaffSanctionImposed, "staff_sanction"),

@@ -90,6 +90,7 @@ SMS_TEMPLATES: dict[str, SmsTemplate] = {
         _t("credits_awarded", 34, "credits balance"),
         _t("credits_revoked", 35, "credits balance"),
         _t("staff_assessment_published", 36, "term total"),
+        _t("staff_assessment_withdrawn", 52, "term"),
         _t("staff_sanction", 48, "sanction term"),
         _t("staff_sanction_annulled", 49, "sanction term"),
         # --- reminders ---

@@ -238,6 +238,14 @@ def _story(p: dict[str, str]) -> tuple[list[DomainEvent], list[DomainEvent]]:
             figures=[],
             published_at=T0,
         ),
+        ev.StaffAssessmentWithdrawn(
+            **C,
+            assessment_id=uuid4(),
+            person_id=p["unassessed"],
+            term="2026-fall",
+            version=2,
+            withdrawn_at=T0,
+        ),
         ev.StaffSanctionImposed(
             **C,
             sanction_id=uuid4(),
@@ -290,6 +298,7 @@ EXPECTED = {
     "panel": ["defense_scheduled", "defense_withdrawn"],
     "rev": ["credits_revoked"],
     "staff": ["staff_assessment_published"],
+    "unassessed": ["staff_assessment_withdrawn"],
     "sanctioned": ["staff_sanction"],
     "unsanctioned": ["staff_sanction_annulled"],
 }

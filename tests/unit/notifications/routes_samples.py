@@ -487,6 +487,19 @@ SAMPLES: list[Sample] = [
         str(ID),
     ),
     Sample(
+        ev.StaffAssessmentWithdrawn(
+            **CS,
+            assessment_id=ID,
+            person_id="s-s",
+            term="2026-fall",
+            version=3,
+            withdrawn_at=T0,
+        ),
+        Facts(),
+        ["s-s"],
+        str(ID),
+    ),
+    Sample(
         ev.StaffSanctionImposed(
             **CS,
             sanction_id=ID,

@@ -52,6 +52,7 @@ MUST_ROUTE = {
     "campusflow.evaluation.credits.awarded.v1",
     "campusflow.evaluation.credits.revoked.v1",
     "campusflow.evaluation.staff_assessment.published.v1",
+    "campusflow.evaluation.staff_assessment.withdrawn.v1",
     "campusflow.evaluation.staff_sanction.imposed.v1",
     "campusflow.evaluation.staff_sanction.annulled.v1",
 }
