@@ -333,11 +333,14 @@ class StaffAssessmentWithdrawn(DomainEvent):
 
 
 StaffSanctionKind = Literal["warning", "notice_of_criticism", "dismissal"]
+OrganisationKind = Literal["department", "brigade", "detachment", "group", "squad"]
 
 
 class _StaffSanctionEvent(DomainEvent):
     """What is said of an officer's sanction of a member for a term (no type of its own):
-    its id, the member, the term, its kind and a reason."""
+    its id, the member, the term, its kind and a reason. A dismissal names the department
+    or corps unit the member is dismissed from (recruitment ends that membership); the
+    other kinds, and dismissals imposed before it was asked, have None there."""
 
     key_field = "person_id"
 
@@ -346,6 +349,8 @@ class _StaffSanctionEvent(DomainEvent):
     term: ShortText
     kind: StaffSanctionKind
     reason: str = Field(min_length=1, max_length=500)
+    organisation_kind: OrganisationKind | None = None
+    organisation_id: str | None = Field(None, min_length=1, max_length=64)
 
 
 class StaffSanctionImposed(_StaffSanctionEvent):

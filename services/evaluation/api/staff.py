@@ -105,7 +105,8 @@ async def put_scores(
     "/terms/{term}/sanctions/{person_id}",
     status_code=status.HTTP_201_CREATED,
     summary="An officer's sanction of a member for the term: warning, notice of criticism or"
-    " dismissal, with the reason (officer or chair; never oneself)",
+    " dismissal, with the reason (officer or chair; never oneself); a dismissal names the"
+    " organisation the member leaves",
 )
 async def impose_sanction(
     college: College,
@@ -125,6 +126,8 @@ async def impose_sanction(
         kind=form.kind,
         reason=form.reason,
         now=now,
+        organisation_kind=form.organisation_kind,
+        organisation_id=form.organisation_id,
     )
     return SanctionView.of(sanction)
 

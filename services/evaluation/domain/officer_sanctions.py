@@ -35,6 +35,8 @@ SERIOUS_OFFICER_SANCTIONS: frozenset[OfficerSanctionKind] = frozenset(
 )
 # As long as scheduling's attendance sanctions may say why (their events' bound).
 REASON_MAX_LENGTH = 500
+# Recruitment's organisations, which a dismissal names (shared/events/evaluation.py).
+OrganisationKind = Literal["department", "brigade", "detachment", "group", "squad"]
 
 
 def check_reason(reason: str, *, what: str = "a sanction") -> None:
@@ -118,6 +120,42 @@ def check_not_own(*, officer_id: str, person_id: str) -> None:
             field="person_id",
             message="an officer does not sanction themself",
         )
+
+
+@dataclass(frozen=True)
+class DismissedFrom:
+    """The department or corps unit (recruitment's organisation) a dismissal (辞退) ends the
+    member's membership of."""
+
+    kind: OrganisationKind
+    id: str
+
+
+def dismissed_from(
+    kind: OfficerSanctionKind,
+    organisation_kind: OrganisationKind | None,
+    organisation_id: str | None,
+) -> DismissedFrom | None:
+    """A dismissal names the organisation the member is dismissed from, both its kind and its
+    id; a warning or a notice of criticism names none (it ends no membership)."""
+    named = organisation_kind is not None or organisation_id is not None
+    if kind != "dismissal":
+        if named:
+            raise RuleBroken(
+                "organisation_not_for_kind",
+                field="organisation_kind",
+                message="only a dismissal names the organisation it ends a membership of",
+                invalid=True,
+            )
+        return None
+    if organisation_kind is None or organisation_id is None:
+        raise RuleBroken(
+            "organisation_required",
+            field="organisation_id" if organisation_kind else "organisation_kind",
+            message="a dismissal names the department or corps unit the member leaves",
+            invalid=True,
+        )
+    return DismissedFrom(organisation_kind, organisation_id)
 
 
 def check_one_dismissal(held: Iterable[OfficerSanction], kind: OfficerSanctionKind) -> None:

@@ -60,6 +60,9 @@ class SanctionRow:
     annulled_at: datetime | None = None
     annulled_by: str | None = None
     annul_reason: str | None = None
+    # What a dismissal names (None for the other kinds and dismissals stored before).
+    organisation_kind: str | None = None
+    organisation_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class AssessmentRow:
 _FACT = "event_id, college, person_id, person_ids, kind, term, payload, occurred_at"
 _SANCTION = (
     "sanction_id, college, term, person_id, kind, reason, imposed_by, imposed_at,"
-    " annulled_at, annulled_by, annul_reason"
+    " annulled_at, annulled_by, annul_reason, organisation_kind, organisation_id"
 )
 _ASSESSMENT = (
     "assessment_id, college, person_id, term, version, total, figures, published_by,"
@@ -258,7 +261,8 @@ async def scores_by_ids(
 async def insert_sanction(conn: asyncpg.Connection, sanction: SanctionRow) -> None:
     await conn.execute(
         "INSERT INTO staff_sanctions (sanction_id, college, term, person_id, kind, reason,"
-        " imposed_by, imposed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        " imposed_by, imposed_at, organisation_kind, organisation_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         sanction.sanction_id,
         sanction.college,
         sanction.term,
@@ -267,6 +271,8 @@ async def insert_sanction(conn: asyncpg.Connection, sanction: SanctionRow) -> No
         sanction.reason,
         sanction.imposed_by,
         sanction.imposed_at,
+        sanction.organisation_kind,
+        sanction.organisation_id,
     )
 
 

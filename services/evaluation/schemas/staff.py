@@ -9,7 +9,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.evaluation.domain.officer_sanctions import REASON_MAX_LENGTH, OfficerSanctionKind
+from services.evaluation.domain.officer_sanctions import (
+    REASON_MAX_LENGTH,
+    OfficerSanctionKind,
+    OrganisationKind,
+)
 from services.evaluation.domain.staff_assessment import SCORE_MAX, SCORE_MIN, Criterion
 from services.evaluation.repository.staff import (
     AssessmentRow,
@@ -18,7 +22,7 @@ from services.evaluation.repository.staff import (
     ScoreRow,
     TermRow,
 )
-from shared.web.fields import AwareDateTime, Text
+from shared.web.fields import AwareDateTime, Identifier, Text
 
 Score = Annotated[float, Field(ge=SCORE_MIN, le=SCORE_MAX, allow_inf_nan=False)]
 
@@ -107,6 +111,10 @@ class SanctionForm(_Form):
 
     kind: OfficerSanctionKind
     reason: Annotated[Text, Field(min_length=1, max_length=REASON_MAX_LENGTH)]
+    # Required for a dismissal (the department or corps unit the member leaves), refused
+    # for the other kinds: the service's rule (dismissed_from), 422 either way.
+    organisation_kind: OrganisationKind | None = None
+    organisation_id: Identifier | None = None
 
 
 class AnnulmentForm(_Form):
@@ -129,6 +137,10 @@ class SanctionView(BaseModel):
     annulled_at: datetime | None = None
     annulled_by: str | None = Field(None, description="Shown to officers and the chair only")
     annul_reason: str | None = None
+    organisation_kind: OrganisationKind | None = Field(
+        None, description="A dismissal's: the kind of organisation the member leaves"
+    )
+    organisation_id: str | None = Field(None, description="A dismissal's: which one")
 
     @classmethod
     def of(cls, row: SanctionRow, *, officer_shown: bool = True) -> SanctionView:
@@ -143,6 +155,8 @@ class SanctionView(BaseModel):
             annulled_at=row.annulled_at,
             annulled_by=row.annulled_by if officer_shown else None,
             annul_reason=row.annul_reason,
+            organisation_kind=row.organisation_kind,
+            organisation_id=row.organisation_id,
         )
 
 

@@ -24,8 +24,10 @@ from services.evaluation.domain.officer_sanctions import (
     Annulment,
     OfficerSanction,
     OfficerSanctionKind,
+    OrganisationKind,
     check_not_own,
     check_one_dismissal,
+    dismissed_from,
 )
 from services.evaluation.domain.staff_assessment import (
     CRITERIA,
@@ -177,14 +179,20 @@ async def impose_sanction(
     kind: OfficerSanctionKind,
     reason: str,
     now: datetime,
+    organisation_kind: OrganisationKind | None = None,
+    organisation_id: str | None = None,
 ) -> SanctionRow:
     """An officer's sanction of the member for the term (never of the officer themself; no
     second dismissal beside one not annulled); StaffSanctionImposed. It enters the member's
-    conduct when the assessment is next published."""
+    conduct when the assessment is next published; a dismissal names the organisation the
+    member leaves (recruitment ends that membership), the other kinds none."""
     # The term locked: two dismissals of one member asked at once are decided one by one.
     await term_of(conn, college=college, term=term, for_update=True)
     check_not_own(officer_id=officer_id, person_id=person_id)
+    left = dismissed_from(kind, organisation_kind, organisation_id)
     row = SanctionRow(uuid4(), college, term, person_id, kind, reason, officer_id, now)
+    if left is not None:
+        row = replace(row, organisation_kind=left.kind, organisation_id=left.id)
     officer_sanction(row)  # the domain's checks: a known kind, a reason
     held = await repository.sanctions_of(conn, college=college, term=term, person_id=person_id)
     check_one_dismissal((officer_sanction(h) for h in held), kind)
@@ -198,6 +206,8 @@ async def impose_sanction(
         reason=reason,
         imposed_by=officer_id,
         imposed_at=now,
+        organisation_kind=row.organisation_kind,
+        organisation_id=row.organisation_id,
     )
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return row
@@ -235,6 +245,8 @@ async def annul_sanction(
         reason=reason,
         annulled_by=by,
         annulled_at=now,
+        organisation_kind=found.organisation_kind,
+        organisation_id=found.organisation_id,
     )
     await append_to_outbox(conn, [event], source=SOURCE, now=now)
     return row

@@ -92,7 +92,7 @@ async def end_membership(
 
 @router.get(
     "/colleges/{college}/people/{person_id}/sanctions",
-    summary="Attendance sanctions received for a person, and what each did",
+    summary="Sanctions received for a person (attendance, dismissal), and what each did",
 )
 async def sanctions_of_person(
     college: College, person_id: str, principal: Officer, conn: ReadOnly, paging: Paged

@@ -1,19 +1,22 @@
-"""Membership of a department or a corps unit: how it starts, how it ends (DOMAIN.md §1, §2).
+"""Membership of a department or a corps unit: how it starts, how it ends (DOMAIN.md §1-3).
 
 A person is admitted (intake, corps assignment) or transferred in; a membership
 ends by transfer, withdrawal, compulsory withdrawal or expulsion. History is
-never deleted: an ended membership keeps how and why it ended.
+never deleted: an ended membership keeps how and why it ended. Sanctions other
+services impose end memberships too: scheduling's attendance sanctions, and an
+officer's dismissal (辞退) in evaluation, which, annulled, starts the membership again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
 from services.recruitment.domain.rules import RuleBroken
+from shared.events.evaluation import StaffSanctionImposed
 from shared.events.recruitment import MembershipEnded, MembershipStarted, OrganisationKind
 from shared.events.scheduling import AttendanceSanctionImposed
 
@@ -133,7 +136,7 @@ def end(
     return ended, event
 
 
-# --- attendance sanctions (DOMAIN.md §2, imposed by scheduling) ------------------------
+# --- sanctions: attendance (DOMAIN.md §2, scheduling's), dismissal (§3, evaluation's) ---
 
 
 class SanctionEffect(StrEnum):
@@ -143,9 +146,19 @@ class SanctionEffect(StrEnum):
     PREDATES_MEMBERSHIP = "predates_membership"
 
 
+class AnnulmentEffect(StrEnum):
+    """What an annulled dismissal did: started the membership it had ended again, or not."""
+
+    MEMBERSHIP_STARTED = "membership_started"
+    NOTHING_ENDED = "nothing_ended"  # the dismissal had ended no membership
+    MEMBER_AGAIN = "member_again"  # a member of that organisation again already
+    IN_ANOTHER_UNIT = "in_another_unit"  # now in another corps unit of the same kind
+
+
 @dataclass(frozen=True)
-class RecordedSanction:
-    """A sanction as received, with what it did to the membership."""
+class SanctionReceived:
+    """A sanction of a member of one organisation, as received from the service that
+    imposed it: scheduling's attendance sanctions, evaluation's dismissals (辞退)."""
 
     sanction_id: UUID
     college: str
@@ -156,20 +169,53 @@ class RecordedSanction:
     reason: str
     term: str
     imposed_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordedSanction(SanctionReceived):
+    """A sanction as received, with what it did to the membership (and, a dismissal
+    annulled, what the annulment did)."""
+
     effect: SanctionEffect
     membership_id: UUID | None
+    annulled_at: datetime | None = None
+    annulment_effect: AnnulmentEffect | None = None
+    restored_membership_id: UUID | None = None
 
 
+DISMISSAL = "dismissal"
+# MembershipEnded.v1 has no "dismissed": a dismissal ends a membership as a compulsory
+# withdrawal, and the reason says it was a dismissal (end_reason).
 SANCTION_ENDS_AS: dict[str, HowEnded] = {
     "compulsory_withdrawal": "compulsory_withdrawal",
     "expulsion": "expelled",
+    DISMISSAL: "compulsory_withdrawal",
 }
+# Corps units a person holds one of each kind at a time (migration 0009).
+ONE_UNIT_PER_KIND: frozenset[str] = frozenset({"brigade", "detachment", "group"})
+
+
+# What every sanction event says of the sanction, by the same names (its kind aside).
+_AS_RECEIVED = {f.name for f in fields(SanctionReceived)} - {"sanction"}
+
+
+def attendance_sanction(event: AttendanceSanctionImposed) -> SanctionReceived:
+    return SanctionReceived(**event.model_dump(include=_AS_RECEIVED), sanction=event.sanction)
+
+
+def staff_dismissal(event: StaffSanctionImposed) -> SanctionReceived | None:
+    """An officer's dismissal (辞退) of the member from the organisation it names. None for
+    a warning or a notice of criticism (evaluation's record alone: they end no membership)
+    and for a dismissal imposed before dismissals named their organisation."""
+    if event.kind != DISMISSAL or event.organisation_kind is None or not event.organisation_id:
+        return None
+    return SanctionReceived(**event.model_dump(include=_AS_RECEIVED), sanction=DISMISSAL)
 
 
 def effect_of_sanction(
     *, sanction: str, active_membership: Membership | None, imposed_at: datetime
 ) -> SanctionEffect:
-    """What an attendance sanction does to the person's membership of that organisation.
+    """What a sanction does to the person's membership of that organisation.
 
     Events may arrive late or out of order: a sanction for a membership that has
     already ended, or one imposed before the current membership began (the person
@@ -185,23 +231,43 @@ def effect_of_sanction(
 
 
 def receive_sanction(
-    event: AttendanceSanctionImposed, *, active_membership: Membership | None
+    sanction: SanctionReceived, *, active_membership: Membership | None
 ) -> RecordedSanction:
     """The sanction as it goes on file, with what it does to the person's membership."""
     return RecordedSanction(
-        sanction_id=event.sanction_id,
-        college=event.college,
-        person_id=event.person_id,
-        organisation_kind=event.organisation_kind,
-        organisation_id=event.organisation_id,
-        sanction=event.sanction,
-        reason=event.reason,
-        term=event.term,
-        imposed_at=event.imposed_at,
+        **asdict(sanction),
         effect=effect_of_sanction(
-            sanction=event.sanction,
+            sanction=sanction.sanction,
             active_membership=active_membership,
-            imposed_at=event.imposed_at,
+            imposed_at=sanction.imposed_at,
         ),
         membership_id=active_membership.id if active_membership is not None else None,
     )
+
+
+def end_reason(sanction: SanctionReceived) -> str:
+    """Why the membership ends, as MembershipEnded says it: a dismissal says so."""
+    if sanction.sanction == DISMISSAL:
+        return f"辞退: {sanction.reason}"
+    return sanction.reason
+
+
+def effect_of_annulment(
+    recorded: RecordedSanction, *, member_again: bool, in_another_unit: bool
+) -> AnnulmentEffect | None:
+    """An annulled dismissal gives back the membership it ended: a new membership of the
+    same organisation with the same role (the ended one stays ended: history is kept),
+    unless the person is a member there again, or holds another corps unit of that kind.
+
+    None when there is nothing to annul: not a dismissal, or annulled already (the same
+    annulment re-sent under a new event id).
+    """
+    if recorded.sanction != DISMISSAL or recorded.annulled_at is not None:
+        return None
+    if recorded.effect is not SanctionEffect.MEMBERSHIP_ENDED or recorded.membership_id is None:
+        return AnnulmentEffect.NOTHING_ENDED
+    if member_again:
+        return AnnulmentEffect.MEMBER_AGAIN
+    if in_another_unit and recorded.organisation_kind in ONE_UNIT_PER_KIND:
+        return AnnulmentEffect.IN_ANOTHER_UNIT
+    return AnnulmentEffect.MEMBERSHIP_STARTED

@@ -1,4 +1,4 @@
-"""SQL of memberships and the attendance sanctions recorded against them."""
+"""SQL of memberships and the sanctions recorded against them (attendance, dismissal)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from services.recruitment.domain.memberships import (
+    AnnulmentEffect,
     MemberFilter,
     Membership,
     RecordedSanction,
@@ -146,10 +147,18 @@ _SANCTION_COLUMNS = (
     "sanction_id, college, person_id, organisation_kind, organisation_id, sanction, reason,"
     " term, imposed_at, effect, membership_id"
 )
+_SANCTION_READ = f"{_SANCTION_COLUMNS}, annulled_at, annulment_effect, restored_membership_id"
 
 
 def _sanction(row: asyncpg.Record) -> RecordedSanction:
-    return RecordedSanction(**{**dict(row), "effect": SanctionEffect(row["effect"])})
+    annulment = row["annulment_effect"]
+    return RecordedSanction(
+        **{
+            **dict(row),
+            "effect": SanctionEffect(row["effect"]),
+            "annulment_effect": None if annulment is None else AnnulmentEffect(annulment),
+        }
+    )
 
 
 async def record_sanction(
@@ -183,11 +192,35 @@ async def sanction_recorded(conn: asyncpg.Connection, *, sanction_id: UUID) -> b
     return found is not None
 
 
+async def sanction_for_update(
+    conn: asyncpg.Connection, *, college: str, sanction_id: UUID
+) -> RecordedSanction | None:
+    row = await conn.fetchrow(
+        f"SELECT {_SANCTION_READ} FROM membership_sanctions"
+        " WHERE college = $1 AND sanction_id = $2 FOR UPDATE",
+        college,
+        sanction_id,
+    )
+    return _sanction(row) if row else None
+
+
+async def record_annulment(conn: asyncpg.Connection, sanction: RecordedSanction) -> None:
+    await conn.execute(
+        "UPDATE membership_sanctions SET annulled_at = $3, annulment_effect = $4,"
+        " restored_membership_id = $5 WHERE college = $1 AND sanction_id = $2",
+        sanction.college,
+        sanction.sanction_id,
+        sanction.annulled_at,
+        None if sanction.annulment_effect is None else sanction.annulment_effect.value,
+        sanction.restored_membership_id,
+    )
+
+
 async def sanctions_of_person(
     conn: asyncpg.Connection, *, college: str, person_id: str, paging: Paging
 ) -> list[RecordedSanction]:
     rows = await conn.fetch(
-        f"SELECT {_SANCTION_COLUMNS} FROM membership_sanctions"
+        f"SELECT {_SANCTION_READ} FROM membership_sanctions"
         " WHERE college = $1 AND person_id = $2 ORDER BY imposed_at DESC, sanction_id"
         " LIMIT $3 OFFSET $4",
         college,

@@ -1,4 +1,4 @@
-"""Memberships and the attendance sanctions received for them, as the API shows them."""
+"""Memberships and the sanctions received for them (attendance, dismissal), as shown."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ class SanctionView(BaseModel):
     imposed_at: datetime
     effect: str
     membership_id: UUID | None
+    # A dismissal annulled in evaluation: when, and what the annulment did here.
+    annulled_at: datetime | None = None
+    annulment_effect: str | None = None
+    restored_membership_id: UUID | None = None
 
 
 class SanctionPage(Page[SanctionView]):

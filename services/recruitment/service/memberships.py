@@ -7,6 +7,7 @@ membership and its event to the outbox in the caller's transaction.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -14,17 +15,20 @@ import asyncpg
 
 from services.recruitment.domain import memberships as rules
 from services.recruitment.domain.memberships import (
+    AnnulmentEffect,
     HowEnded,
     HowStarted,
     MemberFilter,
     Membership,
     RecordedSanction,
     SanctionEffect,
+    SanctionReceived,
 )
 from services.recruitment.domain.paging import Paging
 from services.recruitment.domain.rules import NotFound
 from services.recruitment.repository import memberships as repository
 from services.recruitment.service import SOURCE
+from shared.events.evaluation import StaffSanctionAnnulled, StaffSanctionImposed
 from shared.events.recruitment import OrganisationKind
 from shared.events.scheduling import AttendanceSanctionImposed
 from shared.messaging.outbox import append_to_outbox
@@ -107,27 +111,101 @@ async def apply_attendance_sanction(
     None when this sanction was already applied: scheduling re-sent it under a new
     event id, which the inbox cannot recognise, so the sanction id is the guard.
     """
-    if await repository.sanction_recorded(conn, sanction_id=event.sanction_id):
+    return await _apply_sanction(conn, rules.attendance_sanction(event), now=now)
+
+
+async def apply_staff_sanction(
+    conn: asyncpg.Connection, *, event: StaffSanctionImposed, now: datetime
+) -> SanctionEffect | None:
+    """An officer's dismissal (辞退) ends the membership of the organisation it names, as a
+    compulsory withdrawal whose reason says 辞退, and is recorded like an attendance
+    sanction. None for a warning or a notice of criticism (evaluation's record alone), a
+    dismissal naming no organisation, and a dismissal applied already (the sanction id is
+    the guard, as for attendance sanctions)."""
+    dismissal = rules.staff_dismissal(event)
+    if dismissal is None:
+        return None
+    return await _apply_sanction(conn, dismissal, now=now)
+
+
+async def _apply_sanction(
+    conn: asyncpg.Connection, sanction: SanctionReceived, *, now: datetime
+) -> SanctionEffect | None:
+    if await repository.sanction_recorded(conn, sanction_id=sanction.sanction_id):
         return None
     active = await repository.active_membership(
         conn,
-        college=event.college,
-        person_id=event.person_id,
-        organisation_kind=event.organisation_kind,
-        organisation_id=event.organisation_id,
+        college=sanction.college,
+        person_id=sanction.person_id,
+        organisation_kind=sanction.organisation_kind,
+        organisation_id=sanction.organisation_id,
     )
-    recorded = rules.receive_sanction(event, active_membership=active)
+    recorded = rules.receive_sanction(sanction, active_membership=active)
     if recorded.effect is SanctionEffect.MEMBERSHIP_ENDED and active is not None:
         await end_membership(
             conn,
-            college=event.college,
+            college=sanction.college,
             membership_id=active.id,
-            how=rules.SANCTION_ENDS_AS[event.sanction],
-            reason=event.reason,
+            how=rules.SANCTION_ENDS_AS[sanction.sanction],
+            reason=rules.end_reason(sanction),
             now=now,
         )
     await repository.record_sanction(conn, recorded, recorded_at=now)
     return recorded.effect
+
+
+async def annul_staff_sanction(
+    conn: asyncpg.Connection, *, event: StaffSanctionAnnulled, now: datetime
+) -> AnnulmentEffect | None:
+    """An annulled dismissal starts the membership it ended again (MembershipStarted, how
+    `admitted`, the same role; the ended one stays ended), unless the person is a member
+    there again or holds another corps unit of that kind. None when there is nothing to
+    do: a sanction not on file (a warning, a notice of criticism), or annulled already."""
+    recorded = await repository.sanction_for_update(
+        conn, college=event.college, sanction_id=event.sanction_id
+    )
+    if recorded is None:
+        return None
+    held = await repository.active_of_kind(
+        conn,
+        college=recorded.college,
+        person_id=recorded.person_id,
+        organisation_kind=recorded.organisation_kind,
+    )
+    effect = rules.effect_of_annulment(
+        recorded,
+        member_again=any(m.organisation_id == recorded.organisation_id for m in held),
+        in_another_unit=bool(held),
+    )
+    if effect is None:
+        return None
+    restored = None
+    if effect is AnnulmentEffect.MEMBERSHIP_STARTED and recorded.membership_id is not None:
+        ended = await repository.get_membership(
+            conn, college=recorded.college, membership_id=recorded.membership_id
+        )
+        if ended is None:
+            raise NotFound("membership", recorded.membership_id)
+        restored = await start_membership(
+            conn,
+            college=ended.college,
+            person_id=ended.person_id,
+            organisation_kind=ended.organisation_kind,
+            organisation_id=ended.organisation_id,
+            how="admitted",
+            role=ended.role,
+            now=now,
+        )
+    await repository.record_annulment(
+        conn,
+        replace(
+            recorded,
+            annulled_at=event.annulled_at,
+            annulment_effect=effect,
+            restored_membership_id=restored.id if restored else None,
+        ),
+    )
+    return effect
 
 
 async def memberships_of_person(

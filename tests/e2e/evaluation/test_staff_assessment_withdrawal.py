@@ -27,6 +27,7 @@ from tests.e2e.evaluation.staff_support import (
 )
 from tests.e2e.evaluation.test_staff_sanction_annulment import WHY, annul
 from tests.e2e.evaluation.test_staff_sanctions import (
+    DISMISSED_FROM,
     OFFICER,
     PUBLISHED,
     REASON,
@@ -69,7 +70,8 @@ async def test_a_dismissal_annulled_withdraws_the_assessment_built_on_it(
     base, term, person = base_url(services), new_term(), f"m-{uuid4().hex[:8]}"
     async with httpx.AsyncClient(timeout=20) as client:
         await put_term(client, base, term)
-        imposed = await impose(client, base, term, person, {"kind": "dismissal", "reason": REASON})
+        dismissal = {"kind": "dismissal", "reason": REASON, **DISMISSED_FROM}
+        imposed = await impose(client, base, term, person, dismissal)
         assert imposed.status_code == 201, imposed.text
         sanction_id = imposed.json()["sanction_id"]
         first = await publish(client, base, term, person)

@@ -17,6 +17,7 @@ from tests.e2e.evaluation.college import COLLEGE
 from tests.e2e.evaluation.staff_support import base_url, new_term
 from tests.e2e.evaluation.test_staff_sanctions import (
     CHAIR,
+    DISMISSED_FROM,
     OFFICER,
     OFFICER_ID,
     REASON,
@@ -64,7 +65,8 @@ async def test_an_annulled_sanction_is_kept_counts_no_more_and_is_told(
     async with httpx.AsyncClient(timeout=20) as client:
         await put_term(client, base, term)
         first = await scored_member(client, base, term, person)
-        imposed = await impose(client, base, term, person, {"kind": "dismissal", "reason": REASON})
+        dismissal = {"kind": "dismissal", "reason": REASON, **DISMISSED_FROM}
+        imposed = await impose(client, base, term, person, dismissal)
         assert imposed.status_code == 201, imposed.text
         sanction = imposed.json()
         sanction_id = sanction["sanction_id"]
@@ -115,7 +117,7 @@ async def test_an_annulled_sanction_is_kept_counts_no_more_and_is_told(
         assert again.status_code == 200 and again.json()["version"] == 3
 
         # A dismissal annulled: another may be imposed.
-        redo = await impose(client, base, term, person, {"kind": "dismissal", "reason": "另案"})
+        redo = await impose(client, base, term, person, {**dismissal, "reason": "另案"})
         assert redo.status_code == 201, redo.text
 
         async def told() -> bool:
@@ -132,6 +134,7 @@ async def test_an_annulled_sanction_is_kept_counts_no_more_and_is_told(
             "reason": WHY,
             "annulled_by": "cs-chair",
             "annulled_at": event["annulled_at"],
+            **DISMISSED_FROM,  # the organisation the dismissal named, for recruitment
         }
 
         url = services["notifications"]
@@ -241,7 +244,7 @@ async def test_one_dismissal_at_a_time(
 ) -> None:
     base, term = base_url(services), new_term()
     person, racer = f"m-{uuid4().hex[:8]}", f"m-{uuid4().hex[:8]}"
-    dismissal = {"kind": "dismissal", "reason": REASON}
+    dismissal = {"kind": "dismissal", "reason": REASON, **DISMISSED_FROM}
     async with httpx.AsyncClient(timeout=20) as client:
         await put_term(client, base, term)
         first = await impose(client, base, term, person, dismissal)

@@ -35,6 +35,8 @@ IMPOSED = "campusflow.evaluation.staff_sanction.imposed.v1"
 PUBLISHED = "campusflow.evaluation.staff_assessment.published.v1"
 SCORES = {"attitude": 7, "ability": 7, "teamwork": 7}
 REASON = "值班期间擅自离岗，经提醒仍未改正"
+DISMISSED_FROM = {"organisation_kind": "department", "organisation_id": "office"}
+NO_ORGANISATION = {"organisation_kind": None, "organisation_id": None}
 
 
 async def put_term(client: httpx.AsyncClient, base: str, term: str) -> None:
@@ -108,7 +110,10 @@ async def test_each_kind_lowers_conduct_is_published_and_named_by_the_evidence(
         await put_term(client, base, term)
         first = await scored_member(client, base, term, person)
 
-        imposed = await impose(client, base, term, person, {"kind": kind, "reason": REASON})
+        # A dismissal names the organisation the member leaves; the other kinds none.
+        named = DISMISSED_FROM if kind == "dismissal" else NO_ORGANISATION
+        body = {"kind": kind, "reason": REASON, **{k: v for k, v in named.items() if v}}
+        imposed = await impose(client, base, term, person, body)
         assert imposed.status_code == 201, imposed.text
         sanction = imposed.json()
         assert (sanction["kind"], sanction["reason"], sanction["imposed_by"]) == (
@@ -116,6 +121,7 @@ async def test_each_kind_lowers_conduct_is_published_and_named_by_the_evidence(
             REASON,
             OFFICER_ID,
         )
+        assert {k: sanction[k] for k in named} == named
         assert (sanction["term"], sanction["person_id"]) == (term, person)
         sanction_id = sanction["sanction_id"]
         listed = await client.get(f"{base}/terms/{term}/sanctions/{person}", headers=CHAIR)
@@ -174,6 +180,7 @@ async def test_each_kind_lowers_conduct_is_published_and_named_by_the_evidence(
             "reason": REASON,
             "imposed_by": OFFICER_ID,
             "imposed_at": event["imposed_at"],
+            **named,
         }
         assert UUID(event["sanction_id"])
         published = await events_keyed(stack.kafka_bootstrap, PUBLISHED, person)
@@ -267,6 +274,24 @@ async def test_refused_sanctions_change_nothing(
             ({"kind": "reprimand", "reason": REASON}, "kind"),
             ({"reason": REASON}, "kind"),
             ({**good, "imposed_by": "someone-else"}, "imposed_by"),
+            # A dismissal names the organisation the member leaves, both kind and id; the
+            # other kinds name none.
+            ({"kind": "dismissal", "reason": REASON}, "organisation_kind"),
+            (
+                {"kind": "dismissal", "reason": REASON, "organisation_kind": "department"},
+                "organisation_id",
+            ),
+            ({"kind": "dismissal", "reason": REASON, "organisation_id": "x"}, "organisation_kind"),
+            (
+                {
+                    "kind": "dismissal",
+                    "reason": REASON,
+                    **DISMISSED_FROM,
+                    "organisation_kind": "club",
+                },
+                "organisation_kind",
+            ),
+            ({**good, **DISMISSED_FROM}, "organisation_kind"),
         ):
             bad = await impose(client, base, term, person, body)
             assert bad.status_code == 422, (body, bad.text)
