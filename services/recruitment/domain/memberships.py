@@ -16,7 +16,7 @@ from typing import Literal
 from uuid import UUID
 
 from services.recruitment.domain.rules import RuleBroken
-from shared.events.evaluation import StaffSanctionImposed
+from shared.events.evaluation import StaffSanctionAnnulled, StaffSanctionImposed
 from shared.events.recruitment import MembershipEnded, MembershipStarted, OrganisationKind
 from shared.events.scheduling import AttendanceSanctionImposed
 
@@ -144,6 +144,7 @@ class SanctionEffect(StrEnum):
     RECORDED_ONLY = "recorded_only"  # a verbal warning changes nothing but is on file
     NO_ACTIVE_MEMBERSHIP = "no_active_membership"
     PREDATES_MEMBERSHIP = "predates_membership"
+    ANNULLED_FIRST = "annulled_first"  # its annulment came before it: it ends nothing
 
 
 class AnnulmentEffect(StrEnum):
@@ -212,6 +213,12 @@ def staff_dismissal(event: StaffSanctionImposed) -> SanctionReceived | None:
     return SanctionReceived(**event.model_dump(include=_AS_RECEIVED), sanction=DISMISSAL)
 
 
+def staff_dismissal_annulled(event: StaffSanctionAnnulled) -> bool:
+    """Whether the annulled sanction is a dismissal recruitment acts on (one naming its
+    organisation): the others were never on file here."""
+    return event.kind == DISMISSAL and event.organisation_kind is not None
+
+
 def effect_of_sanction(
     *, sanction: str, active_membership: Membership | None, imposed_at: datetime
 ) -> SanctionEffect:
@@ -242,6 +249,21 @@ def receive_sanction(
             imposed_at=sanction.imposed_at,
         ),
         membership_id=active_membership.id if active_membership is not None else None,
+    )
+
+
+def receive_annulled_sanction(
+    sanction: SanctionReceived, *, annulled_at: datetime
+) -> RecordedSanction:
+    """A dismissal whose annulment was received first (events of one sanction may come out
+    of order, e.g. the dismissal dead-lettered and replayed): on file, annulled, and it
+    ends nothing, so that an annulled dismissal never removes a member."""
+    return RecordedSanction(
+        **asdict(sanction),
+        effect=SanctionEffect.ANNULLED_FIRST,
+        membership_id=None,
+        annulled_at=annulled_at,
+        annulment_effect=AnnulmentEffect.NOTHING_ENDED,
     )
 
 

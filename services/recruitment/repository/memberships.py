@@ -185,6 +185,39 @@ async def record_sanction(
     return inserted is not None
 
 
+async def record_early_annulment(
+    conn: asyncpg.Connection,
+    *,
+    college: str,
+    person_id: str,
+    sanction_id: UUID,
+    annulled_at: datetime,
+    recorded_at: datetime,
+) -> None:
+    """An annulment of a dismissal not on file yet (kept once: re-sent, nothing new)."""
+    await conn.execute(
+        "INSERT INTO early_annulments (sanction_id, college, person_id, annulled_at,"
+        " recorded_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sanction_id) DO NOTHING",
+        sanction_id,
+        college,
+        person_id,
+        annulled_at,
+        recorded_at,
+    )
+
+
+async def early_annulment(
+    conn: asyncpg.Connection, *, college: str, sanction_id: UUID
+) -> datetime | None:
+    """When the dismissal `sanction_id` was annulled, if its annulment came before it."""
+    found: datetime | None = await conn.fetchval(
+        "SELECT annulled_at FROM early_annulments WHERE college = $1 AND sanction_id = $2",
+        college,
+        sanction_id,
+    )
+    return found
+
+
 async def sanction_recorded(conn: asyncpg.Connection, *, sanction_id: UUID) -> bool:
     found = await conn.fetchval(
         "SELECT 1 FROM membership_sanctions WHERE sanction_id = $1", sanction_id

@@ -133,6 +133,14 @@ async def _apply_sanction(
 ) -> SanctionEffect | None:
     if await repository.sanction_recorded(conn, sanction_id=sanction.sanction_id):
         return None
+    annulled_at = await repository.early_annulment(
+        conn, college=sanction.college, sanction_id=sanction.sanction_id
+    )
+    if annulled_at is not None:  # its annulment came first: on file, annulled, ends nothing
+        annulled = rules.receive_annulled_sanction(sanction, annulled_at=annulled_at)
+        await repository.record_sanction(conn, annulled, recorded_at=now)
+        await repository.record_annulment(conn, annulled)
+        return annulled.effect
     active = await repository.active_membership(
         conn,
         college=sanction.college,
@@ -160,11 +168,24 @@ async def annul_staff_sanction(
     """An annulled dismissal starts the membership it ended again (MembershipStarted, how
     `admitted`, the same role; the ended one stays ended), unless the person is a member
     there again or holds another corps unit of that kind. None when there is nothing to
-    do: a sanction not on file (a warning, a notice of criticism), or annulled already."""
+    do: a sanction not on file (a warning, a notice of criticism; a dismissal not received
+    yet, whose annulment is kept so that it ends nothing when it comes), or annulled
+    already."""
     recorded = await repository.sanction_for_update(
         conn, college=event.college, sanction_id=event.sanction_id
     )
     if recorded is None:
+        if rules.staff_dismissal_annulled(event):
+            # The dismissal itself has not come yet (dead-lettered and replayed later, say):
+            # kept, so that when it comes it ends nothing.
+            await repository.record_early_annulment(
+                conn,
+                college=event.college,
+                person_id=event.person_id,
+                sanction_id=event.sanction_id,
+                annulled_at=event.annulled_at,
+                recorded_at=now,
+            )
         return None
     held = await repository.active_of_kind(
         conn,

@@ -2,10 +2,12 @@
 over the running services and Kafka: MembershipEnded (a compulsory withdrawal whose reason
 says 辞退), the sanction on file; the same event delivered again changes nothing; the
 dismissal annulled starts the membership again (the ended one stays ended). A dismissal
-from an organisation the person is not in is recorded and ends nothing."""
+from an organisation the person is not in is recorded and ends nothing; one whose
+annulment came first goes on file annulled and ends nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import httpx
@@ -177,3 +179,43 @@ async def test_a_dismissal_from_elsewhere_is_recorded_and_one_without_organisati
     assert await events_keyed(stack.kafka_bootstrap, MembershipEnded.event_type, person) == []
     imposed = await events_keyed(stack.kafka_bootstrap, StaffSanctionImposed.event_type, person)
     assert [e["organisation_id"] for e in imposed] == ["sports"]  # the refused one: no event
+
+
+async def test_an_annulment_received_before_its_dismissal_keeps_the_member(
+    services: dict[str, str], stack: StackEndpoints
+) -> None:
+    # Events of one sanction out of order: the dismissal dead-lettered (say) and replayed
+    # after its annulment was applied. An annulled dismissal must never remove a member.
+    recruitment, _ = urls(services)
+    term, person = new_term(), f"da-{uuid4().hex[:6]}"
+    async with httpx.AsyncClient(timeout=20) as client:
+        joined = await publicity_member_in_a_term(client, services, term, person)
+        sanction_id, now = uuid4(), datetime.now(UTC)  # after the admission: it would end it
+        told = {"college": "cs", "sanction_id": sanction_id, "person_id": person, "term": term}
+        annulment = StaffSanctionAnnulled(
+            **told, kind="dismissal", reason="经核实系误记", annulled_by="cs-chair",
+            annulled_at=now + timedelta(minutes=1), **PUBLICITY,
+        )  # fmt: skip
+        dismissal = StaffSanctionImposed(
+            **told, kind="dismissal", reason=REASON, imposed_by="cs-officer", imposed_at=now,
+            **PUBLICITY,
+        )  # fmt: skip
+        await publish(stack.kafka_bootstrap, [(annulment, uuid4())])
+        await consumed(stack)
+        assert await sanctions(client, recruitment, person) == []  # nothing to show yet
+        await publish(stack.kafka_bootstrap, [(dismissal, uuid4())])
+        await consumed(stack)
+        assert await memberships(client, recruitment, person) == [joined]  # still a member
+        [on_file] = await sanctions(client, recruitment, person)
+        assert (on_file["sanction_id"], on_file["effect"], on_file["annulment_effect"]) == (
+            str(sanction_id),
+            "annulled_first",
+            "nothing_ended",
+        )
+        assert on_file["membership_id"] is None and on_file["annulled_at"] is not None
+        # Both delivered again: nothing changes.
+        await publish(stack.kafka_bootstrap, [(annulment, uuid4()), (dismissal, uuid4())])
+        await consumed(stack)
+        assert await memberships(client, recruitment, person) == [joined]
+        assert await sanctions(client, recruitment, person) == [on_file]
+    assert await events_keyed(stack.kafka_bootstrap, MembershipEnded.event_type, person) == []

@@ -19,8 +19,10 @@ from services.recruitment.domain.memberships import (
     SanctionEffect,
     effect_of_annulment,
     end_reason,
+    receive_annulled_sanction,
     receive_sanction,
     staff_dismissal,
+    staff_dismissal_annulled,
     start,
 )
 from shared.events.evaluation import (
@@ -136,6 +138,33 @@ def test_an_annulment_applies_once_and_only_to_a_dismissal() -> None:
     assert effect_of_annulment(annulled, member_again=False, in_another_unit=False) is None
     attendance = replace(recorded, sanction="compulsory_withdrawal")
     assert effect_of_annulment(attendance, member_again=False, in_another_unit=False) is None
+
+
+def annulment_of(event: StaffSanctionImposed) -> StaffSanctionAnnulled:
+    return StaffSanctionAnnulled(
+        **event.model_dump(include={"college", "sanction_id", "person_id", "term", "kind"}),
+        reason="经核实系误记", annulled_by="cs-chair", annulled_at=NOW + timedelta(hours=1),
+        organisation_kind=event.organisation_kind, organisation_id=event.organisation_id,
+    )  # fmt: skip
+
+
+def test_a_dismissal_whose_annulment_came_first_is_on_file_annulled_and_ends_nothing() -> None:
+    event = imposed()
+    assert staff_dismissal_annulled(annulment_of(event))  # kept until the dismissal comes
+    dismissal = staff_dismissal(event)
+    assert dismissal is not None
+    recorded = receive_annulled_sanction(dismissal, annulled_at=NOW + timedelta(hours=1))
+    assert (recorded.effect, recorded.membership_id) == (SanctionEffect.ANNULLED_FIRST, None)
+    assert recorded.annulment_effect is AnnulmentEffect.NOTHING_ENDED
+    assert recorded.annulled_at == NOW + timedelta(hours=1)
+    # Annulled once: the same annulment again does nothing more.
+    assert effect_of_annulment(recorded, member_again=False, in_another_unit=False) is None
+
+
+def test_only_an_annulled_dismissal_naming_its_organisation_is_kept_ahead() -> None:
+    assert not staff_dismissal_annulled(annulment_of(imposed("warning", None)))
+    assert not staff_dismissal_annulled(annulment_of(imposed("notice_of_criticism", None)))
+    assert not staff_dismissal_annulled(annulment_of(imposed("dismissal", None)))
 
 
 def test_recruitment_reads_the_officers_sanctions_where_evaluation_publishes_them() -> None:
