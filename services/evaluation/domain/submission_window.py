@@ -36,7 +36,7 @@ class SubmissionWindow:
         """The college's award screen ranks the whole cohort: while the window is open and
         `awaited` expected reports are not yet submitted, it waits, so that no report
         submitted on time is left out of it."""
-        if at < self.closes_at and awaited:
+        if at <= self.closes_at and awaited:  # on time up to the close itself (is_late)
             raise RuleBroken(
                 "submission_window_open",
                 field="season",

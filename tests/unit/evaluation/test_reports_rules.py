@@ -156,5 +156,9 @@ def test_the_award_screen_waits_only_while_an_expected_report_may_come_on_time()
     assert raised.value.rule == "submission_window_open"
     assert "2 expected report(s)" in str(raised.value.message)
     window.check_none_awaited(inside, awaited=0)  # all in: nothing more can come on time
-    window.check_none_awaited(window.closes_at, awaited=5)  # closed: later ones are late
-    window.check_none_awaited(window.closes_at + timedelta(days=1), awaited=5)
+    with pytest.raises(RuleBroken):  # a submission at the close itself is still on time
+        window.check_none_awaited(window.closes_at, awaited=5)
+    assert not window.is_late(window.closes_at)
+    after = window.closes_at + timedelta(microseconds=1)
+    assert window.is_late(after)
+    window.check_none_awaited(after, awaited=5)  # closed: the ones still out are late
