@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.last_use import LAST_USE
 from tools.stack import StackEndpoints, choose_infrastructure
 from tools.stack.state import recorded_endpoints
 
@@ -32,6 +33,18 @@ def pytest_configure(config: pytest.Config) -> None:
         for processor in structlog.get_config()["processors"]
     ]
     structlog.configure(processors=processors)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    LAST_USE.plan(session.items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    finally:
+        LAST_USE.done(item)  # a session resource whose last user this was: stopped now
 
 
 @pytest.fixture(scope="session")
@@ -60,10 +73,11 @@ def stack_of_its_own() -> Iterator[Path]:
     directory: PostgreSQL, Redis, Kafka and the four services as processes), for the tests
     that kill its processes (tests/e2e/test_chaos.py) and then fill it with generated
     requests (tests/e2e/test_fuzz.py runs after the drills, on what they left). One start
-    for both instead of one each; `down --purge` at the end of the session."""
+    for both instead of one each; `down --purge` right after the last of them
+    (tests/support/last_use.py)."""
     from tools.fuzz import own_stack
 
-    with own_stack() as state_dir:
+    with LAST_USE.closing("stack_of_its_own", own_stack()) as state_dir:
         yield state_dir
 
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from shared.config import service_environment
+from tests.support.last_use import LAST_USE
 from tests.support.services_state import ServicesState
 from tools.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
 from tools.stack.doubles import notifications_environment, start_doubles, stop_doubles
@@ -33,7 +35,18 @@ def services_state() -> Iterator[ServicesState]:
 def services(
     stack: StackEndpoints, service_dsns: dict[str, str], services_state: ServicesState
 ) -> Iterator[dict[str, str]]:
-    """recruitment, scheduling, evaluation and notifications running; yields name -> base URL."""
+    """recruitment, scheduling, evaluation and notifications running; yields name -> base URL.
+    Stopped right after the last test that uses them (tests/support/last_use.py): the
+    integration and unit tests after the e2e ones do not pay for four idle services."""
+    running = _running_services(stack, service_dsns, services_state)
+    with LAST_USE.closing("services", running) as urls:
+        yield urls
+
+
+@contextmanager
+def _running_services(
+    stack: StackEndpoints, service_dsns: dict[str, str], services_state: ServicesState
+) -> Iterator[dict[str, str]]:
     logs = services_state.directory / "logs"
     started: dict[str, tuple[object, str, Path]] = {}
     try:
