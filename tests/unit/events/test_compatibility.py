@@ -192,20 +192,24 @@ def test_an_event_type_removed_is_reported(released: Document) -> None:
 
 
 def test_a_topic_removed_is_reported_for_each_of_its_events(released: Document) -> None:
+    channel = "campusflow_evaluation_staff-assessments"
+
     def remove(document: Document) -> None:
-        del document["channels"]["campusflow_evaluation_staff-assessments"]
+        del document["channels"][channel]
 
     breaks = edited(released, remove)
-    # The released staff-assessments topic carries published, sanction imposed and annulled.
-    assert breaks == [
+    # Every event type the released staff-assessments topic carries (the assessment, the
+    # officers' sanctions...), each once, in the document's order.
+    carried = [
+        released["components"]["messages"][ref["$ref"].rsplit("/", 1)[-1]]["name"]
+        for ref in released["channels"][channel]["messages"].values()
+    ]
+    assert IMPOSED_TYPE in carried and len(carried) >= 3
+    assert sorted(breaks) == sorted(
         f"{event_type}: no topic carries it any more (was "
         f"campusflow.evaluation.staff-assessments) — {ADVICE}"
-        for event_type in (
-            "campusflow.evaluation.staff_assessment.published.v1",
-            IMPOSED_TYPE,
-            "campusflow.evaluation.staff_sanction.annulled.v1",
-        )
-    ]
+        for event_type in carried
+    )
 
 
 def test_a_topic_changed_is_reported(released: Document) -> None:
