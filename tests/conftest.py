@@ -41,10 +41,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    # A session resource whose last user's module this ends: stopped now.
     try:
-        return (yield)
-    finally:
-        LAST_USE.done(item)  # a session resource whose last user this was: stopped now
+        result = yield
+    except BaseException as error:
+        LAST_USE.done(item, teardown_error=error)
+        raise
+    LAST_USE.done(item)
+    return result
 
 
 @pytest.fixture(scope="session")

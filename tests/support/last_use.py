@@ -7,10 +7,11 @@ and the integration and unit tests after them, so the e2e services, and the stac
 that the chaos drills and the fuzz run share, would idle through the last two thirds of the
 suite on a 2-core machine. `LAST_USE.closing(name, manager)` enters the manager for a
 session fixture; `LAST_USE.done(item)` (tests/conftest.py, after each test's teardown)
-leaves it once `item` was the last selected test whose fixtures include `name`. The
+leaves it after the last selected test of the module holding its last user: by then
+pytest has torn down that module's (and its classes') fixtures, which may use it. The
 fixture's own exit leaves it otherwise (a run stopped early, `-x`), never twice.
 
-Only for resources no other fixture still needs after their last user: a fixture that
+Only for resources no session fixture still needs after their last user: a fixture that
 depends on one is among that test's fixtures too, so it is done with by then.
 """
 
@@ -25,17 +26,30 @@ import pytest
 T = TypeVar("T")
 
 
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
 class LastUse:
     def __init__(self) -> None:
-        self._last: dict[str, str] = {}  # fixture name -> node id of its last user
+        # fixture name -> the test after whose teardown it stops (the same object: a test
+        # id may be selected twice)
+        self._until: dict[str, pytest.Item] = {}
         self._open: dict[str, ExitStack] = {}
 
     def plan(self, items: Sequence[pytest.Item]) -> None:
         """The selected tests, in the order they run."""
-        self._last = {}
-        for item in items:
+        last: dict[str, int] = {}
+        for index, item in enumerate(items):
             for name in getattr(item, "fixturenames", ()):
-                self._last[name] = item.nodeid
+                last[name] = index
+        self._until = {}
+        for name, index in last.items():
+            # On to the last test of that module: its module- and class-scoped fixtures,
+            # torn down when the module is left, may still use the resource.
+            while index + 1 < len(items) and _module(items[index + 1]) == _module(items[index]):
+                index += 1
+            self._until[name] = items[index]
 
     @contextmanager
     def closing(self, name: str, manager: AbstractContextManager[T]) -> Iterator[T]:
@@ -49,10 +63,24 @@ class LastUse:
             if left is not None:
                 left.close()
 
-    def done(self, item: pytest.Item) -> None:
-        for name, nodeid in self._last.items():
-            if nodeid == item.nodeid and name in self._open:
-                self._open.pop(name).close()
+    def done(self, item: pytest.Item, *, teardown_error: BaseException | None = None) -> None:
+        """Stop what `item` was the last to need: every one of them, whatever fails. A
+        failure to stop is raised together with the test's own teardown error, if any."""
+        errors: list[Exception] = []
+        for name, until in self._until.items():
+            if until is item and name in self._open:
+                try:
+                    self._open.pop(name).close()
+                except Exception as error:
+                    errors.append(error)
+        if errors and teardown_error is not None:
+            raise BaseExceptionGroup(
+                "teardown failed, and so did stopping", [teardown_error, *errors]
+            )
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise ExceptionGroup("stopping shared resources failed", errors)
 
 
 LAST_USE = LastUse()

@@ -216,7 +216,11 @@ def staff_dismissal(event: StaffSanctionImposed) -> SanctionReceived | None:
 def staff_dismissal_annulled(event: StaffSanctionAnnulled) -> bool:
     """Whether the annulled sanction is a dismissal recruitment acts on (one naming its
     organisation): the others were never on file here."""
-    return event.kind == DISMISSAL and event.organisation_kind is not None
+    return (
+        event.kind == DISMISSAL
+        and event.organisation_kind is not None
+        and bool(event.organisation_id)
+    )
 
 
 def effect_of_sanction(
