@@ -204,23 +204,24 @@ def attendance_sanction(event: AttendanceSanctionImposed) -> SanctionReceived:
     return SanctionReceived(**event.model_dump(include=_AS_RECEIVED), sanction=event.sanction)
 
 
-def staff_dismissal(event: StaffSanctionImposed) -> SanctionReceived | None:
-    """An officer's dismissal (辞退) of the member from the organisation it names. None for
-    a warning or a notice of criticism (evaluation's record alone: they end no membership)
-    and for a dismissal imposed before dismissals named their organisation."""
-    if event.kind != DISMISSAL or event.organisation_kind is None or not event.organisation_id:
-        return None
-    return SanctionReceived(**event.model_dump(include=_AS_RECEIVED), sanction=DISMISSAL)
-
-
-def staff_dismissal_annulled(event: StaffSanctionAnnulled) -> bool:
-    """Whether the annulled sanction is a dismissal recruitment acts on (one naming its
-    organisation): the others were never on file here."""
+def is_staff_dismissal(event: StaffSanctionImposed | StaffSanctionAnnulled) -> bool:
+    """Whether an officer's sanction (imposed or annulled) is one recruitment acts on: a
+    dismissal (辞退) naming its organisation. Warnings and notices of criticism are
+    evaluation's record alone (they end no membership), and so is a dismissal imposed
+    before dismissals named their organisation."""
     return (
         event.kind == DISMISSAL
         and event.organisation_kind is not None
         and bool(event.organisation_id)
     )
+
+
+def staff_dismissal(event: StaffSanctionImposed) -> SanctionReceived | None:
+    """An officer's dismissal of the member from the organisation it names; None for the
+    sanctions recruitment does not act on (`is_staff_dismissal`)."""
+    if not is_staff_dismissal(event):
+        return None
+    return SanctionReceived(**event.model_dump(include=_AS_RECEIVED), sanction=DISMISSAL)
 
 
 def effect_of_sanction(

@@ -175,7 +175,7 @@ async def annul_staff_sanction(
         conn, college=event.college, sanction_id=event.sanction_id
     )
     if recorded is None:
-        if rules.staff_dismissal_annulled(event):
+        if rules.is_staff_dismissal(event):
             # The dismissal itself has not come yet (dead-lettered and replayed later, say):
             # kept, so that when it comes it ends nothing.
             await repository.record_early_annulment(

@@ -19,10 +19,10 @@ from services.recruitment.domain.memberships import (
     SanctionEffect,
     effect_of_annulment,
     end_reason,
+    is_staff_dismissal,
     receive_annulled_sanction,
     receive_sanction,
     staff_dismissal,
-    staff_dismissal_annulled,
     start,
 )
 from shared.events.evaluation import (
@@ -150,7 +150,7 @@ def annulment_of(event: StaffSanctionImposed) -> StaffSanctionAnnulled:
 
 def test_a_dismissal_whose_annulment_came_first_is_on_file_annulled_and_ends_nothing() -> None:
     event = imposed()
-    assert staff_dismissal_annulled(annulment_of(event))  # kept until the dismissal comes
+    assert is_staff_dismissal(annulment_of(event))  # kept until the dismissal comes
     dismissal = staff_dismissal(event)
     assert dismissal is not None
     recorded = receive_annulled_sanction(dismissal, annulled_at=NOW + timedelta(hours=1))
@@ -162,9 +162,9 @@ def test_a_dismissal_whose_annulment_came_first_is_on_file_annulled_and_ends_not
 
 
 def test_only_an_annulled_dismissal_naming_its_organisation_is_kept_ahead() -> None:
-    assert not staff_dismissal_annulled(annulment_of(imposed("warning", None)))
-    assert not staff_dismissal_annulled(annulment_of(imposed("notice_of_criticism", None)))
-    assert not staff_dismissal_annulled(annulment_of(imposed("dismissal", None)))
+    assert not is_staff_dismissal(annulment_of(imposed("warning", None)))
+    assert not is_staff_dismissal(annulment_of(imposed("notice_of_criticism", None)))
+    assert not is_staff_dismissal(annulment_of(imposed("dismissal", None)))
 
 
 def test_recruitment_reads_the_officers_sanctions_where_evaluation_publishes_them() -> None:
