@@ -30,6 +30,7 @@ from shared.supervisor import Loop, LoopSupervisor, NotReady
 from shared.timers import DueActionHandler, run_due_actions
 from shared.web.app import create_app
 from shared.web.dependencies import pool_of
+from shared.web.idempotency import prune_expired
 
 log = structlog.get_logger(__name__)
 
@@ -106,7 +107,7 @@ class ServiceRuntime:
         self.loops.supervise("outbox-relay", relay.run)
         self.loops.supervise(
             "outbox-pruning",
-            lambda stop, health: prune_periodically(pool, stop, health),
+            lambda stop, health: prune_periodically(pool, stop, health, also=(prune_expired,)),
         )
         if self.definition.due_actions:
             actions = self.definition.due_actions

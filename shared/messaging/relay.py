@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -183,8 +184,10 @@ async def prune_periodically(
     health: LoopHealth | None = None,
     *,
     every_s: float = PRUNE_EVERY_S,
+    also: Sequence[Callable[[asyncpg.Connection], Awaitable[int]]] = (),
 ) -> None:
-    """Delete sent outbox rows and old inbox rows once every `every_s`, first at start."""
+    """Delete sent outbox rows and old inbox rows once every `every_s`, first at start,
+    and whatever else the kernel keeps for a while (`also`: the expired idempotency keys)."""
     health = health if health is not None else LoopHealth()
     while not stop.is_set():
         now = datetime.now(UTC)
@@ -195,6 +198,8 @@ async def prune_periodically(
                     sent_before=now - OUTBOX_RETENTION,
                     received_before=now - INBOX_RETENTION,
                 )
+                for prune in also:
+                    await prune(conn)
             health.succeeded()
         except Exception as error:  # pruning can wait for the next round
             health.failed(error)

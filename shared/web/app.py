@@ -17,6 +17,7 @@ from shared.config import ServiceSettings
 from shared.supervisor import NotReady
 from shared.web.auth import TokenVerifier
 from shared.web.guards import InputGuard
+from shared.web.idempotency import IdempotencyKeys
 from shared.web.limits import BodySizeLimit
 from shared.web.middleware import RequestContextMiddleware
 from shared.web.openapi import install_problem_documentation
@@ -116,7 +117,8 @@ def create_app(
     install_problem_handlers(app)
     install_problem_documentation(app, skip_paths=PROBE_PATHS)
     # The last added runs first: request id and access log, then the body's size, then
-    # the characters of the request target and body, then the routes.
+    # the characters of the request target and body, then idempotency keys, then the routes.
+    app.add_middleware(IdempotencyKeys)
     app.add_middleware(InputGuard)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, service=service)

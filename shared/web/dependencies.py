@@ -4,6 +4,10 @@
   and rolls back when it raises. The commit happens before the response is sent (the
   dependency's scope is the route function, not the request), so a client that got its
   201 can read what it created from anywhere.
+  A request with an `Idempotency-Key` has its key recorded in that transaction
+  (`shared.web.idempotency`): a retry gets the first answer, and the write happens once.
+- `Idempotency`: the request's key claim, for a route that opens its own transaction
+  (`keyed_transaction`).
 - `ReadOnly`: a connection inside a READ ONLY transaction (one consistent snapshot; a
   write by mistake fails).
 - `caller(*roles)`: the authenticated caller holding one of `roles`, of the college named
@@ -21,11 +25,18 @@ from datetime import UTC, datetime
 from typing import Annotated, Protocol
 
 import asyncpg
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 
 from shared.events.base import COLLEGE_PATTERN
 from shared.paging import MAX_LIMIT, MAX_OFFSET, Paging
 from shared.web.auth import Principal, ensure_college, require_roles
+from shared.web.idempotency import (
+    HEADER,
+    KEY_PATTERN,
+    IdempotencyClaim,
+    claim_of,
+    keyed_transaction,
+)
 
 ACQUIRE_TIMEOUT_S = 10.0
 
@@ -43,10 +54,31 @@ def pool_of(request: Request) -> asyncpg.Pool:
     return pool
 
 
-async def _transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
+# Declared by every route that writes, so OpenAPI documents the header; the middleware
+# (`shared.web.idempotency`) reads and checks it before the route runs.
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        pattern=KEY_PATTERN,
+        max_length=255,
+        description="Optional. The same key on a retry of this request (within 24 hours)"
+        " returns the first answer instead of applying the write again; the key with another"
+        " request is refused (422), and a retry while the first is in flight gets 409.",
+    ),
+]
+
+
+async def _transaction(
+    request: Request, _key: IdempotencyKeyHeader = None
+) -> AsyncIterator[asyncpg.Connection]:
     async with pool_of(request).acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
-        async with conn.transaction():
+        async with keyed_transaction(conn, claim_of(request.scope)):
             yield conn
+
+
+def _idempotency(request: Request, _key: IdempotencyKeyHeader = None) -> IdempotencyClaim | None:
+    return claim_of(request.scope)
 
 
 async def _read_only(request: Request) -> AsyncIterator[asyncpg.Connection]:
@@ -60,6 +92,8 @@ def clock() -> datetime:
 
 
 Transaction = Annotated[asyncpg.Connection, Depends(_transaction, scope="function")]
+# For a route that writes in a transaction of its own: `keyed_transaction(conn, claim)`.
+Idempotency = Annotated[IdempotencyClaim | None, Depends(_idempotency)]
 ReadOnly = Annotated[asyncpg.Connection, Depends(_read_only, scope="function")]
 Pool = Annotated[asyncpg.Pool, Depends(pool_of)]
 Now = Annotated[datetime, Depends(clock)]

@@ -45,7 +45,7 @@ class BodySizeLimit:
         while True:
             message = await receive()
             if message["type"] != "http.request":  # the client went away mid-body
-                await self.app(scope, _replay([message], receive), send)
+                await self.app(scope, replay_messages([message], receive), send)
                 return
             chunk = message.get("body", b"")
             seen += len(chunk)
@@ -56,7 +56,7 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
         whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([whole], receive), send)
+        await self.app(scope, replay_messages([whole], receive), send)
 
     async def _refuse(self, scope: Scope, send: Send, *, close: bool) -> None:
         problem = Problem(
@@ -65,7 +65,7 @@ class BodySizeLimit:
         await send_problem(scope, send, problem, close=close)
 
 
-def _replay(messages: list[Message], receive: Receive) -> Receive:
+def replay_messages(messages: list[Message], receive: Receive) -> Receive:
     """`messages` first, then whatever the server sends next (a disconnect)."""
 
     async def replay() -> Message:

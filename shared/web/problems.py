@@ -219,14 +219,18 @@ async def _handle_infrastructure(request: Request, exc: Exception) -> JSONRespon
     is a bug: 500, logged once with its traceback."""
     if not is_retryable(exc):
         return await _handle_unexpected(request, exc)
-    request.scope[UNAVAILABLE_SCOPE_KEY] = f"{type(exc).__name__}: {str(exc)[:200]}"
-    problem = Problem(
+    return problem_response(request, unavailable(request.scope, exc))
+
+
+def unavailable(scope: Scope, exc: Exception) -> Problem:
+    """The 503 for a dependency that is away; the access line will name `exc`."""
+    scope[UNAVAILABLE_SCOPE_KEY] = f"{type(exc).__name__}: {str(exc)[:200]}"
+    return Problem(
         503,
         "Service Unavailable",
         "a service this request needs is unavailable for a moment; retry shortly",
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
-    return problem_response(request, problem)
 
 
 async def _handle_rule_broken(request: Request, exc: Exception) -> JSONResponse:

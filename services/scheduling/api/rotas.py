@@ -36,8 +36,9 @@ from services.scheduling.schemas.rotas import (
 from services.scheduling.service import open_shifts, swaps
 from services.scheduling.service import rotas as service
 from shared.web.auth import Principal
-from shared.web.dependencies import ACQUIRE_TIMEOUT_S, Now, ReadOnly, Transaction
+from shared.web.dependencies import ACQUIRE_TIMEOUT_S, Idempotency, Now, ReadOnly, Transaction
 from shared.web.fields import IDENTIFIER_PATTERN
+from shared.web.idempotency import keyed_transaction
 from shared.web.problems import Problem
 
 router = APIRouter(prefix=PREFIX, tags=["rotas"])
@@ -216,10 +217,14 @@ async def decide_swap(
     pool: Pool,
     now: Now,
     settings: Settings,
+    claim: Idempotency,
 ) -> SwapView:
     # Our own transaction: a refusal by rule is committed (audited, SwapDecided) before
-    # the 409 that names the rule is answered.
-    async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
+    # the 409 that names the rule is answered (and kept as the answer to its key).
+    async with (
+        pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn,
+        keyed_transaction(conn, claim),
+    ):
         outcome = await swaps.decide_swap(
             conn,
             college=college,

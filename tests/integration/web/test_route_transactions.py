@@ -3,8 +3,6 @@ to anyone at once; a refused request leaves nothing; a read-only route cannot wr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -13,24 +11,10 @@ import pytest
 from fastapi import APIRouter, FastAPI
 
 from shared.rules import RuleBroken
-from shared.web.app import create_app
 from shared.web.dependencies import ReadOnly, Transaction
-from tests.unit.web.support import make_settings
+from tests.integration.web.effects import app_on, count, insert
 
 pytestmark = pytest.mark.integration
-
-
-@dataclass
-class Runtime:
-    pool: asyncpg.Pool
-
-
-async def insert(conn: asyncpg.Connection, application_id: UUID) -> None:
-    await conn.execute(
-        "INSERT INTO effects (event_id, application_id, consumer_pid) VALUES ($1, $2, 0)",
-        uuid4(),
-        application_id,
-    )
 
 
 def routes() -> APIRouter:
@@ -54,19 +38,8 @@ def routes() -> APIRouter:
 
 
 @pytest.fixture
-def app(kernel_pool: asyncpg.Pool) -> Iterator[FastAPI]:
-    app = create_app(
-        service="testsvc", settings=make_settings(), readiness_checks={}, routers=[routes()]
-    )
-    app.state.runtime = Runtime(kernel_pool)
-    yield app
-
-
-async def count(pool: asyncpg.Pool, application_id: UUID) -> int:
-    found: int = await pool.fetchval(
-        "SELECT count(*) FROM effects WHERE application_id = $1", application_id
-    )
-    return found
+def app(kernel_pool: asyncpg.Pool) -> FastAPI:
+    return app_on(kernel_pool, routes())
 
 
 async def test_what_a_201_reports_is_committed_and_a_refusal_leaves_nothing(

@@ -1,0 +1,98 @@
+"""Idempotency-Key without a database: what makes two requests the same, which routes of
+the four services honour the key (and document it), and the malformed-key refusal.
+The keyed writes themselves: tests/integration/web/test_idempotency_keys.py."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.runtime import ServiceDefinition, build_app
+from shared.web.app import create_app
+from shared.web.idempotency import HEADER, fingerprint
+
+from .support import TokenFactory, bearer, make_settings, things_router
+
+SERVICES = ("recruitment", "scheduling", "evaluation", "notifications")
+WRITE_METHODS = ("post", "put", "patch", "delete")
+# Writes that may run any number of times to the same end, so a key has nothing to keep.
+REPEATABLE = {
+    ("post", "/api/recruitment/colleges/{college}/beneficiaries/key-rotation"),  # resumable
+    ("post", "/api/scheduling/colleges/{college}/rota-problems/office"),  # solves, stores none
+    ("post", "/api/notifications/colleges/{college}/templates/{kind}/preview"),  # renders
+}
+
+
+def parts(**changed: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "method": "POST",
+        "path": "/a",
+        "query": b"",
+        "content_type": b"application/json",
+        "body": b"{}",
+    }
+    return {**base, **changed}
+
+
+def test_every_part_of_a_request_makes_it_another_request() -> None:
+    first = fingerprint(**parts())
+    assert fingerprint(**parts()) == first
+    others = [
+        parts(method="PUT"),
+        parts(path="/b"),
+        parts(query=b"x=1"),
+        parts(content_type=b"text/plain"),
+        parts(body=b"{ }"),
+    ]
+    assert len({first, *(fingerprint(**other) for other in others)}) == 6
+    # Parts are delimited: moving a byte from one part to the next is another request.
+    assert fingerprint(**parts(path="/ab", query=b"c")) != fingerprint(
+        **parts(path="/a", query=b"bc")
+    )
+
+
+def _openapi(service: str) -> dict[str, Any]:
+    definition: ServiceDefinition = importlib.import_module(
+        f"services.{service}.__main__"
+    ).DEFINITION
+    document: dict[str, Any] = build_app(definition, make_settings()).openapi()
+    return document
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_write_of_every_service_honours_and_documents_the_key(service: str) -> None:
+    document = _openapi(service)
+    writes = [
+        (method, path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in WRITE_METHODS
+    ]
+    assert writes
+    without = {
+        (method, path)
+        for method, path, operation in writes
+        if not any(
+            p["in"] == "header" and p["name"] == HEADER for p in operation.get("parameters", [])
+        )
+    }
+    assert without == {(m, p) for m, p in REPEATABLE if p.startswith(f"/api/{service}/")}
+
+
+def test_a_malformed_key_is_refused_before_the_route(make_token: TokenFactory) -> None:
+    app = create_app(
+        service="things", settings=make_settings(), readiness_checks={}, routers=[things_router()]
+    )
+    with TestClient(app) as client:
+        token = make_token(roles=["officer"])
+        response = client.post(
+            "/api/things/engineering",
+            json={"name": "x", "capacity": 1},
+            headers={**bearer(token), HEADER: "has space"},
+        )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["rule"] == "idempotency_key_invalid"
+    assert response.headers["content-type"] == "application/problem+json"
