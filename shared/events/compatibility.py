@@ -16,7 +16,9 @@ So, for every released event type:
   removed ones break old records: both are refused) and the same validation
   bounds (length, pattern, minimum, items…: tighter refuses old records, looser
   sends what old consumers refuse);
-- no property is newly required, and no property is added as required.
+- no property is newly required, and no property is added as required;
+- and every released topic keeps its partition count (the key's partition, so the order
+  of one aggregate's events, depends on it).
 
 Added event types and added optional properties are fine: consumers ignore
 fields they do not know (`DomainEvent` has `extra="ignore"`). Titles,
@@ -74,7 +76,28 @@ def breaking_changes(released: dict[str, Any], current: dict[str, Any]) -> list[
         comparison.compare(old.get("payload", {}), new.get("payload", {}), "")
         found.extend(comparison.breaks)
         breaks.extend(f"{event_type}: {what} — {ADVICE}" for what in found)
-    return breaks
+    return breaks + _partition_changes(released, current)
+
+
+def _partitions(document: dict[str, Any]) -> dict[str, Any]:
+    """Each topic's partition count, by address."""
+    return {
+        channel.get("address"): channel.get("bindings", {}).get("kafka", {}).get("partitions")
+        for channel in document.get("channels", {}).values()
+    }
+
+
+def _partition_changes(released: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """A released topic whose partition count changed: Kafka never lowers one, and a
+    raised one sends a key's new records to another partition than its old ones, so
+    their order is lost for consumers reading both (a replay, a lagging group)."""
+    now = _partitions(current)
+    return [
+        f"topic {topic}: partitions changed from {count} to {now[topic]} — the order of"
+        " each key's events would not hold across the change; a new topic instead"
+        for topic, count in _partitions(released).items()
+        if topic in now and now[topic] != count
+    ]
 
 
 def _messages(document: dict[str, Any]) -> dict[str, tuple[Schema, str | None]]:

@@ -236,6 +236,21 @@ def test_a_message_key_changed_is_reported(released: Document) -> None:
     ]
 
 
+@pytest.mark.parametrize("change", [+3, -2])
+def test_a_partition_count_changed_is_reported(released: Document, change: int) -> None:
+    channel = "campusflow_evaluation_staff-assessments"
+    was = released["channels"][channel]["bindings"]["kafka"]["partitions"]
+
+    def repartition(document: Document) -> None:
+        document["channels"][channel]["bindings"]["kafka"]["partitions"] = was + change
+
+    assert edited(released, repartition) == [
+        f"topic campusflow.evaluation.staff-assessments: partitions changed from {was} to"
+        f" {was + change} — the order of each key's events would not hold across the change;"
+        " a new topic instead"
+    ]
+
+
 def test_a_field_removed_is_reported(released: Document) -> None:
     def remove(document: Document) -> None:
         schema = payload(document, IMPOSED)
