@@ -74,6 +74,9 @@ class OfficerSanction:
     reason: str
     imposed_at: datetime
     annulment: Annulment | None = None
+    # A dismissal's organisation (None for the other kinds, and for dismissals stored
+    # before dismissals named one).
+    organisation: DismissedFrom | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in OFFICER_SANCTION_KINDS:
@@ -158,11 +161,19 @@ def dismissed_from(
     return DismissedFrom(organisation_kind, organisation_id)
 
 
-def check_one_dismissal(held: Iterable[OfficerSanction], kind: OfficerSanctionKind) -> None:
-    """A member is dismissed once in a term: no second dismissal beside one not annulled."""
-    if kind == "dismissal" and any(s.kind == "dismissal" and s.counts for s in held):
+def check_one_dismissal(
+    held: Iterable[OfficerSanction],
+    kind: OfficerSanctionKind,
+    organisation: DismissedFrom | None = None,
+) -> None:
+    """A member is dismissed from an organisation once in a term: no second dismissal from
+    it beside one not annulled. A member of two (a department and a corps unit) may be
+    dismissed from each."""
+    if kind == "dismissal" and any(
+        s.kind == "dismissal" and s.counts and s.organisation == organisation for s in held
+    ):
         raise RuleBroken(
             "already_dismissed",
             field="kind",
-            message="the member has a dismissal in this term already",
+            message="the member has a dismissal from this organisation in this term already",
         )

@@ -22,6 +22,7 @@ import asyncpg
 from services.evaluation.domain.assessment_versions import has_record, publishing_step
 from services.evaluation.domain.officer_sanctions import (
     Annulment,
+    DismissedFrom,
     OfficerSanction,
     OfficerSanctionKind,
     OrganisationKind,
@@ -166,7 +167,14 @@ def officer_sanction(row: SanctionRow) -> OfficerSanction:
         row.reason,
         row.imposed_at,
         annulment,
+        _organisation(row),
     )
+
+
+def _organisation(row: SanctionRow) -> DismissedFrom | None:
+    if row.organisation_kind is None or row.organisation_id is None:
+        return None
+    return DismissedFrom(row.organisation_kind, row.organisation_id)  # type: ignore[arg-type]
 
 
 async def impose_sanction(
@@ -183,9 +191,10 @@ async def impose_sanction(
     organisation_id: str | None = None,
 ) -> SanctionRow:
     """An officer's sanction of the member for the term (never of the officer themself; no
-    second dismissal beside one not annulled); StaffSanctionImposed. It enters the member's
-    conduct when the assessment is next published; a dismissal names the organisation the
-    member leaves (recruitment ends that membership), the other kinds none."""
+    second dismissal from one organisation beside one not annulled); StaffSanctionImposed.
+    It enters the member's conduct when the assessment is next published; a dismissal names
+    the organisation the member leaves (recruitment ends that membership), the other kinds
+    none."""
     # The term locked: two dismissals of one member asked at once are decided one by one.
     await term_of(conn, college=college, term=term, for_update=True)
     check_not_own(officer_id=officer_id, person_id=person_id)
@@ -195,7 +204,7 @@ async def impose_sanction(
         row = replace(row, organisation_kind=left.kind, organisation_id=left.id)
     officer_sanction(row)  # the domain's checks: a known kind, a reason
     held = await repository.sanctions_of(conn, college=college, term=term, person_id=person_id)
-    check_one_dismissal((officer_sanction(h) for h in held), kind)
+    check_one_dismissal((officer_sanction(h) for h in held), kind, left)
     await repository.insert_sanction(conn, row)
     event = StaffSanctionImposed(
         college=college,

@@ -239,7 +239,7 @@ async def test_refused_annulments_change_nothing(
     assert [(e["sanction_id"], e["annulled_by"]) for e in events] == [(sanction_id, OFFICER_ID)]
 
 
-async def test_one_dismissal_at_a_time(
+async def test_one_dismissal_from_an_organisation_at_a_time(
     services: dict[str, str], stack: StackEndpoints, conn: asyncpg.Connection
 ) -> None:
     base, term = base_url(services), new_term()
@@ -257,6 +257,12 @@ async def test_one_dismissal_at_a_time(
         # Other kinds beside it are sanctions of their own.
         warning = await impose(client, base, term, person, {"kind": "warning", "reason": REASON})
         assert warning.status_code == 201, warning.text
+        # A dismissal from another organisation the person belongs to is one of its own.
+        from_corps = {**dismissal, "organisation_kind": "brigade", "organisation_id": "b-1"}
+        other = await impose(client, base, term, person, from_corps)
+        assert other.status_code == 201, other.text
+        assert (await impose(client, base, term, person, from_corps, CHAIR)).status_code == 409
+        assert await conn.fetchval(HELD, term, person) == 3  # two dismissals and the warning
         # Two dismissals asked at once: one stored.
         raced = await asyncio.gather(
             impose(client, base, term, racer, dismissal),
@@ -265,10 +271,10 @@ async def test_one_dismissal_at_a_time(
         assert sorted(r.status_code for r in raced) == [201, 409], [r.text for r in raced]
         assert await conn.fetchval(HELD, term, racer) == 1
 
-    accepted = [first.json()["sanction_id"], warning.json()["sanction_id"]]
+    accepted = [r.json()["sanction_id"] for r in (first, warning, other)]
 
     async def told() -> bool:
-        return len(await events_keyed(stack.kafka_bootstrap, IMPOSED, person)) >= 2
+        return len(await events_keyed(stack.kafka_bootstrap, IMPOSED, person)) >= 3
 
     await wait_until(told, timeout_s=30, what="StaffSanctionImposed")
     events = await events_keyed(stack.kafka_bootstrap, IMPOSED, person)

@@ -4,6 +4,7 @@ by the figures it made; a member without one keeps the figures of before."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -12,6 +13,7 @@ import pytest
 from services.evaluation.domain.duty_facts import CheckedInFact, SanctionFact
 from services.evaluation.domain.officer_sanctions import (
     REASON_MAX_LENGTH,
+    DismissedFrom,
     OfficerSanction,
     check_not_own,
     check_one_dismissal,
@@ -247,3 +249,21 @@ def test_a_second_dismissal_is_refused_while_the_first_stands() -> None:
     check_one_dismissal([dismissal], "notice_of_criticism")
     check_one_dismissal([officer("warning")], "dismissal")
     check_one_dismissal([annulled(dismissal)], "dismissal")
+
+
+def test_a_member_of_two_organisations_may_be_dismissed_from_each_once() -> None:
+    office = DismissedFrom("department", "office")
+    corps = DismissedFrom("brigade", "b-1")
+    from_office = replace(officer("dismissal"), organisation=office)
+    # From another organisation: allowed; from the same one again: refused.
+    check_one_dismissal([from_office], "dismissal", corps)
+    with pytest.raises(RuleBroken) as again:
+        check_one_dismissal([officer("warning"), from_office], "dismissal", office)
+    assert again.value.rule == "already_dismissed"
+    check_one_dismissal([annulled(from_office)], "dismissal", office)
+    # A dismissal stored before dismissals named an organisation is its own organisation:
+    # it refuses another such, and none naming one.
+    legacy = officer("dismissal")
+    check_one_dismissal([legacy], "dismissal", office)
+    with pytest.raises(RuleBroken):
+        check_one_dismissal([legacy, from_office], "dismissal", None)
