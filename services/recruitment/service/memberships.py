@@ -25,13 +25,14 @@ from services.recruitment.domain.memberships import (
     SanctionReceived,
 )
 from services.recruitment.domain.paging import Paging
-from services.recruitment.domain.rules import NotFound
+from services.recruitment.domain.rules import NotFound, RuleBroken
 from services.recruitment.repository import memberships as repository
 from services.recruitment.service import SOURCE
 from shared.events.evaluation import StaffSanctionAnnulled, StaffSanctionImposed
 from shared.events.recruitment import OrganisationKind
 from shared.events.scheduling import AttendanceSanctionImposed
 from shared.messaging.outbox import append_to_outbox
+from shared.rules import TryAgain
 
 # The partial unique index (migration 0005) that holds "a member once at a time" when
 # two admissions of the same person race: neither sees the other's uncommitted row.
@@ -207,16 +208,24 @@ async def annul_staff_sanction(
         )
         if ended is None:
             raise NotFound("membership", recorded.membership_id)
-        restored = await start_membership(
-            conn,
-            college=ended.college,
-            person_id=ended.person_id,
-            organisation_kind=ended.organisation_kind,
-            organisation_id=ended.organisation_id,
-            how="admitted",
-            role=ended.role,
-            now=now,
-        )
+        try:
+            restored = await start_membership(
+                conn,
+                college=ended.college,
+                person_id=ended.person_id,
+                organisation_kind=ended.organisation_kind,
+                organisation_id=ended.organisation_id,
+                how="admitted",
+                role=ended.role,
+                now=now,
+            )
+        except (RuleBroken, asyncpg.UniqueViolationError) as race:
+            # An officer admitted the person (there, or to another unit of the kind) while
+            # this ran: read again, and the retry finds them a member (member_again or
+            # in_another_unit). Anything else that fails so fails the retries too.
+            if isinstance(race, RuleBroken) and race.rule != "already_a_member":
+                raise
+            raise TryAgain("the person was admitted while the annulment was applied") from race
     await repository.record_annulment(
         conn,
         replace(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
+import asyncpg
 import httpx
 import pytest
 
@@ -19,7 +20,7 @@ from shared.events.registry import EVALUATION_STAFF_ASSESSMENTS
 from tests.e2e.evaluation.staff_support import T0, TERM_ENDS, base_url, new_term
 from tests.e2e.recruitment.test_memberships_flow import admit_to_publicity, memberships, sanctions
 from tests.support.auth import bearer
-from tests.support.kafka import events_keyed, group_caught_up, publish, wait_until
+from tests.support.kafka import events_keyed, group_caught_up, publish, read_topic, wait_until
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
@@ -219,3 +220,74 @@ async def test_an_annulment_received_before_its_dismissal_keeps_the_member(
         assert await memberships(client, recruitment, person) == [joined]
         assert await sanctions(client, recruitment, person) == [on_file]
     assert await events_keyed(stack.kafka_bootstrap, MembershipEnded.event_type, person) == []
+
+
+async def test_an_annulment_racing_a_readmission_finds_the_member_again(
+    services: dict[str, str], stack: StackEndpoints
+) -> None:
+    """An officer re-admits the dismissed person while recruitment applies the dismissal's
+    annulment: the annulment's own admission meets the officer's on the one-active index,
+    reads again and finds them a member (member_again), never a dead letter."""
+    recruitment, evaluation = urls(services)
+    term, person = new_term(), f"dm-{uuid4().hex[:6]}"
+    async with httpx.AsyncClient(timeout=20) as client:
+        await publicity_member_in_a_term(client, services, term, person)
+        dismissed = await dismiss(client, evaluation, term, person, PUBLICITY)
+        assert dismissed.status_code == 201, dismissed.text
+        sanction_id = dismissed.json()["sanction_id"]
+
+        async def ended() -> bool:
+            return not (await memberships(client, recruitment, person))[0]["active"]
+
+        await wait_until(ended, timeout_s=60, what="recruitment to end the membership")
+
+        # The officer's re-admission, written and not yet committed when the annulment
+        # comes: recruitment's consumer sees no member and waits on the index.
+        conn = await asyncpg.connect(stack.postgres_admin_dsn)
+        try:
+            admission = conn.transaction()
+            await admission.start()
+            readmitted = uuid4()
+            await conn.execute(
+                "INSERT INTO recruitment.memberships (id, college, person_id,"
+                " organisation_kind, organisation_id, role, how_started, started_at)"
+                " VALUES ($1, 'cs', $2, 'department', 'publicity', 'member', 'admitted', now())",
+                readmitted,
+                person,
+            )
+            annulled = await client.post(
+                f"{evaluation}/terms/{term}/sanctions/{person}/{sanction_id}/annulment",
+                json={"reason": "经核实系误记"},
+                headers=CHAIR,
+            )
+            assert annulled.status_code == 201, annulled.text
+
+            async def waiting() -> bool:
+                # From another connection: a transaction sees one snapshot of the statistics.
+                found = await asyncpg.connect(stack.postgres_admin_dsn)
+                try:
+                    return bool(
+                        await found.fetchval(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                            " AND query LIKE '%INSERT INTO memberships%'"
+                        )
+                    )
+                finally:
+                    await found.close()
+
+            await wait_until(waiting, timeout_s=60, what="the annulment to wait on the index")
+            await admission.commit()
+        finally:
+            await conn.close()
+
+        async def annulled_on_file() -> bool:
+            return (await sanctions(client, recruitment, person))[0]["annulled_at"] is not None
+
+        await wait_until(annulled_on_file, timeout_s=60, what="recruitment to take the annulment")
+        [on_file] = await sanctions(client, recruitment, person)
+        assert on_file["annulment_effect"] == "member_again"
+        assert on_file["restored_membership_id"] is None
+        active = [m for m in await memberships(client, recruitment, person) if m["active"]]
+        assert [m["id"] for m in active] == [str(readmitted)]
+    dead_letters = await read_topic(stack.kafka_bootstrap, EVALUATION_STAFF_ASSESSMENTS.dead_letter)
+    assert [r for r in dead_letters if r.key == person.encode()] == []
