@@ -30,7 +30,7 @@ from shared.supervisor import Loop, LoopSupervisor, NotReady
 from shared.timers import DueActionHandler, run_due_actions
 from shared.web.app import create_app
 from shared.web.dependencies import pool_of
-from shared.web.idempotency import prune_expired
+from shared.web.idempotency_store import prune_expired
 
 log = structlog.get_logger(__name__)
 

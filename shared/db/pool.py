@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncpg
 
 CONNECT_TIMEOUT_S = 10.0
+# How long a request or an event waits for a free connection before it is a 503 / a retry.
+ACQUIRE_TIMEOUT_S = 10.0
 
 
 async def create_pool(

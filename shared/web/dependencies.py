@@ -6,6 +6,8 @@
   201 can read what it created from anywhere.
   A request with an `Idempotency-Key` has its key recorded in that transaction
   (`shared.web.idempotency`): a retry gets the first answer, and the write happens once.
+- `ShownOnce`: the answer carries a secret shown only this once (`Cache-Control: no-store`;
+  the idempotency keys keep its status, never the secret).
 - `Idempotency`: the request's key claim, for a route that opens its own transaction
   (`keyed_transaction`).
 - `ReadOnly`: a connection inside a READ ONLY transaction (one consistent snapshot; a
@@ -25,8 +27,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Protocol
 
 import asyncpg
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request, Response
 
+from shared.db.pool import ACQUIRE_TIMEOUT_S
 from shared.events.base import COLLEGE_PATTERN
 from shared.paging import MAX_LIMIT, MAX_OFFSET, Paging
 from shared.web.auth import Principal, ensure_college, require_roles
@@ -37,8 +40,6 @@ from shared.web.idempotency import (
     claim_of,
     keyed_transaction,
 )
-
-ACQUIRE_TIMEOUT_S = 10.0
 
 
 class _HasPool(Protocol):
@@ -91,9 +92,17 @@ def clock() -> datetime:
     return datetime.now(UTC)
 
 
+def _shown_once(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+
+
 Transaction = Annotated[asyncpg.Connection, Depends(_transaction, scope="function")]
 # For a route that writes in a transaction of its own: `keyed_transaction(conn, claim)`.
 Idempotency = Annotated[IdempotencyClaim | None, Depends(_idempotency)]
+# On a route whose answer carries a secret shown only this once (`dependencies=[ShownOnce]`):
+# `Cache-Control: no-store`, so no cache keeps it, nor the idempotency keys (a retry with
+# the key gets 409 `idempotency_answer_withheld`, never the secret again).
+ShownOnce = Depends(_shown_once)
 ReadOnly = Annotated[asyncpg.Connection, Depends(_read_only, scope="function")]
 Pool = Annotated[asyncpg.Pool, Depends(pool_of)]
 Now = Annotated[datetime, Depends(clock)]

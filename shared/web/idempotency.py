@@ -11,38 +11,45 @@ hours:
   exactly when the write does, never without it, never twice. Its answer (status, body,
   and the headers in `KEPT_HEADERS`) is stored just after the route returns.
 - A retry with the same key and the same request (method, path, query, content type and
-  body: the fingerprint) gets the stored answer, marked `Idempotent-Replayed: true`, and
-  nothing runs again.
-- The same key with another request: 422 (`idempotency_key_reused`), nothing runs.
+  body, a multipart boundary aside, and the caller's roles and college: the fingerprint)
+  gets the stored answer, marked `Idempotent-Replayed: true`, and nothing runs again.
+- The same key with another request (or by a caller whose roles changed): 422
+  (`idempotency_key_reused`), nothing runs.
 - A retry while the first is still being applied, or just after it committed and before
-  its answer is stored: 409 (`idempotency_key_in_use`, `Retry-After: 1`), nothing runs.
-  If the process died in that instant the answer is lost for good: the 409 then says the
-  write was applied, and the client reads the resource to see the outcome.
+  its answer is stored: 409 at once (`idempotency_key_in_use`, `Retry-After: 1`; the key's
+  advisory lock tells, so a retry never waits for the first nor holds a connection),
+  nothing runs. If the answer cannot be stored (the database away for longer than the
+  store's retries, the process dead) the 409 stays: the write was applied, and the client
+  reads the resource to see the outcome.
+- An answer marked `Cache-Control: no-store` (a secret shown once: `ShownOnce`) keeps its
+  status alone: a retry gets 409 (`idempotency_answer_withheld`), never the secret.
 - A write that was refused (4xx) or failed rolled back with its key: a retry runs it again.
-  A 5xx answer after the write committed is not kept (the retries get the 409).
+  A refusal a route commits on purpose is kept like any answer. A 5xx answer after the
+  write committed is not kept (the retries get the 409).
 - Keys are the caller's own (the token's subject): two callers never share one. Without a
-  verifiable token the key is not looked at and the route answers 401 as always.
+  verifiable token the key is not looked at and the route answers 401 as always (and an
+  operation without bearer security does not document the header).
 
 A malformed key is a 400 (`idempotency_key_invalid`). Routes whose write is not one
 transaction of the `Transaction` dependency record the claim in their own transaction
-(`Idempotency` in `shared.web.dependencies`), or are repeatable by nature and say so.
+(`Idempotency` in `shared.web.dependencies`), or are repeatable by nature and say so. The
+SQL is in `shared/web/idempotency_store.py`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 
 import asyncpg
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.messaging.failures import is_retryable
+from shared.web import idempotency_store as store
 from shared.web.auth import InvalidToken, Principal
 from shared.web.limits import replay_messages
 from shared.web.problems import INFRASTRUCTURE_ERRORS, Problem, send_problem, unavailable
@@ -50,7 +57,6 @@ from shared.web.problems import INFRASTRUCTURE_ERRORS, Problem, send_problem, un
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
-RETENTION = timedelta(hours=24)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # What of an answer is kept and replayed besides its status and body (the request id is
 # the retry's own, added by the request-context middleware).
@@ -60,17 +66,53 @@ RETRY_IN_USE_S = 1
 CLAIM_SCOPE_KEY = "campusflow.idempotency"
 
 _KEY = re.compile(KEY_PATTERN)
+_SAME_BOUNDARY = b"campusflow-idempotency-boundary"
+# Answers that carry no body, so no Content-Length either (RFC 9110 8.6).
+_NO_BODY_STATUSES = frozenset({204, 304})
 _HEADER_NAME = HEADER.lower().encode()
 _log = structlog.get_logger("campusflow.web")
 
 
-def fingerprint(*, method: str, path: str, query: bytes, content_type: bytes, body: bytes) -> bytes:
-    """What makes two requests the same request: sha256 over each part, length-prefixed."""
+def fingerprint(
+    *,
+    method: str,
+    path: str,
+    query: bytes,
+    content_type: bytes,
+    body: bytes,
+    standing: str = "",
+) -> bytes:
+    """What makes two requests the same request: sha256 over each part, length-prefixed.
+
+    A multipart body's boundary is the client's random choice on every send: it is left
+    out (replaced by one constant in the body and the content type), so a client that
+    sends the same upload again sends the same request. `standing` is the caller's roles
+    and college: a retry by a caller who lost a role is another request, never a replay
+    of what the role allowed."""
+    boundary = _boundary(content_type)
+    if boundary:
+        body = body.replace(boundary, _SAME_BOUNDARY)
+        content_type = content_type.replace(boundary, _SAME_BOUNDARY)
     digest = hashlib.sha256()
-    for part in (method.encode(), path.encode(), query, content_type, body):
+    for part in (method.encode(), path.encode(), query, content_type, body, standing.encode()):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.digest()
+
+
+def _boundary(content_type: bytes) -> bytes | None:
+    media, _, parameters = content_type.partition(b";")
+    if media.strip().lower() != b"multipart/form-data":
+        return None
+    for parameter in parameters.split(b";"):
+        name, _, value = parameter.strip().partition(b"=")
+        if name.strip().lower() == b"boundary" and value.strip(b' "'):
+            return value.strip(b' "')
+    return None
+
+
+def standing_of(principal: Principal) -> str:
+    return f"{','.join(sorted(principal.roles))}@{principal.college or ''}"
 
 
 @dataclass
@@ -86,27 +128,21 @@ class IdempotencyClaim:
     committed: bool = False
 
     async def record(self, conn: asyncpg.Connection) -> None:
-        """Store the key in the write's transaction (`conn` inside it); 409 when another
-        request with it committed first (this waits for one still in flight)."""
+        """Store the key in the write's transaction (`conn` inside it); 409 at once when
+        another request with it is in flight (it holds the key's advisory lock: this never
+        waits for it, nor holds a connection meanwhile) or committed first."""
         if self.recorded:
             return
-        stored = await conn.fetchval(
-            """INSERT INTO idempotency_keys (caller, key, method, path, fingerprint)
-               VALUES ($1, $2, $3, $4, $5)
-               ON CONFLICT (caller, key) DO UPDATE
-                   SET method = EXCLUDED.method, path = EXCLUDED.path,
-                       fingerprint = EXCLUDED.fingerprint, created_at = now(),
-                       status = NULL, headers = NULL, body = NULL
-                   WHERE idempotency_keys.created_at < now() - $6::interval
-               RETURNING true""",
-            self.caller,
-            self.key,
-            self.method,
-            self.path,
-            self.fingerprint,
-            RETENTION,
-        )
-        if not stored:
+        if not await store.lock_key(conn, caller=self.caller, key=self.key):
+            raise key_in_use()
+        if not await store.insert_key(
+            conn,
+            caller=self.caller,
+            key=self.key,
+            method=self.method,
+            path=self.path,
+            fingerprint=self.fingerprint,
+        ):
             raise key_in_use()
         self.recorded = True
 
@@ -151,50 +187,6 @@ def _error(rule: str, message: str) -> dict[str, str]:
     return {"field": f"header.{HEADER}", "rule": rule, "message": message}
 
 
-async def prune_expired(conn: asyncpg.Connection) -> int:
-    """Forget keys older than the retention; returns how many."""
-    done = await conn.execute(
-        "DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval", RETENTION
-    )
-    return int(done.split()[-1])
-
-
-@dataclass(frozen=True)
-class _Stored:
-    fingerprint: bytes
-    status: int | None
-    headers: list[list[str]]
-    body: bytes
-
-
-async def _find(pool: asyncpg.Pool, caller: str, key: str) -> _Stored | None:
-    row = await pool.fetchrow(
-        """SELECT fingerprint, status, headers, body FROM idempotency_keys
-           WHERE caller = $1 AND key = $2 AND created_at >= now() - $3::interval""",
-        caller,
-        key,
-        RETENTION,
-    )
-    if row is None:
-        return None
-    headers = json.loads(row["headers"]) if row["headers"] is not None else []
-    return _Stored(bytes(row["fingerprint"]), row["status"], headers, bytes(row["body"] or b""))
-
-
-async def _keep_answer(
-    pool: asyncpg.Pool, claim: IdempotencyClaim, status: int, headers: list[list[str]], body: bytes
-) -> None:
-    await pool.execute(
-        """UPDATE idempotency_keys SET status = $3, headers = $4::jsonb, body = $5
-           WHERE caller = $1 AND key = $2""",
-        claim.caller,
-        claim.key,
-        status,
-        json.dumps(headers),
-        body,
-    )
-
-
 class IdempotencyKeys:
     """The middleware: looks a keyed write up before the route runs, keeps its answer
     after. Runs inside the body-size limit and the input guard (the body is whole)."""
@@ -231,10 +223,11 @@ class IdempotencyKeys:
                 query=scope.get("query_string", b""),
                 content_type=dict(scope.get("headers", ())).get(b"content-type", b""),
                 body=body,
+                standing=standing_of(principal),
             ),
         )
         try:
-            stored = await _find(pool, claim.caller, key)
+            stored = await store.find_key(pool, caller=claim.caller, key=key)
         except INFRASTRUCTURE_ERRORS as error:
             if not is_retryable(error):
                 raise
@@ -244,58 +237,94 @@ class IdempotencyKeys:
             await _answer_again(scope, send, claim, stored)
             return
         scope[CLAIM_SCOPE_KEY] = claim
-        answer = _Answer(send)
-        try:
-            await self.app(scope, replay_messages(messages, receive), answer.send)
-        finally:
-            # A 5xx after the commit (a bug in building the answer) is not kept: its retries
-            # get the 409 that says the write was applied, never an error that it was not.
-            if claim.committed and answer.status < 500:
-                await _keep(pool, claim, answer)
+        answer = _Answer(send, pool, claim)
+        await self.app(scope, replay_messages(messages, receive), answer.send)
 
 
 class _Answer:
-    """Passes the answer on and keeps a copy of it."""
+    """Holds the answer back until its last part, keeps it (when the write committed),
+    then passes it on: a client that has the answer finds it kept when it sends again."""
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, pool: asyncpg.Pool, claim: IdempotencyClaim) -> None:
         self._send = send
+        self._pool = pool
+        self._claim = claim
+        self._start: Message | None = None
         self.status = 500
         self.headers: list[list[str]] = []
+        self.no_store = False
         self.chunks: list[bytes] = []
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
+            self._start = message
             self.status = message["status"]
-            self.headers = [
-                [name.decode("latin-1"), value.decode("latin-1")]
-                for name, value in message.get("headers", ())
-                if name.decode("latin-1").lower() in KEPT_HEADERS
-            ]
-        elif message["type"] == "http.response.body":
-            self.chunks.append(message.get("body", b""))
-        await self._send(message)
+            for raw_name, raw_value in message.get("headers", ()):
+                name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+                if name in KEPT_HEADERS:
+                    self.headers.append([name, value])
+                if name == "cache-control" and "no-store" in value.lower():
+                    self.no_store = True
+            return
+        if message["type"] != "http.response.body" or self._start is None:
+            await self._send(message)
+            return
+        self.chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        # A 5xx after the commit (a bug in building the answer) is not kept: its retries
+        # get the 409 that says the write was applied, never an error that it was not.
+        if self._claim.committed and self.status < 500:
+            await _keep(self._pool, self._claim, self)
+        start, self._start = self._start, None
+        await self._send(start)
+        await self._send({"type": "http.response.body", "body": b"".join(self.chunks)})
 
 
 async def _keep(pool: asyncpg.Pool, claim: IdempotencyClaim, answer: _Answer) -> None:
+    """The answer kept (a no-store one: its status alone, never its secret)."""
     try:
-        await _keep_answer(pool, claim, answer.status, answer.headers, b"".join(answer.chunks))
+        await store.keep_answer(
+            pool,
+            caller=claim.caller,
+            key=claim.key,
+            status=answer.status,
+            headers=None if answer.no_store else answer.headers,
+            body=None if answer.no_store else b"".join(answer.chunks),
+        )
     except Exception as error:  # the write stands; its retries get 409 and read the resource
         _log.warning(
             "idempotency_answer_not_kept", key=claim.key, path=claim.path, error=repr(error)[:300]
         )
 
 
-async def _answer_again(scope: Scope, send: Send, claim: IdempotencyClaim, stored: _Stored) -> None:
+async def _answer_again(
+    scope: Scope, send: Send, claim: IdempotencyClaim, stored: store.StoredKey
+) -> None:
     if stored.fingerprint != claim.fingerprint:
         await send_problem(scope, send, _reused_key())
     elif stored.status is None:
         await send_problem(scope, send, key_in_use())
+    elif stored.withheld:
+        await send_problem(scope, send, _withheld(stored.status))
     else:
         headers = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in stored.headers]
-        headers.append((b"content-length", str(len(stored.body)).encode()))
+        if stored.status not in _NO_BODY_STATUSES:
+            headers.append((b"content-length", str(len(stored.body)).encode()))
         headers.append((REPLAYED_HEADER.lower().encode(), b"true"))
         await send({"type": "http.response.start", "status": stored.status, "headers": headers})
         await send({"type": "http.response.body", "body": stored.body})
+
+
+def _withheld(status: int) -> Problem:
+    message = (
+        f"the request with this {HEADER} was applied (it answered {status}); its answer held"
+        " a secret shown only once, which is never kept: read the resource, or rotate the"
+        " secret for a new one"
+    )
+    return Problem(
+        409, "Conflict", message, errors=[_error("idempotency_answer_withheld", message)]
+    )
 
 
 def _invalid_key() -> Problem:

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.web.idempotency import HEADER as IDEMPOTENCY_HEADER
 from shared.web.limits import MAX_BODY_BYTES
 from shared.web.problems import PROBLEM_CONTENT_TYPE, RETRY_AFTER_S
 
@@ -92,6 +93,14 @@ def _is_fastapi_validation_error(response: dict[str, Any]) -> bool:
 def _document_operation(operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     secured = bool(operation.get("security"))
+    if not secured:  # keys are the caller's own: without a bearer token none is looked at
+        operation["parameters"] = [
+            p
+            for p in operation.get("parameters", [])
+            if not (p.get("in") == "header" and p.get("name") == IDEMPOTENCY_HEADER)
+        ]
+        if not operation["parameters"]:
+            del operation["parameters"]
     for status, (description, needs_security) in PROBLEM_STATUSES.items():
         if needs_security and not secured:
             continue

@@ -23,7 +23,7 @@ from services.notifications.schemas.webhooks import (
     ReplayView,
 )
 from services.notifications.service import webhooks as service
-from shared.web.dependencies import Now, ReadOnly, Transaction
+from shared.web.dependencies import Now, ReadOnly, ShownOnce, Transaction
 from shared.web.fields import AwareDateTime
 
 router = APIRouter(prefix=f"{COLLEGE}/webhooks", tags=["webhooks"])
@@ -33,6 +33,7 @@ router = APIRouter(prefix=f"{COLLEGE}/webhooks", tags=["webhooks"])
     "",
     status_code=201,
     summary="Add an endpoint; the answer carries its signing secret, shown only this once",
+    dependencies=[ShownOnce],
 )
 async def create_endpoint(
     college: College,
@@ -113,6 +114,7 @@ async def remove_endpoint(
 @router.post(
     "/{endpoint_id}/rotate-secret",
     summary="A new signing secret (shown only this once); attempts from now on use it",
+    dependencies=[ShownOnce],
 )
 async def rotate_secret(
     college: College, endpoint_id: UUID, admin: Admin, conn: Transaction, now: Now

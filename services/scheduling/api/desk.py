@@ -37,7 +37,7 @@ from services.scheduling.schemas.desk import (
 )
 from services.scheduling.service import desk as service
 from shared.web.auth import bearer_scheme, current_principal, ensure_college
-from shared.web.dependencies import Now, ReadOnly, Transaction
+from shared.web.dependencies import Now, ReadOnly, ShownOnce, Transaction
 from shared.web.problems import Problem
 
 router = APIRouter(prefix=PREFIX, tags=["duty desk"])
@@ -112,6 +112,7 @@ def _desk_path(college: str, post: str) -> str:
     f"{DESK}/keys",
     status_code=status.HTTP_201_CREATED,
     summary="Issue a desk key that opens the post's desk page on an office screen",
+    dependencies=[ShownOnce],
 )
 async def issue_desk_key(
     college: College,

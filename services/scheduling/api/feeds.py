@@ -13,7 +13,7 @@ from services.scheduling.api.common import PREFIX, College, Member
 from services.scheduling.schemas.feeds import TOKEN_MAX_LENGTH, FeedView
 from services.scheduling.service import feeds as service
 from services.scheduling.service.feeds import IssuedFeed
-from shared.web.dependencies import Now, Transaction
+from shared.web.dependencies import Now, ShownOnce, Transaction
 
 router = APIRouter(prefix=PREFIX, tags=["calendar feeds"])
 MY_FEED = "/colleges/{college}/me/calendar-feed"
@@ -30,7 +30,12 @@ def _view(request: Request, issued: IssuedFeed) -> FeedView:
     )
 
 
-@router.post(MY_FEED, status_code=status.HTTP_201_CREATED, summary="Issue my personal calendar URL")
+@router.post(
+    MY_FEED,
+    status_code=status.HTTP_201_CREATED,
+    summary="Issue my personal calendar URL",
+    dependencies=[ShownOnce],
+)
 async def create_feed(
     college: College, member: Member, conn: Transaction, now: Now, request: Request
 ) -> FeedView:
@@ -38,7 +43,11 @@ async def create_feed(
     return _view(request, issued)
 
 
-@router.post(f"{MY_FEED}/rotate", summary="A new secret URL; the old one stops working")
+@router.post(
+    f"{MY_FEED}/rotate",
+    summary="A new secret URL; the old one stops working",
+    dependencies=[ShownOnce],
+)
 async def rotate_feed(
     college: College, member: Member, conn: Transaction, now: Now, request: Request
 ) -> FeedView:

@@ -70,3 +70,22 @@ async def test_a_sanction_sent_again_with_its_key_is_imposed_once(
     await asyncio.sleep(1)  # room for a second event, were there one
     events = await events_keyed(stack.kafka_bootstrap, IMPOSED, person)
     assert [e["sanction_id"] for e in events] == [sanction_id]
+
+
+async def test_a_retry_sent_the_moment_the_answer_arrives_gets_it_again(
+    services: dict[str, str],
+) -> None:
+    """The answer is kept before it is sent: a client that has it and sends again at once
+    (over the real server, where the two could otherwise cross) gets it replayed."""
+    base, term, person = base_url(services), new_term(), f"m-{uuid4().hex[:8]}"
+    url = f"{base}/terms/{term}/sanctions/{person}"
+    async with httpx.AsyncClient(timeout=20) as client:
+        window = {"starts_at": T0.isoformat(), "ends_at": TERM_ENDS.isoformat()}
+        put = await client.put(f"{base}/terms/{term}", json=window, headers=OFFICER)
+        assert put.status_code == 200, put.text
+        for _ in range(20):
+            keyed = {**OFFICER, "Idempotency-Key": str(uuid4())}
+            first = await client.post(url, json=WARNING, headers=keyed)
+            again = await client.post(url, json=WARNING, headers=keyed)
+            assert (first.status_code, again.status_code) == (201, 201), again.text
+            assert again.json() == first.json()

@@ -10,16 +10,24 @@ from typing import Annotated
 from uuid import UUID, uuid4
 
 import asyncpg
-import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Response
 
-from shared.config import LOCAL_JWT_SECRET
 from shared.rules import RuleBroken
-from shared.web.auth import Principal, issue_local_token, require_roles
+from shared.web.auth import Principal, require_roles
 from shared.web.dependencies import ACQUIRE_TIMEOUT_S, Idempotency, Pool, Transaction
-from shared.web.idempotency import keyed_transaction, prune_expired
-from tests.integration.web.effects import app_on, count, insert
+from shared.web.idempotency import keyed_transaction
+from shared.web.idempotency_store import prune_expired
+from tests.integration.web.support import (
+    app_on,
+    client,
+    count,
+    headers,
+    insert,
+    keys_kept,
+    post_times,
+    rule,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -86,39 +94,6 @@ def routes() -> APIRouter:
 @pytest.fixture
 def app(kernel_pool: asyncpg.Pool) -> FastAPI:
     return app_on(kernel_pool, routes())
-
-
-def headers(key: str | None, *, user: str = "officer-1") -> dict[str, str]:
-    token = issue_local_token(
-        user=user,
-        roles=["officer"],
-        college="engineering",
-        secret=LOCAL_JWT_SECRET,
-        now=datetime.now(UTC),
-    )
-    found = {"Authorization": f"Bearer {token}"}
-    if key is not None:
-        found["Idempotency-Key"] = key
-    return found
-
-
-def client(app: FastAPI) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
-
-
-async def keys_kept(pool: asyncpg.Pool, key: str) -> int:
-    found: int = await pool.fetchval("SELECT count(*) FROM idempotency_keys WHERE key = $1", key)
-    return found
-
-
-async def post_times(app: FastAPI, path: str, key: str, times: int) -> list[httpx.Response]:
-    async with client(app) as http:
-        return [await http.post(path, headers=headers(key)) for _ in range(times)]
-
-
-def rule(response: httpx.Response) -> str:
-    return str(response.json()["errors"][0]["rule"])
 
 
 async def test_a_retry_with_the_key_gets_the_first_answer_and_writes_nothing(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI
 
 from shared.rules import RuleBroken
 from shared.web.dependencies import ReadOnly, Transaction
-from tests.integration.web.effects import app_on, count, insert
+from tests.integration.web.support import app_on, count, insert
 
 pytestmark = pytest.mark.integration
 

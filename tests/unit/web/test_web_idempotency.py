@@ -8,15 +8,29 @@ import importlib
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from services.notifications.schemas.webhooks import EndpointWithSecretView
+from services.scheduling.schemas.desk import IssuedDeskKeyView
+from services.scheduling.schemas.feeds import FeedView
 from shared.runtime import ServiceDefinition, build_app
 from shared.web.app import create_app
+from shared.web.dependencies import ShownOnce
 from shared.web.idempotency import HEADER, fingerprint
 
 from .support import TokenFactory, bearer, make_settings, things_router
 
 SERVICES = ("recruitment", "scheduling", "evaluation", "notifications")
+# Answers that carry a secret shown only once, and the writes that answer with them.
+SECRET_ANSWERS = (IssuedDeskKeyView, FeedView, EndpointWithSecretView)
+SHOWN_ONCE = {
+    ("POST", "/api/scheduling/colleges/{college}/desk/{post}/keys"),
+    ("POST", "/api/scheduling/colleges/{college}/me/calendar-feed"),
+    ("POST", "/api/scheduling/colleges/{college}/me/calendar-feed/rotate"),
+    ("POST", "/api/notifications/colleges/{college}/webhooks"),
+    ("POST", "/api/notifications/colleges/{college}/webhooks/{endpoint_id}/rotate-secret"),
+}
 WRITE_METHODS = ("post", "put", "patch", "delete")
 # Writes that may run any number of times to the same end, so a key has nothing to keep.
 REPEATABLE = {
@@ -64,6 +78,9 @@ def _openapi(service: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_write_of_every_service_honours_and_documents_the_key(service: str) -> None:
+    """Every write a caller makes with a bearer token documents the key (the middleware
+    looks at it only then), but for the repeatable ones; a write without a bearer token
+    (a provider's receipt, a link's token) documents none."""
     document = _openapi(service)
     writes = [
         (method, path, operation)
@@ -72,14 +89,34 @@ def test_every_write_of_every_service_honours_and_documents_the_key(service: str
         if method in WRITE_METHODS
     ]
     assert writes
-    without = {
-        (method, path)
-        for method, path, operation in writes
-        if not any(
+
+    def documents_the_key(operation: dict[str, Any]) -> bool:
+        return any(
             p["in"] == "header" and p["name"] == HEADER for p in operation.get("parameters", [])
         )
-    }
+
+    secured = [(m, p, o) for m, p, o in writes if o.get("security")]
+    without = {(m, p) for m, p, o in secured if not documents_the_key(o)}
     assert without == {(m, p) for m, p in REPEATABLE if p.startswith(f"/api/{service}/")}
+    assert not [(m, p) for m, p, o in writes if not o.get("security") and documents_the_key(o)]
+
+
+def _write_routes() -> list[APIRoute]:
+    return [
+        route
+        for service in SERVICES
+        for router in importlib.import_module(f"services.{service}.api").ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.methods & {"POST", "PUT", "PATCH", "DELETE"}
+    ]
+
+
+def test_every_write_whose_answer_shows_a_secret_once_is_no_store() -> None:
+    """Their answers are never kept by a cache nor by the idempotency keys."""
+    showing = [r for r in _write_routes() if r.response_model in SECRET_ANSWERS]
+    assert {(sorted(r.methods)[0], r.path) for r in showing} == SHOWN_ONCE
+    for route in showing:
+        assert ShownOnce in route.dependencies, route.path
 
 
 def test_a_malformed_key_is_refused_before_the_route(make_token: TokenFactory) -> None:
