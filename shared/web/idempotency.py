@@ -22,7 +22,9 @@ hours:
   store's retries, the process dead) the 409 stays: the write was applied, and the client
   reads the resource to see the outcome.
 - An answer marked `Cache-Control: no-store` (a secret shown once: `ShownOnce`) keeps its
-  status alone: a retry gets 409 (`idempotency_answer_withheld`), never the secret.
+  status alone: a retry gets 409 (`idempotency_answer_withheld`), never the secret. So
+  does a streamed answer (its first part says more is coming): it is passed on as it
+  comes, never held whole.
 - A write that was refused (4xx) or failed rolled back with its key: a retry runs it again.
   A refusal a route commits on purpose is kept like any answer. A 5xx answer after the
   write committed is not kept (the retries get the 409).
@@ -90,8 +92,10 @@ def fingerprint(
     and college: a retry by a caller who lost a role is another request, never a replay
     of what the role allowed."""
     boundary = _boundary(content_type)
-    if boundary:
-        body = body.replace(boundary, _SAME_BOUNDARY)
+    if boundary:  # the delimiter lines only (RFC 2046 5.1.1), never the parts' content
+        body = body.replace(b"\r\n--" + boundary, b"\r\n--" + _SAME_BOUNDARY)
+        if body.startswith(b"--" + boundary):
+            body = b"--" + _SAME_BOUNDARY + body[len(boundary) + 2 :]
         content_type = content_type.replace(boundary, _SAME_BOUNDARY)
     digest = hashlib.sha256()
     for part in (method.encode(), path.encode(), query, content_type, body, standing.encode()):
@@ -158,10 +162,15 @@ async def keyed_transaction(
 ) -> AsyncIterator[None]:
     """A transaction on `conn` that records `claim` (if any) and, once it has committed,
     lets the middleware keep the answer."""
-    async with conn.transaction():
-        if claim is not None:
-            await claim.record(conn)
-        yield
+    try:
+        async with conn.transaction():
+            if claim is not None:
+                await claim.record(conn)
+            yield
+    except BaseException:
+        if claim is not None:  # rolled back with the write: a next try records it again
+            claim.recorded = False
+        raise
     if claim is not None:
         claim.commit_done()
 
@@ -253,7 +262,13 @@ class _Answer:
         self.status = 500
         self.headers: list[list[str]] = []
         self.no_store = False
+        self.streamed = False
         self.chunks: list[bytes] = []
+
+    @property
+    def withheld(self) -> bool:
+        """Its status alone is kept: a secret shown once, or a streamed answer."""
+        return self.no_store or self.streamed
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -270,15 +285,15 @@ class _Answer:
             await self._send(message)
             return
         self.chunks.append(message.get("body", b""))
-        if message.get("more_body", False):
-            return
+        # A streamed answer is passed on as it comes, never held nor kept: its status alone.
+        self.streamed = bool(message.get("more_body", False))
         # A 5xx after the commit (a bug in building the answer) is not kept: its retries
         # get the 409 that says the write was applied, never an error that it was not.
         if self._claim.committed and self.status < 500:
             await _keep(self._pool, self._claim, self)
         start, self._start = self._start, None
         await self._send(start)
-        await self._send({"type": "http.response.body", "body": b"".join(self.chunks)})
+        await self._send({**message, "body": b"".join(self.chunks)})
 
 
 async def _keep(pool: asyncpg.Pool, claim: IdempotencyClaim, answer: _Answer) -> None:
@@ -289,8 +304,8 @@ async def _keep(pool: asyncpg.Pool, claim: IdempotencyClaim, answer: _Answer) ->
             caller=claim.caller,
             key=claim.key,
             status=answer.status,
-            headers=None if answer.no_store else answer.headers,
-            body=None if answer.no_store else b"".join(answer.chunks),
+            headers=None if answer.withheld else answer.headers,
+            body=None if answer.withheld else b"".join(answer.chunks),
         )
     except Exception as error:  # the write stands; its retries get 409 and read the resource
         _log.warning(
@@ -318,9 +333,9 @@ async def _answer_again(
 
 def _withheld(status: int) -> Problem:
     message = (
-        f"the request with this {HEADER} was applied (it answered {status}); its answer held"
-        " a secret shown only once, which is never kept: read the resource, or rotate the"
-        " secret for a new one"
+        f"the request with this {HEADER} was applied (it answered {status}); its answer is"
+        " not kept (it held a secret shown only once, or was streamed): read the resource,"
+        " or rotate the secret for a new one"
     )
     return Problem(
         409, "Conflict", message, errors=[_error("idempotency_answer_withheld", message)]

@@ -31,9 +31,12 @@ class StoredKey:
 
 async def lock_key(conn: asyncpg.Connection, *, caller: str, key: str) -> bool:
     """The key's advisory lock for this transaction, if no other transaction holds it."""
+    # 64 bits over the schema, the caller and the key: the services share one database,
+    # and advisory locks are the database's.
     free: bool = await conn.fetchval(
-        "SELECT pg_try_advisory_xact_lock(hashtext('campusflow.idempotency_keys'),"
-        " hashtext($1 || chr(31) || $2))",
+        "SELECT pg_try_advisory_xact_lock(hashtextextended("
+        "'campusflow.idempotency_keys' || chr(31) || current_schema() || chr(31) || $1"
+        " || chr(31) || $2, 0))",
         caller,
         key,
     )
@@ -97,7 +100,7 @@ async def keep_answer(
     for pause in (*KEEP_PAUSES_S, None):
         try:
             async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
-                await conn.execute(
+                done = await conn.execute(
                     """UPDATE idempotency_keys
                        SET status = $3, withheld = $4, headers = $5::jsonb, body = $6
                        WHERE caller = $1 AND key = $2""",
@@ -108,6 +111,8 @@ async def keep_answer(
                     None if headers is None else json.dumps(headers),
                     body,
                 )
+            if done.split()[-1] == "0":  # the key's row is gone: a bug, said loudly
+                raise LookupError(f"no idempotency key {key!r} of {caller!r} to answer")
             return
         except Exception as error:
             if pause is None or not is_retryable(error):

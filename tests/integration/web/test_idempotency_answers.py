@@ -7,13 +7,16 @@ once is never kept; an upload sent again is the same request; a 204 is replayed 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated
 from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, UploadFile
+from fastapi.responses import StreamingResponse
 
+from shared.rules import TryAgain
 from shared.web.auth import Principal, require_roles
 from shared.web.dependencies import (
     ACQUIRE_TIMEOUT_S,
@@ -23,6 +26,7 @@ from shared.web.dependencies import (
     Transaction,
 )
 from shared.web.idempotency import keyed_transaction
+from shared.web.idempotency_store import lock_key
 from shared.web.problems import Problem
 from tests.integration.web.support import (
     app_on,
@@ -88,6 +92,36 @@ def routes(held: Held) -> APIRouter:
         ):
             await insert(conn, application_id)  # the refusal itself is recorded
         raise Problem.conflict(f"refused on record ({uuid4()})", field="id", rule="refused")
+
+    @router.post("/effects/{application_id}/second-try", status_code=201)
+    async def record_on_a_second_try(
+        application_id: UUID, officer: Officer, pool: Pool, claim: Idempotency
+    ) -> dict[str, str]:
+        for attempt in ("1", "2"):
+            try:
+                async with (
+                    pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn,
+                    keyed_transaction(conn, claim),
+                ):
+                    await insert(conn, application_id)
+                    if attempt == "1":
+                        raise TryAgain("what it read changed under it")
+                return {"attempt": attempt, "run": str(uuid4())}
+            except TryAgain:
+                continue
+        raise AssertionError("unreachable")
+
+    @router.post("/effects/{application_id}/stream")
+    async def record_then_stream(
+        application_id: UUID, officer: Officer, conn: Transaction
+    ) -> StreamingResponse:
+        await insert(conn, application_id)
+
+        async def parts() -> AsyncIterator[bytes]:
+            yield b"first part\n"
+            yield b"second part\n"
+
+        return StreamingResponse(parts(), media_type="text/plain")
 
     return router
 
@@ -214,3 +248,41 @@ async def test_a_refusal_that_was_committed_is_replayed(
     assert retry.json()["detail"] == first.json()["detail"]
     assert retry.headers["idempotent-replayed"] == "true"
     assert await count(kernel_pool, target) == 1
+
+
+async def test_a_write_tried_again_in_its_route_records_its_key_on_the_try_that_commits(
+    app: FastAPI, kernel_pool: asyncpg.Pool
+) -> None:
+    key = str(uuid4())
+    target = uuid4()
+    first, retry = await post_times(app, f"/effects/{target}/second-try", key, 2)
+    assert first.status_code == 201 and first.json()["attempt"] == "2"
+    assert retry.json() == first.json() and retry.headers["idempotent-replayed"] == "true"
+    assert await count(kernel_pool, target) == 1
+
+
+async def test_a_streamed_answer_is_passed_on_as_it_comes_and_keeps_its_status_alone(
+    app: FastAPI, kernel_pool: asyncpg.Pool
+) -> None:
+    key = str(uuid4())
+    target = uuid4()
+    first, retry = await post_times(app, f"/effects/{target}/stream", key, 2)
+    assert first.status_code == 200 and first.text == "first part\nsecond part\n"
+    assert retry.status_code == 409 and rule(retry) == "idempotency_answer_withheld"
+    assert await count(kernel_pool, target) == 1
+
+
+async def test_a_keys_lock_is_the_services_own(kernel_pool: asyncpg.Pool) -> None:
+    """Same caller and key on two services (schemas) at once: both go on."""
+    key = str(uuid4())
+    async with kernel_pool.acquire() as mine, kernel_pool.acquire() as theirs:
+        await theirs.execute("SET search_path TO public")
+        async with mine.transaction(), theirs.transaction():
+            assert await lock_key(mine, caller="officer-1", key=key)
+            assert await lock_key(theirs, caller="officer-1", key=key)
+            assert await lock_key(theirs, caller="officer-2", key=key)
+        await theirs.execute("RESET search_path")
+    async with kernel_pool.acquire() as one, kernel_pool.acquire() as other:
+        async with one.transaction(), other.transaction():
+            assert await lock_key(one, caller="officer-1", key=key)
+            assert not await lock_key(other, caller="officer-1", key=key)

@@ -62,6 +62,21 @@ def test_every_part_of_a_request_makes_it_another_request() -> None:
         parts(body=b"{ }"),
     ]
     assert len({first, *(fingerprint(**other) for other in others)}) == 6
+
+    # An upload: the boundary (the client's random choice per send) is not the request,
+    # the parts are, even a part that holds the boundary's text.
+    def upload(boundary: bytes, content: bytes) -> bytes:
+        return fingerprint(
+            **parts(
+                content_type=b"multipart/form-data; boundary=" + boundary,
+                body=b"--%s\r\nContent-Type: text/plain\r\n\r\n%s\r\n--%s--\r\n"
+                % (boundary, content, boundary),
+            )
+        )
+
+    assert upload(b"aaa111", b"report") == upload(b"bbb222", b"report")
+    assert upload(b"aaa111", b"report") != upload(b"aaa111", b"other")
+    assert upload(b"aaa111", b"has aaa111 in it") != upload(b"bbb222", b"has bbb222 in it")
     # Parts are delimited: moving a byte from one part to the next is another request.
     assert fingerprint(**parts(path="/ab", query=b"c")) != fingerprint(
         **parts(path="/a", query=b"bc")
@@ -107,14 +122,15 @@ def _write_routes() -> list[APIRoute]:
         for service in SERVICES
         for router in importlib.import_module(f"services.{service}.api").ROUTERS
         for route in router.routes
-        if isinstance(route, APIRoute) and route.methods & {"POST", "PUT", "PATCH", "DELETE"}
+        if isinstance(route, APIRoute)
+        and (route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
     ]
 
 
 def test_every_write_whose_answer_shows_a_secret_once_is_no_store() -> None:
     """Their answers are never kept by a cache nor by the idempotency keys."""
     showing = [r for r in _write_routes() if r.response_model in SECRET_ANSWERS]
-    assert {(sorted(r.methods)[0], r.path) for r in showing} == SHOWN_ONCE
+    assert {(sorted(r.methods or ())[0], r.path) for r in showing} == SHOWN_ONCE
     for route in showing:
         assert ShownOnce in route.dependencies, route.path
 
