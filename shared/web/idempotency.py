@@ -349,8 +349,9 @@ def _invalid_key() -> Problem:
 
 def _reused_key() -> Problem:
     message = (
-        f"this {HEADER} was used for another request (method, path, query or body differ);"
-        " a key names one request: use a new key for a new request"
+        f"this {HEADER} was used for another request (its method, path, query or body"
+        " differ, or the caller's roles or college changed since); a key names one request:"
+        " use a new key for a new request"
     )
     return Problem(
         422, "Unprocessable Content", message, errors=[_error("idempotency_key_reused", message)]

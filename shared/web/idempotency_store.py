@@ -24,7 +24,7 @@ KEEP_PAUSES_S = (0.2, 0.5, 1.0, 2.0)
 class StoredKey:
     fingerprint: bytes
     status: int | None  # None: the write committed, its answer is not kept (yet)
-    withheld: bool  # the answer was marked no-store: its status is kept, nothing else
+    withheld: bool  # the answer was no-store or streamed: its status is kept, nothing else
     headers: list[list[str]]
     body: bytes
 
