@@ -198,7 +198,10 @@ async def test_jobs_that_cannot_be_published_and_bad_input_are_refused(
     tag = f"tt{uuid4().hex[:6]}"
     document = summer(tag)
     dsn = service_dsns["scheduling"]
-    queued = await insert_job(dsn, document, result=None, status="queued", kind="timetable")
+    # Not done, and never claimed by the service's solve-jobs loop while the test runs: a
+    # 'queued' row was (the loop solved it, and the test's refusal became a publication).
+    # 'running' without a heartbeat is neither claimable nor stale.
+    unfinished = await insert_job(dsn, document, result=None, status="running", kind="timetable")
     infeasible = await insert_job(
         dsn, document, result={"status": "infeasible", "lessons": []}, kind="timetable"
     )
@@ -211,7 +214,7 @@ async def test_jobs_that_cannot_be_published_and_bad_input_are_refused(
         missing = await publish({"job_id": str(uuid4()), "name": "x"})
         assert missing.status_code == 404
         for job_id, rule in (
-            (queued, "job_done"),
+            (unfinished, "job_done"),
             (infeasible, "job_solved"),
             (rota, "timetable_job"),
         ):
@@ -220,19 +223,19 @@ async def test_jobs_that_cannot_be_published_and_bad_input_are_refused(
             error = answer.json()["errors"][0]
             assert (error["rule"], error["field"]) == (rule, "job_id")
         for body, field in (
-            ({"job_id": str(queued)}, "name"),
-            ({"job_id": str(queued), "name": ""}, "name"),
+            ({"job_id": str(unfinished)}, "name"),
+            ({"job_id": str(unfinished), "name": ""}, "name"),
             ({"job_id": "not-a-uuid", "name": "x"}, "job_id"),
-            ({"job_id": str(queued), "name": "x", "extra": 1}, "extra"),
+            ({"job_id": str(unfinished), "name": "x", "extra": 1}, "extra"),
         ):
             bad = await publish(body)
             assert bad.status_code == 422, bad.text
             assert field in json.dumps(bad.json())
         # Wrong role, wrong college.
-        as_student = await publish({"job_id": str(queued), "name": "x"}, student(f"{tag}-v0"))
+        as_student = await publish({"job_id": str(unfinished), "name": "x"}, student(f"{tag}-v0"))
         assert as_student.status_code == 403
         other_college = await publish(
-            {"job_id": str(queued), "name": "x"}, bearer("officer-fl", "officer", "fl")
+            {"job_id": str(unfinished), "name": "x"}, bearer("officer-fl", "officer", "fl")
         )
         assert other_college.status_code == 403
         # A job of another college is not found from this one.
@@ -241,7 +244,7 @@ async def test_jobs_that_cannot_be_published_and_bad_input_are_refused(
         )
         hidden = await publish({"job_id": str(fl_job), "name": "x"})
         assert hidden.status_code == 404
-    for job_id in (queued, infeasible, rota, fl_job):
+    for job_id in (unfinished, infeasible, rota, fl_job):
         assert await timetables_of_job(dsn, job_id) == (0, 0)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from tools.cli import dlt
@@ -180,9 +181,10 @@ def test_list_shows_error_text_verbatim_and_marks_replayed_letters(
 
     monkeypatch.setattr(dlt, "list_dead_letters", letters)
     monkeypatch.setattr(dlt, "replayed_offsets", replayed)
-    result = runner.invoke(
-        dlt.app, ["list", "--topic", TOPIC, "--bootstrap", BOOTSTRAP], env={"COLUMNS": "250"}
-    )
+    # A console wide enough for the whole message, whatever width the module's console took
+    # when it was made (rich reads COLUMNS once; another test, or none, may have set it).
+    monkeypatch.setattr(dlt, "console", Console(width=250))
+    result = runner.invoke(dlt.app, ["list", "--topic", TOPIC, "--bootstrap", BOOTSTRAP])
     assert result.exit_code == 0, result.output
     assert "[red]payload[/red] [type=json_invalid]" in result.stdout
     assert "yes" in result.stdout
