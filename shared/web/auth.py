@@ -192,8 +192,8 @@ def issue_local_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def _bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
+def bearer_token(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value, else None."""
     if not header:
         return None
     scheme, _, token = header.partition(" ")
@@ -211,7 +211,7 @@ async def current_principal(
     `_documented` only exists to put the scheme in OpenAPI; the header is read
     here so the function also works when called directly with a request.
     """
-    token = _bearer_token(request)
+    token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise Problem.unauthorized("a bearer token is required")
     verifier: TokenVerifier = request.app.state.token_verifier

@@ -52,7 +52,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.messaging.failures import is_retryable
 from shared.web import idempotency_store as store
-from shared.web.auth import InvalidToken, Principal
+from shared.web.auth import InvalidToken, Principal, bearer_token
 from shared.web.limits import replay_messages
 from shared.web.problems import INFRASTRUCTURE_ERRORS, Problem, send_problem, unavailable
 
@@ -72,6 +72,7 @@ _SAME_BOUNDARY = b"campusflow-idempotency-boundary"
 # Answers that carry no body, so no Content-Length either (RFC 9110 8.6).
 _NO_BODY_STATUSES = frozenset({204, 304})
 _HEADER_NAME = HEADER.lower().encode()
+_FIELD = f"header.{HEADER}"  # where a refusal's `errors` say the fault is
 _log = structlog.get_logger("campusflow.web")
 
 
@@ -193,7 +194,7 @@ def key_in_use() -> Problem:
 
 
 def _error(rule: str, message: str) -> dict[str, str]:
-    return {"field": f"header.{HEADER}", "rule": rule, "message": message}
+    return {"field": _FIELD, "rule": rule, "message": message}
 
 
 class IdempotencyKeys:
@@ -337,9 +338,7 @@ def _withheld(status: int) -> Problem:
         " not kept (it held a secret shown only once, or was streamed): read the resource,"
         " or rotate the secret for a new one"
     )
-    return Problem(
-        409, "Conflict", message, errors=[_error("idempotency_answer_withheld", message)]
-    )
+    return Problem.conflict(message, field=_FIELD, rule="idempotency_answer_withheld")
 
 
 def _invalid_key() -> Problem:
@@ -353,19 +352,17 @@ def _reused_key() -> Problem:
         " differ, or the caller's roles or college changed since); a key names one request:"
         " use a new key for a new request"
     )
-    return Problem(
-        422, "Unprocessable Content", message, errors=[_error("idempotency_key_reused", message)]
-    )
+    return Problem.invalid(_FIELD, "idempotency_key_reused", message)
 
 
 def _principal(scope: Scope) -> Principal | None:
     header = dict(scope.get("headers", ())).get(b"authorization", b"").decode("latin-1")
-    scheme, _, token = header.partition(" ")
+    token = bearer_token(header)
     verifier = getattr(scope["app"].state, "token_verifier", None)
-    if scheme.lower() != "bearer" or not token.strip() or verifier is None:
+    if token is None or verifier is None:
         return None
     try:
-        principal: Principal = verifier.verify(token.strip())
+        principal: Principal = verifier.verify(token)
     except InvalidToken:
         return None
     return principal

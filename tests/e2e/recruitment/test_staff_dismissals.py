@@ -57,6 +57,15 @@ async def dismiss(
     return await client.post(f"{base}/terms/{term}/sanctions/{person}", json=body, headers=OFFICER)
 
 
+async def membership_ended(client: httpx.AsyncClient, recruitment: str, person: str) -> None:
+    """Recruitment has ended the person's (only) membership."""
+
+    async def ended() -> bool:
+        return not (await memberships(client, recruitment, person))[0]["active"]
+
+    await wait_until(ended, timeout_s=60, what="recruitment to end the membership")
+
+
 async def consumed(stack: StackEndpoints) -> None:
     """Recruitment's staff-sanctions consumer has committed all of evaluation's topic."""
     topic = EVALUATION_STAFF_ASSESSMENTS.name
@@ -92,11 +101,7 @@ async def test_a_dismissal_ends_the_membership_once_and_its_annulment_starts_it_
         assert dismissed.status_code == 201, dismissed.text
         assert {k: dismissed.json()[k] for k in PUBLICITY} == PUBLICITY
         sanction_id = dismissed.json()["sanction_id"]
-
-        async def ended() -> bool:
-            return not (await memberships(client, recruitment, person))[0]["active"]
-
-        await wait_until(ended, timeout_s=60, what="recruitment to end the membership")
+        await membership_ended(client, recruitment, person)
         [gone] = await memberships(client, recruitment, person)
         assert (gone["id"], gone["how_ended"]) == (joined["id"], "compulsory_withdrawal")
         assert gone["end_reason"] == f"辞退: {REASON}"
@@ -235,11 +240,7 @@ async def test_an_annulment_racing_a_readmission_finds_the_member_again(
         dismissed = await dismiss(client, evaluation, term, person, PUBLICITY)
         assert dismissed.status_code == 201, dismissed.text
         sanction_id = dismissed.json()["sanction_id"]
-
-        async def ended() -> bool:
-            return not (await memberships(client, recruitment, person))[0]["active"]
-
-        await wait_until(ended, timeout_s=60, what="recruitment to end the membership")
+        await membership_ended(client, recruitment, person)
 
         # The officer's re-admission, written and not yet committed when the annulment
         # comes: recruitment's consumer sees no member and waits on the index.

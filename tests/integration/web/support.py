@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated
 from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from shared.config import LOCAL_JWT_SECRET
 from shared.web.app import create_app
-from shared.web.auth import issue_local_token
+from shared.web.auth import Principal, issue_local_token, require_roles
+from shared.web.dependencies import ACQUIRE_TIMEOUT_S
+from shared.web.idempotency import IdempotencyClaim, keyed_transaction
 from tests.unit.web.support import make_settings
+
+Officer = Annotated[Principal, Depends(require_roles("officer"))]
 
 
 @dataclass
@@ -30,6 +35,17 @@ async def insert(conn: asyncpg.Connection, application_id: UUID) -> None:
         uuid4(),
         application_id,
     )
+
+
+async def insert_keyed(
+    pool: asyncpg.Pool, claim: IdempotencyClaim | None, application_id: UUID
+) -> None:
+    """The write in a transaction of the route's own, recording the request's key."""
+    async with (
+        pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn,
+        keyed_transaction(conn, claim),
+    ):
+        await insert(conn, application_id)
 
 
 async def count(pool: asyncpg.Pool, application_id: UUID) -> int:

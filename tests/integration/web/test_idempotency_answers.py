@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated
 from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, UploadFile
+from fastapi import APIRouter, FastAPI, UploadFile
 from fastapi.responses import StreamingResponse
 
 from shared.rules import TryAgain
-from shared.web.auth import Principal, require_roles
 from shared.web.dependencies import (
     ACQUIRE_TIMEOUT_S,
     Idempotency,
@@ -29,18 +27,19 @@ from shared.web.idempotency import keyed_transaction
 from shared.web.idempotency_store import lock_key
 from shared.web.problems import Problem
 from tests.integration.web.support import (
+    Officer,
     app_on,
     client,
     count,
     headers,
     insert,
+    insert_keyed,
     post_times,
     rule,
 )
 
 pytestmark = pytest.mark.integration
 
-Officer = Annotated[Principal, Depends(require_roles("officer"))]
 SECRET = "s3cr3t-shown-once"
 
 
@@ -86,11 +85,7 @@ def routes(held: Held) -> APIRouter:
     async def refuse_on_record(
         application_id: UUID, officer: Officer, pool: Pool, claim: Idempotency
     ) -> None:
-        async with (
-            pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn,
-            keyed_transaction(conn, claim),
-        ):
-            await insert(conn, application_id)  # the refusal itself is recorded
+        await insert_keyed(pool, claim, application_id)  # the refusal itself is recorded
         raise Problem.conflict(f"refused on record ({uuid4()})", field="id", rule="refused")
 
     @router.post("/effects/{application_id}/second-try", status_code=201)

@@ -6,32 +6,29 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
 from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
-from fastapi import APIRouter, Depends, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Response
 
 from shared.rules import RuleBroken
-from shared.web.auth import Principal, require_roles
-from shared.web.dependencies import ACQUIRE_TIMEOUT_S, Idempotency, Pool, Transaction
-from shared.web.idempotency import keyed_transaction
+from shared.web.dependencies import Idempotency, Pool, Transaction
 from shared.web.idempotency_store import prune_expired
 from tests.integration.web.support import (
+    Officer,
     app_on,
     client,
     count,
     headers,
     insert,
+    insert_keyed,
     keys_kept,
     post_times,
     rule,
 )
 
 pytestmark = pytest.mark.integration
-
-Officer = Annotated[Principal, Depends(require_roles("officer"))]
 
 
 def routes() -> APIRouter:
@@ -70,22 +67,14 @@ def routes() -> APIRouter:
     async def record_in_own_transaction(
         application_id: UUID, officer: Officer, pool: Pool, claim: Idempotency
     ) -> dict[str, str]:
-        async with (
-            pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn,
-            keyed_transaction(conn, claim),
-        ):
-            await insert(conn, application_id)
+        await insert_keyed(pool, claim, application_id)
         return {"run": str(uuid4())}
 
     @router.post("/effects/{application_id}/own-then-fail", status_code=201)
     async def record_then_fail(
         application_id: UUID, officer: Officer, pool: Pool, claim: Idempotency
     ) -> None:
-        async with (
-            pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn,
-            keyed_transaction(conn, claim),
-        ):
-            await insert(conn, application_id)
+        await insert_keyed(pool, claim, application_id)
         raise RuntimeError("a bug after the write committed")
 
     return router

@@ -6,13 +6,12 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 import asyncpg
-import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 
 from shared.rules import RuleBroken
 from shared.web.dependencies import ReadOnly, Transaction
-from tests.integration.web.support import app_on, count, insert
+from tests.integration.web.support import app_on, client, count, insert
 
 pytestmark = pytest.mark.integration
 
@@ -45,20 +44,19 @@ def app(kernel_pool: asyncpg.Pool) -> FastAPI:
 async def test_what_a_201_reports_is_committed_and_a_refusal_leaves_nothing(
     app: FastAPI, kernel_pool: asyncpg.Pool
 ) -> None:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with client(app) as http:
         for _ in range(20):  # every time, not by luck of timing
             created = uuid4()
-            assert (await client.post(f"/effects/{created}")).status_code == 201
+            assert (await http.post(f"/effects/{created}")).status_code == 201
             assert await count(kernel_pool, created) == 1
 
         refused = uuid4()
-        response = await client.post(f"/effects/{refused}/refused")
+        response = await http.post(f"/effects/{refused}/refused")
         assert response.status_code == 409
         assert await count(kernel_pool, refused) == 0
 
         read_only = uuid4()
-        response = await client.post(f"/effects/{read_only}/read-only")
+        response = await http.post(f"/effects/{read_only}/read-only")
         # PostgreSQL refuses the write (25006, read_only_sql_transaction); the kernel
         # reads that SQLSTATE as "a demoted primary" and answers 503, not 500.
         assert response.status_code == 503
