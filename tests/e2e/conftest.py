@@ -19,6 +19,37 @@ from tools.stack import StackEndpoints, free_port, start_service_process, wait_h
 from tools.stack.doubles import notifications_environment, start_doubles, stop_doubles
 from tools.stack.processes import process_record, stop_record, tail
 
+SERVICES = ("recruitment", "scheduling", "evaluation", "notifications")
+# The services' log directory of this session (set once they start).
+_LOGS: list[Path] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A test of the running services that fails shows the end of their logs (CI keeps
+    nothing else of them)."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    if (
+        report.when != "call"
+        or not report.failed
+        or "services" not in getattr(item, "fixturenames", ())
+    ):
+        return
+    for name in SERVICES:
+        log = _LOGS[-1] / f"{name}.log" if _LOGS else None
+        if log is not None and log.exists():
+            report.sections.append((f"{name} log, last lines", last_lines(log)))
+
+
+def last_lines(log: Path, count: int = 12, width: int = 300) -> str:
+    """The log's last lines but its access lines (one per request), each cut to `width`."""
+    with log.open("rb") as file:
+        file.seek(max(0, log.stat().st_size - 400_000))
+        lines = file.read().decode("utf-8", "replace").splitlines()
+    kept = [line[:width] for line in lines if '"campusflow.access"' not in line]
+    return "\n".join(kept[-count:])
+
 
 @pytest.fixture(scope="session")
 def services_state() -> Iterator[ServicesState]:
@@ -48,12 +79,13 @@ def _running_services(
     stack: StackEndpoints, service_dsns: dict[str, str], services_state: ServicesState
 ) -> Iterator[dict[str, str]]:
     logs = services_state.directory / "logs"
+    _LOGS.append(logs)
     started: dict[str, tuple[object, str, Path]] = {}
     try:
         # notifications' port was chosen before the doubles started (not bound yet): the
         # others never take it, nor one another's.
         taken = {int(services_state.doubles["sms"]["notifications_port"])}
-        for name in ("recruitment", "scheduling", "evaluation", "notifications"):
+        for name in SERVICES:
             if name == "notifications":
                 port = int(services_state.doubles["sms"]["notifications_port"])
             else:

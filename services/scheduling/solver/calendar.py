@@ -13,7 +13,6 @@ is then shrunk by dropping one activity at a time while the rest stays infeasibl
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -36,11 +35,11 @@ from services.scheduling.domain.solving import (
     SolveStatus,
     StopFlag,
 )
+from services.scheduling.solver.stop_watch import stop_when
 
 # The core is shrunk for at most this long, each trial solve at most this long.
 CORE_SHRINK_S = 5.0
 CORE_TRIAL_S = 1.0
-STOP_POLL_S = 0.05
 
 
 class _Model:
@@ -172,26 +171,15 @@ def _solve(
 ) -> int:
     """Solve while a watcher thread stops the search as soon as `stop` says so, or
     `improve_s` after the first solution."""
-    done = threading.Event()
 
-    def watch() -> None:
-        while not done.wait(STOP_POLL_S):
-            first = callback.first_solution_at
-            if (stop is not None and stop()) or (
-                improve_s is not None
-                and first is not None
-                and time.monotonic() - first >= improve_s
-            ):
-                solver.stop_search()
-                return
+    def should_stop() -> bool:
+        first = callback.first_solution_at
+        return (stop is not None and stop()) or (
+            improve_s is not None and first is not None and time.monotonic() - first >= improve_s
+        )
 
-    watcher = threading.Thread(target=watch, name="calendar-watch", daemon=True)
-    watcher.start()
-    try:
+    with stop_when(should_stop, solver.stop_search, name="calendar-watch"):
         return int(solver.solve(model, callback))
-    finally:
-        done.set()
-        watcher.join()
 
 
 def solve_calendar(

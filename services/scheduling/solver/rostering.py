@@ -3,9 +3,8 @@ infeasible problem by a small set of named requirements that cannot hold togethe
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from ortools.sat.python import cp_model
 
@@ -14,6 +13,7 @@ from services.scheduling.domain.rostering import Assignment, RotaOutcome, RotaPr
 from services.scheduling.domain.solving import ProgressSink, SolveProgress, SolveStatus, StopFlag
 from services.scheduling.solver.rota_greedy import greedy_rota
 from services.scheduling.solver.rota_model import RotaModel
+from services.scheduling.solver.stop_watch import stop_when
 
 EXPLAIN_LIMIT_S = 10.0  # at most this long spent naming the conflicts of an infeasible problem
 MAX_CONFLICTS_SHRUNK = 24  # cores up to this size are shrunk by deletion
@@ -52,29 +52,6 @@ class _Watch(cp_model.CpSolverSolutionCallback):
             self.stop_search()
 
 
-def _stop_watcher(solver: cp_model.CpSolver, stop: StopFlag | None) -> Callable[[], None]:
-    """Polls the stop flag while CP-SAT runs (it may stop before any solution); returns the
-    function that ends the watcher."""
-    if stop is None:
-        return lambda: None
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.wait(0.1):
-            if stop():
-                solver.stop_search()
-                return
-
-    thread = threading.Thread(target=watch, name="rota-stop-watch", daemon=True)
-    thread.start()
-
-    def end() -> None:
-        done.set()
-        thread.join()
-
-    return end
-
-
 def run_model(
     rota: RotaModel,
     *,
@@ -93,11 +70,9 @@ def run_model(
     solver = cp_model.CpSolver()
     tune(solver, rota, time_limit_s - (time.monotonic() - started), workers)
     watch = _Watch(rota, started, progress, stop)
-    end_watch = _stop_watcher(solver, stop)
-    try:
+    # The flag is polled while CP-SAT runs too: it may stop before any solution.
+    with stop_when(stop, solver.stop_search, name="rota-stop-watch", every_s=0.1):
         code = solver.solve(rota.model, watch)
-    finally:
-        end_watch()
     stopped = stop is not None and stop()
     if code == cp_model.INFEASIBLE:
         return _infeasible(problem, explain(problem, pinned=rota.pinned), started)

@@ -64,7 +64,6 @@ class Run:
     lock: threading.Lock = field(default_factory=threading.Lock)
     live: set[cp_model.CpSolver] = field(default_factory=set)
     stopped: bool = False
-    finished: bool = False
     last_reported: tuple[float, float] | None = None
 
     def remaining(self) -> float:
@@ -85,16 +84,12 @@ class Run:
             elapsed = time.perf_counter() - self.started
         self.progress(SolveProgress(objective=objective, bound=bound, elapsed_s=elapsed))
 
-    def watch_stop(self) -> None:
-        """Stops every live search as soon as the stop flag is raised."""
-        while not self.finished:
-            if self.stop is not None and self.stop():
-                with self.lock:
-                    self.stopped = True
-                    for solver in self.live:
-                        solver.stop_search()
-                return
-            time.sleep(0.05)
+    def stop_live(self) -> None:
+        """No search starts any more, and every live one is asked to stop."""
+        with self.lock:
+            self.stopped = True
+            for solver in self.live:
+                solver.stop_search()
 
 
 def construct(run: Run, part: Part) -> None:

@@ -11,7 +11,6 @@ solver's numbers.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from services.scheduling.domain.timetabling import (
     TimetableProblem,
     relative_gap,
 )
+from services.scheduling.solver.stop_watch import stop_when
 from services.scheduling.solver.timetable_conflicts import explain_infeasible_part
 from services.scheduling.solver.timetable_model import split_into_parts
 from services.scheduling.solver.timetable_search import (
@@ -59,33 +59,37 @@ def solve_timetable(
     ]
     parts.sort(key=lambda p: -p.size)
     run = Run(problem, started, started + time_limit_s, progress, stop, parts)
-    watcher = threading.Thread(target=run.watch_stop, daemon=True)
-    watcher.start()
-    workers = max(1, workers)
-    feasible_at: float | None = None
-    try:
-        for part in parts:
-            if run.stopped:
-                break
-            construct(run, part)
-        if all(p.lessons for p in parts):
-            feasible_at = time.perf_counter() - started
-        for part in parts:
-            if run.stopped or run.remaining() <= MIN_SLICE_S:
-                break
-            polish(run, part)
-        slice_s = max(FIRST_SLICE_S, time_limit_s * FIRST_SHARE * workers / max(1, len(parts)))
-        _each(run, [p for p in parts if not p.lessons], workers, lambda p: first(run, p, slice_s))
-        while not run.stopped and not any(p.infeasible for p in parts):
-            if feasible_at is None and all(p.lessons for p in parts):
-                feasible_at = time.perf_counter() - started
-            if run.remaining() <= MIN_SLICE_S or not _round(run, workers):
-                break
-    finally:
-        run.stopped = run.stopped or (stop is not None and stop())
-        run.finished = True
-        watcher.join()
+    with stop_when(stop, run.stop_live, name="timetable-stop-watch"):
+        try:
+            feasible_at = _search(run, max(1, workers), time_limit_s)
+        finally:
+            run.stopped = run.stopped or (stop is not None and stop())
     return _outcome(run, feasible_at, time.perf_counter() - started)
+
+
+def _search(run: Run, workers: int, time_limit_s: float) -> float | None:
+    """Every part built and polished, then searched while time is left and no stop is
+    asked; when (seconds from the start) every part first had a timetable."""
+    parts = run.parts
+    feasible_at: float | None = None
+    for part in parts:
+        if run.stopped:
+            break
+        construct(run, part)
+    if all(p.lessons for p in parts):
+        feasible_at = time.perf_counter() - run.started
+    for part in parts:
+        if run.stopped or run.remaining() <= MIN_SLICE_S:
+            break
+        polish(run, part)
+    slice_s = max(FIRST_SLICE_S, time_limit_s * FIRST_SHARE * workers / max(1, len(parts)))
+    _each(run, [p for p in parts if not p.lessons], workers, lambda p: first(run, p, slice_s))
+    while not run.stopped and not any(p.infeasible for p in parts):
+        if feasible_at is None and all(p.lessons for p in parts):
+            feasible_at = time.perf_counter() - run.started
+        if run.remaining() <= MIN_SLICE_S or not _round(run, workers):
+            break
+    return feasible_at
 
 
 def _round(run: Run, workers: int) -> bool:
