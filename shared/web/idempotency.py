@@ -11,7 +11,8 @@ hours:
   exactly when the write does, never without it, never twice. Its answer (status, body,
   and the headers in `KEPT_HEADERS`) is stored just after the route returns.
 - A retry with the same key and the same request (method, path, query, content type and
-  body, a multipart boundary aside, and the caller's roles and college: the fingerprint)
+  body, a JSON body by its value and a multipart boundary aside, and the caller's roles
+  and college: the fingerprint)
   gets the stored answer, marked `Idempotent-Replayed: true`, and nothing runs again.
 - The same key with another request (or by a caller whose roles changed): 422
   (`idempotency_key_reused`), nothing runs.
@@ -41,6 +42,7 @@ SQL is in `shared/web/idempotency_store.py`.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -91,9 +93,12 @@ def fingerprint(
     out (replaced by one constant in the body and the content type), so a client that
     sends the same upload again sends the same request. `standing` is the caller's roles
     and college: a retry by a caller who lost a role is another request, never a replay
-    of what the role allowed."""
+    of what the role allowed. A JSON body counts by its value, not its spelling (key
+    order, spaces, escapes): a client that serialises it again sends the same request."""
     boundary = _boundary(content_type)
-    if boundary:  # the delimiter lines only (RFC 2046 5.1.1), never the parts' content
+    if _is_json(content_type):
+        body = _canonical_json(body)
+    elif boundary:  # the delimiter lines only (RFC 2046 5.1.1), never the parts' content
         body = body.replace(b"\r\n--" + boundary, b"\r\n--" + _SAME_BOUNDARY)
         if body.startswith(b"--" + boundary):
             body = b"--" + _SAME_BOUNDARY + body[len(boundary) + 2 :]
@@ -103,6 +108,21 @@ def fingerprint(
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.digest()
+
+
+def _is_json(content_type: bytes) -> bool:
+    media = content_type.partition(b";")[0].strip().lower()
+    return media == b"application/json" or media.endswith(b"+json")
+
+
+def _canonical_json(body: bytes) -> bytes:
+    """The body's JSON value written one way (sorted keys, no spaces); a body that is not
+    JSON stays as it came (the route refuses it; it can never equal a canonical form)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return body
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _boundary(content_type: bytes) -> bytes | None:

@@ -59,7 +59,7 @@ def test_every_part_of_a_request_makes_it_another_request() -> None:
         parts(path="/b"),
         parts(query=b"x=1"),
         parts(content_type=b"text/plain"),
-        parts(body=b"{ }"),
+        parts(body=b'{"a": 1}'),
     ]
     assert len({first, *(fingerprint(**other) for other in others)}) == 6
 
@@ -81,6 +81,27 @@ def test_every_part_of_a_request_makes_it_another_request() -> None:
     assert fingerprint(**parts(path="/ab", query=b"c")) != fingerprint(
         **parts(path="/a", query=b"bc")
     )
+
+
+def test_a_json_body_counts_by_its_value_not_its_spelling() -> None:
+    def sent(body: bytes, content_type: bytes = b"application/json") -> bytes:
+        return fingerprint(**parts(body=body, content_type=content_type))
+
+    same = sent(b'{"score": 80, "comment": "\xe5\xa5\xbd", "tags": [1, 2]}')
+    assert sent(b'{"tags":[1,2],"comment":"\\u597d","score":80}') == same
+    assert sent(b' {\n  "comment" : "\xe5\xa5\xbd",\n  "score": 80, "tags": [1,2]}\n') == same
+    # Another value is another request: a number, the order of a list, a float for an int.
+    assert sent(b'{"score": 81, "comment": "\xe5\xa5\xbd", "tags": [1, 2]}') != same
+    assert sent(b'{"score": 80, "comment": "\xe5\xa5\xbd", "tags": [2, 1]}') != same
+    assert sent(b'{"score": 80.0, "comment": "\xe5\xa5\xbd", "tags": [1, 2]}') != same
+    # A media type with a suffix is JSON too; a body that is not JSON counts by its bytes,
+    # and so does JSON sent as another type.
+    assert sent(b'{"b":1,"a":2}', b"application/merge-patch+json") == sent(
+        b'{"a":2,"b":1}', b"application/merge-patch+json"
+    )
+    assert sent(b'{"a": 1') != sent(b'{"a":1')
+    assert sent(b'{"a": 1}', b"text/plain") != sent(b'{"a":1}', b"text/plain")
+    assert sent(b"[" * 100_000) == sent(b"[" * 100_000)  # too deep to read: its bytes
 
 
 def _openapi(service: str) -> dict[str, Any]:
