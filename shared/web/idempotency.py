@@ -19,9 +19,10 @@ hours:
 - A retry while the first is still being applied, or just after it committed and before
   its answer is stored: 409 at once (`idempotency_key_in_use`, `Retry-After: 1`; the key's
   advisory lock tells, so a retry never waits for the first nor holds a connection),
-  nothing runs. If the answer cannot be stored (the database away for longer than the
-  store's retries, the process dead) the 409 stays: the write was applied, and the client
-  reads the resource to see the outcome.
+  nothing runs. If the database is away through the store's few quick tries, the answer
+  is sent anyway and stored in the background once the database is back (for up to
+  `KEEP_LATER_S`); if it never is (or the process dies first) the 409 stays: the write
+  was applied, and the client reads the resource to see the outcome.
 - An answer marked `Cache-Control: no-store` (a secret shown once: `ShownOnce`) keeps its
   status alone: a retry gets 409 (`idempotency_answer_withheld`), never the secret. So
   does a streamed answer (its first part says more is coming): it is passed on as it
@@ -41,12 +42,13 @@ SQL is in `shared/web/idempotency_store.py`.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import asyncio
 import re
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 
 import asyncpg
 import structlog
@@ -55,6 +57,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.messaging.failures import is_retryable
 from shared.web import idempotency_store as store
 from shared.web.auth import InvalidToken, Principal, bearer_token
+from shared.web.idempotency_fingerprint import fingerprint, standing_of
 from shared.web.limits import replay_messages
 from shared.web.problems import INFRASTRUCTURE_ERRORS, Problem, send_problem, unavailable
 
@@ -66,78 +69,19 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # the retry's own, added by the request-context middleware).
 KEPT_HEADERS = ("content-type", "location", "etag", "last-modified", "content-disposition")
 RETRY_IN_USE_S = 1
+# An answer the database was away for (after its few quick tries) is kept in the
+# background: tried this often, for this long, then given up (its retries keep the 409).
+KEEP_LATER_EVERY_S = 2.0
+KEEP_LATER_S = 120.0
 # Where the middleware leaves the request's claim for the route's transaction.
 CLAIM_SCOPE_KEY = "campusflow.idempotency"
 
 _KEY = re.compile(KEY_PATTERN)
-_SAME_BOUNDARY = b"campusflow-idempotency-boundary"
 # Answers that carry no body, so no Content-Length either (RFC 9110 8.6).
 _NO_BODY_STATUSES = frozenset({204, 304})
 _HEADER_NAME = HEADER.lower().encode()
 _FIELD = f"header.{HEADER}"  # where a refusal's `errors` say the fault is
 _log = structlog.get_logger("campusflow.web")
-
-
-def fingerprint(
-    *,
-    method: str,
-    path: str,
-    query: bytes,
-    content_type: bytes,
-    body: bytes,
-    standing: str = "",
-) -> bytes:
-    """What makes two requests the same request: sha256 over each part, length-prefixed.
-
-    A multipart body's boundary is the client's random choice on every send: it is left
-    out (replaced by one constant in the body and the content type), so a client that
-    sends the same upload again sends the same request. `standing` is the caller's roles
-    and college: a retry by a caller who lost a role is another request, never a replay
-    of what the role allowed. A JSON body counts by its value, not its spelling (key
-    order, spaces, escapes): a client that serialises it again sends the same request."""
-    boundary = _boundary(content_type)
-    if _is_json(content_type):
-        body = _canonical_json(body)
-    elif boundary:  # the delimiter lines only (RFC 2046 5.1.1), never the parts' content
-        body = body.replace(b"\r\n--" + boundary, b"\r\n--" + _SAME_BOUNDARY)
-        if body.startswith(b"--" + boundary):
-            body = b"--" + _SAME_BOUNDARY + body[len(boundary) + 2 :]
-        content_type = content_type.replace(boundary, _SAME_BOUNDARY)
-    digest = hashlib.sha256()
-    for part in (method.encode(), path.encode(), query, content_type, body, standing.encode()):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.digest()
-
-
-def _is_json(content_type: bytes) -> bool:
-    media = content_type.partition(b";")[0].strip().lower()
-    return media == b"application/json" or media.endswith(b"+json")
-
-
-def _canonical_json(body: bytes) -> bytes:
-    """The body's JSON value written one way (sorted keys, no spaces); a body that is not
-    JSON stays as it came (the route refuses it; it can never equal a canonical form)."""
-    try:
-        value = json.loads(body)
-    except (ValueError, RecursionError):
-        return body
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _boundary(content_type: bytes) -> bytes | None:
-    media, _, parameters = content_type.partition(b";")
-    if media.strip().lower() != b"multipart/form-data":
-        return None
-    for parameter in parameters.split(b";"):
-        name, _, value = parameter.strip().partition(b"=")
-        if name.strip().lower() == b"boundary" and value.strip(b' "'):
-            return value.strip(b' "')
-    return None
-
-
-def standing_of(principal: Principal) -> str:
-    return f"{','.join(sorted(principal.roles))}@{principal.college or ''}"
 
 
 @dataclass
@@ -318,20 +262,55 @@ class _Answer:
 
 
 async def _keep(pool: asyncpg.Pool, claim: IdempotencyClaim, answer: _Answer) -> None:
-    """The answer kept (a no-store one: its status alone, never its secret)."""
+    """The answer kept (a no-store one: its status alone, never its secret). If the
+    database stays away through the few tries, the answer is sent anyway (the write
+    stands) and kept later, in the background, once the database is back: its retries
+    get 409 until then."""
+    keep = partial(
+        store.keep_answer,
+        pool,
+        caller=claim.caller,
+        key=claim.key,
+        status=answer.status,
+        headers=None if answer.withheld else answer.headers,
+        body=None if answer.withheld else b"".join(answer.chunks),
+    )
     try:
-        await store.keep_answer(
-            pool,
-            caller=claim.caller,
-            key=claim.key,
-            status=answer.status,
-            headers=None if answer.withheld else answer.headers,
-            body=None if answer.withheld else b"".join(answer.chunks),
-        )
-    except Exception as error:  # the write stands; its retries get 409 and read the resource
-        _log.warning(
-            "idempotency_answer_not_kept", key=claim.key, path=claim.path, error=repr(error)[:300]
-        )
+        await keep()
+    except Exception as error:
+        if not is_retryable(error):
+            _not_kept(claim, error)
+            return
+        task = asyncio.create_task(_keep_later(keep, claim), name=f"keep-answer-{claim.key}")
+        _KEEPING.add(task)
+        task.add_done_callback(_KEEPING.discard)
+
+
+# Answers being kept in the background (a reference each, so none is collected mid-way).
+_KEEPING: set[asyncio.Task[None]] = set()
+
+
+async def _keep_later(keep: Callable[[], Awaitable[None]], claim: IdempotencyClaim) -> None:
+    deadline = time.monotonic() + KEEP_LATER_S
+    while True:
+        await asyncio.sleep(KEEP_LATER_EVERY_S)
+        try:
+            await keep()
+        except Exception as error:
+            if is_retryable(error) and time.monotonic() < deadline:
+                continue
+            _not_kept(claim, error)
+            return
+        _log.info("idempotency_answer_kept_late", key=claim.key, path=claim.path)
+        return
+
+
+def _not_kept(claim: IdempotencyClaim, error: BaseException) -> None:
+    """Said loudly: the write stands, and its retries get 409 (the client reads the
+    resource to see the outcome)."""
+    _log.warning(
+        "idempotency_answer_not_kept", key=claim.key, path=claim.path, error=repr(error)[:300]
+    )
 
 
 async def _answer_again(

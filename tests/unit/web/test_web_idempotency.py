@@ -17,7 +17,8 @@ from services.scheduling.schemas.feeds import FeedView
 from shared.runtime import ServiceDefinition, build_app
 from shared.web.app import create_app
 from shared.web.dependencies import ShownOnce
-from shared.web.idempotency import HEADER, fingerprint
+from shared.web.idempotency import HEADER
+from shared.web.idempotency_fingerprint import fingerprint
 
 from .support import TokenFactory, bearer, make_settings, things_router
 
