@@ -56,6 +56,7 @@ def breaking_changes(released: dict[str, Any], current: dict[str, Any]) -> list[
     old_messages = _messages(released)
     new_messages = _messages(current)
     breaks: list[str] = []
+    header_breaks: dict[str, list[str]] = {}  # a header's break -> the types it touches
     for event_type, (old, old_topic) in old_messages.items():
         if event_type not in new_messages:
             breaks.append(
@@ -76,7 +77,22 @@ def breaking_changes(released: dict[str, Any], current: dict[str, Any]) -> list[
         comparison.compare(old.get("payload", {}), new.get("payload", {}), "")
         found.extend(comparison.breaks)
         breaks.extend(f"{event_type}: {what} — {ADVICE}" for what in found)
-    return breaks + _partition_changes(released, current)
+        headers = _Comparison(released, current)
+        headers.compare(old.get("headers", {}), new.get("headers", {}), "headers")
+        for what in headers.breaks:
+            header_breaks.setdefault(what, []).append(event_type)
+    return breaks + _grouped(header_breaks) + _partition_changes(released, current)
+
+
+def _grouped(header_breaks: dict[str, list[str]]) -> list[str]:
+    """The CloudEvents attributes in the Kafka headers are a contract too (consumers
+    route, deduplicate and check tenancy by them); one envelope writes them for every
+    type, so a change is said once with the types it touches."""
+    return [
+        f"{types[0]}{f' and {len(types) - 1} other types' if len(types) > 1 else ''}: "
+        f"{what} — {ADVICE}"
+        for what, types in header_breaks.items()
+    ]
 
 
 def _partitions(document: dict[str, Any]) -> dict[str, Any]:

@@ -392,6 +392,39 @@ def test_a_bound_changed_is_reported(released: Document) -> None:
     ]
 
 
+def headers(document: Document, message: str) -> dict[str, Any]:
+    schema: dict[str, Any] = document["components"]["messages"][message]["headers"]
+    return schema
+
+
+def test_the_cloudevents_headers_are_compared_too_said_once_for_every_type(
+    released: Document,
+) -> None:
+    types = len(released["components"]["messages"])
+    first = "campusflow.recruitment.campaign.opened.v1"
+    every = f"{first} and {types - 1} other types"
+
+    def respec(document: Document) -> None:  # one envelope: every message's headers
+        for message in document["components"]["messages"].values():
+            message["headers"] = copy.deepcopy(message["headers"])
+            message["headers"]["properties"]["ce_specversion"]["const"] = "2.0"
+
+    def drop_one(document: Document) -> None:  # a single message's (never so, but said)
+        schema = headers(document, IMPOSED)
+        document["components"]["messages"][IMPOSED]["headers"] = schema = copy.deepcopy(schema)
+        del schema["properties"]["ce_time"]
+        schema["required"].remove("ce_time")
+
+    assert edited(released, respec) == [
+        f"{every}: field `headers.ce_specversion`: value(s) `1.0` removed — {ADVICE}",
+        f"{every}: field `headers.ce_specversion`: value(s) `2.0` added "
+        f"(strict consumers refuse them) — {ADVICE}",
+    ]
+    assert edited(released, drop_one) == [
+        f"{IMPOSED_TYPE}: field `headers.ce_time` removed — {ADVICE}"
+    ]
+
+
 def test_a_nested_field_removed_through_a_ref_is_reported(released: Document) -> None:
     def remove(document: Document) -> None:
         position = document["components"]["schemas"]["CampaignPosition"]
