@@ -83,6 +83,7 @@ class _Running:
     reports: Any = None  # the Manager queue the worker reports progress on
     stop: Any = None  # the Manager event the solver's stop flag reads
     cancel_asked: bool = False
+    stop_sent: bool = False  # the solver's stop flag was raised
     lost: bool = False  # another replica took the job over
 
 
@@ -296,6 +297,11 @@ class SolveJobRunner:
                     await asyncio.to_thread(running.stop.set)
                 except Exception as error:
                     log.warning("could not stop a solve", error=repr(error)[:300])
+                else:
+                    if not running.stop_sent:  # once: the moment the solver was told
+                        running.stop_sent = True
+                        why = "lost" if asked is None else "cancel" if asked else "overrun"
+                        log.info("solve asked to stop", job_id=str(job.job_id), why=why)
             if asked is None:
                 return
 
