@@ -146,7 +146,9 @@ async def receipts_stack(
                     finally:
                         await pool.close()
                 finally:
-                    stop_record(process_record(process))
+                    # Off the loop: the SMTP sink runs in it, and the service says QUIT to
+                    # it on the way out (a blocked loop held every stop for 10 s).
+                    await asyncio.to_thread(stop_record, process_record(process))
 
 
 async def incident_for_new_teacher(pool: asyncpg.Pool) -> tuple[str, UUID]:
