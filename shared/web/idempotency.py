@@ -292,17 +292,21 @@ _KEEPING: set[asyncio.Task[None]] = set()
 
 async def _keep_later(keep: Callable[[], Awaitable[None]], claim: IdempotencyClaim) -> None:
     deadline = time.monotonic() + KEEP_LATER_S
-    while True:
-        await asyncio.sleep(KEEP_LATER_EVERY_S)
-        try:
-            await keep()
-        except Exception as error:
-            if is_retryable(error) and time.monotonic() < deadline:
-                continue
-            _not_kept(claim, error)
+    try:
+        while True:
+            await asyncio.sleep(KEEP_LATER_EVERY_S)
+            try:
+                await keep()
+            except Exception as error:
+                if is_retryable(error) and time.monotonic() < deadline:
+                    continue
+                _not_kept(claim, error)
+                return
+            _log.info("idempotency_answer_kept_late", key=claim.key, path=claim.path)
             return
-        _log.info("idempotency_answer_kept_late", key=claim.key, path=claim.path)
-        return
+    except asyncio.CancelledError as stopped:  # the process stops first: said, not lost quietly
+        _not_kept(claim, stopped)
+        raise
 
 
 def _not_kept(claim: IdempotencyClaim, error: BaseException) -> None:

@@ -44,8 +44,11 @@ def fingerprint(
 
 
 def _is_json(content_type: bytes) -> bool:
+    """`application/json` or `application/…+json`: what the routes read as JSON (and
+    the kernel's input guard checks)."""
     media = content_type.partition(b";")[0].strip().lower()
-    return media == b"application/json" or media.endswith(b"+json")
+    main, _, subtype = media.partition(b"/")
+    return main == b"application" and (subtype == b"json" or subtype.endswith(b"+json"))
 
 
 def _canonical_json(body: bytes) -> bytes:
@@ -53,9 +56,11 @@ def _canonical_json(body: bytes) -> bytes:
     JSON stays as it came (the route refuses it; it can never equal a canonical form)."""
     try:
         value = json.loads(body)
-    except (ValueError, RecursionError):
+        written = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (ValueError, RecursionError):  # (nested too deep to read or to write again)
         return body
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    # A lone surrogate (`\\ud800`) is a value json.loads gives and UTF-8 cannot hold.
+    return written.encode("utf-8", "surrogatepass")
 
 
 def _boundary(content_type: bytes) -> bytes | None:

@@ -174,9 +174,10 @@ def _solve(
 
     def should_stop() -> bool:
         first = callback.first_solution_at
-        return (stop is not None and stop()) or (
+        # The improvement's end first: it holds even while the flag cannot be read.
+        return (
             improve_s is not None and first is not None and time.monotonic() - first >= improve_s
-        )
+        ) or (stop is not None and stop())
 
     with stop_when(should_stop, solver.stop_search, name="calendar-watch"):
         return int(solver.solve(model, callback))

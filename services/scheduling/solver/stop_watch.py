@@ -5,8 +5,8 @@ search has returned.
 CP-SAT honours a stop only while it searches: one asked too early (while the model is
 loaded, or between phases) can be lost, and the maintainers' advice is to keep asking
 until the solver exits (google/or-tools#3621). A flag that cannot be read (the
-Manager carrying a solve job's cancel is gone) is logged once and polled on: the search
-then runs to its time limit, as it would without a flag.
+Manager carrying a solve job's cancel is gone), or a stop that raises, is logged once
+and the watch goes on: a flag readable again still stops the search.
 """
 
 from __future__ import annotations
@@ -38,17 +38,15 @@ def stop_when(
     done = threading.Event()
 
     def watch() -> None:
-        unreadable = False
+        failing = False
         while not done.wait(every_s):
             try:
-                asked = should_stop()
-            except Exception as error:
-                if not unreadable:
-                    log.warning("the stop flag is unreadable", watch=name, error=repr(error)[:300])
-                    unreadable = True
-                continue
-            if asked:
-                stop_search()
+                if should_stop():
+                    stop_search()
+            except Exception as error:  # said once; the watch goes on
+                if not failing:
+                    log.warning("the stop watch failed", watch=name, error=repr(error)[:300])
+                    failing = True
 
     watcher = threading.Thread(target=watch, name=name, daemon=True)
     watcher.start()

@@ -4,17 +4,20 @@ The keyed writes themselves: tests/integration/web/test_idempotency_keys.py."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from structlog.testing import capture_logs
 
 from services.notifications.schemas.webhooks import EndpointWithSecretView
 from services.scheduling.schemas.desk import IssuedDeskKeyView
 from services.scheduling.schemas.feeds import FeedView
 from shared.runtime import ServiceDefinition, build_app
+from shared.web import idempotency
 from shared.web.app import create_app
 from shared.web.dependencies import ShownOnce
 from shared.web.idempotency import HEADER
@@ -103,6 +106,11 @@ def test_a_json_body_counts_by_its_value_not_its_spelling() -> None:
     assert sent(b'{"a": 1') != sent(b'{"a":1')
     assert sent(b'{"a": 1}', b"text/plain") != sent(b'{"a":1}', b"text/plain")
     assert sent(b"[" * 100_000) == sent(b"[" * 100_000)  # too deep to read: its bytes
+    # A lone surrogate is a value too (the input guard refuses it later, never a 500 here).
+    assert sent(b'{"a": "\\ud800", "b": 1}') == sent(b'{"b":1,"a":"\\ud800"}')
+    assert sent(b'{"a": "\\ud800"}') != sent(b'{"a": "\\ud801"}')
+    # Only application/json and application/...+json are read as JSON, as the routes do.
+    assert sent(b'{"b":1,"a":2}', b"text/x+json") != sent(b'{"a":2,"b":1}', b"text/x+json")
 
 
 def _openapi(service: str) -> dict[str, Any]:
@@ -171,3 +179,29 @@ def test_a_malformed_key_is_refused_before_the_route(make_token: TokenFactory) -
     assert response.status_code == 400
     assert response.json()["errors"][0]["rule"] == "idempotency_key_invalid"
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_answer_kept_in_the_background_and_stopped_first_is_said(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tried_twice = asyncio.Event()
+    tries = 0
+
+    async def away() -> None:
+        nonlocal tries
+        tries += 1
+        if tries == 2:
+            tried_twice.set()
+        raise ConnectionRefusedError("the database is away")
+
+    claim = idempotency.IdempotencyClaim(
+        caller="u", key="k-1", method="POST", path="/a", fingerprint=b""
+    )
+    monkeypatch.setattr(idempotency, "KEEP_LATER_EVERY_S", 0.01)
+    with capture_logs() as logs:
+        keeping = asyncio.create_task(idempotency._keep_later(away, claim))
+        await asyncio.wait_for(tried_twice.wait(), timeout=10)
+        keeping.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await keeping
+    assert [(e["event"], e["key"]) for e in logs] == [("idempotency_answer_not_kept", "k-1")]
