@@ -26,12 +26,12 @@ _LOGS: list[Path] = []
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """A test of the running services that fails shows the end of their logs (CI keeps
-    nothing else of them)."""
+    """A test of the running services that fails (or whose setup does) shows the end of
+    their logs (CI keeps nothing else of them)."""
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
     if (
-        report.when != "call"
+        report.when == "teardown"
         or not report.failed
         or "services" not in getattr(item, "fixturenames", ())
     ):
