@@ -12,8 +12,8 @@ hours:
   and the headers in `KEPT_HEADERS`) is stored just after the route returns.
 - A retry with the same key and the same request (method, path, query, content type and
   body, a JSON body by its value and a multipart boundary aside, and the caller's roles
-  and college: the fingerprint)
-  gets the stored answer, marked `Idempotent-Replayed: true`, and nothing runs again.
+  and college: the fingerprint, shared/web/idempotency_fingerprint.py) gets the stored
+  answer, marked `Idempotent-Replayed: true`, and nothing runs again.
 - The same key with another request (or by a caller whose roles changed): 422
   (`idempotency_key_reused`), nothing runs.
 - A retry while the first is still being applied, or just after it committed and before
