@@ -73,6 +73,8 @@ RETRY_IN_USE_S = 1
 # background: tried this often, for this long, then given up (its retries keep the 409).
 KEEP_LATER_EVERY_S = 2.0
 KEEP_LATER_S = 120.0
+# A body from this size has its fingerprint taken in a thread.
+LARGE_BODY_BYTES = 64 * 1024
 # Where the middleware leaves the request's claim for the route's transaction.
 CLAIM_SCOPE_KEY = "campusflow.idempotency"
 
@@ -191,14 +193,7 @@ class IdempotencyKeys:
             key=key,
             method=scope["method"],
             path=scope["path"],
-            fingerprint=fingerprint(
-                method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b""),
-                content_type=dict(scope.get("headers", ())).get(b"content-type", b""),
-                body=body,
-                standing=standing_of(principal),
-            ),
+            fingerprint=await _fingerprint(scope, body, principal),
         )
         try:
             stored = await store.find_key(pool, caller=claim.caller, key=key)
@@ -213,6 +208,21 @@ class IdempotencyKeys:
         scope[CLAIM_SCOPE_KEY] = claim
         answer = _Answer(send, pool, claim)
         await self.app(scope, replay_messages(messages, receive), answer.send)
+
+
+async def _fingerprint(scope: Scope, body: bytes, principal: Principal) -> bytes:
+    """The request's fingerprint; a large body's off the event loop (reading a JSON body
+    again costs about 50 ms a megabyte)."""
+    work = partial(
+        fingerprint,
+        method=scope["method"],
+        path=scope["path"],
+        query=scope.get("query_string", b""),
+        content_type=dict(scope.get("headers", ())).get(b"content-type", b""),
+        body=body,
+        standing=standing_of(principal),
+    )
+    return await asyncio.to_thread(work) if len(body) > LARGE_BODY_BYTES else work()
 
 
 class _Answer:

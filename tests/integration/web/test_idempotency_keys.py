@@ -5,6 +5,7 @@ refusal, another caller, an expired key, and a write in a route's own transactio
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -14,6 +15,7 @@ from fastapi import APIRouter, FastAPI, Response
 
 from shared.rules import RuleBroken
 from shared.web.dependencies import Idempotency, Pool, Transaction
+from shared.web.idempotency import LARGE_BODY_BYTES
 from shared.web.idempotency_store import prune_expired
 from tests.integration.web.support import (
     Officer,
@@ -137,6 +139,30 @@ async def test_the_key_with_another_request_is_refused_and_changes_nothing(
         assert rule(refused) == "idempotency_key_reused"
     assert await count(kernel_pool, target) == 1
     assert await count(kernel_pool, other) == 0
+
+
+async def test_a_large_body_is_told_apart_and_replayed_alike(
+    app: FastAPI, kernel_pool: asyncpg.Pool
+) -> None:
+    """A body past LARGE_BODY_BYTES has its fingerprint taken off the event loop: the
+    same rules hold."""
+    key = str(uuid4())
+    target = uuid4()
+    large = {"lines": [f"第{n}行" for n in range(LARGE_BODY_BYTES // 4)], "a": 1}
+    respelt = json.dumps(dict(reversed(large.items())), indent=1).encode()
+    assert len(respelt) > LARGE_BODY_BYTES
+    async with client(app) as http:
+        first = await http.post(f"/effects/{target}", headers=headers(key), json=large)
+        again = await http.post(
+            f"/effects/{target}",
+            headers={**headers(key), "content-type": "application/json"},
+            content=respelt,
+        )
+        other = await http.post(f"/effects/{target}", headers=headers(key), json={**large, "a": 2})
+    assert first.status_code == 201, first.text
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+    assert other.status_code == 422 and rule(other) == "idempotency_key_reused"
+    assert await count(kernel_pool, target) == 1
 
 
 @pytest.mark.parametrize("key", ["", " spaced", "x" * 256, "tab\there", "ключ"])
