@@ -109,6 +109,12 @@ def _is_json(scope: Scope) -> bool:
     content_type = dict(scope.get("headers", ())).get(b"content-type")
     if content_type is None:
         return True  # FastAPI may still read it as JSON
+    return is_json_media_type(content_type)
+
+
+def is_json_media_type(content_type: bytes) -> bool:
+    """`application/json` or `application/…+json` (parameters aside): what the routes
+    read as JSON."""
     message = MimeMessage()
     message["content-type"] = content_type.decode("latin-1")
     subtype = message.get_content_subtype()

@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from shared.web.auth import Principal
+from shared.web.guards import is_json_media_type
 
 _SAME_BOUNDARY = b"campusflow-idempotency-boundary"
 
@@ -29,7 +30,7 @@ def fingerprint(
     of what the role allowed. A JSON body counts by its value, not its spelling (key
     order, spaces, escapes): a client that serialises it again sends the same request."""
     boundary = _boundary(content_type)
-    if _is_json(content_type):
+    if is_json_media_type(content_type):
         body = _canonical_json(body)
     elif boundary:  # the delimiter lines only (RFC 2046 5.1.1), never the parts' content
         body = body.replace(b"\r\n--" + boundary, b"\r\n--" + _SAME_BOUNDARY)
@@ -41,14 +42,6 @@ def fingerprint(
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.digest()
-
-
-def _is_json(content_type: bytes) -> bool:
-    """`application/json` or `application/…+json`: what the routes read as JSON (and
-    the kernel's input guard checks)."""
-    media = content_type.partition(b";")[0].strip().lower()
-    main, _, subtype = media.partition(b"/")
-    return main == b"application" and (subtype == b"json" or subtype.endswith(b"+json"))
 
 
 def _canonical_json(body: bytes) -> bytes:

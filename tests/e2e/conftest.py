@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from shared.config import service_environment
+from shared.config import SERVICES, service_environment
 from tests.support.last_use import LAST_USE
 from tests.support.services_state import ServicesState
 from tools.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
 from tools.stack.doubles import notifications_environment, start_doubles, stop_doubles
 from tools.stack.processes import process_record, stop_record, tail
 
-SERVICES = ("recruitment", "scheduling", "evaluation", "notifications")
 # The services' log directory of this session (set once they start).
 _LOGS: list[Path] = []
 

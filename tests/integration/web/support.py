@@ -98,3 +98,10 @@ async def post_times(app: FastAPI, path: str, key: str, times: int) -> list[http
 
 def rule(response: httpx.Response) -> str:
     return str(response.json()["errors"][0]["rule"])
+
+
+def assert_replay_of(first: httpx.Response, retry: httpx.Response, status: int = 201) -> None:
+    """`retry` is `first`'s answer given again: its status and body, marked replayed."""
+    assert retry.status_code == status, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json() == first.json()

@@ -30,6 +30,7 @@ from shared.web.idempotency_store import KEEP_PAUSES_S
 from tests.integration.web.support import (
     Officer,
     app_on,
+    assert_replay_of,
     client,
     count,
     headers,
@@ -111,12 +112,6 @@ async def first_and_retries(
             for _ in range(3)
         ]
     return first, retries
-
-
-def assert_replay_of(first: Any, retry: Any) -> None:
-    assert retry.status_code == 201, retry.text
-    assert retry.headers["idempotent-replayed"] == "true"
-    assert retry.json() == first.json()
 
 
 async def test_an_answer_kept_through_a_short_outage_is_given_again(

@@ -16,6 +16,7 @@ from structlog.testing import capture_logs
 from services.notifications.schemas.webhooks import EndpointWithSecretView
 from services.scheduling.schemas.desk import IssuedDeskKeyView
 from services.scheduling.schemas.feeds import FeedView
+from shared.config import SERVICES
 from shared.runtime import ServiceDefinition, build_app
 from shared.web import idempotency
 from shared.web.app import create_app
@@ -25,7 +26,6 @@ from shared.web.idempotency_fingerprint import fingerprint
 
 from .support import TokenFactory, bearer, make_settings, things_router
 
-SERVICES = ("recruitment", "scheduling", "evaluation", "notifications")
 # Answers that carry a secret shown only once, and the writes that answer with them.
 SECRET_ANSWERS = (IssuedDeskKeyView, FeedView, EndpointWithSecretView)
 SHOWN_ONCE = {
