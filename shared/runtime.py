@@ -19,7 +19,7 @@ from faststream.kafka import KafkaBroker
 
 from shared.config import ServiceSettings
 from shared.db.migrations import apply_migrations
-from shared.db.pool import create_pool
+from shared.db.pool import close_pool, create_pool
 from shared.logs import configure_logging
 from shared.messaging.broker import make_broker, make_producer
 from shared.messaging.consumer import EventConsumer, EventProcessor
@@ -132,7 +132,7 @@ class ServiceRuntime:
         if self.redis is not None:
             await _step("redis", self.redis.aclose())
         if self.pool is not None:
-            await _step("database pool", self.pool.close())
+            await _step("database pool", close_pool(self.pool))
 
     # Readiness: the database and the broker answer (Redis too: it backs rate limits).
     async def check_database(self) -> None:

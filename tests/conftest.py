@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import session_limit
 from tests.support.last_use import LAST_USE
 from tools.stack import StackEndpoints, choose_infrastructure
 from tools.stack.state import recorded_endpoints
@@ -33,6 +34,9 @@ def pytest_configure(config: pytest.Config) -> None:
         for processor in structlog.get_config()["processors"]
     ]
     structlog.configure(processors=processors)
+    # The session's own limit, when CAMPUSFLOW_TEST_SESSION_LIMIT_S sets one (its hooks run
+    # once registered: pytest_configure is replayed to a plugin registered late).
+    config.pluginmanager.register(session_limit, "campusflow-session-limit")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
+import structlog
+
+log = structlog.get_logger(__name__)
 
 CONNECT_TIMEOUT_S = 10.0
 # How long a request or an event waits for a free connection before it is a 503 / a retry.
 ACQUIRE_TIMEOUT_S = 10.0
+# How long closing a pool waits for its connections to come back before it cuts them.
+CLOSE_TIMEOUT_S = 10.0
 
 
 async def create_pool(
@@ -23,3 +30,13 @@ async def create_pool(
     if pool is None:  # asyncpg types it Optional; it is never None when awaited
         raise RuntimeError("asyncpg returned no pool")
     return pool
+
+
+async def close_pool(pool: asyncpg.Pool, *, within_s: float = CLOSE_TIMEOUT_S) -> None:
+    """Close `pool`, waiting at most `within_s` for the connections still in use, then
+    cut them (a cancelled close() terminates the pool): a task stuck with a connection
+    must not hold a shutdown up for good."""
+    try:
+        await asyncio.wait_for(pool.close(), timeout=within_s)
+    except TimeoutError:
+        log.warning("database pool closed by force", waited_s=within_s)

@@ -42,6 +42,7 @@ import pytest
 
 from services.recruitment.service.campaigns import WINDOW_OVER
 from shared.config import SERVICES
+from shared.db.pool import close_pool
 from shared.events.recruitment import CampaignClosed
 from shared.events.registry import TOPICS
 from tests.e2e.recruitment.test_campaigns_flow import campaign_form
@@ -191,7 +192,7 @@ async def admin(chaos_stack: Path) -> AsyncIterator[asyncpg.Pool]:
     pool = await asyncpg.create_pool(endpoints.postgres_admin_dsn, min_size=1, max_size=2)
     assert pool is not None
     yield pool
-    await pool.close()
+    await close_pool(pool)
 
 
 async def query(admin: asyncpg.Pool, sql: str, *args: object) -> list[asyncpg.Record]:

@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from shared.db.pool import create_pool
+from shared.db.pool import close_pool, create_pool
 from shared.messaging.broker import make_producer
 from shared.messaging.dead_letters import DeadLetterPublisher
 from tests.support.kernel import SCHEMA, provision_kernel_schema
@@ -22,7 +22,7 @@ async def kernel_dsn(stack: StackEndpoints, service_dsns: dict[str, str]) -> str
 async def kernel_pool(kernel_dsn: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(kernel_dsn, schema=SCHEMA, max_size=6)
     yield pool
-    await pool.close()
+    await close_pool(pool)
 
 
 @pytest.fixture(scope="session")

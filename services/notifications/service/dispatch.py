@@ -80,6 +80,9 @@ SEND_CONCURRENCY = 16
 # finished send takes a free one; when all are busy, the attempts finished meanwhile go
 # together in the next free one's transaction.
 RECORD_CONNECTIONS = 5
+# How long a round waits for each record connection after its first (see
+# Dispatcher._record_connections): a busy pool costs a round no more than this a connection.
+RECORD_CONNECTION_WAIT_S = 0.2
 AddressLookup = Callable[..., Awaitable[str | None]]
 
 
@@ -168,10 +171,7 @@ class Dispatcher:
             # waits for one to be recorded. Never all of the pool: a renewal needs one.
             record_conns = min(RECORD_CONNECTIONS, len(prepared), self.pool.get_max_size() - 1)
             async with AsyncExitStack() as held:
-                conns = [
-                    await held.enter_async_context(self.pool.acquire())
-                    for _ in range(max(1, record_conns))
-                ]
+                conns = await self._record_connections(held, record_conns)
                 recorder = GroupRecorder(
                     conns, claimer=self.claimer, max_attempts=self.settings.dispatch_max_attempts
                 )
@@ -197,6 +197,22 @@ class Dispatcher:
             )
             raise failures[0]
         return released >= batch or len(prepared) >= batch
+
+    async def _record_connections(
+        self, held: AsyncExitStack, wanted: int
+    ) -> list[asyncpg.Connection]:
+        """The first connection is waited for; each other only RECORD_CONNECTION_WAIT_S,
+        then the round goes on with those it has (fewer only means larger record groups).
+        A round that held some while it waited for more without end would deadlock
+        against another holder doing the same: two dispatchers on one pool did, in CI."""
+        conns = [await held.enter_async_context(self.pool.acquire())]
+        while len(conns) < wanted:
+            try:
+                acquiring = self.pool.acquire(timeout=RECORD_CONNECTION_WAIT_S)
+                conns.append(await held.enter_async_context(acquiring))
+            except TimeoutError:
+                break
+        return conns
 
     async def _claim(self, now: datetime) -> list[_Prepared]:
         async with self.pool.acquire() as conn, conn.transaction():

@@ -41,7 +41,7 @@ from services.notifications.service.protection import Protection
 from services.notifications.settings import NotificationsSettings
 from shared.config import LOCAL_JWT_SECRET
 from shared.db.migrations import apply_migrations
-from shared.db.pool import create_pool
+from shared.db.pool import close_pool, create_pool
 
 MIGRATIONS = Path(services.notifications.__file__).parent / "migrations"
 REPO = Path(__file__).resolve().parents[3]
@@ -67,7 +67,7 @@ async def own_schema(admin_dsn: str, notifications_dsn: str) -> AsyncIterator[as
     try:
         yield pool
     finally:
-        await pool.close()
+        await close_pool(pool)
 
 
 def schema_of(pool: asyncpg.Pool) -> str:

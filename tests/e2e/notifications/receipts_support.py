@@ -25,7 +25,7 @@ from services.notifications.consumers import CONSUMERS
 from services.notifications.service.messages import notify
 from services.notifications.service.preferences import set_contact_point
 from shared.config import service_environment
-from shared.db.pool import create_pool
+from shared.db.pool import close_pool, create_pool
 from shared.messaging.subscriptions import consumer_group
 from tests.support.http_server import serve
 from tests.support.kafka import topic_partitions
@@ -144,7 +144,7 @@ async def receipts_stack(
                     try:
                         yield ReceiptsStack(base_url, token, sms_double, sink, pool)
                     finally:
-                        await pool.close()
+                        await close_pool(pool)
                 finally:
                     # Off the loop: the SMTP sink runs in it, and the service says QUIT to
                     # it on the way out (a blocked loop held every stop for 10 s).

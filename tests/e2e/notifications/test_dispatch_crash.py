@@ -141,3 +141,38 @@ async def test_two_dispatchers_side_by_side_send_each_delivery_once(
     )
     assert len(tries) == 60
     assert {(t["n"], t["status"]) for t in tries} == {(1, "sent")}
+
+
+async def test_a_round_never_waits_for_the_pool_while_it_holds_connections(
+    pool: asyncpg.Pool,
+    stack: StackEndpoints,
+    service_dsns: dict[str, str],
+    receiver: tuple[Receiver, str],
+) -> None:
+    """Its record connections beyond the first are taken only if free: a round holding
+    some while it waited for more would deadlock against any other holder that does the
+    same (two replicas on one pool did, in CI)."""
+    provider, url = receiver
+    await pool.execute("UPDATE deliveries SET status = 'failed' WHERE status = 'queued'")
+    people = await queue_emails(pool, 7)
+    d = dispatcher(
+        pool,
+        settings_for(service_dsns["notifications"], stack.redis_url, dispatch_batch_size=7),
+        {"email": HttpSender("email", url)},
+    )
+    others = [await pool.acquire() for _ in range(pool.get_max_size() - 2)]
+    try:  # two left: fewer than the round would like for its records
+        await asyncio.wait_for(d.round(), timeout=20)
+    finally:
+        for conn in others:
+            await pool.release(conn)
+        await d.protection.close()
+    assert len(provider.requests) == 7
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM deliveries d JOIN messages m USING (message_id)"
+            " WHERE m.recipient_id = ANY($1::text[]) AND d.status = 'sent'",
+            people,
+        )
+        == 7
+    )

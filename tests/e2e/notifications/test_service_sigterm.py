@@ -39,7 +39,7 @@ from services.notifications.channels.email import DELIVERY_HEADER
 from services.notifications.service.dispatch import SEND_CONCURRENCY
 from shared.config import service_environment
 from shared.db.migrations import apply_migrations
-from shared.db.pool import create_pool
+from shared.db.pool import close_pool, create_pool
 from tests.e2e.notifications.core_support import MIGRATIONS, rows
 from tests.e2e.notifications.receipts_support import consume_from_now, own_database
 from tests.support.figures import record
@@ -96,7 +96,7 @@ async def migrated_pool(dsn: str) -> AsyncIterator[asyncpg.Pool]:
     try:
         yield pool
     finally:
-        await pool.close()
+        await close_pool(pool)
 
 
 async def poll(

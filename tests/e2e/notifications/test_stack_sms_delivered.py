@@ -12,7 +12,7 @@ import pytest
 
 from services.notifications.service.messages import notify
 from services.notifications.service.preferences import set_contact_point
-from shared.db.pool import create_pool
+from shared.db.pool import close_pool, create_pool
 from tests.support.kafka import wait_until
 from tests.support.services_state import ServicesState
 
@@ -69,7 +69,7 @@ async def test_an_sms_on_the_stack_is_sent_then_delivered(
         assert message is not None
         assert (message["status"], list(message["channels"])) == ("delivered", ["sms", "inapp"])
     finally:
-        await pool.close()
+        await close_pool(pool)
     async with httpx.AsyncClient(timeout=10) as client:
         reports = (await client.get(f"{sms_double['url']}/_double/reports")).json()
     ours = [r for r in reports["reports"] if r["report"]["phone_number"] == mobile]

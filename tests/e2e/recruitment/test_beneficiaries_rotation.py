@@ -16,7 +16,7 @@ from cryptography.fernet import Fernet
 from services.recruitment.crypto import ContactCardCipher, ContactCardUnreadable
 from services.recruitment.service import beneficiaries as service
 from shared.config import LOCAL_BENEFICIARY_INDEX_KEY, LOCAL_BENEFICIARY_KEY
-from shared.db.pool import create_pool
+from shared.db.pool import close_pool, create_pool
 from tests.support.auth import bearer
 
 pytestmark = pytest.mark.e2e
@@ -91,4 +91,4 @@ async def test_after_rotation_to_a_new_key_the_new_key_alone_opens_every_card(
         # Running it again finds nothing left: rotation can be stopped and resumed.
         assert await service.rotate_contact_card_keys(pool, cipher=during, college=college) == 0
     finally:
-        await pool.close()
+        await close_pool(pool)

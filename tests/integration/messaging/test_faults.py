@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from shared.db.pool import create_pool
+from shared.db.pool import close_pool, create_pool
 from shared.events import ApplicationSubmitted
 from shared.events.base import Envelope
 from shared.events.registry import RECRUITMENT_APPLICATIONS
@@ -251,7 +251,7 @@ async def _survive_outage(  # type: ignore[no-untyped-def]
         letters = await read_topic(stack.kafka_bootstrap, RECRUITMENT_APPLICATIONS.dead_letter)
         assert not [r for r in letters if r.key in keys], "an outage must not dead-letter events"
     finally:
-        await pool.close()
+        await close_pool(pool)
         await proxy.cut()
 
 

@@ -23,7 +23,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from shared.db.pool import create_pool
+from shared.db.pool import close_pool, create_pool
 from shared.web.dependencies import Transaction
 from shared.web.idempotency import KEEP_LATER_EVERY_S
 from shared.web.idempotency_store import KEEP_PAUSES_S
@@ -96,7 +96,7 @@ async def proxied(kernel_dsn: str) -> AsyncIterator[tuple[CuttableProxy, asyncpg
     try:
         yield proxy, pool
     finally:
-        await pool.close()
+        await close_pool(pool)
         await proxy.cut()
 
 

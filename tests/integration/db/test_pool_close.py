@@ -1,0 +1,44 @@
+"""Closing a pool whose connection a stuck task still holds: it is cut after the wait,
+not waited for without end (a service's shutdown, a test fixture's teardown)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import asyncpg
+import pytest
+
+from shared.db.pool import close_pool, create_pool
+from tests.support.kernel import SCHEMA
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_pool_with_a_connection_held_for_good_is_closed_by_force(kernel_dsn: str) -> None:
+    pool = await create_pool(kernel_dsn, schema=SCHEMA, max_size=2)
+    stuck = await pool.acquire()
+    started = time.monotonic()
+    await asyncio.wait_for(close_pool(pool, within_s=0.5), timeout=10)
+    assert time.monotonic() - started < 5
+    with pytest.raises(asyncpg.InterfaceError, match="released back to the pool"):
+        await stuck.fetchval("SELECT 1")  # cut: the holder can no longer use it
+    with pytest.raises(asyncpg.InterfaceError, match="pool is closed"):
+        await pool.fetchval("SELECT 1")
+
+
+async def test_a_pool_whose_connections_come_back_closes_gracefully(kernel_dsn: str) -> None:
+    pool = await create_pool(kernel_dsn, schema=SCHEMA, max_size=2)
+    held = await pool.acquire()
+
+    async def give_back_soon() -> None:
+        await asyncio.sleep(0.2)
+        await pool.release(held)
+
+    giving_back = asyncio.create_task(give_back_soon())
+    started = time.monotonic()
+    await close_pool(pool, within_s=10)
+    await giving_back
+    assert time.monotonic() - started >= 0.2  # it waited for the connection to come back
+    with pytest.raises(asyncpg.InterfaceError, match="pool is closed"):
+        await pool.fetchval("SELECT 1")
