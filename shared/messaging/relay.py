@@ -18,6 +18,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
 
+from shared.db.pool import ACQUIRE_TIMEOUT_S
 from shared.messaging.failures import RetryPolicy, is_retryable
 from shared.messaging.outbox import (
     WAKE_CHANNEL_PREFIX,
@@ -59,8 +60,13 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         batch_size: int = 500,
         idle_sleep_s: float = 0.05,
+        acquire_timeout_s: float = ACQUIRE_TIMEOUT_S,
     ) -> None:
         self._service = service
+        # The relay keeps its LISTEN connection while it waits for a round's: never without
+        # end (a pool all held by such waiters would deadlock); a wait too long is a failed
+        # round, backed off and tried again.
+        self._acquire_timeout_s = acquire_timeout_s
         self._pool = pool
         self._producer = producer
         self._batch_size = batch_size
@@ -76,7 +82,8 @@ class OutboxRelay:
         lane only: its lane's later rows wait behind it, so one aggregate's events
         never overtake each other, while every other lane goes on.
         """
-        async with self._pool.acquire() as conn, conn.transaction():
+        acquiring = self._pool.acquire(timeout=self._acquire_timeout_s)
+        async with acquiring as conn, conn.transaction():
             pending = await claim_pending(conn, limit=self._batch_size)
             if not pending:
                 self.blocked = False

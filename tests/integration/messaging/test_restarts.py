@@ -8,6 +8,7 @@ dead-lettered a good event when asyncpg reported a connection caught mid-operati
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
@@ -16,6 +17,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from shared.db.pool import close_pool, create_pool
 from shared.events import ApplicationSubmitted
 from shared.events.base import Envelope
 from shared.events.registry import RECRUITMENT_APPLICATIONS
@@ -97,6 +99,32 @@ async def test_the_relay_listens_again_after_its_connection_is_terminated(
         stop.set()
         await asyncio.wait_for(running, timeout=15)
         await admin.close()
+
+
+async def test_a_relay_round_waits_for_a_connection_only_so_long(
+    kernel_dsn: str, producer: AIOKafkaProducer
+) -> None:
+    """The relay keeps its LISTEN connection while a round waits for its own: a round that
+    waited without end on a pool all held so would never end. It fails after its wait
+    (the loop backs off and tries again) and publishes once a connection is back."""
+    pool = await create_pool(kernel_dsn, schema=SCHEMA, max_size=2)
+    relay = OutboxRelay(service="kernel_test", pool=pool, producer=producer, acquire_timeout_s=0.3)
+    held = [await pool.acquire() for _ in range(2)]
+    try:
+        events = [application() for _ in range(3)]
+        async with held[0].transaction():
+            await append_to_outbox(held[0], events, source="/tests", now=datetime.now(UTC))
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(relay.relay_once(), timeout=30)
+        assert time.monotonic() - started < 10  # its own wait, not the test's limit
+        await pool.release(held.pop())
+        assert await relay.relay_once() == 3
+        assert await unsent(pool, events) == 0
+    finally:
+        for conn in held:
+            await pool.release(conn)
+        await close_pool(pool)
 
 
 async def _all_sent(pool: asyncpg.Pool, events: list[ApplicationSubmitted]) -> bool:

@@ -9,8 +9,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
+
+from tests.support import session_limit
 
 pytestmark = pytest.mark.unit
 
@@ -37,13 +40,14 @@ def test_passes_then_hangs_in_teardown(stuck):
 
 
 def pytest_run(test: Path, env: dict[str, str]) -> tuple[int, str, float]:
-    """pytest on `test` alone (no project settings), with the plugin; code, output, time."""
+    """pytest on `test` alone (no project settings, no other plugin), with the plugin;
+    its exit code, output and time."""
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", str(test), *ISOLATED, "--rootdir", str(test.parent)],
         cwd=ROOT,
         env={k: v for k, v in os.environ.items() if not k.startswith("CAMPUSFLOW_TEST_")}
-        | {"PYTHONPATH": str(ROOT)}
+        | {"PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         | env,
         capture_output=True,
         text=True,
@@ -80,17 +84,15 @@ def test_a_session_that_ignores_the_interrupt_is_ended_after_the_grace(tmp_path:
     assert took < 60
 
 
-def test_without_the_variable_nothing_is_armed(tmp_path: Path) -> None:
-    test = tmp_path / "test_quick.py"
-    test.write_text("def test_quick():\n    pass\n")
-    code, output, _ = pytest_run(test, {})
-    assert code == 0, output
+def test_without_the_variable_nothing_is_armed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(session_limit.LIMIT_VARIABLE, raising=False)
+    assert session_limit.SessionLimit.from_environment(cast(pytest.Config, None)) is None
 
 
-@pytest.mark.parametrize("value", ["soon", "0"])
-def test_a_limit_that_is_not_positive_seconds_is_refused(tmp_path: Path, value: str) -> None:
-    code, output, _ = run_session(
-        tmp_path, ignore_interrupt=False, CAMPUSFLOW_TEST_SESSION_LIMIT_S=value
-    )
-    assert code == pytest.ExitCode.USAGE_ERROR, output
-    assert "CAMPUSFLOW_TEST_SESSION_LIMIT_S must be" in output
+@pytest.mark.parametrize("value", ["soon", "0", "-5"])
+def test_a_limit_that_is_not_positive_seconds_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv(session_limit.LIMIT_VARIABLE, value)
+    with pytest.raises(pytest.UsageError, match="CAMPUSFLOW_TEST_SESSION_LIMIT_S must be"):
+        session_limit.SessionLimit.from_environment(cast(pytest.Config, None))
