@@ -17,7 +17,7 @@ from tests.support.last_use import LAST_USE
 from tests.support.services_state import ServicesState
 from tools.stack import StackEndpoints, free_port, start_service_process, wait_http_ready
 from tools.stack.doubles import notifications_environment, start_doubles, stop_doubles
-from tools.stack.processes import process_record, stop_record, tail
+from tools.stack.processes import process_record, stop_records, tail
 
 # The services' log directory of this session (set once they start).
 _LOGS: list[Path] = []
@@ -111,5 +111,4 @@ def _running_services(
                 raise RuntimeError(f"{name} not ready: {error}\n{tail(log)}") from error
         yield {name: url for name, (_, url, _) in started.items()}
     finally:
-        for process, _, _ in started.values():
-            stop_record(process_record(process))  # type: ignore[arg-type]
+        stop_records([process_record(process) for process, _, _ in started.values()])  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from tools.stack.processes import (
     session_members,
     spawn,
     stop_record,
+    stop_records,
     tail,
 )
 
@@ -34,6 +35,29 @@ signal.signal(signal.SIGTERM, signal.SIG_IGN)
 print("ready", flush=True)
 time.sleep(60)
 """
+
+
+# A process that takes a second to shut down once asked (a service leaving its Kafka group).
+SLOW_TO_STOP = """
+import signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: (time.sleep(1.0), sys.exit(0)))
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_several_records_are_stopped_at_once(tmp_path: Path) -> None:
+    procs = [spawn([sys.executable, "-c", SLOW_TO_STOP], tmp_path / f"{n}.log") for n in range(4)]
+    records = [process_record(proc) for proc in procs]
+    deadline = time.monotonic() + 10
+    while not all("ready" in tail(tmp_path / f"{n}.log") for n in range(4)):
+        assert time.monotonic() < deadline, "the processes did not start"
+        time.sleep(0.05)
+    started = time.monotonic()
+    stop_records([*records, None], timeout_s=10)
+    took = time.monotonic() - started
+    assert not any(record_alive(record) for record in records)
+    assert 1.0 <= took < 3.0  # about one second in all, not one each
 
 
 def test_free_port_is_bindable() -> None:
