@@ -36,7 +36,8 @@ def pytest_configure(config: pytest.Config) -> None:
     structlog.configure(processors=processors)
     # The session's own limit, when CAMPUSFLOW_TEST_SESSION_LIMIT_S sets one (its hooks run
     # once registered: pytest_configure is replayed to a plugin registered late).
-    config.pluginmanager.register(session_limit, "campusflow-session-limit")
+    if not config.pluginmanager.is_registered(session_limit):  # (not also by -p)
+        config.pluginmanager.register(session_limit, "campusflow-session-limit")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

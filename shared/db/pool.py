@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import structlog
@@ -30,6 +32,21 @@ async def create_pool(
     if pool is None:  # asyncpg types it Optional; it is never None when awaited
         raise RuntimeError("asyncpg returned no pool")
     return pool
+
+
+@asynccontextmanager
+async def connection_within(
+    pool: asyncpg.Pool, timeout_s: float
+) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of `pool` for the block, if one comes within `timeout_s` (TimeoutError
+    if not). Not `pool.acquire(timeout=)`: asyncpg keeps an acquire's timeout for the
+    connection's reset on release too, and a short wait would cut a slow reset."""
+    async with asyncio.timeout(timeout_s):
+        conn = await pool.acquire()
+    try:
+        yield conn
+    finally:
+        await pool.release(conn)
 
 
 async def close_pool(pool: asyncpg.Pool, *, within_s: float = CLOSE_TIMEOUT_S) -> None:

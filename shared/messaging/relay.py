@@ -18,7 +18,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
 
-from shared.db.pool import ACQUIRE_TIMEOUT_S
+from shared.db.pool import ACQUIRE_TIMEOUT_S, connection_within
 from shared.messaging.failures import RetryPolicy, is_retryable
 from shared.messaging.outbox import (
     WAKE_CHANNEL_PREFIX,
@@ -82,7 +82,7 @@ class OutboxRelay:
         lane only: its lane's later rows wait behind it, so one aggregate's events
         never overtake each other, while every other lane goes on.
         """
-        acquiring = self._pool.acquire(timeout=self._acquire_timeout_s)
+        acquiring = connection_within(self._pool, self._acquire_timeout_s)
         async with acquiring as conn, conn.transaction():
             pending = await claim_pending(conn, limit=self._batch_size)
             if not pending:

@@ -1,4 +1,5 @@
-"""A TCP proxy in front of PostgreSQL that a test can cut and restore: a real outage."""
+"""A TCP proxy in front of PostgreSQL that a test can cut and restore (a real outage), or
+slow down (`delay_s` before each chunk it passes on: a slow network)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class CuttableProxy:
         self.port = free_port()
         self._server: asyncio.Server | None = None
         self._links: set[asyncio.StreamWriter] = set()
+        self.delay_s = 0.0
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
@@ -44,6 +46,8 @@ class CuttableProxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while chunk := await reader.read(65536):
+                if self.delay_s:
+                    await asyncio.sleep(self.delay_s)
                 writer.write(chunk)
                 await writer.drain()
         except (ConnectionError, OSError):
@@ -52,3 +56,11 @@ class CuttableProxy:
             self._links.discard(writer)
             with contextlib.suppress(Exception):
                 writer.close()
+
+
+def proxy_in_front_of(dsn: str) -> tuple[CuttableProxy, str]:
+    """A proxy (not started yet) to the database of `dsn`, and the DSN through it."""
+    host_port = dsn.split("@", 1)[1].split("/", 1)[0]
+    host, port = host_port.split(":")
+    proxy = CuttableProxy(host, int(port))
+    return proxy, dsn.replace(host_port, f"127.0.0.1:{proxy.port}")

@@ -12,6 +12,9 @@ printed); if it has not ended after the grace, it prints them again and exits (3
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import io
 import os
 import signal
 import sys
@@ -84,15 +87,54 @@ class SessionLimit:
         os._exit(3)
 
     def _report(self, why: str) -> None:
-        capture = self._config.pluginmanager.getplugin("capturemanager")
-        if capture is not None:
-            capture.suspend_global_capture(in_=True)
-        terminal = self._config.get_terminal_writer()
-        terminal.sep("!", title=f"{why} ({LIMIT_VARIABLE}): every thread's stack")
-        names = {thread.ident: thread.name for thread in threading.enumerate()}
-        for ident, frame in sys._current_frames().items():
-            if ident == threading.get_ident():
-                continue
-            terminal.sep("~", title=f"thread {names.get(ident, '?')} ({ident})")
-            terminal.write("".join(traceback.format_stack(frame)))
-        terminal.flush()
+        """Every thread's stack and every pending asyncio task's (where an async test or
+        fixture waits: the thread running the loop only shows the loop's select). Never
+        raises: the interrupt and the exit after it must come whatever happens here."""
+        try:
+            text = f"{why} ({LIMIT_VARIABLE})\n{_stacks()}"
+        except Exception as error:
+            text = f"{why} ({LIMIT_VARIABLE}); the stacks could not be taken: {error!r}\n"
+        try:
+            capture = self._config.pluginmanager.getplugin("capturemanager")
+            if capture is not None:
+                capture.suspend_global_capture(in_=True)
+        except Exception:
+            pass
+        # An xdist worker's standard output goes nowhere: its standard error is kept.
+        if not hasattr(self._config, "workerinput"):
+            try:
+                terminal = self._config.get_terminal_writer()
+                terminal.write("\n" + text)
+                terminal.flush()
+                return
+            except Exception:
+                pass
+        try:
+            sys.__stderr__.write("\n" + text)
+            sys.__stderr__.flush()
+        except Exception:
+            pass
+
+
+MAX_TASKS = 40
+
+
+def _stacks() -> str:
+    parts = []
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        if ident == threading.get_ident():
+            continue
+        parts.append(f"{'~' * 20} thread {names.get(ident, '?')} ({ident})\n")
+        parts.append("".join(traceback.format_stack(frame)))
+    loops = [
+        o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop) and o.is_running()
+    ]
+    for loop in loops:
+        tasks = list(asyncio.all_tasks(loop))
+        parts.append(f"{'~' * 20} {len(tasks)} pending asyncio task(s) of {loop!r}\n")
+        for task in tasks[:MAX_TASKS]:
+            stack = io.StringIO()
+            task.print_stack(file=stack)
+            parts.append(stack.getvalue())
+    return "".join(parts)

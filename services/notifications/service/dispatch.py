@@ -61,6 +61,7 @@ from services.notifications.service.protection import Limits, Protection
 from services.notifications.service.templates import render_message
 from services.notifications.settings import NotificationsSettings
 from shared.config import ServiceSettings
+from shared.db.pool import connection_within
 from shared.supervisor import Loop, LoopHealth, sleep_or_stop
 
 log = structlog.get_logger(__name__)
@@ -208,9 +209,17 @@ class Dispatcher:
         conns = [await held.enter_async_context(self.pool.acquire())]
         while len(conns) < wanted:
             try:
-                acquiring = self.pool.acquire(timeout=RECORD_CONNECTION_WAIT_S)
+                acquiring = connection_within(self.pool, RECORD_CONNECTION_WAIT_S)
                 conns.append(await held.enter_async_context(acquiring))
             except TimeoutError:
+                break
+            except (OSError, asyncpg.PostgresError) as error:  # opening one more failed
+                log.warning(
+                    "fewer record connections than wanted",
+                    having=len(conns),
+                    wanted=wanted,
+                    error=repr(error)[:300],
+                )
                 break
         return conns
 

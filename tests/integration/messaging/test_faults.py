@@ -42,7 +42,7 @@ from tests.support.kernel import (
     kernel_consumer,
     record_effect,
 )
-from tests.support.proxy import CuttableProxy
+from tests.support.proxy import proxy_in_front_of
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.integration
@@ -222,11 +222,8 @@ async def test_an_outage_longer_than_the_retry_deadline_redelivers_the_batch(
 async def _survive_outage(  # type: ignore[no-untyped-def]
     stack, kernel_dsn, kernel_pool, producer, dead_letters, *, retry: RetryPolicy, outage_s: float
 ) -> None:
-    host_port = kernel_dsn.split("@", 1)[1].split("/", 1)[0]
-    host, port = host_port.split(":")
-    proxy = CuttableProxy(host, int(port))
+    proxy, proxied_dsn = proxy_in_front_of(kernel_dsn)
     await proxy.start()
-    proxied_dsn = kernel_dsn.replace(host_port, f"127.0.0.1:{proxy.port}")
     pool = await create_pool(proxied_dsn, schema=SCHEMA, max_size=2)
     name = f"outage-{uuid4().hex[:6]}"
     try:

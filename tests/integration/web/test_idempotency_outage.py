@@ -38,7 +38,7 @@ from tests.integration.web.support import (
     rule,
 )
 from tests.support.kernel import SCHEMA
-from tests.support.proxy import CuttableProxy
+from tests.support.proxy import CuttableProxy, proxy_in_front_of
 
 pytestmark = pytest.mark.integration
 
@@ -86,13 +86,9 @@ def routes(outage: Outage) -> APIRouter:
 
 @pytest.fixture
 async def proxied(kernel_dsn: str) -> AsyncIterator[tuple[CuttableProxy, asyncpg.Pool]]:
-    host_port = kernel_dsn.split("@", 1)[1].split("/", 1)[0]
-    host, port = host_port.split(":")
-    proxy = CuttableProxy(host, int(port))
+    proxy, proxied_dsn = proxy_in_front_of(kernel_dsn)
     await proxy.start()
-    pool = await create_pool(
-        kernel_dsn.replace(host_port, f"127.0.0.1:{proxy.port}"), schema=SCHEMA, max_size=2
-    )
+    pool = await create_pool(proxied_dsn, schema=SCHEMA, max_size=2)
     try:
         yield proxy, pool
     finally:
