@@ -36,7 +36,7 @@ def pytest_configure(config: pytest.Config) -> None:
     structlog.configure(processors=processors)
     # The session's own limit, when CAMPUSFLOW_TEST_SESSION_LIMIT_S sets one (its hooks run
     # once registered: pytest_configure is replayed to a plugin registered late).
-    if not config.pluginmanager.is_registered(session_limit):  # (not also by -p)
+    if not config.pluginmanager.is_registered(session_limit):  # (unless -p did already)
         config.pluginmanager.register(session_limit, "campusflow-session-limit")
 
 
