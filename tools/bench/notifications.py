@@ -23,7 +23,7 @@ import asyncpg
 from rich.console import Console
 
 import services.notifications
-from shared.db.pool import create_pool
+from shared.db.pool import close_pool, create_pool
 from shared.db.provision import provision_schema
 from tools.bench import notifications_phases as phases
 from tools.bench.pipeline import drop_schema
@@ -131,7 +131,7 @@ async def _in_scratch(
         result: dict[str, Any] = await run(scratch)
         return result
     finally:
-        await pool.close()
+        await close_pool(pool)
         await drop_schema(endpoints.postgres_admin_dsn, schema)
         shutil.rmtree(folder, ignore_errors=True)
 

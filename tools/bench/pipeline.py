@@ -28,7 +28,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.config import ServiceSettings
-from shared.db.pool import create_pool
+from shared.db.pool import close_pool, create_pool
 from shared.db.provision import provision_schema as provisioned
 from shared.events.base import Envelope
 from shared.events.recruitment import ApplicationSubmitted
@@ -211,9 +211,9 @@ async def running_pipeline(
     name = f"backbone-{run_id}"
     async with AsyncExitStack() as stack:
         writer_pool = await create_pool(dsn, schema=schema, max_size=POOL_SIZE)
-        stack.push_async_callback(_close_pool, writer_pool)
+        stack.push_async_callback(close_pool, writer_pool, within_s=STOP_TIMEOUT_S)
         consumer_pool = await create_pool(dsn, schema=schema, max_size=POOL_SIZE)
-        stack.push_async_callback(_close_pool, consumer_pool)
+        stack.push_async_callback(close_pool, consumer_pool, within_s=STOP_TIMEOUT_S)
 
         producer = make_producer(bootstrap, client_id=f"bench-{run_id}-producer")
         await asyncio.wait_for(producer.start(), timeout=START_TIMEOUT_S)
@@ -266,13 +266,6 @@ async def _bounded(stop: Callable[[], Awaitable[Any]]) -> None:
         await asyncio.wait_for(stop(), timeout=STOP_TIMEOUT_S)
     except TimeoutError:
         pass
-
-
-async def _close_pool(pool: asyncpg.Pool) -> None:
-    try:
-        await asyncio.wait_for(pool.close(), timeout=STOP_TIMEOUT_S)
-    except TimeoutError:
-        pool.terminate()
 
 
 async def verify_effects(pool: asyncpg.Pool, expected: dict[str, int]) -> list[str]:

@@ -225,11 +225,7 @@ def stop_record(
 def stop_records(records: Sequence[dict[str, Any] | None], *, timeout_s: float = 20.0) -> None:
     """stop_record for each, all at once (each service takes a second or two to shut down:
     one after the other, four took 5 s); the first StackError once all are done."""
-    if len(records) <= 1:
-        for record in records:
-            stop_record(record, timeout_s=timeout_s)
-        return
-    with ThreadPoolExecutor(max_workers=len(records), thread_name_prefix="stop") as pool:
+    with ThreadPoolExecutor(max_workers=max(1, len(records)), thread_name_prefix="stop") as pool:
         stopping = [pool.submit(stop_record, record, timeout_s=timeout_s) for record in records]
     for done in stopping:
         done.result()
