@@ -1,5 +1,6 @@
-"""A TCP proxy in front of PostgreSQL that a test can cut and restore (a real outage), or
-slow down (`delay_s` before each chunk it passes on: a slow network)."""
+"""A TCP proxy in front of PostgreSQL that a test can cut and restore (a real outage),
+close to new connections only (`refuse_new`: the open ones go on working), or slow down
+(`delay_s` before each chunk it passes on: a slow network)."""
 
 from __future__ import annotations
 
@@ -22,14 +23,22 @@ class CuttableProxy:
 
     async def cut(self) -> None:
         """Stop listening and drop every open connection: new connects are refused."""
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
+        server = self._stop_listening()
         for writer in list(self._links):
             writer.close()
         self._links.clear()
         if server is not None:  # (from Python 3.12 this waits for the links closed above)
             await server.wait_closed()
+
+    async def refuse_new(self) -> None:
+        """Stop listening, keeping every open connection: a new connect is refused."""
+        self._stop_listening()
+
+    def _stop_listening(self) -> asyncio.Server | None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        return server
 
     async def restore(self) -> None:
         await self.start()

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from shared.db.pool import close_pool, create_pool
 from tests.e2e.notifications.core_support import (
     CRASH_CLAIM_S,
     HttpSender,
@@ -26,10 +27,12 @@ from tests.e2e.notifications.core_support import (
     own_schema,
     queue_emails,
     rows,
+    schema_of,
     settings_for,
     wait_until,
 )
 from tests.support.http_server import serve
+from tests.support.proxy import proxy_in_front_of
 from tools.stack import StackEndpoints
 
 pytestmark = pytest.mark.e2e
@@ -169,11 +172,49 @@ async def test_a_round_goes_on_with_the_record_connections_it_can_have(
             await pool.release(conn)
         await d.protection.close()
     assert len(provider.requests) == 7
-    assert (
+    assert await sent_to(pool, people) == 7
+
+
+async def test_a_round_goes_on_when_one_more_record_connection_cannot_be_opened(
+    pool: asyncpg.Pool,
+    stack: StackEndpoints,
+    service_dsns: dict[str, str],
+    receiver: tuple[Receiver, str],
+) -> None:
+    """A pool of one open connection whose database then refuses new connects (through a
+    proxy): the round's second record connection fails to open, and the round sends and
+    records everything on the one it has. Without that it fails and records nothing."""
+    provider, url = receiver
+    await pool.execute("UPDATE deliveries SET status = 'failed' WHERE status = 'queued'")
+    people = await queue_emails(pool, 7)
+    proxy, proxied_dsn = proxy_in_front_of(service_dsns["notifications"])
+    await proxy.start()
+    narrow = await create_pool(proxied_dsn, schema=schema_of(pool), min_size=1, max_size=8)
+    d = dispatcher(
+        narrow,
+        settings_for(service_dsns["notifications"], stack.redis_url, dispatch_batch_size=7),
+        {"email": HttpSender("email", url)},
+    )
+    try:
+        await proxy.refuse_new()
+        with pytest.raises(OSError):  # the proxy does refuse: a second connection fails
+            async with narrow.acquire(), narrow.acquire():
+                pass
+        await asyncio.wait_for(d.round(), timeout=20)
+    finally:
+        await d.protection.close()
+        await close_pool(narrow)
+        await proxy.cut()
+    assert len(provider.requests) == 7
+    assert await sent_to(pool, people) == 7
+
+
+async def sent_to(pool: asyncpg.Pool, people: list[str]) -> int:
+    """How many of these people's deliveries are sent."""
+    return int(
         await pool.fetchval(
             "SELECT count(*) FROM deliveries d JOIN messages m USING (message_id)"
             " WHERE m.recipient_id = ANY($1::text[]) AND d.status = 'sent'",
             people,
         )
-        == 7
     )
