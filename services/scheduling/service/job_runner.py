@@ -41,6 +41,7 @@ from services.scheduling.settings import SchedulingSettings
 from services.scheduling.solver.worker import (
     SolveRequest,
     drain,
+    kill_pool,
     solve_in_worker,
     start_manager,
     start_pool,
@@ -350,7 +351,7 @@ class SolveJobRunner:
         executor, manager = self._executor, self._manager
         self._executor = self._manager = None
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            kill_pool(executor)
         if manager is not None:
             try:
                 await asyncio.to_thread(manager.shutdown)

@@ -157,6 +157,21 @@ def start_pool(processes: int) -> ProcessPoolExecutor:
     )
 
 
+def kill_pool(executor: ProcessPoolExecutor) -> None:
+    """Shut the pool down and kill its worker processes now. Only for a service that stops
+    with its jobs given back: a worker then holds nothing, and the interpreter's exit would
+    otherwise wait for each (one still importing the solvers takes seconds)."""
+    kill_workers = getattr(executor, "kill_workers", None)  # Python 3.14
+    if callable(kill_workers):
+        kill_workers()
+        return
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):  # gone already
+            process.kill()
+
+
 def start_manager() -> SyncManager:
     """The Manager whose queues and events carry progress and cancels (blocks while its
     server process starts: call it off the event loop)."""

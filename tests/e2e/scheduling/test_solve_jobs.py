@@ -435,6 +435,43 @@ async def test_a_job_whose_replica_died_is_taken_over_and_given_up_after_too_man
         assert cancelled["status"] == "cancelled"
 
 
+async def a_job_on_a_replica(
+    client: httpx.AsyncClient, url: str, replicas: list[subprocess.Popen[bytes]]
+) -> tuple[str, dict[str, Any], subprocess.Popen[bytes]]:
+    """A long job that one of `replicas` is solving, while the main service is busy with a
+    long job of its own: the job, as last seen, and its replica. The main service may have
+    finished its long job while the replicas started (a quick machine) and take the next
+    itself: then it is busy with that one, and the job after it goes to a replica."""
+    for _ in range(3):
+        job_id = await submit(client, url, LARGE, 120)
+        job = await wait_for(client, url, job_id, _solving, timeout_s=90, what="a replica solving")
+        claimer = int(job["claimed_by"].split(":")[1])
+        for process in replicas:
+            if process.pid == claimer:
+                return job_id, job, process
+    pytest.fail("the main service took every job: no replica was solving")
+
+
+async def cancel_jobs(client: httpx.AsyncClient, url: str, job_ids: list[str]) -> None:
+    """Cancel each job (one proven optimal meanwhile is done: nothing to stop), and wait
+    until each has ended."""
+    for job_id in job_ids:
+        response = await client.post(f"{url}/{job_id}/cancel", headers=OFFICER)
+        if response.status_code == 409:
+            assert (await job_of(client, url, job_id))["status"] == "done"
+        else:
+            assert response.status_code == 200, response.text
+    for job_id in job_ids:
+        await wait_for(
+            client,
+            url,
+            job_id,
+            lambda j: j["status"] in ("cancelled", "done"),
+            timeout_s=30,
+            what="cancelled",
+        )
+
+
 def start_replica(
     stack: StackEndpoints, dsn: str, name: str
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -477,27 +514,11 @@ async def test_a_replica_or_a_worker_killed_mid_solve_leaves_the_job_to_be_solve
         )
         replicas = [start_replica(stack, dsn, name) for name in ("a", "b")]
         try:
-            # The main service may have finished its long job while the replicas started
-            # (a quick machine) and take the next itself: then it is busy with that one,
-            # and the job after it goes to a replica.
-            for _ in range(3):
-                victim_job = await submit(client, url, LARGE, 120)
-                job = await wait_for(
-                    client,
-                    url,
-                    victim_job,
-                    _solving,
-                    timeout_s=90,
-                    what="a replica solving",
-                )
-                claimer = int(job["claimed_by"].split(":")[1])
-                if claimer in {p.pid for p, _ in replicas}:
-                    break
-            else:
-                pytest.fail("the main service took every job: no replica was solving")
+            victim_job, job, victim = await a_job_on_a_replica(
+                client, url, [p for p, _ in replicas]
+            )
             assert job["attempts"] == 1
-            [victim] = [p for p, _ in replicas if p.pid == claimer]
-            [survivor] = [p for p, _ in replicas if p.pid != claimer]
+            [survivor] = [p for p, _ in replicas if p is not victim]
             orphans = children_of(victim.pid)
             assert orphans, "the replica solves in child processes"
             os.kill(victim.pid, signal.SIGKILL)  # the process only: no graceful shutdown
@@ -530,21 +551,7 @@ async def test_a_replica_or_a_worker_killed_mid_solve_leaves_the_job_to_be_solve
                 what="the solve to run again after its worker died",
             )
             assert int(again["claimed_by"].split(":")[1]) == survivor.pid
-            for job_id in (victim_job, busy):
-                response = await client.post(f"{url}/{job_id}/cancel", headers=OFFICER)
-                if response.status_code == 409:  # proven optimal meanwhile: nothing to stop
-                    assert (await job_of(client, url, job_id))["status"] == "done"
-                else:
-                    assert response.status_code == 200, response.text
-            for job_id in (victim_job, busy):
-                await wait_for(
-                    client,
-                    url,
-                    job_id,
-                    lambda j: j["status"] in ("cancelled", "done"),
-                    timeout_s=30,
-                    what="cancelled",
-                )
+            await cancel_jobs(client, url, [victim_job, busy])
         finally:
             for process, _ in replicas:
                 stop_record(process_record(process))
