@@ -35,6 +35,7 @@ from services.scheduling.domain.solving import (
     SolveStatus,
     StopFlag,
 )
+from services.scheduling.solver.cores import sufficient_assumptions
 from services.scheduling.solver.stop_watch import stop_when
 
 # The core is shrunk for at most this long, each trial solve at most this long.
@@ -273,8 +274,7 @@ def _core(
     if solver.solve(built.model) != cp_model.INFEASIBLE:
         return []
     by_index = {literal.index: activity for activity, literal in built.present.items()}
-    core = solver.sufficient_assumptions_for_infeasibility()
-    return [by_index[i] for i in core if i in by_index]
+    return sufficient_assumptions(solver, by_index, otherwise=())  # none: try without presolve
 
 
 def _small_core(

@@ -11,6 +11,7 @@ from ortools.sat.python import cp_model
 from services.scheduling.domain.roster_checker import check_rota
 from services.scheduling.domain.rostering import Assignment, RotaOutcome, RotaProblem
 from services.scheduling.domain.solving import ProgressSink, SolveProgress, SolveStatus, StopFlag
+from services.scheduling.solver.cores import sufficient_assumptions
 from services.scheduling.solver.rota_greedy import greedy_rota
 from services.scheduling.solver.rota_model import RotaModel
 from services.scheduling.solver.stop_watch import stop_when
@@ -171,7 +172,8 @@ def explain(problem: RotaProblem, *, pinned: Iterable[Assignment] = ()) -> tuple
     names = {var.index: name for name, var in rota.groups.items()}
 
     def core_of(active: list[str]) -> list[str] | None:
-        """The assumptions CP-SAT needed to prove `active` infeasible; None if feasible."""
+        """Requirements of `active` that cannot hold together (all of them when CP-SAT's
+        answer cannot be trusted); None if they can, or it was not decided in time."""
         rota.model.clear_assumptions()
         rota.model.add_assumptions([rota.groups[name] for name in active])
         solver = cp_model.CpSolver()
@@ -179,16 +181,18 @@ def explain(problem: RotaProblem, *, pinned: Iterable[Assignment] = ()) -> tuple
         code = solver.solve(rota.model)
         if code != cp_model.INFEASIBLE:
             return None
-        return [names[i] for i in solver.sufficient_assumptions_for_infeasibility()]
+        return sufficient_assumptions(solver, names, otherwise=active)
 
-    core = core_of(sorted(rota.groups))
+    everything = sorted(rota.groups)
+    core = core_of(everything)
     if core is None:
         return (
             f"infeasible; the conflicting requirements were not named within {EXPLAIN_LIMIT_S:g} s",
         )
-    if not core:
+    if not core or core_of([]) is not None:  # infeasible with no requirement at all
         return (PHYSICS,)
-    if len(core) <= MAX_CONFLICTS_SHRUNK:
+    # A core CP-SAT could not name (all of them) is shrunk whatever its size.
+    if len(core) <= MAX_CONFLICTS_SHRUNK or core == everything:
         for name in list(core):
             if time.monotonic() >= deadline or len(core) <= 1:
                 break
@@ -197,5 +201,5 @@ def explain(problem: RotaProblem, *, pinned: Iterable[Assignment] = ()) -> tuple
             rest = [n for n in core if n != name]
             smaller = core_of(rest)
             if smaller is not None:
-                core = smaller or rest
+                core = smaller
     return tuple(sorted(core))

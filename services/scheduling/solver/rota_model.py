@@ -275,13 +275,20 @@ class RotaModel(RotaVariables):
         for load in loads:
             self.model.add(most >= load)
             self.model.add(least <= load)
-        # valid cuts: the average of the loads lies between the least and the most
+        self.load_range = (most, least)
+        # weight per hour of spread: (most - least) * unit / 60 hours, times `scale`
+        self.terms.append((weight * unit * self.scale // 60, most - least))
+        if not self.explain:  # (they follow from the covers, which explaining may leave out)
+            self._load_cuts(most, least, count=len(loads))
+
+    def _load_cuts(self, most: cp_model.IntVar, least: cp_model.IntVar, *, count: int) -> None:
+        """Valid cuts: the average of the loads lies between the least and the most."""
+        unit = self.unit
         low_total = sum(
             c.required * (self.kinds[c.shift_type].length_min // unit)
             for c in self.problem.cover
             if c.under_weight is None
         )
-        count = len(loads)
         if low_total:
             self.model.add(most >= -(-low_total // count))
         if all(c.over_weight is None or c.maximum is not None for c in self.problem.cover):
@@ -291,9 +298,6 @@ class RotaModel(RotaVariables):
                 for c in self.problem.cover
             )
             self.model.add(least <= high_total // count)
-        self.load_range = (most, least)
-        # weight per hour of spread: (most - least) * unit / 60 hours, times `scale`
-        self.terms.append((weight * unit * self.scale // 60, most - least))
 
     def hint(self, assignments: Iterable[Assignment]) -> None:
         """Hint every variable once (a held block's cells share one variable), the helper

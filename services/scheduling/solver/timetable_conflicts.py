@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from ortools.sat.python import cp_model
 
 from services.scheduling.domain.timetabling import Conflict, TimetableProblem
+from services.scheduling.solver.cores import sufficient_assumptions
 from services.scheduling.solver.timetable_model import PartModel
 
 MAX_DELETION_TRIALS = 40
@@ -47,5 +48,4 @@ def _core(part: PartModel, names: list[str], time_limit_s: float) -> list[str] |
     solver.parameters.max_time_in_seconds = max(0.1, time_limit_s)
     if solver.solve(model) != cp_model.INFEASIBLE:
         return None
-    found = [name_of[i] for i in solver.sufficient_assumptions_for_infeasibility()]
-    return found or names
+    return sufficient_assumptions(solver, name_of, otherwise=names)

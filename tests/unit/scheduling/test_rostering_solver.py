@@ -168,6 +168,18 @@ def test_an_infeasible_cover_names_the_cover_requirement() -> None:
     assert outcome.conflicts == ("cover of day 3 (2024-09-05) shift D needs 3",)
 
 
+def test_a_cover_beyond_what_all_can_work_is_named_with_fairness_on_too() -> None:
+    """The fairness cuts follow from the covers, so the explaining model leaves them out:
+    with them, the problem was infeasible with no requirement named at all, and the
+    answer blamed the overlap of shifts, which an empty rota keeps."""
+    p = problem(
+        staff=2, kinds=(DAY,), required=None, cover=(Cover(0, "D", 3),), fairness=Fairness(1)
+    )
+    outcome = solve_rota(p, time_limit_s=5)
+    assert outcome.status == "infeasible" and not outcome.assignments
+    assert outcome.conflicts == ("cover of day 0 (2024-09-02) shift D needs 3",)
+
+
 def test_an_infeasible_limit_names_the_staff_limit_and_the_cover() -> None:
     people = (
         Staff("s0", max_shifts={"D": 2}),
