@@ -31,6 +31,7 @@ from shared.timers import DueActionHandler, run_due_actions
 from shared.web.app import create_app
 from shared.web.dependencies import pool_of
 from shared.web.idempotency_store import prune_expired
+from shared.web.limits import OversizeField
 
 log = structlog.get_logger(__name__)
 
@@ -60,6 +61,8 @@ class ServiceDefinition:
     due_actions: Mapping[str, DueActionHandler] | None = None
     # The service's own supervised loops (e.g. solve jobs): name -> factory.
     background_loops: Mapping[str, LoopFactory] | None = None
+    # Upload routes whose field a body over max_body_bytes names (from the settings).
+    oversize_fields: Callable[[ServiceSettings], Sequence[OversizeField]] | None = None
 
 
 @dataclass
@@ -208,6 +211,7 @@ def build_app(definition: ServiceDefinition, settings: ServiceSettings) -> FastA
         liveness_check=runtime.failing_loops,
         lifespan=lifespan,
         routers=definition.routers,
+        oversize_fields=definition.oversize_fields(settings) if definition.oversize_fields else (),
     )
     app.state.runtime = runtime
     return app

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from services.evaluation.api import ROUTERS
+from services.evaluation.api.reports import oversize_fields
 from services.evaluation.consumers import CONSUMERS
 from services.evaluation.due_actions import DUE_ACTIONS
 from services.evaluation.settings import EvaluationSettings
@@ -15,6 +16,7 @@ DEFINITION = ServiceDefinition(
     routers=ROUTERS,
     consumers=CONSUMERS,
     due_actions=DUE_ACTIONS,
+    oversize_fields=oversize_fields,
 )
 
 if __name__ == "__main__":

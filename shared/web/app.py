@@ -18,7 +18,7 @@ from shared.supervisor import NotReady
 from shared.web.auth import TokenVerifier
 from shared.web.guards import InputGuard
 from shared.web.idempotency import IdempotencyKeys
-from shared.web.limits import BodySizeLimit
+from shared.web.limits import BodySizeLimit, OversizeField
 from shared.web.middleware import RequestContextMiddleware
 from shared.web.openapi import install_problem_documentation
 from shared.web.problems import install_problem_handlers
@@ -109,6 +109,7 @@ def create_app(
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     routers: Sequence[APIRouter] = (),
     liveness_check: LivenessCheck | None = None,
+    oversize_fields: Sequence[OversizeField] = (),
 ) -> FastAPI:
     app = FastAPI(title=f"Campusflow {service}", lifespan=lifespan)
     app.state.service = service
@@ -120,7 +121,7 @@ def create_app(
     # the characters of the request target and body, then idempotency keys, then the routes.
     app.add_middleware(IdempotencyKeys)
     app.add_middleware(InputGuard)
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, fields=oversize_fields)
     app.add_middleware(RequestContextMiddleware, service=service)
     # Copy the mapping: a caller mutating theirs later must not change the probe.
     app.include_router(_probe_router(service, dict(readiness_checks), liveness_check))

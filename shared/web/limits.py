@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.web.problems import Problem, send_problem
 
 # The largest legitimate body (a report's metadata, a batch of scores) is far below this.
 MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class OversizeField:
+    """A route whose body is mostly one field (a file upload): a body refused for its size
+    names that field, as the route itself does for a file just over its own limit."""
+
+    path: re.Pattern[str]  # matched against the whole request path
+    field: str
+    rule: str
+    message: str
+
+    @classmethod
+    def of_route(cls, template: str, *, field: str, rule: str, message: str) -> OversizeField:
+        """For the route `template` ("/api/x/{college}/files"): each {parameter} is one
+        path segment."""
+        parts = re.split(r"\{[^/{}]+\}", template)
+        pattern = re.compile("[^/]+".join(re.escape(part) for part in parts))
+        return cls(pattern, field, rule, message)
+
+    def problem(self) -> Problem:
+        return Problem(
+            413,
+            "Content Too Large",
+            self.message,
+            errors=[{"field": self.field, "rule": self.rule, "message": self.message}],
+        )
 
 
 class BodySizeLimit:
@@ -25,9 +56,16 @@ class BodySizeLimit:
     answered here, not raised from the app.
     """
 
-    def __init__(self, app: ASGIApp, *, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int = MAX_BODY_BYTES,
+        fields: Sequence[OversizeField] = (),
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.fields = tuple(fields)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,8 +97,14 @@ class BodySizeLimit:
         await self.app(scope, replay_messages([whole], receive), send)
 
     async def _refuse(self, scope: Scope, send: Send, *, close: bool) -> None:
-        problem = Problem(
-            413, "Content Too Large", f"request bodies are limited to {self.limit} bytes"
+        path = scope.get("path", "")
+        named = [f for f in self.fields if f.path.fullmatch(path)]
+        problem = (
+            named[0].problem()
+            if named
+            else Problem(
+                413, "Content Too Large", f"request bodies are limited to {self.limit} bytes"
+            )
         )
         await send_problem(scope, send, problem, close=close)
 

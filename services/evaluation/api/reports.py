@@ -24,9 +24,10 @@ from services.evaluation.service import reports as service
 from services.evaluation.service.documents import CONTENT_TYPES, Limits
 from services.evaluation.service.similarity import GateLimits
 from services.evaluation.settings import EvaluationSettings
+from shared.config import ServiceSettings
 from shared.web.auth import Principal
 from shared.web.dependencies import Now, ReadOnly, Transaction
-from shared.web.problems import Problem
+from shared.web.limits import OversizeField
 
 router = APIRouter(prefix=PREFIX, tags=["reports"])
 
@@ -118,18 +119,7 @@ async def submit_file(
 ) -> SubmittedView:
     data = await file.read(settings.upload_max_bytes + 1)
     if len(data) > settings.upload_max_bytes:
-        raise Problem(
-            413,
-            "Content Too Large",
-            f"files are limited to {settings.upload_max_bytes} bytes",
-            errors=[
-                {
-                    "field": "file",
-                    "rule": "file_too_large",
-                    "message": f"files are limited to {settings.upload_max_bytes} bytes",
-                }
-            ],
-        )
+        raise _file_too_large(settings).problem()
     result = await service.submit_file(
         conn,
         college=college,
@@ -144,6 +134,23 @@ async def submit_file(
         files_dir=settings.files_dir,
     )
     return _submitted(result)
+
+
+def _file_too_large(settings: EvaluationSettings) -> OversizeField:
+    return OversizeField.of_route(
+        f"{PREFIX}{REPORT}/versions/upload",
+        field="file",
+        rule="file_too_large",
+        message=f"files are limited to {settings.upload_max_bytes} bytes",
+    )
+
+
+def oversize_fields(settings: ServiceSettings) -> list[OversizeField]:
+    """The upload's file, named when the whole body is over max_body_bytes too (refused
+    before the route reads it), as the route names a file just over its own limit."""
+    if not isinstance(settings, EvaluationSettings):
+        raise TypeError("the upload limit is in the evaluation service's settings")
+    return [_file_too_large(settings)]
 
 
 def _limits(settings: EvaluationSettings) -> Limits:

@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
 from shared.web.app import create_app
-from shared.web.limits import MAX_BODY_BYTES, BodySizeLimit
+from shared.web.limits import MAX_BODY_BYTES, BodySizeLimit, OversizeField
 from tests.support.http_server import serve
 
 from .support import TokenFactory, bearer, make_settings, things_router
@@ -294,3 +295,63 @@ async def test_the_middleware_hands_on_the_body_whole() -> None:
     scope: Scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
     await BodySizeLimit(app, limit=20)(scope, receive, send)
     assert got == [{"type": "http.request", "body": b"a" * 10 + b"b" * 10, "more_body": False}]
+
+
+# --- An upload route's field named when the whole body is too large ---------------------
+
+UPLOAD = OversizeField.of_route(
+    "/api/files/colleges/{college}/reports/{report_id}/upload",
+    field="file",
+    rule="file_too_large",
+    message="files are limited to 100 bytes",
+)
+
+
+async def _refusal(path: str, headers: list[tuple[bytes, bytes]]) -> tuple[int, dict[str, Any]]:
+    """What BodySizeLimit(limit=150, fields=[UPLOAD]) answers a 1,000-byte body on `path`."""
+    body = [{"type": "http.request", "body": b"x" * 1000, "more_body": False}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return body.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise AssertionError("the app must not run")
+
+    scope: Scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
+    await BodySizeLimit(app, limit=150, fields=[UPLOAD])(scope, receive, send)
+    answer = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], json.loads(answer)
+
+
+@pytest.mark.parametrize(
+    "headers", [[(b"content-length", b"1000")], []], ids=["declared", "counted"]
+)
+async def test_a_body_too_large_for_an_upload_route_names_its_field(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    status, problem = await _refusal("/api/files/colleges/cs/reports/r-1/upload", headers)
+    assert status == 413
+    assert problem["detail"] == "files are limited to 100 bytes"
+    assert problem["errors"] == [
+        {"field": "file", "rule": "file_too_large", "message": "files are limited to 100 bytes"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/files/colleges/cs/reports/r-1/upload/more",
+        "/api/files/colleges/cs/reports/r-1/x/upload",
+        "/api/files/colleges/cs/reports/upload",
+        "/api/other",
+    ],
+)
+async def test_other_routes_get_the_kernels_refusal(path: str) -> None:
+    status, problem = await _refusal(path, [(b"content-length", b"1000")])
+    assert status == 413
+    assert problem["detail"] == "request bodies are limited to 150 bytes"
+    assert "errors" not in problem
