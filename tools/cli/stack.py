@@ -35,7 +35,7 @@ from tools.stack.launch import (
     write_launch,
 )
 from tools.stack.processes import record_alive
-from tools.stack.state import ENV_FILE, shell_exports
+from tools.stack.state import ENV_FILE, shell_exports, state_dir_flag
 
 app = typer.Typer(help="Run the platform locally: PostgreSQL, Redis, Kafka and the services.")
 console = Console()
@@ -53,6 +53,11 @@ READY_TIMEOUT_S = 60.0
 def _fail(message: str, code: int = 1) -> typer.Exit:
     errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _down(directory: Path) -> str:
+    """The command that stops the stack of `directory`, as the user types it."""
+    return f"`campusflow stack down{state_dir_flag(directory)}`"
 
 
 def _state_dir(value: Path | None) -> Path:
@@ -103,7 +108,7 @@ def up_command(
     except ImportError as exc:
         raise _fail(
             f"tools.stack.bootstrap.prepare_platform is not available ({exc}). "
-            "The infrastructure is running; `campusflow stack down` stops it."
+            f"The infrastructure is running; {_down(directory)} stops it."
         ) from None
     console.print("Preparing the platform (topics, schemas, roles, migrations)...")
     try:
@@ -113,7 +118,7 @@ def up_command(
         raise _fail(
             f"preparing the platform failed: {type(exc).__name__}: {exc}\n"
             "The infrastructure is still running for inspection; "
-            "`campusflow stack down` cleans up."
+            f"{_down(directory)} cleans up."
         ) from None
 
     service_urls: dict[str, str] = {}
@@ -137,7 +142,7 @@ def _start_services(
     try:  # before the services: notifications sends to them from its first second
         doubles = start_doubles(directory, notifications_port=notifications_port)
     except StackError as exc:
-        raise _fail(f"{exc}; `campusflow stack down` cleans up.") from None
+        raise _fail(f"{exc}; {_down(directory)} cleans up.") from None
     console.print(
         f"Started the SMTP sink on port {doubles['smtp']['port']} (mail in "
         f"{doubles['smtp']['dir']}) and the SMS double on port {doubles['sms']['port']}"
@@ -164,22 +169,21 @@ def _start_services(
             write_launch(directory, service_launch(directory, service, env, port))
             records[service] = start_recorded_service(directory, service)
         except StackError as exc:
-            raise _fail(f"{exc}; `campusflow stack down` cleans up.") from None
+            raise _fail(f"{exc}; {_down(directory)} cleans up.") from None
         console.print(f"Started {service} (pid {records[service]['pid']}) on port {port}")
     for service, record in records.items():
         try:
             wait_service_ready(service, record, READY_TIMEOUT_S)
         except StackError as exc:
             raise _fail(
-                f"{exc}\n"
-                "Everything is left running for inspection; `campusflow stack down` cleans up."
+                f"{exc}\nEverything is left running for inspection; {_down(directory)} cleans up."
             ) from None
     return {service: str(record["url"]) for service, record in records.items()}
 
 
 def _write_env_file(directory: Path, endpoints: StackEndpoints, urls: dict[str, str]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / ENV_FILE).write_text(shell_exports(endpoints, urls))
+    (directory / ENV_FILE).write_text(shell_exports(endpoints, urls, directory))
 
 
 def _print_summary(directory: Path, endpoints: StackEndpoints, urls: dict[str, str]) -> None:
@@ -199,7 +203,10 @@ def _print_summary(directory: Path, endpoints: StackEndpoints, urls: dict[str, s
         table.add_row("sms double", doubles["sms"]["url"], "GET /_double/messages")
     console.print(table)
     console.print(f"Environment: [bold]source {directory / ENV_FILE}[/]")
-    console.print(f"Logs: {directory / 'logs'}   Stop: [bold]campusflow stack down[/]")
+    console.print(
+        f"Logs: {directory / 'logs'}   Stop: [bold]campusflow stack down"
+        f"{state_dir_flag(directory)}[/]"
+    )
 
 
 @app.command("status")
@@ -322,7 +329,7 @@ def kill_command(
         kill_component(directory, component)
     except StackError as exc:
         raise _fail(str(exc)) from None
-    where = "" if directory == default_state_dir() else f" --state-dir {directory}"
+    where = state_dir_flag(directory)
     console.print(
         f"Killed {component} (SIGKILL). Bring it back with "
         f"`campusflow stack restart {component}{where}`.",

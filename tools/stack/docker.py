@@ -16,6 +16,7 @@ from tools.stack.state import (
     StackEndpoints,
     read_stack_state,
     remove_stack_state,
+    state_dir_flag,
     update_stack_state,
     write_stack_state,
 )
@@ -59,7 +60,7 @@ class DockerContainers:
         if any(item.running for item in self.status()):
             raise StackError(
                 f"a stack is already running in {self.state_dir}; "
-                "stop it first with `campusflow stack down`"
+                f"stop it first with `campusflow stack down{state_dir_flag(self.state_dir)}`"
             )
         write_stack_state(self.state_dir, {"infrastructure": self.kind, "containers": {}})
         try:

@@ -26,6 +26,7 @@ from tools.stack.state import (
     StackEndpoints,
     read_stack_state,
     remove_stack_state,
+    state_dir_flag,
     update_stack_state,
     write_stack_state,
 )
@@ -173,10 +174,11 @@ class LocalProcesses:
 
 
 def already_running_message(state_dir: Path) -> str:
+    where = state_dir_flag(state_dir)
     return (
         f"a stack is already running in {state_dir}; stop it first with "
-        "`campusflow stack down`, or bring back a single component that stopped with "
-        f"`campusflow stack restart <component>` ({', '.join((*COMPONENTS, *SERVICES))})"
+        f"`campusflow stack down{where}`, or bring back a single component that stopped with "
+        f"`campusflow stack restart <component>{where}` ({', '.join((*COMPONENTS, *SERVICES))})"
     )
 
 

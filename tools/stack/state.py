@@ -123,8 +123,17 @@ def recorded_endpoints(state_dir: Path) -> StackEndpoints | None:
         return None
 
 
-def shell_exports(endpoints: StackEndpoints, service_urls: dict[str, str]) -> str:
-    """The contents of stack.env: `source` it to talk to the running stack."""
+def state_dir_flag(state_dir: Path) -> str:
+    """What a command shown to the user needs to reach this stack: nothing for the default
+    state directory, else ` --state-dir DIR`."""
+    return "" if Path(state_dir).resolve() == default_state_dir() else f" --state-dir {state_dir}"
+
+
+def shell_exports(
+    endpoints: StackEndpoints, service_urls: dict[str, str], state_dir: Path | None = None
+) -> str:
+    """The contents of stack.env: `source` it to talk to the running stack (the campusflow
+    commands too, through CAMPUSFLOW_STATE_DIR, when `state_dir` is given)."""
     lines = [
         f"export CAMPUSFLOW_DATABASE_URL={_quote(endpoints.postgres_admin_dsn)}",
         f"export CAMPUSFLOW_REDIS_URL={_quote(endpoints.redis_url)}",
@@ -132,6 +141,8 @@ def shell_exports(endpoints: StackEndpoints, service_urls: dict[str, str]) -> st
     ]
     for service, url in service_urls.items():
         lines.append(f"export CAMPUSFLOW_{service.upper()}_URL={_quote(url)}")
+    if state_dir is not None:
+        lines.append(f"export CAMPUSFLOW_STATE_DIR={_quote(str(state_dir))}")
     return "\n".join(lines) + "\n"
 
 

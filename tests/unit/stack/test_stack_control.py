@@ -279,7 +279,9 @@ def test_clearing_waits_for_leftovers_that_exit_by_themselves(fake_cluster: Path
 
 
 def test_up_names_restart_when_a_stack_is_already_running(tmp_path: Path) -> None:
-    assert "`campusflow stack restart <component>`" in already_running_message(tmp_path)
+    message = already_running_message(tmp_path)
+    assert f"`campusflow stack down --state-dir {tmp_path}`" in message
+    assert f"`campusflow stack restart <component> --state-dir {tmp_path}`" in message
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         _local_stack(tmp_path, services={"recruitment": process_record(sleeper)})

@@ -9,6 +9,7 @@ from tools.stack.state import (
     ENV_FILE,
     remove_stack_state,
     shell_exports,
+    state_dir_flag,
     state_path,
     update_stack_state,
     write_stack_state,
@@ -76,6 +77,21 @@ def test_shell_exports() -> None:
         "export CAMPUSFLOW_KAFKA_BOOTSTRAP='127.0.0.1:9092'",
         "export CAMPUSFLOW_RECRUITMENT_URL='http://127.0.0.1:8001'",
     ]
+
+
+def test_shell_exports_name_the_state_dir_for_the_campusflow_commands() -> None:
+    text = shell_exports(ENDPOINTS, {}, Path("/tmp/a stack"))
+    assert text.splitlines()[-1] == "export CAMPUSFLOW_STATE_DIR='/tmp/a stack'"
+
+
+def test_a_command_shown_for_another_state_dir_names_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("CAMPUSFLOW_STATE_DIR", raising=False)
+    assert state_dir_flag(Path("/tmp/campusflow-stack")) == ""
+    assert state_dir_flag(tmp_path) == f" --state-dir {tmp_path}"
+    monkeypatch.setenv("CAMPUSFLOW_STATE_DIR", str(tmp_path))  # its stack.env was sourced
+    assert state_dir_flag(tmp_path) == ""
 
 
 def test_default_state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
