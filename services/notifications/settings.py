@@ -103,12 +103,38 @@ class NotificationsSettings(ServiceSettings):
             for name in ("smtp_host", "sms_provider_url", "public_base_url"):
                 if _loopback(getattr(self, name)):
                     raise ValueError(f"{name} points at this machine; production needs its own")
+            for name, host in (
+                ("smtp_host", _host(self.smtp_host)),
+                ("sms_provider_url", _host(self.sms_provider_url)),
+                ("public_base_url", _host(self.public_base_url)),
+                ("email_from", self.email_from.rpartition("@")[2].rstrip(">").strip()),
+            ):
+                if _placeholder(host):
+                    raise ValueError(
+                        f"{name} names {host!r}, a placeholder that never resolves (the base "
+                        "ConfigMap's): production needs the university's own"
+                    )
+
+
+def _host(value: str) -> str:
+    """The host of a host name or URL, lower case."""
+    return ((urlsplit(value).hostname if "://" in value else value) or "").lower()
 
 
 def _loopback(value: str) -> bool:
     """Whether a host or URL names this machine (the local stack's defaults)."""
-    host = urlsplit(value).hostname if "://" in value else value
-    return (host or "").lower() in {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+    return _host(value) in {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+
+
+# Names reserved for examples and tests (RFC 2606), or that only mean this network
+# (".local", RFC 6762): a production address never ends in one.
+_PLACEHOLDER_DOMAINS = frozenset(
+    {"example", "example.com", "example.net", "example.org", "invalid", "test", "local"}
+)
+
+
+def _placeholder(host: str) -> bool:
+    return any(host == d or host.endswith(f".{d}") for d in _PLACEHOLDER_DOMAINS)
 
 
 # --- the settings in force: what the service process started with ----------------------

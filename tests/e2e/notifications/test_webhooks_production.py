@@ -57,10 +57,12 @@ def production(stack: StackEndpoints, service_dsns: dict[str, str]) -> Iterator[
     env["NOTIFICATIONS_JWT_ISSUER"] = ISSUER
     env["NOTIFICATIONS_JWT_AUDIENCE"] = AUDIENCE
     env["NOTIFICATIONS_LINK_SECRET"] = f"link-{uuid4().hex}"
-    # Production refuses the local stack's loopback providers; nothing is sent here.
-    env["NOTIFICATIONS_SMTP_HOST"] = "smtp.university.example"
+    # Production refuses the local stack's loopback providers and placeholder names;
+    # nothing is sent here.
+    env["NOTIFICATIONS_SMTP_HOST"] = "smtp.campusflow-university.edu.cn"
     env["NOTIFICATIONS_SMS_PROVIDER_URL"] = "https://dysmsapi.aliyuncs.com"
-    env["NOTIFICATIONS_PUBLIC_BASE_URL"] = "https://campusflow.university.example"
+    env["NOTIFICATIONS_PUBLIC_BASE_URL"] = "https://campusflow.campusflow-university.edu.cn"
+    env["NOTIFICATIONS_EMAIL_FROM"] = "Campusflow <noreply@campusflow-university.edu.cn>"
     env["NOTIFICATIONS_CONSUMER_GROUP_PREFIX"] = f"tests-prod-{uuid4().hex[:8]}"
     log = Path(tempfile.mkdtemp(prefix="campusflow-webhooks-prod-")) / "notifications.log"
     process = start_service_process("notifications", env, log)

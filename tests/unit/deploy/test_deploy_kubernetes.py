@@ -265,16 +265,31 @@ def test_environment_names_are_the_services_settings(overlay: str, service: str)
     assert required <= set(env), f"{service}: missing {sorted(required - set(env))}"
 
 
+# What a university puts in place of the base ConfigMap's placeholder addresses.
+ITS_OWN = {
+    "NOTIFICATIONS_SMTP_HOST": "smtp.campusflow-university.edu.cn",
+    "NOTIFICATIONS_EMAIL_FROM": "校团委 <noreply@campusflow-university.edu.cn>",
+    "NOTIFICATIONS_PUBLIC_BASE_URL": "https://campusflow.campusflow-university.edu.cn",
+}
+
+
+def _rendered_environment(
+    overlay: str, service: str, monkeypatch: pytest.MonkeyPatch, **replaced: str
+) -> None:
+    for name in list(os.environ):
+        if name.startswith(prefix(service)):
+            monkeypatch.delenv(name)
+    for name, value in {**process_environment(overlay, service), **replaced}.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 @pytest.mark.parametrize("service", SERVICES)
 def test_settings_accept_the_rendered_environment(
     overlay: str, service: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith(prefix(service)):
-            monkeypatch.delenv(name)
-    for name, value in process_environment(overlay, service).items():
-        monkeypatch.setenv(name, value)
+    own = ITS_OWN if (overlay, service) == ("production", "notifications") else {}
+    _rendered_environment(overlay, service, monkeypatch, **own)
     settings = settings_type(service)()  # fails fast as the process would
 
     assert settings.http_host == "0.0.0.0"
@@ -288,6 +303,19 @@ def test_settings_accept_the_rendered_environment(
         assert settings.jwt_algorithm == "HS256"
         assert settings.jwt_secret is not None
         assert settings.jwt_secret.get_secret_value() == LOCAL_JWT_SECRET
+
+
+@pytest.mark.parametrize("unreplaced", sorted(ITS_OWN))
+def test_production_does_not_start_on_a_placeholder_address(
+    unreplaced: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base ConfigMap's *.university.example addresses are for the university to
+    replace: one forgotten, the notifications service refuses to start, naming it."""
+    rest = {name: value for name, value in ITS_OWN.items() if name != unreplaced}
+    _rendered_environment("production", "notifications", monkeypatch, **rest)
+    setting = unreplaced.removeprefix("NOTIFICATIONS_").lower()
+    with pytest.raises(ValueError, match=f"{setting} names .*university.example"):
+        settings_type("notifications")()
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -20,9 +20,10 @@ PRODUCTION: dict[str, Any] = {
     "jwt_issuer": "https://sso.example",
     "jwt_audience": "campusflow",
     "link_secret": "a-production-link-secret",
-    "smtp_host": "smtp.university.example",
+    "smtp_host": "smtp.campusflow-university.edu.cn",
     "sms_provider_url": "https://dysmsapi.aliyuncs.com",
-    "public_base_url": "https://campusflow.university.example",
+    "public_base_url": "https://campusflow.campusflow-university.edu.cn",
+    "email_from": "校团委 <noreply@campusflow-university.edu.cn>",
 }
 
 
@@ -42,6 +43,30 @@ def test_production_settings_with_real_providers_are_accepted() -> None:
 def test_production_refuses_loopback_providers(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=name):
         NotificationsSettings(**{**PRODUCTION, name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("smtp_host", "smtp.university.example"),  # the base ConfigMap's placeholders
+        ("public_base_url", "https://campusflow.university.example"),
+        ("email_from", "Campusflow <noreply@university.example>"),
+        ("email_from", "Campusflow <noreply@campusflow.local>"),  # the local default
+        ("smtp_host", "SMTP.Example.COM"),
+        ("sms_provider_url", "https://sms.provider.invalid/send"),
+        ("public_base_url", "https://campusflow.test"),
+    ],
+)
+def test_production_refuses_placeholder_addresses(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=f"{name} names .*placeholder"):
+        NotificationsSettings(**{**PRODUCTION, name: value})
+
+
+@pytest.mark.parametrize(
+    "host", ["smtp.examples.edu.cn", "mail.testing.edu.cn", "example.edu.cn", "smtp.local-u.cn"]
+)
+def test_a_real_name_that_only_looks_like_one_is_taken(host: str) -> None:
+    NotificationsSettings(**{**PRODUCTION, "smtp_host": host})
 
 
 def test_the_local_stack_may_use_loopback() -> None:

@@ -21,9 +21,10 @@ def settings(environment: str, token: str) -> NotificationsSettings:
         link_secret=SecretStr("a-link-secret-of-this-deployment"),
         jwt_issuer="https://id.campus.example",
         jwt_audience="campusflow",
-        smtp_host="smtp.campus.example",
+        smtp_host="smtp.campusflow-university.edu.cn",
         sms_provider_url="https://dysmsapi.aliyuncs.com",
-        public_base_url="https://campusflow.campus.example",
+        public_base_url="https://campusflow.campusflow-university.edu.cn",
+        email_from="Campusflow <noreply@campusflow-university.edu.cn>",
     )
 
 
