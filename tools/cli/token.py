@@ -44,12 +44,15 @@ def token(
             "a college is required unless the only role is university_admin",
             param_hint="--college",
         )
-    minted = issue_local_token(
-        user=user,
-        roles=list(dict.fromkeys(role)),  # de-duplicated, order kept
-        college=college,
-        secret=secret,
-        now=datetime.now(UTC),
-        ttl=timedelta(hours=ttl_hours),
-    )
+    try:
+        minted = issue_local_token(
+            user=user,
+            roles=list(dict.fromkeys(role)),  # de-duplicated, order kept
+            college=college,
+            secret=secret,
+            now=datetime.now(UTC),
+            ttl=timedelta(hours=ttl_hours),
+        )
+    except ValueError as refused:  # a user id a service would not accept
+        raise typer.BadParameter(str(refused)) from None
     typer.echo(minted)

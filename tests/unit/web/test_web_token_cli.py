@@ -84,3 +84,17 @@ def test_rejects_bad_roles_and_missing_college(args: list[str], complaint: str) 
     result = runner.invoke(cli(), ["token", "--user", "u", *args], env={SECRET_ENV: None})
     assert result.exit_code == 2
     assert complaint in result.output
+
+
+@pytest.mark.parametrize(
+    ("user", "said"), [("u" * 65, "at most 64 characters"), ("u\x07", "control characters")]
+)
+def test_a_user_id_no_service_takes_is_a_clear_error_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, user: str, said: str
+) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    args = ["token", "--user", user, "--role", "student", "--college", "cs"]
+    result = runner.invoke(cli(), args)
+    assert result.exit_code == 2, result.output
+    assert said in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
