@@ -187,8 +187,9 @@ class SolveJobRunner:
         # The heartbeat starts with the claim (before the workers may even be up), so a
         # slow start never lets the claim go stale.
         beating = asyncio.create_task(self._heartbeat(running), name=f"beat-{job.job_id}")
+        tools: tuple[ProcessPoolExecutor, SyncManager] | None = None
         try:
-            executor, manager = await self._tools()
+            tools = executor, manager = await self._tools()
             running.reports, stop = await asyncio.to_thread(
                 lambda: (manager.Queue(), manager.Event())
             )
@@ -219,7 +220,7 @@ class SolveJobRunner:
         except (BrokenProcessPool, OSError, EOFError) as error:
             # The worker process or the Manager died under the solve (killed, out of
             # memory): not the job's fault, unless it keeps happening to it.
-            await self._discard_tools()
+            await self._discard_tools(tools)
             await self._retry_or_give_up(running, error)
         except Exception as error:  # the solve itself failed (a bug): not worth retrying
             log.error("solve job failed", job_id=str(job.job_id), exc_info=error)
@@ -230,13 +231,20 @@ class SolveJobRunner:
             await asyncio.gather(beating, return_exceptions=True)
             self._running.pop(job.job_id, None)
 
-    async def _discard_tools(self) -> None:
-        """Start the worker processes and the Manager afresh for the next job."""
+    async def _discard_tools(self, failed: tuple[ProcessPoolExecutor, SyncManager] | None) -> None:
+        """Start the worker processes and the Manager afresh for the next job, unless that
+        was done already (`failed`: the tools the job used; None if it got none). The old
+        workers are killed: after a worker died, the others would go on solving jobs
+        already queued again (they ignore the SIGTERM the broken pool sends), and after
+        the Manager died no solve can be stopped or report progress (their jobs are tried
+        again, as this one is)."""
         async with self._starting:
+            if failed is not None and failed != (self._executor, self._manager):
+                return  # another job's failure has replaced them already
             executor, manager = self._executor, self._manager
             self._executor = self._manager = None
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            kill_pool(executor)
         if manager is not None:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(manager.shutdown)

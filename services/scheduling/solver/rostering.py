@@ -169,7 +169,6 @@ def explain(problem: RotaProblem, *, pinned: Iterable[Assignment] = ()) -> tuple
     if rota.blocked:
         return tuple(rota.blocked)
     rota.model.clear_objective()
-    names = {var.index: name for name, var in rota.groups.items()}
 
     def core_of(active: list[str]) -> list[str] | None:
         """Requirements of `active` that cannot hold together (all of them when CP-SAT's
@@ -181,7 +180,8 @@ def explain(problem: RotaProblem, *, pinned: Iterable[Assignment] = ()) -> tuple
         code = solver.solve(rota.model)
         if code != cp_model.INFEASIBLE:
             return None
-        return sufficient_assumptions(solver, names, otherwise=active)
+        assumed = {rota.groups[name].index: name for name in active}
+        return sufficient_assumptions(solver, assumed, otherwise=active)
 
     everything = sorted(rota.groups)
     core = core_of(everything)
@@ -192,7 +192,7 @@ def explain(problem: RotaProblem, *, pinned: Iterable[Assignment] = ()) -> tuple
     if not core or core_of([]) is not None:  # infeasible with no requirement at all
         return (PHYSICS,)
     # A core CP-SAT could not name (all of them) is shrunk whatever its size.
-    if len(core) <= MAX_CONFLICTS_SHRUNK or core == everything:
+    if len(core) <= MAX_CONFLICTS_SHRUNK or set(core) == set(everything):
         for name in list(core):
             if time.monotonic() >= deadline or len(core) <= 1:
                 break
