@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from tools.stack import default_state_dir, read_stack_state
+from tools.stack.state import state_dir_flag
 
 app = typer.Typer(help="Demo data for the local stack.", no_args_is_help=True)
 
@@ -19,11 +20,14 @@ def seed(
     """Load the zh-CN demo (two colleges) through the public APIs."""
     from tools.demo.seed import APPLICANTS, COLLEGES, seed_demo
 
-    state = read_stack_state(state_dir or default_state_dir()) or {}
+    directory = state_dir or default_state_dir()
+    state = read_stack_state(directory) or {}
     urls = {name: record["url"] for name, record in (state.get("services") or {}).items()}
     if not {"recruitment", "notifications"} <= urls.keys():
         typer.echo(
-            "No running stack with services found: run `campusflow stack up` first.", err=True
+            f"No running stack with services found in {directory}: run "
+            f"`campusflow stack up{state_dir_flag(directory)}` first.",
+            err=True,
         )
         raise typer.Exit(1)
     try:

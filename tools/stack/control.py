@@ -34,7 +34,7 @@ from tools.stack.local import STOP_SIGNALS
 from tools.stack.postgres import PostgresServer
 from tools.stack.processes import is_alive, process_record, record_alive, stop_record
 from tools.stack.redis import RedisServer
-from tools.stack.state import read_stack_state, update_stack_state
+from tools.stack.state import read_stack_state, state_dir_flag, update_stack_state
 
 COMPONENTS: tuple[str, ...] = (*INFRASTRUCTURE, *SERVICES)
 READY_TIMEOUTS_S = {"postgres": 90.0, "redis": 30.0, "kafka": 120.0}
@@ -63,7 +63,7 @@ def kill_component(state_dir: Path, name: str) -> None:
         if not record_alive(record):
             raise StackError(
                 f"{name} is not running (pid {record.get('pid')}); nothing to kill. "
-                f"`campusflow stack restart {name}` starts it again."
+                f"`campusflow stack restart {name}{state_dir_flag(state_dir)}` starts it again."
             )
         pid, started = int(record["pid"]), record.get("started")
         try:
@@ -108,7 +108,7 @@ def _restart_service(
 ) -> dict[str, Any]:
     launch = read_launch(state_dir, name)  # before stopping: fail while it still runs
     stop_record(record, sig=signal.SIGTERM, timeout_s=stop_timeout_s)
-    wait_ports_free(name, [launch.port], timeout_s=30.0)
+    wait_ports_free(name, [launch.port], timeout_s=30.0, state_dir=state_dir)
     new = start_recorded_service(state_dir, name)
     wait_service_ready(name, new, timeout_s)
     return new
@@ -128,17 +128,17 @@ def _restart_infrastructure(
     if name == "postgres":
         server = PostgresServer(state_dir)
         clear_old_cluster(server.data_dir, server.socket_dir, port)
-        wait_ports_free(name, [port], timeout_s=30.0)
+        wait_ports_free(name, [port], timeout_s=30.0, state_dir=state_dir)
         server.prepare()  # the cluster exists: only the OS user and ownerships are ensured
         proc = server.start(port)
     elif name == "redis":
         server = RedisServer(state_dir)
-        wait_ports_free(name, [port], timeout_s=30.0)
+        wait_ports_free(name, [port], timeout_s=30.0, state_dir=state_dir)
         proc = server.start(port)
     else:
         server = KafkaBroker(state_dir)
         assert controller_port is not None
-        wait_ports_free(name, [port, controller_port], timeout_s=30.0)
+        wait_ports_free(name, [port, controller_port], timeout_s=30.0, state_dir=state_dir)
         server.prepare(port, controller_port)  # same ports; the storage is already formatted
         proc = server.start()
     fields = {key: value for key, value in record.items() if key != "killed_at"}
@@ -223,17 +223,20 @@ def port_free(port: int) -> bool:
     return True
 
 
-def wait_ports_free(name: str, ports: list[int], timeout_s: float) -> None:
+def wait_ports_free(
+    name: str, ports: list[int], timeout_s: float, state_dir: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         taken = [port for port in ports if not port_free(port)]
         if not taken:
             return
         if time.monotonic() >= deadline:
+            where = state_dir_flag(state_dir) if state_dir is not None else ""
             raise StackError(
                 f"cannot restart {name} on the same port: 127.0.0.1:"
                 f"{', '.join(map(str, taken))} is still in use by another process "
-                f"(see `ss -ltnp`); stop it, or `campusflow stack down` and `up` again"
+                f"(see `ss -ltnp`); stop it, or `campusflow stack down{where}` and `up` again"
             )
         time.sleep(0.2)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -124,9 +125,12 @@ def recorded_endpoints(state_dir: Path) -> StackEndpoints | None:
 
 
 def state_dir_flag(state_dir: Path) -> str:
-    """What a command shown to the user needs to reach this stack: nothing for the default
-    state directory, else ` --state-dir DIR`."""
-    return "" if Path(state_dir).resolve() == default_state_dir() else f" --state-dir {state_dir}"
+    """What a command shown to the user needs to reach this stack: nothing for the built-in
+    /tmp/campusflow-stack, else ` --state-dir DIR` (even when $CAMPUSFLOW_STATE_DIR names
+    it here: the command may be run from another shell)."""
+    if Path(state_dir).resolve() == DEFAULT_STATE_DIR:
+        return ""
+    return f" --state-dir {shlex.quote(str(state_dir))}"
 
 
 def shell_exports(

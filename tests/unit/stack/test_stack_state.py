@@ -90,8 +90,10 @@ def test_a_command_shown_for_another_state_dir_names_it(
     monkeypatch.delenv("CAMPUSFLOW_STATE_DIR", raising=False)
     assert state_dir_flag(Path("/tmp/campusflow-stack")) == ""
     assert state_dir_flag(tmp_path) == f" --state-dir {tmp_path}"
-    monkeypatch.setenv("CAMPUSFLOW_STATE_DIR", str(tmp_path))  # its stack.env was sourced
-    assert state_dir_flag(tmp_path) == ""
+    assert state_dir_flag(Path("/tmp/a stack")) == " --state-dir '/tmp/a stack'"
+    # Named even where its stack.env was sourced: the command may go to another shell.
+    monkeypatch.setenv("CAMPUSFLOW_STATE_DIR", str(tmp_path))
+    assert state_dir_flag(tmp_path) == f" --state-dir {tmp_path}"
 
 
 def test_default_state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
