@@ -1,3 +1,4 @@
+from email.utils import parseaddr
 from functools import cache, cached_property
 from urllib.parse import urlsplit
 
@@ -100,41 +101,43 @@ class NotificationsSettings(ServiceSettings):
         ):
             raise ValueError("the local link secret may not be used in production")
         if self.environment == "production":
-            for name in ("smtp_host", "sms_provider_url", "public_base_url"):
-                if _loopback(getattr(self, name)):
-                    raise ValueError(f"{name} points at this machine; production needs its own")
-            for name, host in (
-                ("smtp_host", _host(self.smtp_host)),
-                ("sms_provider_url", _host(self.sms_provider_url)),
-                ("public_base_url", _host(self.public_base_url)),
-                ("email_from", self.email_from.rpartition("@")[2].rstrip(">").strip()),
-            ):
-                if _placeholder(host):
-                    raise ValueError(
-                        f"{name} names {host!r}, a placeholder that never resolves (the base "
-                        "ConfigMap's): production needs the university's own"
-                    )
+            _refuse_local_or_placeholder_addresses(self)
+
+
+def _refuse_local_or_placeholder_addresses(settings: NotificationsSettings) -> None:
+    """Production: where messages go may not be this machine, the local stack's sender or
+    a name reserved for examples (the base ConfigMap's placeholders)."""
+    sender = parseaddr(settings.email_from)[1]
+    if "@" not in sender:
+        raise ValueError(f"email_from {settings.email_from!r} holds no address")
+    hosts = {
+        "smtp_host": _host(settings.smtp_host),
+        "sms_provider_url": _host(settings.sms_provider_url),
+        "public_base_url": _host(settings.public_base_url),
+        "email_from": _host(sender.rpartition("@")[2]),
+    }
+    for name, host in hosts.items():
+        if host in _THIS_MACHINE:
+            raise ValueError(f"{name} points at this machine; production needs its own")
+        if any(host == d or host.endswith(f".{d}") for d in _PLACEHOLDERS):
+            raise ValueError(
+                f"{name} names {host!r}, a placeholder that never resolves (the base "
+                "ConfigMap's): production needs the university's own"
+            )
 
 
 def _host(value: str) -> str:
-    """The host of a host name or URL, lower case."""
-    return ((urlsplit(value).hostname if "://" in value else value) or "").lower()
+    """The host of a host name or URL, lower case, without a final dot."""
+    host = urlsplit(value).hostname if "://" in value else value
+    return (host or "").strip().lower().rstrip(".")
 
 
-def _loopback(value: str) -> bool:
-    """Whether a host or URL names this machine (the local stack's defaults)."""
-    return _host(value) in {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
-
-
-# Names reserved for examples and tests (RFC 2606), or that only mean this network
-# (".local", RFC 6762): a production address never ends in one.
-_PLACEHOLDER_DOMAINS = frozenset(
-    {"example", "example.com", "example.net", "example.org", "invalid", "test", "local"}
+_THIS_MACHINE = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
+# Names reserved for examples and tests (RFC 2606), and the local stack's sender domain.
+# (Not all of ".local": a Kubernetes service's name ends in ".svc.cluster.local".)
+_PLACEHOLDERS = frozenset(
+    {"example", "example.com", "example.net", "example.org", "invalid", "test", "campusflow.local"}
 )
-
-
-def _placeholder(host: str) -> bool:
-    return any(host == d or host.endswith(f".{d}") for d in _PLACEHOLDER_DOMAINS)
 
 
 # --- the settings in force: what the service process started with ----------------------

@@ -55,6 +55,14 @@ def test_production_refuses_loopback_providers(name: str, value: str) -> None:
         ("smtp_host", "SMTP.Example.COM"),
         ("sms_provider_url", "https://sms.provider.invalid/send"),
         ("public_base_url", "https://campusflow.test"),
+        # however the name is written
+        ("smtp_host", "smtp.university.example."),
+        ("public_base_url", "https://campusflow.university.example./"),
+        ("email_from", "Campusflow <noreply@University.EXAMPLE>"),
+        ("email_from", "noreply@university.example"),
+        ("email_from", "Campusflow <noreply@university.example> "),
+        ("email_from", "noreply@university.example (Campusflow)"),
+        ("email_from", '"Campusflow, 校团委" <noreply@university.example>'),
     ],
 )
 def test_production_refuses_placeholder_addresses(name: str, value: str) -> None:
@@ -63,10 +71,23 @@ def test_production_refuses_placeholder_addresses(name: str, value: str) -> None
 
 
 @pytest.mark.parametrize(
-    "host", ["smtp.examples.edu.cn", "mail.testing.edu.cn", "example.edu.cn", "smtp.local-u.cn"]
+    "host",
+    [
+        "smtp.examples.edu.cn",
+        "mail.testing.edu.cn",
+        "example.edu.cn",
+        "smtp.local-u.cn",
+        "postfix.mail.svc.cluster.local",  # an in-cluster relay of Kubernetes
+    ],
 )
 def test_a_real_name_that_only_looks_like_one_is_taken(host: str) -> None:
     NotificationsSettings(**{**PRODUCTION, "smtp_host": host})
+
+
+@pytest.mark.parametrize("sender", ["Campusflow", "", "noreply at campusflow"])
+def test_production_refuses_a_sender_with_no_address(sender: str) -> None:
+    with pytest.raises(ValueError, match=r"email_from .* holds no address"):
+        NotificationsSettings(**{**PRODUCTION, "email_from": sender})
 
 
 def test_the_local_stack_may_use_loopback() -> None:
