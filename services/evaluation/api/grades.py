@@ -18,9 +18,9 @@ from services.evaluation.schemas.grades import (
     scale_view,
 )
 from services.evaluation.service import grades as service
+from shared.rules import NotFound
 from shared.web.dependencies import Now, ReadOnly, Transaction
 from shared.web.fields import Identifier
-from shared.web.problems import Problem
 
 router = APIRouter(prefix=PREFIX, tags=["grades"])
 
@@ -98,8 +98,8 @@ async def grade(college: College, report_id: UUID, anyone: Anyone, conn: ReadOnl
     staff = is_chair(anyone) or anyone.has_any("teacher")
     if not staff:
         report = await service.report_of(conn, college=college, report_id=report_id)
-        if anyone.user_id not in report.author_ids:
-            raise Problem.forbidden("a student reads only the grades of their own reports")
+        if anyone.user_id not in report.author_ids:  # never revealed to one who may not read it
+            raise NotFound("report", report_id)
     row = await service.final_grade(conn, college=college, report_id=report_id)
     return GradeView.of(row, full=staff)
 

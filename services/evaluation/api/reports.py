@@ -146,12 +146,19 @@ def _file_too_large(settings: EvaluationSettings) -> OversizeField:
 
 
 def oversize_fields(settings: ServiceSettings) -> list[OversizeField]:
-    """The upload's file, named when the whole body is over max_body_bytes too (refused
-    before the route reads it), as the route names a file just over its own limit. None
-    for settings without an upload limit (an app built for its OpenAPI document)."""
+    """The field a body over max_body_bytes names (refused before the route reads it), as
+    the route itself names one just over its own limit: the upload's file, and the text of
+    a text version (10 MiB of JSON is far more characters than a report may have). None
+    for settings without those limits (an app built for its OpenAPI document)."""
     if not isinstance(settings, EvaluationSettings):
         return []
-    return [_file_too_large(settings)]
+    text_too_long = OversizeField.of_route(
+        f"{PREFIX}{REPORT}/versions",
+        field="text",
+        rule="report_too_long",
+        message=f"reports are limited to {settings.report_max_characters} characters",
+    )
+    return [_file_too_large(settings), text_too_long]
 
 
 def _limits(settings: EvaluationSettings) -> Limits:

@@ -222,7 +222,7 @@ async def get_assessment(
         conn, college=college, term=term, person_id=person_id, version=version
     )
     return TracedView(
-        **AssessmentView.of(traced.assessment).model_dump(),
+        **AssessmentView.of(traced.assessment, officer_shown=staff).model_dump(),
         evidence=[EvidenceView.of(f) for f in traced.evidence],
         officer_scores=[ScoreView.of(s, officer_shown=staff) for s in traced.scores],
         officer_sanctions=[SanctionView.of(s, officer_shown=staff) for s in traced.sanctions],

@@ -129,7 +129,7 @@ def finalise(
     if chosen != committee_grade and not cleaned:
         raise RuleBroken(
             "override_without_reason",
-            field="reason",
+            field="override_reason",  # as the teacher's form names it
             message="overriding the committee's grade needs a recorded reason",
             invalid=True,
         )

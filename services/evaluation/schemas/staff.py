@@ -210,12 +210,12 @@ class AssessmentView(BaseModel):
         description="True: this version withdraws the assessment published before it"
     )
     total: float | None = Field(description="Null for a withdrawn version")
-    published_by: str
+    published_by: str | None = Field(description="Shown to officers and the chair only")
     published_at: datetime
     figures: list[FigureView]
 
     @classmethod
-    def of(cls, row: AssessmentRow) -> AssessmentView:
+    def of(cls, row: AssessmentRow, *, officer_shown: bool = True) -> AssessmentView:
         return cls(
             assessment_id=row.assessment_id,
             person_id=row.person_id,
@@ -223,7 +223,7 @@ class AssessmentView(BaseModel):
             version=row.version,
             withdrawn=row.withdrawn,
             total=row.total,
-            published_by=row.published_by,
+            published_by=row.published_by if officer_shown else None,
             published_at=row.published_at,
             figures=[FigureView.model_validate(f) for f in row.figures],
         )

@@ -117,16 +117,8 @@ async def finalise_grade(
         raise RuleBroken("grade_final", field="report_id", message="the grade is already final")
     score = await committee_score(conn, college=college, report_id=report_id)
     scale = await repository.grade_scale(conn, college=college)
-    reason = override_reason.strip() if override_reason else None
-    if grade is not None and grade != scale.grade_of(score) and not reason:
-        raise RuleBroken(
-            "override_without_reason",
-            field="override_reason",
-            message="overriding the committee's grade needs a recorded reason",
-            invalid=True,
-        )
     final = rules.finalise(
-        scale, str(report_id), score, teacher_id, now, grade=grade, reason=reason
+        scale, str(report_id), score, teacher_id, now, grade=grade, reason=override_reason
     )
     row = GradeRow(
         report_id=report_id,

@@ -4,6 +4,8 @@ recommendations, the college's scale, who reads a grade, and the refusals."""
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import httpx
 import pytest
 
@@ -52,8 +54,11 @@ async def test_the_teacher_confirms_the_committee_grade_and_the_pass_credits_the
         assert mine.status_code == 200
         assert mine.json()["grade"] == "良"
         assert mine.json()["teacher_id"] is None and mine.json()["committee_score"] is None
+        # Another student learns nothing, not even that the report is there.
         other = await client.get(f"{base}/reports/{report_id}/grade", headers=student("nosy"))
-        assert other.status_code == 403
+        nowhere = await client.get(f"{base}/reports/{uuid4()}/grade", headers=student("nosy"))
+        assert other.status_code == nowhere.status_code == 404
+        assert other.json()["title"] == nowhere.json()["title"]
 
         listed = await client.get(f"{base}/seasons/{season}/grades", headers=CHAIR)
         assert [g["report_id"] for g in listed.json()["items"]] == [str(report_id)]
@@ -81,6 +86,8 @@ async def test_an_override_needs_a_reason_and_keeps_both_grades(
         assert problem(blank) == (422, "override_reason", "override_without_reason")
         unknown = await grade(client, base, report_id, {"grade": "A", "override_reason": "x"})
         assert problem(unknown) == (422, "grade", "unknown_grade")
+        no_reason = await grade(client, base, report_id, {"grade": "A"})  # the grade first
+        assert problem(no_reason) == (422, "grade", "unknown_grade")
         assert (
             await fetch(service_dsns, "SELECT 1 FROM grades WHERE report_id = $1", report_id) == []
         )

@@ -4,8 +4,9 @@ a ~3 MiB DOCX (text and an embedded photo) and a ~3 MiB PDF (pages of text and a
 are taken (201) and kept byte for byte; a file just over 10 MiB whose request still fits
 the body limit gets the route's 413 naming `file` (`file_too_large`); an 11 MiB file
 makes the request itself too large, so the kernel answers 413 before any route reads it,
-naming `file` all the same (the service declares its upload route's field). Nothing
-refused is kept."""
+naming `file` all the same (the service declares its upload route's field), and a text
+version's JSON body over that limit names `text` (`report_too_long`). Nothing refused is
+kept."""
 
 from __future__ import annotations
 
@@ -142,6 +143,13 @@ async def test_a_3_mib_docx_and_pdf_are_taken_and_oversized_files_get_413(
         assert kernel.status_code == 413, kernel.text
         assert kernel.json()["errors"] == route.json()["errors"]
         assert kernel.json()["detail"] == f"files are limited to {UPLOAD_MAX_BYTES} bytes"
+
+        # A text version whose JSON body is over max_body_bytes names the text.
+        huge = "调研" * (MAX_BODY_BYTES // 6 + 1024)  # 3 bytes a character in UTF-8
+        text = await client.post(url, json={"text": huge}, headers=me)
+        assert text.status_code == 413, text.text
+        [error] = text.json()["errors"]
+        assert (error["field"], error["rule"]) == ("text", "report_too_long")
 
         versions = await client.get(url, headers=me)
         assert [v["version"] for v in versions.json()["items"]] == [1, 2]

@@ -145,6 +145,9 @@ async def test_bad_input_is_refused_and_changes_nothing(
         # conduct 1 (no sanction) and the officers' 7/10: (0.1 × 1 + 0.3 × 0.7) / 0.4
         assert own.json()["total"] == pytest.approx(77.5)
         assert all(s["officer_id"] is None for s in own.json()["officer_scores"])
+        assert own.json()["published_by"] is None  # nor who published it
+        seen = await client.get(f"{base}/terms/{term}/assessments/{person}", headers=OFFICER)
+        assert seen.json()["published_by"] is not None
         nosy = bearer(f"x-{uuid4().hex[:6]}", "student", COLLEGE)
         other = await client.get(f"{base}/terms/{term}/assessments/{person}", headers=nosy)
         assert other.status_code == 404

@@ -72,7 +72,7 @@ def test_the_committee_grade_is_final_by_default() -> None:
 def test_override_needs_a_reason_and_records_it() -> None:
     with pytest.raises(RuleBroken) as refused:
         finalise(CN, "r1", 91, "t1", AT, grade="良", reason="  ")
-    assert refused.value.field == "reason"
+    assert refused.value.field == "override_reason"
     final = finalise(CN, "r1", 91, "t1", AT, grade="良", reason="data not verified")
     assert final.overridden and final.reason == "data not verified" and final.passed
     assert not finalise(CN, "r1", 91, "t1", AT, grade=FAIL, reason="fabricated").passed
