@@ -4,6 +4,9 @@ from pydantic import Field
 
 from shared.config import ServiceSettings, service_settings_config
 
+# Room for the multipart envelope around an upload (boundaries, part headers, file name).
+MULTIPART_ENVELOPE_BYTES = 64 * 1024
+
 
 class EvaluationSettings(ServiceSettings):
     model_config = service_settings_config("EVALUATION_")
@@ -11,7 +14,7 @@ class EvaluationSettings(ServiceSettings):
     # --- submissions: an uploaded PDF or DOCX, or text, and what is kept of it ---
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # The request around an upload: the file plus its multipart envelope.
-    max_body_bytes: int = Field(default=10 * 1024 * 1024 + 64 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024 + MULTIPART_ENVELOPE_BYTES, ge=1024)
     report_max_characters: int = Field(default=200_000, ge=100)
     # A PDF whose pages give fewer characters than this is a scan without a text layer.
     pdf_min_text_characters: int = Field(default=50, ge=1)
@@ -34,7 +37,11 @@ class EvaluationSettings(ServiceSettings):
 
     def model_post_init(self, __context: object) -> None:
         super().model_post_init(__context)
-        if self.max_body_bytes < self.upload_max_bytes:
-            raise ValueError("max_body_bytes must hold an upload of upload_max_bytes")
+        if self.max_body_bytes < self.upload_max_bytes + MULTIPART_ENVELOPE_BYTES:
+            # else a file just under its limit is refused as too large (its envelope added)
+            raise ValueError(
+                "max_body_bytes must hold an upload of upload_max_bytes and its multipart "
+                f"envelope ({MULTIPART_ENVELOPE_BYTES} bytes more)"
+            )
         if self.files_dir is not None and not self.files_dir.is_absolute():
             raise ValueError(f"files_dir must be an absolute path, not {self.files_dir}")

@@ -22,7 +22,9 @@ def token(
     user: str = typer.Option(..., "--user", help="User id, becomes the `sub` claim."),
     role: list[str] = typer.Option(..., "--role", help=f"Repeatable; one of: {', '.join(ROLES)}."),
     college: str | None = typer.Option(None, "--college", help="Required unless university_admin."),
-    ttl_hours: float = typer.Option(12.0, "--ttl-hours", min=0.01, help="Lifetime in hours."),
+    ttl_hours: float = typer.Option(
+        12.0, "--ttl-hours", min=0.01, max=24 * 366, help="Lifetime in hours (at most a year)."
+    ),
 ) -> None:
     """Print a bearer token for the local stack."""
     secret = os.environ.get(SECRET_ENV, LOCAL_JWT_SECRET)
@@ -53,6 +55,6 @@ def token(
             now=datetime.now(UTC),
             ttl=timedelta(hours=ttl_hours),
         )
-    except ValueError as refused:  # a user id a service would not accept
-        raise typer.BadParameter(str(refused)) from None
+    except ValueError as refused:  # a user id or college a service would not accept
+        raise typer.BadParameter(str(refused)) from None  # the message names the option
     typer.echo(minted)

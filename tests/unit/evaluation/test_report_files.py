@@ -82,3 +82,20 @@ def test_the_files_directory_must_be_absolute(monkeypatch: pytest.MonkeyPatch) -
     assert EvaluationSettings().files_dir == Path("/srv/campusflow/report-files")
     monkeypatch.delenv("EVALUATION_FILES_DIR")
     assert EvaluationSettings().files_dir is None
+
+
+def test_the_body_limit_holds_an_upload_and_its_envelope(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": "postgresql://u@localhost/db",
+        "KAFKA_BOOTSTRAP": "localhost:9092",
+        "REDIS_URL": "redis://localhost:6379/0",
+        "JWT_SECRET": "a-test-secret-of-thirty-two-bytes!!",
+        "UPLOAD_MAX_BYTES": str(1024 * 1024),
+    }.items():
+        monkeypatch.setenv(f"EVALUATION_{name}", value)
+    monkeypatch.setenv("EVALUATION_MAX_BODY_BYTES", str(1024 * 1024))  # no room for the rest
+    with pytest.raises(ValidationError, match="multipart envelope"):
+        EvaluationSettings()
+    monkeypatch.setenv("EVALUATION_MAX_BODY_BYTES", str(1024 * 1024 + 64 * 1024))
+    assert EvaluationSettings().max_body_bytes == 1024 * 1024 + 64 * 1024

@@ -98,3 +98,11 @@ def test_a_user_id_no_service_takes_is_a_clear_error_not_a_traceback(
     assert result.exit_code == 2, result.output
     assert said in result.output and "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_lifetime_beyond_a_year_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    args = ["token", "--user", "u-1", "--role", "student", "--college", "cs"]
+    result = runner.invoke(cli(), [*args, "--ttl-hours", "1e12"])
+    assert result.exit_code == 2, result.output
+    assert "--ttl-hours" in result.output and "Traceback" not in result.output
