@@ -61,7 +61,7 @@ class ServiceDefinition:
     due_actions: Mapping[str, DueActionHandler] | None = None
     # The service's own supervised loops (e.g. solve jobs): name -> factory.
     background_loops: Mapping[str, LoopFactory] | None = None
-    # Upload routes whose field a body over max_body_bytes names (from the settings).
+    # Routes whose one large field (an upload) a body over max_body_bytes names.
     oversize_fields: Callable[[ServiceSettings], Sequence[OversizeField]] | None = None
 
 

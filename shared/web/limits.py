@@ -16,8 +16,9 @@ MAX_BODY_BYTES = 1024 * 1024
 
 @dataclass(frozen=True)
 class OversizeField:
-    """A route whose body is mostly one field (a file upload): a body refused for its size
-    names that field, as the route itself does for a file just over its own limit."""
+    """A route whose body is mostly one field (a file upload, a report's text): a body
+    refused for its size names that field, as the route itself names one just over its own
+    limit."""
 
     path: re.Pattern[str]  # matched against the whole request path
     field: str

@@ -158,9 +158,10 @@ def start_pool(processes: int) -> ProcessPoolExecutor:
 
 
 def kill_pool(executor: ProcessPoolExecutor) -> None:
-    """Shut the pool down and kill its worker processes now. Only for a service that stops
-    with its jobs given back: a worker then holds nothing, and the interpreter's exit would
-    otherwise wait for each (one still importing the solvers takes seconds)."""
+    """Shut the pool down and kill its worker processes now. Only when they hold nothing
+    worth keeping: the service stops with its jobs given back (the interpreter's exit
+    would otherwise wait for each worker; one still importing the solvers takes seconds),
+    or the pool broke under a solve (its jobs are tried again in a fresh one)."""
     kill_workers = getattr(executor, "kill_workers", None)  # Python 3.14
     if callable(kill_workers):
         kill_workers()
