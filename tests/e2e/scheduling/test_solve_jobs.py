@@ -436,14 +436,19 @@ async def test_a_job_whose_replica_died_is_taken_over_and_given_up_after_too_man
 
 
 async def a_job_on_a_replica(
-    client: httpx.AsyncClient, url: str, replicas: list[subprocess.Popen[bytes]]
+    client: httpx.AsyncClient,
+    url: str,
+    replicas: list[subprocess.Popen[bytes]],
+    submitted: list[str],
 ) -> tuple[str, dict[str, Any], subprocess.Popen[bytes]]:
     """A long job that one of `replicas` is solving, while the main service is busy with a
     long job of its own: the job, as last seen, and its replica. The main service may have
     finished its long job while the replicas started (a quick machine) and take the next
-    itself: then it is busy with that one, and the job after it goes to a replica."""
+    itself: then it is busy with that one, and the job after it goes to a replica. Every
+    job submitted is added to `submitted`, for the test to cancel."""
     for _ in range(3):
         job_id = await submit(client, url, LARGE, 120)
+        submitted.append(job_id)
         job = await wait_for(client, url, job_id, _solving, timeout_s=90, what="a replica solving")
         claimer = int(job["claimed_by"].split(":")[1])
         for process in replicas:
@@ -513,9 +518,10 @@ async def test_a_replica_or_a_worker_killed_mid_solve_leaves_the_job_to_be_solve
             client, url, busy, lambda j: j["status"] == "running", timeout_s=60, what="busy"
         )
         replicas = [start_replica(stack, dsn, name) for name in ("a", "b")]
+        submitted = [busy]
         try:
             victim_job, job, victim = await a_job_on_a_replica(
-                client, url, [p for p, _ in replicas]
+                client, url, [p for p, _ in replicas], submitted
             )
             assert job["attempts"] == 1
             [survivor] = [p for p, _ in replicas if p is not victim]
@@ -551,7 +557,7 @@ async def test_a_replica_or_a_worker_killed_mid_solve_leaves_the_job_to_be_solve
                 what="the solve to run again after its worker died",
             )
             assert int(again["claimed_by"].split(":")[1]) == survivor.pid
-            await cancel_jobs(client, url, [victim_job, busy])
+            await cancel_jobs(client, url, submitted)
         finally:
             for process, _ in replicas:
                 stop_record(process_record(process))

@@ -53,8 +53,7 @@ async def test_a_replica_stopped_mid_solve_gives_its_job_back_and_ends_its_worke
         replica, _ = start_replica(stack, service_dsns["scheduling"], "stopped")
         jobs = [busy]
         try:
-            job_id, job, _ = await a_job_on_a_replica(client, url, [replica])
-            jobs.append(job_id)
+            job_id, job, _ = await a_job_on_a_replica(client, url, [replica], jobs)
             assert job["attempts"] == 1
             workers = children_of(replica.pid)
             assert workers, "the replica solves in child processes"
@@ -106,9 +105,8 @@ async def test_when_one_of_two_workers_dies_the_other_is_ended_and_both_jobs_run
         )
         jobs = [busy]
         try:
-            first, _, _ = await a_job_on_a_replica(client, url, [replica])
-            second, _, _ = await a_job_on_a_replica(client, url, [replica])
-            jobs += [first, second]
+            first, _, _ = await a_job_on_a_replica(client, url, [replica], jobs)
+            second, _, _ = await a_job_on_a_replica(client, url, [replica], jobs)
             workers = [pid for pid in children_of(replica.pid) if niceness(pid) > 0]
             assert len(workers) == 2, "two solves, one in each worker"
 
