@@ -8,7 +8,8 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from services.scheduling.domain.rotas import DatedShift, Rota
 from services.scheduling.service.rota_repairs import RepairReport
@@ -55,11 +56,13 @@ class RepairForm(BaseModel):
     from_: AwareDateTime = Field(alias="from")
     until: AwareDateTime | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.until is not None and self.until <= self.from_:
-            raise ValueError("until must be after from")
-        return self
+    @field_validator("until")
+    @classmethod
+    def _after_from(cls, until: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("from_")  # absent when `from` itself was refused
+        if until is not None and start is not None and until <= start:
+            raise PydanticCustomError("until_not_after_from", "until must be after from")
+        return until
 
 
 class SwapForm(BaseModel):

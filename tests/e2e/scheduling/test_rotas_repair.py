@@ -136,7 +136,7 @@ async def test_leave_frees_only_the_seats_it_covers_and_cancels_the_one_nobody_m
         # Bad input changes nothing.
         for body, field in (
             ({**leave, "person_id": "nobody-here"}, "person_id"),
-            ({**leave, "until": leave["from"]}, "body"),
+            ({**leave, "until": leave["from"]}, "until"),
             ({**leave, "from": "2026-01-01T00:00:00"}, "from"),
             ({key: value for key, value in leave.items() if key != "reason"}, "reason"),
         ):
@@ -144,7 +144,7 @@ async def test_leave_frees_only_the_seats_it_covers_and_cancels_the_one_nobody_m
                 f"{ROOT}/rotas/{rota_id}/repair", json=body, headers=OFFICER
             )
             assert refused.status_code == 422, (body, refused.text)
-            assert field in refused.json()["errors"][0]["field"], refused.json()
+            assert refused.json()["errors"][0]["field"] == field, refused.json()
         student = await client.post(
             f"{ROOT}/rotas/{rota_id}/repair", json=leave, headers=member(crew("k1"))
         )
