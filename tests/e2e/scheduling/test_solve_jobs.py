@@ -435,6 +435,13 @@ async def test_a_job_whose_replica_died_is_taken_over_and_given_up_after_too_man
         assert cancelled["status"] == "cancelled"
 
 
+async def main_service_busy(client: httpx.AsyncClient, url: str) -> str:
+    """A long job the main service is solving (so a replica started now gets the next)."""
+    busy = await submit(client, url, LARGE, 200)
+    await wait_for(client, url, busy, lambda j: j["status"] == "running", timeout_s=60, what="busy")
+    return busy
+
+
 async def a_job_on_a_replica(
     client: httpx.AsyncClient,
     url: str,
@@ -512,11 +519,7 @@ async def test_a_replica_or_a_worker_killed_mid_solve_leaves_the_job_to_be_solve
     url = jobs_url(services)
     dsn = service_dsns["scheduling"]
     async with httpx.AsyncClient(timeout=10) as client:
-        # The main service solves a long job first, so the replicas get the next one.
-        busy = await submit(client, url, LARGE, 200)
-        await wait_for(
-            client, url, busy, lambda j: j["status"] == "running", timeout_s=60, what="busy"
-        )
+        busy = await main_service_busy(client, url)
         replicas = [start_replica(stack, dsn, name) for name in ("a", "b")]
         submitted = [busy]
         try:

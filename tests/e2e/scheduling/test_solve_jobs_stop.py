@@ -16,7 +16,6 @@ import pytest
 
 from services.scheduling.service.job_runner import STOP_WAIT_S
 from tests.e2e.scheduling.test_solve_jobs import (
-    LARGE,
     SHORT_CLAIM_TIMEOUT_S,
     a_job_on_a_replica,
     alive,
@@ -24,9 +23,9 @@ from tests.e2e.scheduling.test_solve_jobs import (
     children_of,
     job_of,
     jobs_url,
+    main_service_busy,
     niceness,
     start_replica,
-    submit,
     wait_for,
 )
 from tests.support.kafka import wait_until
@@ -46,10 +45,7 @@ async def test_a_replica_stopped_mid_solve_gives_its_job_back_and_ends_its_worke
 ) -> None:
     url = jobs_url(services)
     async with httpx.AsyncClient(timeout=10) as client:
-        busy = await submit(client, url, LARGE, 200)  # the main service busy: the replica solves
-        await wait_for(
-            client, url, busy, lambda j: j["status"] == "running", timeout_s=60, what="busy"
-        )
+        busy = await main_service_busy(client, url)
         replica, _ = start_replica(stack, service_dsns["scheduling"], "stopped")
         jobs = [busy]
         try:
@@ -88,10 +84,7 @@ async def test_when_one_of_two_workers_dies_the_other_is_ended_and_both_jobs_run
 ) -> None:
     url = jobs_url(services)
     async with httpx.AsyncClient(timeout=10) as client:
-        busy = await submit(client, url, LARGE, 200)  # the main service busy: the replica solves
-        await wait_for(
-            client, url, busy, lambda j: j["status"] == "running", timeout_s=60, what="busy"
-        )
+        busy = await main_service_busy(client, url)
         replica, _ = start_service_replica(
             "scheduling",
             stack,

@@ -66,15 +66,21 @@ async def test_without_a_directory_a_kept_file_cannot_be_served() -> None:
         await files.read(None, SHA)
 
 
-def test_the_files_directory_must_be_absolute(monkeypatch: pytest.MonkeyPatch) -> None:
+def _environment(monkeypatch: pytest.MonkeyPatch, **more: str) -> None:
+    """The evaluation service's required settings, and `more`, in its environment."""
     for name, value in {
         "ENVIRONMENT": "test",
         "DATABASE_URL": "postgresql://u@localhost/db",
         "KAFKA_BOOTSTRAP": "localhost:9092",
         "REDIS_URL": "redis://localhost:6379/0",
         "JWT_SECRET": "a-test-secret-of-thirty-two-bytes!!",
+        **more,
     }.items():
         monkeypatch.setenv(f"EVALUATION_{name}", value)
+
+
+def test_the_files_directory_must_be_absolute(monkeypatch: pytest.MonkeyPatch) -> None:
+    _environment(monkeypatch)
     monkeypatch.setenv("EVALUATION_FILES_DIR", "relative/files")
     with pytest.raises(ValidationError, match="absolute"):
         EvaluationSettings()
@@ -85,15 +91,7 @@ def test_the_files_directory_must_be_absolute(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_the_body_limit_holds_an_upload_and_its_envelope(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": "postgresql://u@localhost/db",
-        "KAFKA_BOOTSTRAP": "localhost:9092",
-        "REDIS_URL": "redis://localhost:6379/0",
-        "JWT_SECRET": "a-test-secret-of-thirty-two-bytes!!",
-        "UPLOAD_MAX_BYTES": str(1024 * 1024),
-    }.items():
-        monkeypatch.setenv(f"EVALUATION_{name}", value)
+    _environment(monkeypatch, UPLOAD_MAX_BYTES=str(1024 * 1024))
     monkeypatch.setenv("EVALUATION_MAX_BODY_BYTES", str(1024 * 1024))  # no room for the rest
     with pytest.raises(ValidationError, match="multipart envelope"):
         EvaluationSettings()
