@@ -152,6 +152,11 @@ async def wait_for(
     return seen
 
 
+def solving_at(attempt: int) -> Callable[[dict[str, Any]], bool]:
+    """Solving on its `attempt`-th claim, with a first solution found."""
+    return lambda job: job["attempts"] == attempt and job["progress"]["objective"] is not None
+
+
 def _solving(job: dict[str, Any]) -> bool:
     """Running, with a first solution found (its progress has an objective)."""
     return bool(job["status"] == "running" and job["progress"]["objective"] is not None)
@@ -536,7 +541,7 @@ async def test_a_replica_or_a_worker_killed_mid_solve_leaves_the_job_to_be_solve
                 client,
                 url,
                 victim_job,
-                lambda j: j["attempts"] == 2 and j["progress"]["objective"] is not None,
+                solving_at(2),
                 timeout_s=60,
                 what="the takeover",
             )
@@ -555,7 +560,7 @@ async def test_a_replica_or_a_worker_killed_mid_solve_leaves_the_job_to_be_solve
                 client,
                 url,
                 victim_job,
-                lambda j: j["attempts"] == 3 and j["progress"]["objective"] is not None,
+                solving_at(3),
                 timeout_s=90,
                 what="the solve to run again after its worker died",
             )

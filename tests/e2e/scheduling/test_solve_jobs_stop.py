@@ -25,6 +25,7 @@ from tests.e2e.scheduling.test_solve_jobs import (
     jobs_url,
     main_service_busy,
     niceness,
+    solving_at,
     start_replica,
     wait_for,
 )
@@ -116,7 +117,7 @@ async def test_when_one_of_two_workers_dies_the_other_is_ended_and_both_jobs_run
                     client,
                     url,
                     job_id,
-                    lambda j: j["attempts"] == 2 and j["progress"]["objective"] is not None,
+                    solving_at(2),
                     timeout_s=90,
                     what="the job solved again in a fresh worker",
                 )
